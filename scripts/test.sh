@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): lint, format check, type-check and every test suite, on Node 22.
+# It provisions what the suites need (Node 22, the embedded PostgreSQL comes with npm ci) and fails,
+# never skips, when something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/node22.sh
+echo "node $(node -v)"
+[ -d node_modules ] || { echo "error: node_modules is missing: run npm ci first" >&2; exit 1; }
+echo "== lint (eslint) and format (prettier)"
+npx eslint .
+npx prettier --check .
+echo "== type-check (tsc)"
+npx tsc --noEmit -p tsconfig.json
+echo "== tests (vitest, real PostgreSQL)"
+npx vitest run "$@"
