@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import pulumi from '@pulumi/eslint-plugin';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.cache/**', '.qdp/**', 'inbox/**', 'glue/.venv/**', 'bench/out/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.cache/**',
+      '.qdp/**',
+      'inbox/**',
+      'glue/.venv/**',
+      'bench/out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +24,9 @@ export default tseslint.config(
     files: ['infra/**/*.ts', 'stacks/**/*.ts'],
     plugins: { '@pulumi': pulumi },
     // Pulumi's rules read types: they catch an Output<T> interpolated into a plain template string.
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@pulumi/no-output-in-template-literal': 'error',
       '@pulumi/no-output-instance-in-template-literal': 'error',
@@ -23,7 +34,10 @@ export default tseslint.config(
   },
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
 );

@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'core/**/*.test.ts', 'db/**/*.test.ts', 'cli/**/*.test.ts', 'local/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'core/**/*.test.ts',
+      'db/**/*.test.ts',
+      'cli/**/*.test.ts',
+      'local/**/*.test.ts',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

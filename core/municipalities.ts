@@ -90,5 +90,8 @@ export async function syncMunicipalities(
     await client.query('rollback');
     throw error;
   }
-  return { municipalities: all.length, inTerritory: all.filter((m) => territory.has(m.province)).length };
+  return {
+    municipalities: all.length,
+    inTerritory: all.filter((m) => territory.has(m.province)).length,
+  };
 }

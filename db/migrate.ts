@@ -56,7 +56,10 @@ export interface MigrationResult {
 }
 
 /** Applies every pending migration, each in its own transaction, under an advisory lock. */
-export async function migrate(client: pg.ClientBase, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
+export async function migrate(
+  client: pg.ClientBase,
+  dir = MIGRATIONS_DIR,
+): Promise<MigrationResult> {
   const migrations = readMigrations(dir);
   await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {

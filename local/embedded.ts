@@ -63,7 +63,11 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   const portFile = `${dataDir}.port`;
   // A server that another qdp process started on this data directory (npm start) is reused.
-  if (options.persistent && existsSync(path.join(dataDir, 'postmaster.pid')) && existsSync(portFile)) {
+  if (
+    options.persistent &&
+    existsSync(path.join(dataDir, 'postmaster.pid')) &&
+    existsSync(portFile)
+  ) {
     const port = Number(readFileSync(portFile, 'utf8').trim());
     if (port > 0 && (await answers(urlFor(port)))) {
       return { adminUrl: urlFor(port), stop: async () => undefined };

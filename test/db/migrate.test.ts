@@ -39,7 +39,9 @@ describe('migration runner', () => {
     expect(first).toEqual({ applied: files, alreadyApplied: 0 });
     const second = await migrate(client, dir);
     expect(second).toEqual({ applied: [], alreadyApplied: files.length });
-    const { rows } = await client.query('select version, checksum from qdp_meta.schema_migrations order by version');
+    const { rows } = await client.query(
+      'select version, checksum from qdp_meta.schema_migrations order by version',
+    );
     expect(rows.map((r) => r.checksum)).toEqual(readMigrations(dir).map((m) => m.checksum));
   });
 
@@ -53,7 +55,10 @@ describe('migration runner', () => {
   });
 
   it('rolls back a failing migration and names it', async () => {
-    writeFileSync(path.join(dir, '0999_broken.sql'), 'create table qdp.half_done (id int);\nselect * from no_such_table;');
+    writeFileSync(
+      path.join(dir, '0999_broken.sql'),
+      'create table qdp.half_done (id int);\nselect * from no_such_table;',
+    );
     await expect(migrate(client, dir)).rejects.toThrow(
       'migration 0999_broken.sql failed: relation "no_such_table" does not exist',
     );
