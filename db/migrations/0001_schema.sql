@@ -177,3 +177,30 @@ create table qdp.audit_log (
 );
 create index audit_log_fiscal_code_idx on qdp.audit_log (fiscal_code, at);
 create index audit_log_at_idx on qdp.audit_log (at);
+
+-- A named limit from qdp.settings; a missing key is a programming error, not a silent default.
+create function qdp.setting(setting_key text) returns text
+language plpgsql stable
+set search_path = pg_catalog, qdp
+as $$
+declare
+  found_value text;
+begin
+  select value into found_value from qdp.settings where key = setting_key;
+  if not found then
+    raise exception 'unknown setting "%"', setting_key using errcode = 'P0002';
+  end if;
+  return found_value;
+end
+$$;
+
+-- The import that users other than administrators see: the newest publication. Security definer
+-- so that portal roles can know the latest without reading the publication history; stable so
+-- that a policy `import_id = qdp.latest_import_id()` is evaluated once per query and can use an
+-- index or prune partitions.
+create function qdp.latest_import_id() returns bigint
+language sql stable security definer
+set search_path = pg_catalog, qdp
+as $$
+  select import_id from qdp.publications order by id desc limit 1
+$$;
