@@ -1,0 +1,109 @@
+// One import, end to end: inspect the file (SHA-256, format, encoding), register it (duplicates
+// stop here), stream it into its transit partition with COPY, then let the SQL reconcile and
+// publish or hold it. Loading and reconciling are separate transactions, each all-or-nothing: a
+// crash leaves the previous latest in place and the same file can be imported again.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import { copyIntoTransit } from './load.ts';
+import { importMessage, type ImportMessage, type ImportSummary } from './messages.ts';
+import { FileRejectedError, inspectFile, openDailyFile } from './reader/index.ts';
+
+/** A problem with the request itself (no such file, unsupported format): nothing is registered. */
+export class ImportRequestError extends Error {}
+
+export interface ImportOutcome {
+  summary: ImportSummary;
+  message: ImportMessage;
+}
+
+export const SUPPORTED_EXTENSIONS = ['.csv', '.xlsx'] as const;
+
+export async function importSummary(
+  db: pg.Pool | pg.ClientBase,
+  importId: number | string,
+): Promise<ImportOutcome> {
+  const { rows } = await db.query<{ summary: ImportSummary }>(
+    'select qdp.import_summary($1) as summary',
+    [importId],
+  );
+  const summary = rows[0]?.summary;
+  if (!summary) throw new ImportRequestError(`import ${importId} does not exist`);
+  return { summary, message: importMessage(summary) };
+}
+
+async function checkRequest(filePath: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(filePath);
+  } catch {
+    throw new ImportRequestError(`file not found: ${filePath}`);
+  }
+  if (!info.isFile()) throw new ImportRequestError(`not a file: ${filePath}`);
+  const extension = path.extname(filePath).toLowerCase();
+  if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(extension)) {
+    throw new ImportRequestError(
+      `unsupported file format "${extension || '(none)'}" for ${path.basename(filePath)}: the daily file must be .csv or .xlsx`,
+    );
+  }
+}
+
+export async function importDailyFile(
+  pool: pg.Pool,
+  filePath: string,
+  options: { sourceName?: string } = {},
+): Promise<ImportOutcome> {
+  await checkRequest(filePath);
+  const sourceName = options.sourceName ?? path.basename(filePath);
+  const inspected = await inspectFile(filePath);
+  const registered = await pool.query<{ import_id: string; status: string }>(
+    'select import_id, status from qdp.register_import($1, $2, $3)',
+    [sourceName, inspected.sha256, inspected.sizeBytes],
+  );
+  const importId = registered.rows[0]?.import_id;
+  if (!importId) throw new Error('qdp.register_import returned no row');
+  if (registered.rows[0]?.status === 'duplicate') return importSummary(pool, importId);
+
+  try {
+    const loaded = await loadTransit(pool, importId, filePath, inspected);
+    if (loaded) await pool.query('select qdp.reconcile_import($1)', [importId]);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // Best effort: when the database itself is gone, the import stays 'loading'/'loaded', which
+    // never blocks a retry of the same file.
+    await pool
+      .query('select qdp.fail_import($1, $2)', [importId, `import failed: ${reason}`])
+      .catch(() => undefined);
+    throw error;
+  }
+  return importSummary(pool, importId);
+}
+
+/** COPY + mark_loaded in one transaction; false when the file was rejected as a whole. */
+async function loadTransit(
+  pool: pg.Pool,
+  importId: string,
+  filePath: string,
+  inspected: Awaited<ReturnType<typeof inspectFile>>,
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    try {
+      const dailyFile = await openDailyFile(filePath, inspected);
+      await copyIntoTransit(client, importId, dailyFile.rows);
+      await client.query('select qdp.mark_loaded($1)', [importId]);
+      await client.query('commit');
+      return true;
+    } catch (error) {
+      await client.query('rollback');
+      if (error instanceof FileRejectedError) {
+        await client.query('select qdp.reject_import($1, $2)', [importId, error.reason]);
+        return false;
+      }
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}
