@@ -66,7 +66,7 @@ export async function importDailyFile(
 
   try {
     const loaded = await loadTransit(pool, importId, filePath, inspected);
-    if (loaded) await pool.query('select qdp.reconcile_import($1)', [importId]);
+    if (loaded) await reconcile(pool, importId);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     // Best effort: when the database itself is gone, the import stays 'loading'/'loaded', which
@@ -101,6 +101,26 @@ async function loadTransit(
         await client.query('select qdp.reject_import($1, $2)', [importId, error.reason]);
         return false;
       }
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Reconciliation in an explicit transaction: if this process dies at any moment before COMMIT,
+ * even while the server is still inside the function, the server rolls the whole of it back.
+ */
+async function reconcile(pool: pg.Pool, importId: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    try {
+      await client.query('select qdp.reconcile_import($1)', [importId]);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback');
       throw error;
     }
   } finally {
