@@ -256,3 +256,365 @@ describe('access policy (DESIGN §6), as each portal role', () => {
     }
   });
 });
+
+/** A transaction on the login pool as `role` naming user `userId`, bypassing withUserSession. */
+async function asRole<T>(
+  role: string,
+  userId: string | null,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await login.pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`set local role ${role}`);
+    if (userId !== null) await client.query("select set_config('qdp.user_id', $1, true)", [userId]);
+    return await fn(client);
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
+}
+
+async function quarantineRows(client: pg.PoolClient, where = 'true', params: unknown[] = []) {
+  const { rows } = await client.query<{ import_id: string; fiscal_code: string }>(
+    `select import_id, fiscal_code from qdp.quarantines where ${where} order by import_id, fiscal_code`,
+    params,
+  );
+  return rows.map((r) => `${r.import_id}:${r.fiscal_code}`);
+}
+
+describe('attempts to see more', () => {
+  it('an earlier or a held import is invisible to every role but admin', async () => {
+    for (const user of ['staff', 'prefecture', 'munA', 'munB', 'gp1', 'gp2'] as const) {
+      for (const importId of [t.olderImport, t.heldImport]) {
+        const rows = await withUserSession(login.pool, t.users[user], (c) =>
+          quarantineRows(c, 'import_id = $1', [importId]),
+        );
+        expect(rows, `${user} reading import ${importId}`).toEqual([]);
+      }
+    }
+    const admin = await withUserSession(login.pool, t.users.admin, (c) =>
+      quarantineRows(c, 'import_id = $1', [t.olderImport]),
+    );
+    expect(admin).toEqual(rowsOf([t.olderImport, [1, 2, 3, 4]]));
+  });
+
+  it("a municipality cannot read another municipality's residents", async () => {
+    const rows = await withUserSession(login.pool, t.users.munA, (c) =>
+      quarantineRows(c, 'residence_istat = any($1)', [[t.munB, t.outside]]),
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("a GP cannot read another GP's patients nor people without a GP", async () => {
+    const rows = await withUserSession(login.pool, t.users.gp1, (c) =>
+      quarantineRows(c, "gp_code is distinct from 'G1'"),
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('partitions named directly are refused to every portal role', async () => {
+    for (const user of ['admin', 'staff', 'prefecture', 'munA', 'gp1'] as const) {
+      for (const importId of [t.olderImport, t.latestImport, t.heldImport]) {
+        const result = await withUserSession(login.pool, t.users[user], (c) =>
+          attempt(c, `select * from qdp.quarantines_${importId}`),
+        );
+        expect(result).toBe(`permission denied for table quarantines_${importId}`);
+      }
+    }
+  });
+
+  it('a partition created later (as the lifecycle functions do) is refused too', async () => {
+    const { rows } = await db.pool.query<{ id: string }>(
+      `insert into qdp.imports (source_name, sha256, size_bytes, status) values ('late.csv', repeat('9', 64), 1, 'loading')
+       returning id`,
+    );
+    const id = rows[0]!.id;
+    await db.pool.query(
+      `create table qdp.quarantines_${id} partition of qdp.quarantines for values in (${id})`,
+    );
+    try {
+      for (const user of ['admin', 'staff', 'gp1'] as const) {
+        const result = await withUserSession(login.pool, t.users[user], (c) =>
+          attempt(c, `select * from qdp.quarantines_${id}`),
+        );
+        expect(result).toBe(`permission denied for table quarantines_${id}`);
+      }
+    } finally {
+      await db.pool.query(`drop table qdp.quarantines_${id}`);
+      await db.pool.query('delete from qdp.imports where id = $1', [id]);
+    }
+  });
+
+  it('a narrower role selecting every column is refused, not given a subset', async () => {
+    for (const user of ['prefecture', 'munA'] as const) {
+      const result = await withUserSession(login.pool, t.users[user], (c) =>
+        attempt(c, 'select * from qdp.quarantines'),
+      );
+      expect(result).toBe('permission denied for table quarantines');
+    }
+  });
+
+  it('no portal role can write what it reads', async () => {
+    const writes = [
+      ['quarantines', "update qdp.quarantines set phone = '0'"],
+      ['quarantines', 'delete from qdp.quarantines'],
+      ['patients', "update qdp.patients set phone = '0'"],
+      ['imports', "update qdp.imports set status = 'discarded'"],
+      ['publications', "insert into qdp.publications (import_id, action) values (1, 'rollback')"],
+      ['audit_log', "insert into qdp.audit_log (action) values ('forged')"],
+      ['audit_log', 'delete from qdp.audit_log'],
+      ['roles', 'update qdp.roles set aggregates_only = true'],
+    ] as const;
+    for (const user of ['admin', 'staff', 'prefecture', 'munA', 'gp1'] as const) {
+      for (const [table, sql] of writes) {
+        if (user === 'admin' && table === 'roles') continue;
+        const result = await withUserSession(login.pool, t.users[user], (c) => attempt(c, sql));
+        expect(result, `${user}: ${sql}`).toBe(`permission denied for table ${table}`);
+      }
+    }
+  });
+
+  it('users read their own row without the password hash; admins read and manage all', async () => {
+    const own = await withUserSession(login.pool, t.users.gp1, (c) =>
+      c.query('select id, username, role, gp_code from qdp.users'),
+    );
+    expect(own.rows).toEqual([
+      { id: String(t.users.gp1), username: 'test.gp1', role: 'gp', gp_code: 'G1' },
+    ]);
+    const hash = await withUserSession(login.pool, t.users.gp1, (c) =>
+      attempt(c, 'select password_hash from qdp.users'),
+    );
+    expect(hash).toBe('permission denied for table users');
+    const created = await withUserSession(login.pool, t.users.admin, async (c) => {
+      const inserted = await c.query<{ id: string }>(
+        `insert into qdp.users (username, display_name, role) values ('test.staff2', 'Test staff 2', 'staff')
+         returning id`,
+      );
+      await c.query('update qdp.users set disabled = true where id = $1', [inserted.rows[0]!.id]);
+      const hashes = await c.query('select count(password_hash) as n from qdp.users');
+      return { id: inserted.rows[0]!.id, hashes: hashes.rows[0].n };
+    });
+    expect(created.hashes).toBe('8');
+    const { rows } = await db.pool.query('select disabled from qdp.users where id = $1', [
+      created.id,
+    ]);
+    expect(rows).toEqual([{ disabled: true }]);
+    const deleted = await withUserSession(login.pool, t.users.admin, (c) =>
+      attempt(c, 'delete from qdp.users where id = $1', [created.id]),
+    );
+    expect(deleted).toBe('permission denied for table users');
+    await db.pool.query('delete from qdp.users where id = $1', [created.id]);
+  });
+
+  it("a role with another role's user id sees nothing", async () => {
+    const cases: [string, UserKey][] = [
+      ['qdp_gp', 'munA'],
+      ['qdp_municipality', 'gp1'],
+      ['qdp_admin', 'staff'],
+      ['qdp_staff', 'admin'],
+      ['qdp_prefecture', 'gp2'],
+    ];
+    for (const [role, user] of cases) {
+      const seen = await asRole(role, String(t.users[user]), async (c) => ({
+        rows: await quarantineRows(c),
+        functions: (
+          await c.query(
+            'select qdp.current_user_id() as user_id, qdp.current_istat_code() as istat, qdp.current_gp_code() as gp, qdp.current_row_access() as row_access',
+          )
+        ).rows[0],
+      }));
+      expect(seen, `${role} with ${user}`).toEqual({
+        rows: [],
+        functions: { user_id: null, istat: null, gp: null, row_access: false },
+      });
+    }
+  });
+
+  it('a role without a user, with garbage or a disabled user sees nothing', async () => {
+    for (const userId of [
+      null,
+      '',
+      'abc',
+      '1; drop table x',
+      '99999999',
+      String(t.users.gp1Disabled),
+    ]) {
+      const rows = await asRole('qdp_gp', userId, (c) => quarantineRows(c));
+      expect(rows, `user id ${userId}`).toEqual([]);
+      const imports = await asRole('qdp_staff', userId, (c) =>
+        c.query('select id from qdp.imports'),
+      );
+      expect(imports.rows, `user id ${userId}`).toEqual([]);
+    }
+    const disabled = await asRole('qdp_gp', String(t.users.gp1Disabled), (c) =>
+      c.query('select qdp.current_user_id() as id'),
+    );
+    expect(disabled.rows).toEqual([{ id: null }]);
+  });
+
+  it('switching role inside a session loses the user and is rolled back', async () => {
+    await expect(
+      withUserSession(login.pool, t.users.gp1, async (c) => {
+        await c.query('set local role qdp_admin');
+        return quarantineRows(c);
+      }),
+    ).rejects.toThrow(
+      `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
+    );
+    const seen = await asRole('qdp_admin', String(t.users.gp1), (c) => quarantineRows(c));
+    expect(seen).toEqual([]);
+  });
+
+  it('a role narrowed to aggregates sees no patient rows, but keeps its session', async () => {
+    const narrowed = ['municipality', 'staff', 'gp', 'admin'];
+    await db.pool.query('update qdp.roles set aggregates_only = true where name = any($1)', [
+      narrowed,
+    ]);
+    try {
+      for (const user of ['munA', 'staff', 'gp1', 'admin'] as const) {
+        const seen = await withUserSession(login.pool, t.users[user], async (c) => ({
+          rows: await quarantineRows(c),
+          imports: (await c.query('select count(*) as n from qdp.imports')).rowCount,
+          userId: (await c.query('select qdp.current_user_id() as id')).rows[0].id,
+        }));
+        expect(seen, user).toEqual({ rows: [], imports: 1, userId: String(t.users[user]) });
+      }
+      const patients = await withUserSession(login.pool, t.users.admin, (c) =>
+        c.query('select count(*) as n from qdp.patients'),
+      );
+      expect(patients.rows).toEqual([{ n: '0' }]);
+      const prefecture = await withUserSession(login.pool, t.users.prefecture, (c) =>
+        quarantineRows(c),
+      );
+      expect(prefecture).toEqual(rowsOf([t.latestImport, [1, 2, 3, 5, 6, 7]]));
+    } finally {
+      await db.pool.query('update qdp.roles set aggregates_only = false');
+    }
+  });
+
+  it('an administrator narrows a role to aggregates', async () => {
+    await withUserSession(login.pool, t.users.admin, (c) =>
+      c.query("update qdp.roles set aggregates_only = true where name = 'municipality'"),
+    );
+    try {
+      const rows = await withUserSession(login.pool, t.users.munB, (c) => quarantineRows(c));
+      expect(rows).toEqual([]);
+    } finally {
+      await db.pool.query('update qdp.roles set aggregates_only = false');
+    }
+  });
+});
+
+describe('policy shape', () => {
+  it('one policy per role and table, each naming exactly one role', async () => {
+    const { rows } = await db.pool.query<{ tablename: string; policyname: string; roles: string }>(
+      `select tablename, policyname, array_to_string(roles, ',') as roles from pg_policies
+       where schemaname = 'qdp' and policyname <> 'owner_all' order by tablename, policyname`,
+    );
+    expect(rows.map((r) => `${r.tablename}.${r.policyname}:${r.roles}`)).toEqual([
+      'audit_log.audit_log_admin:qdp_admin',
+      'gps.gps_admin:qdp_admin',
+      'imports.imports_admin:qdp_admin',
+      'imports.imports_latest:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
+      'patients.patients_admin:qdp_admin',
+      'quarantines.quarantines_admin:qdp_admin',
+      'quarantines.quarantines_gp:qdp_gp',
+      'quarantines.quarantines_municipality:qdp_municipality',
+      'quarantines.quarantines_prefecture:qdp_prefecture',
+      'quarantines.quarantines_staff:qdp_staff',
+      'users.users_admin:qdp_admin',
+      'users.users_self:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
+    ]);
+  });
+
+  it('row-level security is enabled and forced on the tables that hold people and users', async () => {
+    const { rows } = await db.pool.query(
+      `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'qdp' and c.relrowsecurity and c.relforcerowsecurity order by 1`,
+    );
+    expect(rows.map((r) => r.relname)).toEqual([
+      'audit_log',
+      'gps',
+      'imports',
+      'patients',
+      'quarantines',
+      'users',
+    ]);
+  });
+
+  it('the portal login role is NOINHERIT and a member of the five roles only', async () => {
+    const { rows } = await db.pool.query(
+      `select r.rolinherit, r.rolcanlogin, array_agg(g.rolname::text order by g.rolname) as member_of
+       from pg_roles r join pg_auth_members m on m.member = r.oid join pg_roles g on g.oid = m.roleid
+       where r.rolname = 'qdp_portal' group by r.rolinherit, r.rolcanlogin`,
+    );
+    expect(rows).toEqual([
+      {
+        rolinherit: false,
+        rolcanlogin: false,
+        member_of: ['qdp_admin', 'qdp_gp', 'qdp_municipality', 'qdp_prefecture', 'qdp_staff'],
+      },
+    ]);
+  });
+
+  it('every role records its purpose and legal basis', async () => {
+    const { rows } = await db.pool.query(
+      'select name, db_role, aggregates_only, legal_basis from qdp.roles order by name',
+    );
+    expect(rows.map((r) => [r.name, r.db_role, r.aggregates_only])).toEqual([
+      ['admin', 'qdp_admin', false],
+      ['gp', 'qdp_gp', false],
+      ['municipality', 'qdp_municipality', false],
+      ['prefecture', 'qdp_prefecture', false],
+      ['staff', 'qdp_staff', false],
+    ]);
+    const municipality = rows.find((r) => r.name === 'municipality')!.legal_basis as string;
+    expect(municipality.startsWith("The mayor's role as local health authority")).toBe(true);
+  });
+
+  it("a GP's page reads one partition through the GP index", async () => {
+    // 100,000 other people in the latest import, spread over 1,000 GPs and 100 municipalities,
+    // so that the planner's choice is the one it makes in production.
+    await db.pool.query(
+      `insert into qdp.quarantines (import_id, line_no, fiscal_code, surname, name, sex, birth_date,
+         residence_istat, gp_code, reason, start_date, end_date, change)
+       select $1, 1000 + i, 'BULK' || lpad(i::text, 12, '0'), 'BULK', 'PERSONA', 'M', '1970-01-01',
+         lpad((i % 100)::text, 6, '9'), 'B' || (i % 1000), 'CONTATTO', '2020-11-01', '2020-11-10', 'new'
+       from generate_series(1, 100000) i`,
+      [t.latestImport],
+    );
+    await db.pool.query(`analyze qdp.quarantines_${t.latestImport}`);
+    try {
+      const { plan, timings } = await withUserSession(login.pool, t.users.gp1, async (c) => {
+        const page = 'select * from qdp.quarantines order by surname, name limit 50';
+        const explained = await c.query(
+          `explain (analyze, costs off, timing off, summary off) ${page}`,
+        );
+        const timings: number[] = [];
+        for (let i = 0; i < 50; i++) {
+          const started = process.hrtime.bigint();
+          const { rows } = await c.query(page);
+          timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+          expect(rows.length).toBe(2);
+        }
+        return {
+          plan: explained.rows.map((r) => r['QUERY PLAN'] as string).join('\n'),
+          timings: timings.sort((a, b) => a - b),
+        };
+      });
+      expect(plan).toContain(
+        `Index Scan using quarantines_${t.latestImport}_import_id_gp_code_idx on quarantines_${t.latestImport}`,
+      );
+      expect(plan).toContain(
+        'Index Cond: ((import_id = qdp.latest_import_id()) AND (gp_code = qdp.current_gp_code()))',
+      );
+      expect(plan).toContain('Subplans Removed: 2');
+      console.log(
+        `GP page over 100,006 rows: p50 ${timings[24]!.toFixed(2)} ms, max ${timings[49]!.toFixed(2)} ms (client round trip)`,
+      );
+    } finally {
+      await db.pool.query("delete from qdp.quarantines where fiscal_code like 'BULK%'");
+    }
+  });
+});
