@@ -5,8 +5,11 @@ import type pg from 'pg';
 import cfModule from 'codice-fiscale-js';
 
 // The package's CommonJS bundle exports { CodiceFiscale }, while its types declare a default export.
-export const CodiceFiscale = (cfModule as unknown as { CodiceFiscale: typeof cfModule })
-  .CodiceFiscale;
+export const CodiceFiscale = (
+  cfModule as unknown as {
+    CodiceFiscale: { getCheckCode(code: string): string; check(code: string): boolean };
+  }
+).CodiceFiscale;
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const MONTHS = 'ABCDEHLMPRST';
