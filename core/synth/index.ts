@@ -1,0 +1,27 @@
+// The synthetic daily-file generator (`qdp synth`): see core/README.md.
+export {
+  writeSyntheticDailyFile,
+  checkWriteSyntheticOptions,
+  csvField,
+  csvLine,
+  formatDay,
+  XLSX_SHEET,
+} from './write.ts';
+export type { WriteSyntheticOptions, WriteSyntheticResult } from './write.ts';
+export {
+  BAD_ROW_KINDS,
+  COLUMNS,
+  DATE_COLUMNS,
+  checkSyntheticDayOptions,
+  episodeOn,
+  planSyntheticDay,
+} from './generate.ts';
+export type {
+  BadRowKind,
+  Episode,
+  Field,
+  SynthRow,
+  SyntheticDay,
+  SyntheticDayOptions,
+} from './generate.ts';
+export { fiscalCode, isValidFiscalCode, checkCharacter } from './fiscal-code.ts';

@@ -1,0 +1,149 @@
+// Writes a synthetic daily file: CSV streamed with backpressure, or XLSX with exceljs's streaming
+// writer (sheet 'Quarantene', real date cells).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import ExcelJS from 'exceljs';
+import {
+  COLUMNS,
+  DATE_COLUMNS,
+  checkSyntheticDayOptions,
+  planSyntheticDay,
+  type Field,
+  type SyntheticDayOptions,
+} from './generate.ts';
+
+export interface WriteSyntheticOptions extends SyntheticDayOptions {
+  format: 'csv' | 'xlsx';
+  outFile: string;
+  /** CSV only. @default ';' */
+  delimiter?: ',' | ';';
+}
+
+export interface WriteSyntheticResult {
+  rows: number;
+  badRows: number;
+  file: string;
+}
+
+export const XLSX_SHEET = 'Quarantene';
+
+/** Every problem with the options, each naming the option (empty when valid). */
+export function checkWriteSyntheticOptions(options: WriteSyntheticOptions): string[] {
+  const problems = checkSyntheticDayOptions(options);
+  if (options.format !== 'csv' && options.format !== 'xlsx') {
+    problems.push(`format must be 'csv' or 'xlsx' (got ${String(options.format)})`);
+  }
+  if (options.delimiter !== undefined && options.delimiter !== ',' && options.delimiter !== ';') {
+    problems.push(`delimiter must be ',' or ';' (got ${String(options.delimiter)})`);
+  }
+  if (typeof options.outFile !== 'string' || options.outFile === '') {
+    problems.push('outFile must be a file path');
+  }
+  return problems;
+}
+
+/** Writes one day's synthetic file; the same options always give the same bytes. */
+export async function writeSyntheticDailyFile(
+  options: WriteSyntheticOptions,
+): Promise<WriteSyntheticResult> {
+  const problems = checkWriteSyntheticOptions(options);
+  if (problems.length > 0) {
+    throw new Error(`invalid synthetic file options: ${problems.join('; ')}`);
+  }
+  const plan = planSyntheticDay(options);
+  if (options.format === 'csv') {
+    await writeCsv(options.outFile, plan.rows(), options.delimiter ?? ';');
+  } else {
+    await writeXlsx(options.outFile, plan.rows());
+  }
+  return { rows: plan.goodRows + plan.badRows, badRows: plan.badRows, file: options.outFile };
+}
+
+const NEEDS_QUOTES_SEMICOLON = /[;"\r\n]|^ | $/;
+const NEEDS_QUOTES_COMMA = /[,"\r\n]|^ | $/;
+
+/** Quotes a CSV field when it holds the delimiter, a quote, a line break or edge spaces. */
+export function csvField(value: string, delimiter: string): string {
+  if ((delimiter === ';' ? NEEDS_QUOTES_SEMICOLON : NEEDS_QUOTES_COMMA).test(value)) {
+    return `"${value.replaceAll('"', '""')}"`;
+  }
+  return value;
+}
+
+const dateTexts = new Map<number, string>();
+
+/** dd/mm/yyyy of a day number (days since 1970-01-01, UTC). */
+export function formatDay(day: number): string {
+  let text = dateTexts.get(day);
+  if (text === undefined) {
+    const iso = new Date(day * 86_400_000).toISOString();
+    text = `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+    dateTexts.set(day, text);
+  }
+  return text;
+}
+
+/** One CSV line (with its line feed). */
+export function csvLine(fields: readonly Field[], delimiter: string): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const value = fields[i] as Field;
+    if (i > 0) line += delimiter;
+    line += typeof value === 'number' ? formatDay(value) : csvField(value, delimiter);
+  }
+  return `${line}\n`;
+}
+
+const CHUNK = 256 * 1024;
+
+async function writeCsv(
+  file: string,
+  rows: Iterable<{ fields: Field[] }>,
+  delimiter: string,
+): Promise<void> {
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  const failed = once(out, 'error').then(([error]) => Promise.reject(error as Error));
+  failed.catch(() => undefined);
+  let buffer = `${COLUMNS.join(delimiter)}\n`;
+  for (const row of rows) {
+    buffer += csvLine(row.fields, delimiter);
+    if (buffer.length >= CHUNK) {
+      await write(out, buffer, failed);
+      buffer = '';
+    }
+  }
+  await write(out, buffer, failed);
+  out.end();
+  await Promise.race([once(out, 'finish'), failed]);
+}
+
+async function write(out: WriteStream, text: string, failed: Promise<never>): Promise<void> {
+  // Backpressure: wait for 'drain' when the stream's buffer is full.
+  if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+}
+
+async function writeXlsx(file: string, rows: Iterable<{ fields: Field[] }>): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: file,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  // A fixed creation date keeps the bytes reproducible.
+  workbook.created = new Date(Date.UTC(2021, 0, 1));
+  workbook.modified = workbook.created;
+  const sheet = workbook.addWorksheet(XLSX_SHEET);
+  sheet.columns = COLUMNS.map((header, i) => ({
+    header,
+    key: header,
+    width: DATE_COLUMNS.includes(i) ? 12 : 20,
+    style: DATE_COLUMNS.includes(i) ? { numFmt: 'dd/mm/yyyy' } : {},
+  }));
+  for (const row of rows) {
+    const values = row.fields.map((value) =>
+      typeof value === 'number' ? new Date(value * 86_400_000) : value,
+    );
+    sheet.addRow(values).commit();
+  }
+  sheet.commit();
+  await workbook.commit();
+}
