@@ -1,0 +1,233 @@
+// Streaming .xlsx reader: the zip is checked with yauzl before exceljs's streaming reader sees it
+// (entry count, declared and actual unzipped size, compression ratio), then only the first sheet
+// is read, row by row, so memory stays bounded whatever the file's size.
+import ExcelJS from 'exceljs';
+import yauzl from 'yauzl';
+import { FIELDS, headerProblem, mapHeader, type FileLimits } from '../contract.ts';
+import { FileRejectedError, type DailyFile, type InspectedFile, type Row } from './types.ts';
+
+function unreadable(error: unknown): FileRejectedError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new FileRejectedError(`not a readable xlsx file: ${message}`);
+}
+
+function openZip(filePath: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(filePath, { lazyEntries: true, autoClose: false }, (error, zip) =>
+      error || !zip ? reject(unreadable(error)) : resolve(zip),
+    );
+  });
+}
+
+function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
+  return new Promise((resolve, reject) => {
+    const onEntry = (entry: yauzl.Entry) => {
+      cleanup();
+      resolve(entry);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (error: unknown) => {
+      cleanup();
+      reject(unreadable(error));
+    };
+    const cleanup = () => {
+      zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
+    };
+    zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
+    zip.readEntry();
+  });
+}
+
+/** Inflates one entry and throws away the bytes; yauzl fails if it holds more than declared. */
+function drainEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<void> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (error, stream) => {
+      if (error || !stream) return reject(unreadable(error));
+      stream.on('error', (e) => reject(unreadable(e)));
+      stream.on('end', () => resolve());
+      stream.resume();
+    });
+  });
+}
+
+/** Refuses zip bombs and broken zips (DESIGN §5) before any XML is parsed. */
+export async function checkXlsxZip(
+  filePath: string,
+  sizeBytes: number,
+  limits: FileLimits,
+): Promise<void> {
+  const zip = await openZip(filePath);
+  try {
+    if (zip.entryCount > limits.xlsxMaxEntries) {
+      throw new FileRejectedError(
+        `xlsx has ${zip.entryCount} entries, more than the limit of ${limits.xlsxMaxEntries}`,
+      );
+    }
+    const entries: yauzl.Entry[] = [];
+    let unzipped = 0;
+    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+      entries.push(entry);
+      unzipped += entry.uncompressedSize;
+      if (unzipped > limits.xlsxMaxUnzippedBytes) {
+        throw new FileRejectedError(
+          `xlsx unzipped size exceeds the limit of ${limits.xlsxMaxUnzippedBytes} bytes (${entries.length} entries already hold ${unzipped} bytes)`,
+        );
+      }
+    }
+    const ratio = unzipped / Math.max(sizeBytes, 1);
+    if (ratio > limits.xlsxMaxCompressionRatio) {
+      throw new FileRejectedError(
+        `xlsx compression ratio ${Number(ratio.toFixed(1))}:1 exceeds the limit of ${limits.xlsxMaxCompressionRatio}:1`,
+      );
+    }
+    if (!entries.some((e) => e.fileName === 'xl/workbook.xml')) {
+      throw new FileRejectedError('not a readable xlsx file: it has no xl/workbook.xml');
+    }
+    // Declared sizes can lie: inflate every entry once (yauzl checks actual against declared).
+    zip.close();
+    const verify = await openZip(filePath);
+    try {
+      for (let entry = await nextEntry(verify); entry; entry = await nextEntry(verify)) {
+        if (!entry.fileName.endsWith('/')) await drainEntry(verify, entry);
+      }
+    } finally {
+      verify.close();
+    }
+  } finally {
+    if (zip.isOpen) zip.close();
+  }
+}
+
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
+const DAY_MS = 86_400_000;
+/** 9999-12-31, the last date Excel can show. */
+const MAX_SERIAL = 2_958_465;
+
+function isoDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Plain decimal text, never an exponent (Excel turns long codes and phones into numbers). */
+export function plainNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
+  const text = String(n);
+  if (!text.includes('e')) return text;
+  return n.toFixed(20).replace(/\.?0+$/, '');
+}
+
+type Kind = (typeof FIELDS)[number]['kind'];
+
+export function cellText(value: ExcelJS.CellValue | undefined, kind: Kind): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number') {
+    if (kind === 'date' && value >= 1 && value <= MAX_SERIAL) {
+      return isoDate(new Date(EXCEL_EPOCH_MS + Math.floor(value) * DAY_MS));
+    }
+    if (kind === 'istat_code' && Number.isInteger(value) && value >= 0 && value <= 999_999) {
+      return String(value).padStart(6, '0');
+    }
+    return plainNumber(value);
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : isoDate(value);
+  if ('richText' in value) return value.richText.map((part) => part.text).join('');
+  if ('formula' in value || 'sharedFormula' in value) {
+    return cellText((value as { result?: ExcelJS.CellValue }).result, kind);
+  }
+  if ('text' in value) return cellText(value.text as ExcelJS.CellValue, kind);
+  if ('error' in value) return String(value.error);
+  return '';
+}
+
+export async function openXlsx(
+  filePath: string,
+  inspected: InspectedFile,
+  limits: FileLimits,
+): Promise<DailyFile> {
+  await checkXlsxZip(filePath, inspected.sizeBytes, limits);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(filePath, {
+    sharedStrings: 'cache',
+    styles: 'cache', // date cells are recognised by their number format
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  const sheets = workbook[Symbol.asyncIterator]();
+  let rowIterator: AsyncIterator<ExcelJS.Row> | undefined;
+  const close = async () => {
+    await rowIterator?.return?.(undefined).catch(() => undefined);
+    await sheets.return?.(undefined).catch(() => undefined);
+    (workbook as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+  };
+  const nextRow = async (): Promise<ExcelJS.Row | null> => {
+    try {
+      if (!rowIterator) return null;
+      const next = await rowIterator.next();
+      return next.done ? null : next.value;
+    } catch (error) {
+      throw unreadable(error);
+    }
+  };
+  try {
+    try {
+      const sheet = await sheets.next();
+      if (!sheet.done) {
+        rowIterator = (sheet.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
+      }
+    } catch (error) {
+      throw unreadable(error);
+    }
+    let headerRow: ExcelJS.Row | null;
+    do headerRow = await nextRow();
+    while (headerRow && !headerRow.hasValues);
+    if (!headerRow) throw new FileRejectedError('the file is empty');
+    const headerValues = headerRow.values as ExcelJS.CellValue[];
+    const headers: string[] = [];
+    for (let c = 1; c < headerValues.length; c++) headers.push(cellText(headerValues[c], 'text'));
+    const mapping = mapHeader(headers);
+    const problem = headerProblem(mapping);
+    if (problem) throw new FileRejectedError(problem);
+    // 1-based sheet column of each transit field, or -1.
+    const source = FIELDS.map((_, index) => {
+      const column = mapping.columns.indexOf(index);
+      return column < 0 ? -1 : column + 1;
+    });
+    const kinds = FIELDS.map((f) => f.kind);
+    return {
+      header: {
+        found: mapping.found,
+        missing: FIELDS.filter((_, i) => (source[i] as number) < 0).map((f) => f.header),
+        columns: mapping.columns,
+      },
+      rows: (async function* () {
+        try {
+          let batch: Row[] = [];
+          for (let row = await nextRow(); row; row = await nextRow()) {
+            // Rows without any value (only formatting) carry no data.
+            if (!row.hasValues) continue;
+            const cells = row.values as ExcelJS.CellValue[];
+            batch.push({
+              lineNo: row.number,
+              values: source.map((s, t) => (s < 0 ? null : cellText(cells[s], kinds[t] as Kind))),
+            });
+            if (batch.length >= 1000) {
+              yield batch;
+              batch = [];
+            }
+          }
+          if (batch.length > 0) yield batch;
+        } finally {
+          await close();
+        }
+      })(),
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
