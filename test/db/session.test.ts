@@ -1,0 +1,143 @@
+// withUserSession: one transaction, one portal role, one user; nothing survives on the pooled
+// connection. Run through a login role that is a member of qdp_portal, as in production.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionError, withUserSession } from '../../db/session.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import {
+  createPortalLogin,
+  seedTerritory,
+  type PortalLogin,
+  type Territory,
+} from './access-fixtures.ts';
+
+let db: TestDatabase;
+let login: PortalLogin;
+let t: Territory;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = await seedTerritory(db.pool);
+  login = await createPortalLogin(db);
+});
+
+afterAll(async () => {
+  await login?.drop();
+  await db?.drop();
+});
+
+const auditCount = async (action: string) =>
+  Number(
+    (await db.pool.query('select count(*) as n from qdp.audit_log where action = $1', [action]))
+      .rows[0].n,
+  );
+
+describe('withUserSession', () => {
+  it("switches to the user's role and names the user, for this transaction only", async () => {
+    const inside = await withUserSession(login.pool, t.users.munA, async (c) => {
+      const { rows } = await c.query(
+        "select current_user as role, session_user = $1 as is_login, current_setting('qdp.user_id') as user_id, qdp.current_istat_code() as istat",
+        [login.role],
+      );
+      return rows[0];
+    });
+    expect(inside).toEqual({
+      role: 'qdp_municipality',
+      is_login: true,
+      user_id: String(t.users.munA),
+      istat: t.munA,
+    });
+    // The pool has one idle connection now: it carries neither the role nor the user.
+    const after = await login.pool.query(
+      "select current_user as role, coalesce(current_setting('qdp.user_id', true), '') as user_id",
+    );
+    expect(after.rows).toEqual([{ role: login.role, user_id: '' }]);
+  });
+
+  it('accepts a bigint user id', async () => {
+    const role = await withUserSession(login.pool, BigInt(t.users.gp2), async (c) => {
+      const { rows } = await c.query('select qdp.current_gp_code() as gp');
+      return rows[0].gp;
+    });
+    expect(role).toBe('G2');
+  });
+
+  it('commits what the function did', async () => {
+    await withUserSession(login.pool, t.users.staff, (c) =>
+      c.query("select qdp.audit('session_commit')"),
+    );
+    expect(await auditCount('session_commit')).toBe(1);
+  });
+
+  it('rolls back and rethrows when the function throws', async () => {
+    const failure = new Error('portal failure');
+    await expect(
+      withUserSession(login.pool, t.users.staff, async (c) => {
+        await c.query("select qdp.audit('session_rollback')");
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await auditCount('session_rollback')).toBe(0);
+  });
+
+  it('refuses an unknown or a disabled user before running the function', async () => {
+    let ran = false;
+    const run = async () => {
+      ran = true;
+    };
+    await expect(withUserSession(login.pool, 987654, run)).rejects.toThrow(
+      new SessionError('user 987654 is unknown or disabled: no session can be opened'),
+    );
+    await expect(withUserSession(login.pool, t.users.gp1Disabled, run)).rejects.toThrow(
+      `user ${t.users.gp1Disabled} is unknown or disabled: no session can be opened`,
+    );
+    expect(ran).toBe(false);
+  });
+
+  it('refuses an invalid user id', async () => {
+    for (const id of [0, -1, 1.5, Number.NaN, 0n]) {
+      await expect(withUserSession(login.pool, id, async () => 1)).rejects.toThrow(
+        `invalid user id ${String(id)}: expected a positive integer`,
+      );
+    }
+  });
+
+  it('rolls back and discards the connection when the function changes role or user', async () => {
+    for (const change of [
+      'set role qdp_admin',
+      'reset role',
+      "select set_config('qdp.user_id', '1', true)",
+    ]) {
+      await expect(
+        withUserSession(login.pool, t.users.gp1, async (c) => {
+          await c.query("select qdp.audit('session_switch')");
+          await c.query(change);
+        }),
+      ).rejects.toThrow(
+        `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
+      );
+    }
+    expect(await auditCount('session_switch')).toBe(0);
+    const after = await login.pool.query('select current_user as role');
+    expect(after.rows).toEqual([{ role: login.role }]);
+  });
+
+  it('a function that commits early leaves no role behind', async () => {
+    await expect(
+      withUserSession(login.pool, t.users.gp1, async (c) => {
+        await c.query('commit');
+      }),
+    ).rejects.toThrow(
+      `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
+    );
+    const after = await login.pool.query('select current_user as role');
+    expect(after.rows).toEqual([{ role: login.role }]);
+  });
+
+  it('the login role, before switching, can only ask qdp.session_role', async () => {
+    const result = await login.pool.query('select qdp.session_role($1) as role', [t.users.admin]);
+    expect(result.rows).toEqual([{ role: 'qdp_admin' }]);
+    await expect(login.pool.query('select * from qdp.users')).rejects.toThrow(
+      'permission denied for table users',
+    );
+  });
+});
