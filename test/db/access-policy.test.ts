@@ -453,6 +453,19 @@ describe('attempts to see more', () => {
     expect(disabled.rows).toEqual([{ id: null }]);
   });
 
+  it('the admin role without a valid administrator reads no row of any table', async () => {
+    for (const userId of [null, String(t.users.staff), String(t.users.gp1Disabled)]) {
+      const seen = await asRole('qdp_admin', userId, probe);
+      const tables = tablesFor('admin', 0);
+      for (const table of qdpTables) {
+        if (tables[table] !== DENIED && table !== 'municipalities' && table !== 'roles') {
+          tables[table] = 0;
+        }
+      }
+      expect(seen, `user id ${userId}`).toEqual({ rows: [], columns: ALL_COLUMNS, tables });
+    }
+  });
+
   it('switching role inside a session loses the user and is rolled back', async () => {
     await expect(
       withUserSession(login.pool, t.users.gp1, async (c) => {
@@ -518,17 +531,21 @@ describe('policy shape', () => {
       'imports.imports_admin:qdp_admin',
       'imports.imports_latest:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
       'patients.patients_admin:qdp_admin',
+      'publications.publications_admin:qdp_admin',
       'quarantines.quarantines_admin:qdp_admin',
       'quarantines.quarantines_gp:qdp_gp',
       'quarantines.quarantines_municipality:qdp_municipality',
       'quarantines.quarantines_prefecture:qdp_prefecture',
       'quarantines.quarantines_staff:qdp_staff',
+      'rejects.rejects_admin:qdp_admin',
+      'settings.settings_admin:qdp_admin',
+      'transit.transit_admin:qdp_admin',
       'users.users_admin:qdp_admin',
       'users.users_self:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
     ]);
   });
 
-  it('row-level security is enabled and forced on the tables that hold people and users', async () => {
+  it('row-level security is enabled and forced on every table but the reference data', async () => {
     const { rows } = await db.pool.query(
       `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = 'qdp' and c.relrowsecurity and c.relforcerowsecurity order by 1`,
@@ -538,7 +555,11 @@ describe('policy shape', () => {
       'gps',
       'imports',
       'patients',
+      'publications',
       'quarantines',
+      'rejects',
+      'settings',
+      'transit',
       'users',
     ]);
   });
