@@ -66,16 +66,17 @@ export async function checkXlsxZip(
         `xlsx has ${zip.entryCount} entries, more than the limit of ${limits.xlsxMaxEntries}`,
       );
     }
+    // The entry count is bounded above, so reading the whole central directory is cheap.
     const entries: yauzl.Entry[] = [];
     let unzipped = 0;
     for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
       entries.push(entry);
       unzipped += entry.uncompressedSize;
-      if (unzipped > limits.xlsxMaxUnzippedBytes) {
-        throw new FileRejectedError(
-          `xlsx unzipped size exceeds the limit of ${limits.xlsxMaxUnzippedBytes} bytes (${entries.length} entries already hold ${unzipped} bytes)`,
-        );
-      }
+    }
+    if (unzipped > limits.xlsxMaxUnzippedBytes) {
+      throw new FileRejectedError(
+        `xlsx unzipped size ${unzipped} bytes exceeds the limit of ${limits.xlsxMaxUnzippedBytes} bytes`,
+      );
     }
     const ratio = unzipped / Math.max(sizeBytes, 1);
     if (ratio > limits.xlsxMaxCompressionRatio) {
