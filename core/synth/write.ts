@@ -2,6 +2,7 @@
 // writer (sheet 'Quarantene', real date cells).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import {
   COLUMNS,
@@ -122,15 +123,17 @@ async function write(out: WriteStream, text: string, failed: Promise<never>): Pr
   if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
 }
 
+const FIXED_DATE = new Date(Date.UTC(2021, 0, 1));
+
 async function writeXlsx(file: string, rows: Iterable<{ fields: Field[] }>): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: file,
     useStyles: true,
     useSharedStrings: false,
   });
-  // A fixed creation date keeps the bytes reproducible.
-  workbook.created = new Date(Date.UTC(2021, 0, 1));
-  workbook.modified = workbook.created;
+  // Same options, same bytes: fixed document dates here, fixed zip entry times below.
+  workbook.created = FIXED_DATE;
+  workbook.modified = FIXED_DATE;
   const sheet = workbook.addWorksheet(XLSX_SHEET);
   sheet.columns = COLUMNS.map((header, i) => ({
     header,
@@ -146,4 +149,54 @@ async function writeXlsx(file: string, rows: Iterable<{ fields: Field[] }>): Pro
   }
   sheet.commit();
   await workbook.commit();
+  await fixZipEntryTimes(file, FIXED_DATE);
+}
+
+/**
+ * Sets every entry's modification time in a zip file (local headers and central directory) to
+ * `date`: exceljs gives the zip writer no date, so each entry would carry the current time.
+ */
+export async function fixZipEntryTimes(file: string, date: Date): Promise<void> {
+  const time = 0; // midnight, in DOS time
+  const dosDate =
+    ((date.getUTCFullYear() - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate();
+  const handle = await open(file, 'r+');
+  try {
+    const { size } = await handle.stat();
+    const tailLength = Math.min(size, 22 + 0xffff);
+    const tail = Buffer.alloc(tailLength);
+    await handle.read(tail, 0, tailLength, size - tailLength);
+    let eocd = -1;
+    for (let i = tailLength - 22; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === 0x06054b50) {
+        eocd = i;
+        break;
+      }
+    }
+    if (eocd < 0) throw new Error(`${file} is not a zip file (no end of central directory)`);
+    const entries = tail.readUInt16LE(eocd + 10);
+    const directorySize = tail.readUInt32LE(eocd + 12);
+    const directoryOffset = tail.readUInt32LE(eocd + 16);
+    const directory = Buffer.alloc(directorySize);
+    await handle.read(directory, 0, directorySize, directoryOffset);
+    const stamp = Buffer.alloc(4);
+    stamp.writeUInt16LE(time, 0);
+    stamp.writeUInt16LE(dosDate, 2);
+    let at = 0;
+    for (let n = 0; n < entries; n++) {
+      if (directory.readUInt32LE(at) !== 0x02014b50) {
+        throw new Error(`${file}: malformed zip central directory`);
+      }
+      stamp.copy(directory, at + 12);
+      await handle.write(stamp, 0, 4, directory.readUInt32LE(at + 42) + 10);
+      at +=
+        46 +
+        directory.readUInt16LE(at + 28) +
+        directory.readUInt16LE(at + 30) +
+        directory.readUInt16LE(at + 32);
+    }
+    await handle.write(directory, 0, directorySize, directoryOffset);
+  } finally {
+    await handle.close();
+  }
 }
