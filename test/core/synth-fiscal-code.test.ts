@@ -1,5 +1,4 @@
 import * as cfModule from 'codice-fiscale-js';
-import type CodiceFiscaleClass from 'codice-fiscale-js';
 import { describe, expect, it } from 'vitest';
 import {
   checkCharacter,
@@ -15,8 +14,9 @@ import { BIRTHPLACES, FEMALE_NAMES, MALE_NAMES, SURNAMES } from '../../core/synt
 import { Rng } from '../../core/synth/random.ts';
 
 // The package's CommonJS bundle exports { CodiceFiscale }, not the default its types declare.
-const CodiceFiscale = (cfModule as unknown as { CodiceFiscale: typeof CodiceFiscaleClass })
-  .CodiceFiscale;
+const CodiceFiscale = (
+  cfModule as unknown as { CodiceFiscale: (typeof cfModule)['default']['default'] }
+).CodiceFiscale;
 
 describe('fiscal code parts', () => {
   it('follows the consonant and vowel rules', () => {

@@ -1,5 +1,4 @@
 import * as cfModule from 'codice-fiscale-js';
-import type CodiceFiscaleClass from 'codice-fiscale-js';
 import { describe, expect, it } from 'vitest';
 import { allMunicipalities, municipalitiesOf } from '../../core/municipalities.ts';
 import {
@@ -14,8 +13,9 @@ import {
 } from '../../core/synth/people.ts';
 import { Rng, seedHash } from '../../core/synth/random.ts';
 
-const CodiceFiscale = (cfModule as unknown as { CodiceFiscale: typeof CodiceFiscaleClass })
-  .CodiceFiscale;
+const CodiceFiscale = (
+  cfModule as unknown as { CodiceFiscale: (typeof cfModule)['default']['default'] }
+).CodiceFiscale;
 
 describe('reference lists', () => {
   it('gives every birthplace its real Belfiore code', () => {
