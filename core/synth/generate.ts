@@ -122,7 +122,7 @@ export function isoDay(text: string): number | undefined {
   return ms / 86_400_000;
 }
 
-const POSITIVE_SHARE = 35; // percent: contacts outnumber positives
+const POSITIVE_SHARE = 30; // percent: contacts outnumber positives
 const EXTENDED_SHARE = 12; // percent of episodes whose end moves later
 const SHORTENED_SHARE = 5; // percent of episodes whose end moves earlier
 
