@@ -74,7 +74,7 @@ export const DEFAULT_PROVINCES: readonly string[] = ['VR'];
 export const DEFAULT_START_DATE = '2021-01-04';
 export const MAX_BAD_ROW_SHARE = 0.5;
 
-/** The validated options, or every problem found, each naming the option. */
+/** Every problem with the options, each naming the option (empty when they are valid). */
 export function checkSyntheticDayOptions(options: SyntheticDayOptions): string[] {
   const problems: string[] = [];
   const { rows, day = 1, badRowShare = DEFAULT_BAD_ROW_SHARE } = options;
@@ -278,7 +278,7 @@ function badFields(
   const fields = personFields(
     person,
     brokenCode ? person.fiscalCode : unique(person),
-    rng.chance(0.35) ? 'POSITIVO' : 'CONTATTO',
+    rng.chance(POSITIVE_SHARE / 100) ? 'POSITIVO' : 'CONTATTO',
   );
   const start = today - rng.int(0, 6);
   fields.push(start, start + rng.int(7, 14));
