@@ -4,7 +4,8 @@
 import { createReadStream, chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { finished, pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { FIELDS } from '../core/contract.ts';
@@ -64,12 +65,12 @@ async function writeCsv(file: string, rows: number): Promise<void> {
         end,
       ].join(';') + '\n';
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(chunk)) await once(out, 'drain');
       chunk = '';
     }
   }
   out.end(chunk);
-  await new Promise((resolve, reject) => out.on('finish', resolve).on('error', reject));
+  await finished(out);
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {

@@ -48,6 +48,10 @@ async function* copyChunks(
   let chunk = '';
   for await (const batch of rows) {
     for (const row of batch) {
+      if (row.copyText !== undefined) {
+        chunk += prefix + row.lineNo + '\t' + row.copyText + '\n';
+        continue;
+      }
       if (row.plain) {
         // One flat string per row: far cheaper to encode than a rope of 30 pieces.
         chunk += prefix + row.lineNo + '\t' + row.values.join('\t') + '\n';

@@ -31,6 +31,8 @@ export interface Row {
    * the loader can then join the values as they are instead of escaping each one (DESIGN §11).
    */
   plain?: boolean;
+  /** The values already in COPY text form, tab-separated (a reader's fast path); wins over values. */
+  copyText?: string;
 }
 
 export interface DailyFileHeader {
