@@ -2,50 +2,82 @@
 -- functions without SET clauses so that the planner inlines them into the set-based statements:
 -- no per-row function call overhead over a million rows.
 
--- Value of one fiscal-code character in an even (1-based) position: digits 0-9, letters A-Z 0-25.
-create function qdp.fiscal_code_even_value(c integer) returns integer
-language sql immutable parallel safe
-return c - case when c <= 57 then 48 else 65 end;
-
--- Value of one character in an odd (1-based) position. A digit and the letter of the same
--- even value (0/A, 1/B, ...) share the odd value, so one 26-entry table covers both.
+-- The check character of a fiscal code (DESIGN §5), computed from the code's bytes: the value of a
+-- character depends on whether its (1-based) position is odd or even, and a digit and the letter
+-- of the same rank (0/A, 1/B, ...) share both values, omocodia letters being ordinary letters.
+-- Each table maps a byte (an ASCII code) to its value; get_byte on a constant and on the code's
+-- bytes is far cheaper than substr/ascii on text. Callers convert the text once per row (text::bytea
+-- reads only letters and digits as themselves: the pattern check comes first).
 create function qdp.fiscal_code_odd_value(c integer) returns integer
 language sql immutable parallel safe
-return ('{1,0,5,7,9,13,15,17,19,21,2,4,18,20,11,3,6,8,12,14,16,10,22,25,24,23}'::integer[])
-  [qdp.fiscal_code_even_value(c) + 1];
+return get_byte('\x00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001000507090d0f1113150000000000000001000507090d0f111315020412140b0306080c0e100a16191817000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'::bytea, c);
 
--- The check character of the first 15 characters of an upper-case fiscal code (omocodia letters
--- included: they are ordinary letters for the checksum). Unrolled so that it stays one expression.
+create function qdp.fiscal_code_even_value(c integer) returns integer
+language sql immutable parallel safe
+return get_byte('\x0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001020304050607080900000000000000000102030405060708090a0b0c0d0e0f10111213141516171819000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'::bytea, c);
+
+-- 0..25, the rank of the check character of the first 15 bytes (null for a shorter code).
+create function qdp.fiscal_code_check_value(code_bytes bytea) returns integer
+language sql immutable parallel safe
+return case when octet_length(code_bytes) >= 15 then (
+    qdp.fiscal_code_odd_value(get_byte(code_bytes, 0))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 1))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 2))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 3))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 4))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 5))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 6))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 7))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 8))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 9))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 10))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 11))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 12))
+  + qdp.fiscal_code_even_value(get_byte(code_bytes, 13))
+  + qdp.fiscal_code_odd_value(get_byte(code_bytes, 14))
+  ) % 26 end;
+
+-- The check character (A..Z) of the first 15 characters of an upper-case fiscal code.
 create function qdp.fiscal_code_check_character(code text) returns text
 language sql immutable parallel safe
-return chr(65 + (
-    qdp.fiscal_code_odd_value(ascii(substr(code, 1, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 2, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 3, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 4, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 5, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 6, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 7, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 8, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 9, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 10, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 11, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 12, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 13, 1)))
-  + qdp.fiscal_code_even_value(ascii(substr(code, 14, 1)))
-  + qdp.fiscal_code_odd_value(ascii(substr(code, 15, 1)))
-  ) % 26);
+return chr(65 + qdp.fiscal_code_check_value(code::bytea));
 
 -- The shape of a fiscal code: omocodia replaces digits by L M N P Q R S T U V.
 create function qdp.fiscal_code_has_valid_pattern(code text) returns boolean
 language sql immutable parallel safe
 return code ~ '^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$';
 
+-- Class bits of a byte in a fiscal code: 1 letter, 2 digit or omocodia letter (L M N P Q R S T U V),
+-- 4 month letter (A B C D E H L M P R S T).
+create function qdp.fiscal_code_class(c integer) returns integer
+language sql immutable parallel safe
+return get_byte('\x00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000002020202020202020202000000000000000505050505010105010101070703010703070707030301010101000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'::bytea, c);
+
+-- The same shape as qdp.fiscal_code_has_valid_pattern on the code's bytes, without a regular
+-- expression (several times cheaper over a million rows): all 16 bytes must be in their class.
+create function qdp.fiscal_code_bytes_have_valid_pattern(code_bytes bytea) returns boolean
+language sql immutable parallel safe
+return case when octet_length(code_bytes) = 16 then
+  (qdp.fiscal_code_class(get_byte(code_bytes, 0)) & qdp.fiscal_code_class(get_byte(code_bytes, 1))
+   & qdp.fiscal_code_class(get_byte(code_bytes, 2)) & qdp.fiscal_code_class(get_byte(code_bytes, 3))
+   & qdp.fiscal_code_class(get_byte(code_bytes, 4)) & qdp.fiscal_code_class(get_byte(code_bytes, 5))
+   & qdp.fiscal_code_class(get_byte(code_bytes, 11)) & qdp.fiscal_code_class(get_byte(code_bytes, 15))
+   & 1)
+  + (qdp.fiscal_code_class(get_byte(code_bytes, 6)) & qdp.fiscal_code_class(get_byte(code_bytes, 7))
+   & qdp.fiscal_code_class(get_byte(code_bytes, 9)) & qdp.fiscal_code_class(get_byte(code_bytes, 10))
+   & qdp.fiscal_code_class(get_byte(code_bytes, 12)) & qdp.fiscal_code_class(get_byte(code_bytes, 13))
+   & qdp.fiscal_code_class(get_byte(code_bytes, 14)) & 2)
+  + (qdp.fiscal_code_class(get_byte(code_bytes, 8)) & 4) = 7
+else false end;
+
 -- True for a well-formed upper-case fiscal code whose 16th character is the right check character.
 create function qdp.fiscal_code_is_valid(code text) returns boolean
 language sql immutable parallel safe
-return coalesce(qdp.fiscal_code_has_valid_pattern(code)
-  and substr(code, 16, 1) = qdp.fiscal_code_check_character(code), false);
+return case
+  when qdp.fiscal_code_has_valid_pattern(code)
+    then get_byte(code::bytea, 15) - 65 = qdp.fiscal_code_check_value(code::bytea)
+  else false
+end;
 
 -- make_date without exceptions: null when the day, month or year does not exist.
 create function qdp.make_date_or_null(y integer, m integer, d integer) returns date
@@ -61,15 +93,18 @@ return case
 end;
 
 -- A date as the daily file writes it: dd/mm/yyyy (also d/m/yyyy) or yyyy-mm-dd (xlsx dates are
--- written as ISO by the reader). Null when the text is not one of those or not a real date.
+-- written as ISO by the reader). Null when the text is not one of those or not a real date. The
+-- usual fixed-width forms take substr (cheap); only d/m/yyyy needs split_part.
 create function qdp.parse_date(value text) returns date
 language sql immutable parallel safe
 return case
+  when value ~ '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' then qdp.make_date_or_null(
+    substr(value, 7, 4)::integer, substr(value, 4, 2)::integer, substr(value, 1, 2)::integer)
+  when value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then qdp.make_date_or_null(
+    substr(value, 1, 4)::integer, substr(value, 6, 2)::integer, substr(value, 9, 2)::integer)
   when value ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' then qdp.make_date_or_null(
     split_part(value, '/', 3)::integer, split_part(value, '/', 2)::integer,
     split_part(value, '/', 1)::integer)
-  when value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then qdp.make_date_or_null(
-    substr(value, 1, 4)::integer, substr(value, 6, 2)::integer, substr(value, 9, 2)::integer)
 end;
 
 -- A raw value safe to quote in a reject reason: only digits and date separators (a misplaced

@@ -6,6 +6,12 @@
 -- becomes null (the GP itself stays, patients may still point at its code).
 alter table qdp.gps alter column updated_import_id drop not null;
 
+-- patients.first_import_id / last_import_id are kept by qdp.publish_import and re-pointed by
+-- qdp.purge; a foreign key would add two row-by-row checks per upserted patient (measured: most
+-- of the cost of publishing a million new patients), so the functions keep them consistent.
+alter table qdp.patients drop constraint patients_first_import_id_fkey;
+alter table qdp.patients drop constraint patients_last_import_id_fkey;
+
 -- Advisory lock keys (two-integer form): 727002 + hash of a sha256 serialises registrations of the
 -- same file; 727003 serialises everything that moves or reads "the latest" to build on it.
 
@@ -118,6 +124,7 @@ $$;
 create function qdp.publish_import(p_import_id bigint, by_user text default null) returns void
 language plpgsql
 set search_path = pg_catalog, qdp
+set work_mem = '256MB'
 as $$
 declare
   current_status text;
@@ -214,6 +221,9 @@ $$;
 create function qdp.reconcile_import(p_import_id bigint) returns text
 language plpgsql
 set search_path = pg_catalog, qdp
+-- Hashes of a million fiscal codes and the index builds stay in memory.
+set work_mem = '256MB'
+set maintenance_work_mem = '256MB'
 as $$
 declare
   current_status text;
@@ -268,38 +278,15 @@ begin
   -- One scan of the transit partition. Problems are 'FIELD<TAB>reason' strings; a line is accepted
   -- when it has none and it is the first valid line of its fiscal code.
   execute format($sql$
-    with normalised as materialized (
-      select t.line_no,
-        upper(btrim(t.codice_fiscale)) as cf,
-        upper(btrim(t.cognome)) as surname,
-        upper(btrim(t.nome)) as name,
-        upper(btrim(t.sesso)) as sex,
-        btrim(t.data_nascita) as birth_text,
-        qdp.parse_date(btrim(t.data_nascita)) as birth_date,
-        btrim(t.cod_istat_residenza) as istat,
-        m.istat_code is not null as istat_known,
-        nullif(btrim(t.comune_residenza), '') as residence_name,
-        nullif(btrim(t.indirizzo_residenza), '') as address,
-        nullif(btrim(t.telefono), '') as phone,
-        upper(nullif(btrim(t.cod_medico), '')) as gp_code,
-        nullif(btrim(t.medico), '') as gp_name,
-        upper(btrim(t.motivo)) as reason,
-        btrim(t.data_inizio) as start_text,
-        qdp.parse_date(btrim(t.data_inizio)) as start_date,
-        btrim(t.data_fine) as end_text,
-        qdp.parse_date(btrim(t.data_fine)) as end_date
-      from qdp.transit_%1$s t
-      left join qdp.municipalities m on m.istat_code = btrim(t.cod_istat_residenza)
-    ),
-    checked as materialized (
+    with checked as materialized (
       select n.*, array_remove(array[
         case
           when coalesce(n.cf, '') = '' then E'CODICE_FISCALE\trequired'
           when length(n.cf) <> 16 then
             E'CODICE_FISCALE\tmust be 16 characters long: ' || length(n.cf)
-          when not qdp.fiscal_code_has_valid_pattern(n.cf) then
+          when not qdp.fiscal_code_bytes_have_valid_pattern(n.cf_bytes) then
             E'CODICE_FISCALE\tdoes not match the fiscal code pattern'
-          when substr(n.cf, 16, 1) <> qdp.fiscal_code_check_character(n.cf) then
+          when get_byte(n.cf_bytes, 15) - 65 <> qdp.fiscal_code_check_value(n.cf_bytes) then
             E'CODICE_FISCALE\tcheck character is wrong'
         end,
         case when coalesce(n.surname, '') = '' then E'COGNOME\trequired' end,
@@ -338,26 +325,63 @@ begin
           when n.end_date < n.start_date then E'DATA_FINE\tbefore DATA_INIZIO'
         end
       ], null) as problems
-      from normalised n
+      from (
+        select t.line_no,
+          t.cf,
+          textsend(t.cf) as cf_bytes,
+          upper(t.cognome) as surname,
+          upper(t.nome) as name,
+          upper(t.sesso) as sex,
+          t.data_nascita as birth_text,
+          qdp.parse_date(t.data_nascita) as birth_date,
+          t.istat,
+          m.istat_code is not null as istat_known,
+          nullif(t.comune_residenza, '') as residence_name,
+          nullif(t.indirizzo_residenza, '') as address,
+          nullif(t.telefono, '') as phone,
+          upper(nullif(t.cod_medico, '')) as gp_code,
+          nullif(t.medico, '') as gp_name,
+          upper(t.motivo) as reason,
+          t.data_inizio as start_text,
+          qdp.parse_date(t.data_inizio) as start_date,
+          t.data_fine as end_text,
+          qdp.parse_date(t.data_fine) as end_date
+        from (
+          -- OFFSET 0 keeps this level apart: each field is trimmed once per row.
+          select t.line_no, upper(btrim(t.codice_fiscale)) as cf, btrim(t.cognome) as cognome,
+            btrim(t.nome) as nome, btrim(t.sesso) as sesso, btrim(t.data_nascita) as data_nascita,
+            btrim(t.cod_istat_residenza) as istat, btrim(t.comune_residenza) as comune_residenza,
+            btrim(t.indirizzo_residenza) as indirizzo_residenza, btrim(t.telefono) as telefono,
+            btrim(t.cod_medico) as cod_medico, btrim(t.medico) as medico, btrim(t.motivo) as motivo,
+            btrim(t.data_inizio) as data_inizio, btrim(t.data_fine) as data_fine
+          from qdp.transit_%1$s t
+          offset 0
+        ) t
+        left join qdp.municipalities m on m.istat_code = t.istat
+        offset 0
+      ) n
     ),
-    ranked as materialized (
-      -- The first valid line of each fiscal code; later lines with that code (valid or not) name it.
-      select c.*,
-        min(c.line_no) filter (where c.problems = '{}') over (partition by c.cf) as first_line
+    -- Fiscal codes on more than one line (few): the first valid line of each.
+    repeated as (
+      select c.cf, min(c.line_no) filter (where c.problems = '{}') as first_line
       from checked c
-    ),
-    with_duplicates as materialized (
-      select r.*,
-        case when r.first_line is not null and r.first_line < r.line_no
-          then r.problems || (E'CODICE_FISCALE\tsame fiscal code as an earlier line: ' || r.first_line)
-          else r.problems
-        end as all_problems
-      from ranked r
+      where c.cf <> ''
+      group by c.cf
+      having count(*) > 1
     ),
     inserted_rejects as (
       insert into qdp.rejects (import_id, line_no, field, reason)
       select %1$s, d.line_no, split_part(p.problem, E'\t', 1), split_part(p.problem, E'\t', 2)
-      from with_duplicates d
+      from (
+        select c.line_no,
+          case when r.first_line < c.line_no
+            then c.problems
+              || (E'CODICE_FISCALE\tsame fiscal code as an earlier line: ' || r.first_line)
+            else c.problems
+          end as all_problems
+        from checked c
+        left join repeated r on r.cf = c.cf
+      ) d
       cross join lateral unnest(d.all_problems) with ordinality as p(problem, position)
       order by d.line_no, p.position
     ),
@@ -369,12 +393,13 @@ begin
         r.residence_name, r.address, r.phone, r.gp_code,
         case when r.gp_code is not null then r.gp_name end, r.reason, r.start_date, r.end_date,
         %2$s
-      from with_duplicates r
+      from checked r
+      left join repeated d on d.cf = r.cf
       %3$s
-      where r.all_problems = '{}'
+      where r.problems = '{}' and (d.first_line is null or d.first_line = r.line_no)
       returning 1
     )
-    select (select count(*) from with_duplicates), (select count(*) from inserted_quarantines)
+    select (select count(*) from checked), (select count(*) from inserted_quarantines)
   $sql$, p_import_id, change_expr, previous_join) into total, accepted;
   rejected := total - accepted;
 

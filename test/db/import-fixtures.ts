@@ -175,3 +175,30 @@ export async function rejectsOf(pool: pg.Pool, importId: string): Promise<Reject
   );
   return rows;
 }
+
+/**
+ * Fills an import's transit partition with `count` valid synthetic rows generated in SQL (fiscal
+ * codes built with the SQL check character), then marks it loaded. `endDay` varies the end date
+ * so that two imports differ. Used by the atomicity test and the 1M-row measurement.
+ */
+export async function loadGenerated(
+  db: pg.Pool | pg.ClientBase,
+  importId: string,
+  count: number,
+  endDay = 15,
+): Promise<void> {
+  await db.query(
+    `insert into qdp.transit
+     select $1, g.i + 1, c.body || qdp.fiscal_code_check_character(c.body), 'COGNOME ' || g.i,
+       'NOME', case when g.i % 2 = 0 then 'M' else 'F' end, '01/02/1980', '023091', 'VERONA',
+       'VIA DI PROVA ' || g.i, null, 'GP' || (g.i % 700), 'MEDICO ' || (g.i % 700),
+       case when g.i % 3 = 0 then 'POSITIVO' else 'CONTATTO' end, '01/03/2020',
+       lpad($3::text, 2, '0') || '/03/2020'
+     from generate_series(1, $2::integer) g(i)
+     cross join lateral (select chr(65 + g.i % 26) || chr(65 + g.i / 26 % 26)
+       || chr(65 + g.i / 676 % 26) || chr(65 + g.i / 17576 % 26) || chr(65 + g.i / 456976 % 26)
+       || 'X80A01L781' as body) c`,
+    [importId, count, endDay],
+  );
+  await db.query('select qdp.mark_loaded($1)', [importId]);
+}
