@@ -14,3 +14,5 @@ echo "== type-check (tsc)"
 npx tsc --noEmit -p tsconfig.json
 echo "== tests (vitest, real PostgreSQL)"
 npx vitest run "$@"
+echo "== database suites on PostgreSQL 15 and 16"
+bash scripts/postgres-versions.sh
