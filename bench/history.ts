@@ -33,8 +33,12 @@ async function loadHistory(url: string): Promise<void> {
       [`history-day-${day}.csv`, HISTORY_DAYS - day + 1, HISTORY_ROWS],
     );
     const id = rows[0]!.id;
-    await client.query(`create table qdp.quarantines_${id} partition of qdp.quarantines for values in (${id})`);
-    await client.query(`create table qdp.transit_${id} partition of qdp.transit for values in (${id})`);
+    await client.query(
+      `create table qdp.quarantines_${id} partition of qdp.quarantines for values in (${id})`,
+    );
+    await client.query(
+      `create table qdp.transit_${id} partition of qdp.transit for values in (${id})`,
+    );
     // A rolling population: each day's 50,000 people overlap the previous day's by about 90%.
     await client.query(
       `insert into qdp.quarantines_${id}
@@ -57,7 +61,9 @@ async function loadHistory(url: string): Promise<void> {
        on conflict (fiscal_code) do update set last_import_id = excluded.last_import_id`,
       [id],
     );
-    await client.query(`insert into qdp.publications (import_id, action) values ($1, 'publish')`, [id]);
+    await client.query(`insert into qdp.publications (import_id, action) values ($1, 'publish')`, [
+      id,
+    ]);
     await client.query('commit');
     if (day % 73 === 0) console.log(`  history: ${day}/${HISTORY_DAYS} days`);
   }
@@ -69,17 +75,27 @@ const dir = scratchDir('qdp-bench-history-');
 const server = await startServer();
 try {
   const file = path.join(dir, 'day.csv');
-  await writeSyntheticDailyFile({ rows: DAY_ROWS, seed: 'history', day: 1, format: 'csv', outFile: file });
+  await writeSyntheticDailyFile({
+    rows: DAY_ROWS,
+    seed: 'history',
+    day: 1,
+    format: 'csv',
+    outFile: file,
+  });
   const emptyUrl = await freshDatabase(server.adminUrl, 'qdp_bench_empty');
   const empty = await runImporter(emptyUrl, file);
   const fullUrl = await freshDatabase(server.adminUrl, 'qdp_bench_history');
   const loaded = await time(() => loadHistory(fullUrl));
-  console.log(`history of ${HISTORY_DAYS} × ${HISTORY_ROWS.toLocaleString('en-GB')} rows loaded in ${loaded.seconds.toFixed(0)} s`);
+  console.log(
+    `history of ${HISTORY_DAYS} × ${HISTORY_ROWS.toLocaleString('en-GB')} rows loaded in ${loaded.seconds.toFixed(0)} s`,
+  );
   const full = await runImporter(fullUrl, file);
   console.log(`\n${DAY_ROWS.toLocaleString('en-GB')}-row day, end to end`);
   console.log('| history | seconds | vs empty history |\n|---|---|---|');
   console.log(`| none (baseline, ${empty.outcome.status}) | ${empty.seconds.toFixed(2)} | 1.00× |`);
-  console.log(`| ${HISTORY_DAYS} days × ${HISTORY_ROWS.toLocaleString('en-GB')} (${full.outcome.status}) | ${full.seconds.toFixed(2)} | ${ratio(full.seconds, empty.seconds)} |`);
+  console.log(
+    `| ${HISTORY_DAYS} days × ${HISTORY_ROWS.toLocaleString('en-GB')} (${full.outcome.status}) | ${full.seconds.toFixed(2)} | ${ratio(full.seconds, empty.seconds)} |`,
+  );
   const ok = full.seconds / empty.seconds <= TARGET_RATIO;
   console.log(`\ntarget: ≤ ${TARGET_RATIO}× the empty-history import: ${ok ? 'met' : 'NOT MET'}`);
   process.exitCode = ok ? 0 : 3;

@@ -38,9 +38,17 @@ try {
   const files = [1, 2].map((day) => path.join(dir, `day${day}.csv`));
   for (const [index, file] of files.entries()) {
     const made = await time(() =>
-      writeSyntheticDailyFile({ rows: ROWS, seed: 'bench', day: index + 1, format: 'csv', outFile: file }),
+      writeSyntheticDailyFile({
+        rows: ROWS,
+        seed: 'bench',
+        day: index + 1,
+        format: 'csv',
+        outFile: file,
+      }),
     );
-    console.log(`synthetic day ${index + 1}: ${ROWS.toLocaleString('en-GB')} rows in ${made.seconds.toFixed(1)} s`);
+    console.log(
+      `synthetic day ${index + 1}: ${ROWS.toLocaleString('en-GB')} rows in ${made.seconds.toFixed(1)} s`,
+    );
   }
   const url = await freshDatabase(server.adminUrl, 'qdp_bench_import');
   const baseline = await copyBaseline(url, files[0]!);
@@ -49,13 +57,24 @@ try {
   const second = await runImporter(url, files[1]!);
   const rows = [
     ['baseline: COPY of day 1 into text columns', baseline, '1.00×', ''],
-    [`import day 1 into empty tables (${first.outcome.status})`, first.seconds, ratio(first.seconds, baseline), `${first.peakRssMb.toFixed(0)} MB`],
+    [
+      `import day 1 into empty tables (${first.outcome.status})`,
+      first.seconds,
+      ratio(first.seconds, baseline),
+      `${first.peakRssMb.toFixed(0)} MB`,
+    ],
     ['baseline: COPY of day 2 into text columns', baselineAgain, '1.00×', ''],
-    [`import day 2 on top of day 1 (${second.outcome.status})`, second.seconds, ratio(second.seconds, baselineAgain), `${second.peakRssMb.toFixed(0)} MB`],
+    [
+      `import day 2 on top of day 1 (${second.outcome.status})`,
+      second.seconds,
+      ratio(second.seconds, baselineAgain),
+      `${second.peakRssMb.toFixed(0)} MB`,
+    ],
   ] as const;
   console.log(`\nimport of ${ROWS.toLocaleString('en-GB')} rows, end to end`);
   console.log('| step | seconds | vs COPY | importer peak RSS |\n|---|---|---|---|');
-  for (const [label, seconds, r, mem] of rows) console.log(`| ${label} | ${seconds.toFixed(2)} | ${r} | ${mem} |`);
+  for (const [label, seconds, r, mem] of rows)
+    console.log(`| ${label} | ${seconds.toFixed(2)} | ${r} | ${mem} |`);
   const worstRatio = Math.max(first.seconds / baseline, second.seconds / baselineAgain);
   const worstPeak = Math.max(first.peakRssMb, second.peakRssMb);
   const ok = worstRatio <= TARGET_RATIO && worstPeak < TARGET_PEAK_MB;

@@ -64,16 +64,16 @@ export async function time<T>(fn: () => Promise<T>): Promise<{ seconds: number; 
 export async function runImporter(
   url: string,
   file: string,
-): Promise<{ seconds: number; peakRssMb: number; outcome: { status: string; rowsAccepted: number } }> {
+): Promise<{
+  seconds: number;
+  peakRssMb: number;
+  outcome: { status: string; rowsAccepted: number };
+}> {
   const start = process.hrtime.bigint();
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bench', 'import-child.ts'), file],
-    {
-      env: { ...process.env, DATABASE_URL: url, NODE_OPTIONS: '--import tsx' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'import-child.ts'), file], {
+    env: { ...process.env, DATABASE_URL: url, NODE_OPTIONS: '--import tsx' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

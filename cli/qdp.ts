@@ -41,9 +41,12 @@ const defaultIo: Io = {
   err: (text) => process.stderr.write(text),
 };
 
-function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
+function parse<const T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+) {
   try {
-    return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -23,8 +23,20 @@ describe('atomicity of an import under SIGKILL', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qdp-kill-'));
     small = path.join(dir, 'day1.csv');
     big = path.join(dir, 'day2.csv');
-    await writeSyntheticDailyFile({ rows: 500, seed: 'kill', day: 1, format: 'csv', outFile: small });
-    await writeSyntheticDailyFile({ rows: BIG_FILE_ROWS, seed: 'kill', day: 2, format: 'csv', outFile: big });
+    await writeSyntheticDailyFile({
+      rows: 500,
+      seed: 'kill',
+      day: 1,
+      format: 'csv',
+      outFile: small,
+    });
+    await writeSyntheticDailyFile({
+      rows: BIG_FILE_ROWS,
+      seed: 'kill',
+      day: 2,
+      format: 'csv',
+      outFile: big,
+    });
     expect((await qdp(['import', small], env)).code).toBe(0);
   });
 
@@ -47,7 +59,9 @@ describe('atomicity of an import under SIGKILL', () => {
 
   async function backendGone(pid: number): Promise<void> {
     for (let attempt = 0; attempt < 6000; attempt++) {
-      const { rowCount } = await db.pool.query('select 1 from pg_stat_activity where pid = $1', [pid]);
+      const { rowCount } = await db.pool.query('select 1 from pg_stat_activity where pid = $1', [
+        pid,
+      ]);
       if (rowCount === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -75,7 +89,9 @@ describe('atomicity of an import under SIGKILL', () => {
     expect(after.latest).toBe(before.latest);
     expect(after.visible).toBe(before.visible);
     expect(after.imports.at(-1)).toEqual({ id: 2, status: 'loading' });
-    const transit = await db.pool.query('select count(*)::int as n from qdp.transit where import_id = 2');
+    const transit = await db.pool.query(
+      'select count(*)::int as n from qdp.transit where import_id = 2',
+    );
     expect(transit.rows[0].n).toBe(0);
   });
 

@@ -27,7 +27,14 @@ describe('qdp command', () => {
 
   async function synth(name: string, day: number, badRowShare = 0.02, rows = 300): Promise<string> {
     const file = path.join(dir, name);
-    await writeSyntheticDailyFile({ rows, seed: 'cli', day, format: 'csv', outFile: file, badRowShare });
+    await writeSyntheticDailyFile({
+      rows,
+      seed: 'cli',
+      day,
+      format: 'csv',
+      outFile: file,
+      badRowShare,
+    });
     return file;
   }
 
@@ -61,7 +68,9 @@ describe('qdp command', () => {
     const file = await synth('day2.csv', 2);
     const run = await qdp(['import', file], env);
     expect(run.code).toBe(0);
-    expect(run.stdout.split('\n')[0]).toMatch(/^\[ETL_Success\] Import 3 published: \d+ in quarantine$/);
+    expect(run.stdout.split('\n')[0]).toMatch(
+      /^\[ETL_Success\] Import 3 published: \d+ in quarantine$/,
+    );
     expect(run.stdout).toContain('since import 1).');
   });
 
@@ -80,14 +89,21 @@ describe('qdp command', () => {
     const lines = rejects.stdout.trimEnd().split('\r\n');
     expect(lines[0]).toBe('line;field;reason');
     expect(lines.length - 1).toBe(
-      (await db.pool.query('select count(*)::int as n from qdp.rejects where import_id = $1', [held]))
-        .rows[0].n,
+      (
+        await db.pool.query('select count(*)::int as n from qdp.rejects where import_id = $1', [
+          held,
+        ])
+      ).rows[0].n,
     );
 
     const publish = await qdp(['publish', String(held)], env);
     expect(publish.stderr).toBe('');
     expect(publish.code).toBe(0);
-    expect(publish.stdout).toMatch(new RegExp(`^import ${held} is published: it is now the latest \\(\\d+ people in quarantine\\)\\n$`));
+    expect(publish.stdout).toMatch(
+      new RegExp(
+        `^import ${held} is published: it is now the latest \\(\\d+ people in quarantine\\)\\n$`,
+      ),
+    );
     expect((await db.pool.query('select qdp.latest_import_id()::int as id')).rows[0].id).toBe(held);
 
     const rollback = await qdp(['rollback', '3'], env);
@@ -95,7 +111,13 @@ describe('qdp command', () => {
     expect((await db.pool.query('select qdp.latest_import_id()::int as id')).rows[0].id).toBe(3);
 
     const history = await qdp(['imports', '--json'], env);
-    expect(JSON.parse(history.stdout).map((r: { id: string; status: string; is_latest: boolean }) => [Number(r.id), r.status, r.is_latest])).toEqual([
+    expect(
+      JSON.parse(history.stdout).map((r: { id: string; status: string; is_latest: boolean }) => [
+        Number(r.id),
+        r.status,
+        r.is_latest,
+      ]),
+    ).toEqual([
       [held, 'published', false],
       [3, 'published', true],
       [2, 'duplicate', false],
@@ -106,7 +128,11 @@ describe('qdp command', () => {
   it('refuses a missing file with exit 1 and registers nothing', async () => {
     const missing = path.join(dir, 'nope.csv');
     const run = await qdp(['import', missing], env);
-    expect(run).toMatchObject({ code: 1, stdout: '', stderr: `qdp: error: file not found: ${missing}\n` });
+    expect(run).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `qdp: error: file not found: ${missing}\n`,
+    });
   });
 
   it('refuses an unsupported format with exit 1', async () => {
@@ -115,7 +141,8 @@ describe('qdp command', () => {
     const run = await qdp(['import', file], env);
     expect(run).toMatchObject({
       code: 1,
-      stderr: 'qdp: error: unsupported file format ".txt" for quarantene.txt: the daily file must be .csv or .xlsx\n',
+      stderr:
+        'qdp: error: unsupported file format ".txt" for quarantene.txt: the daily file must be .csv or .xlsx\n',
     });
   });
 
@@ -125,7 +152,12 @@ describe('qdp command', () => {
     const run = await qdp(['import', file, '--json'], env);
     expect(run.code).toBe(2);
     const outcome = JSON.parse(run.stdout);
-    expect(outcome).toMatchObject({ status: 'rejected', rowsTotal: 0, rowsAccepted: 0, rowsRejected: 0 });
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      rowsTotal: 0,
+      rowsAccepted: 0,
+      rowsRejected: 0,
+    });
     expect(outcome.message).toContain('Reason: the file is empty');
   });
 
@@ -146,16 +178,24 @@ describe('qdp command', () => {
     writeFileSync(file, `${HEADER}\nXX;;;Z;31/02/1980;999999;;;;;;MALATO;01/01/2021;01/01/2020\n`);
     const run = await qdp(['import', file, '--json'], env);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toMatchObject({ rowsTotal: 1, rowsAccepted: 0, rowsRejected: 1 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      rowsTotal: 1,
+      rowsAccepted: 0,
+      rowsRejected: 1,
+    });
   });
 
   it('exits 1 with a clear message when the database is down', async () => {
     const port = await freePort();
     const file = path.join(dir, 'day1.csv');
-    const run = await qdp(['import', file], { DATABASE_URL: `postgres://qdp:secret@127.0.0.1:${port}/qdp` });
+    const run = await qdp(['import', file], {
+      DATABASE_URL: `postgres://qdp:secret@127.0.0.1:${port}/qdp`,
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      new RegExp(`^qdp: error: cannot connect to the database at 127\\.0\\.0\\.1:${port}/qdp: .*ECONNREFUSED.*\\n$`),
+      new RegExp(
+        `^qdp: error: cannot connect to the database at 127\\.0\\.0\\.1:${port}/qdp: .*ECONNREFUSED.*\\n$`,
+      ),
     );
     expect(run.stderr).not.toContain('secret');
   });
@@ -163,7 +203,9 @@ describe('qdp command', () => {
   it('explains bad usage', async () => {
     const run = await qdp(['rollback', 'x'], env);
     expect(run.code).toBe(1);
-    expect(run.stderr.split('\n')[0]).toBe('qdp: qdp rollback needs one import id (a positive whole number)');
+    expect(run.stderr.split('\n')[0]).toBe(
+      'qdp: qdp rollback needs one import id (a positive whole number)',
+    );
     const unknown = await qdp(['frobnicate'], env);
     expect(unknown.stderr.split('\n')[0]).toBe('qdp: unknown command "frobnicate"');
   });

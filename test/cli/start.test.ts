@@ -31,7 +31,9 @@ describe('qdp start (local mode)', () => {
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const done = finished(child);
     await waitFor(() => stdout, 'watching');
-    expect(stdout).toContain(`database: embedded PostgreSQL in ${path.join(home, 'data', 'postgres')}`);
+    expect(stdout).toContain(
+      `database: embedded PostgreSQL in ${path.join(home, 'data', 'postgres')}`,
+    );
     expect(stdout).toContain('demo day 3/3: import 3 published');
     expect(stdout).toMatch(/\n {2}admin +admin +all\n/);
     expect(stdout).toMatch(/\n {2}comune +municipality +municipality \d{6}\n/);
