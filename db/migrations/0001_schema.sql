@@ -130,11 +130,11 @@ create table qdp.quarantines (
   start_date date not null,
   end_date date not null,
   change text not null check (change in ('new', 'extended', 'shortened', 'unchanged')),
-  primary key (import_id, fiscal_code)
+  -- Fiscal code first: the key also serves "this person across imports" (the timeline).
+  primary key (fiscal_code, import_id)
 ) partition by list (import_id);
 create index quarantines_gp_idx on qdp.quarantines (import_id, gp_code);
 create index quarantines_residence_idx on qdp.quarantines (import_id, residence_istat);
-create index quarantines_fiscal_code_idx on qdp.quarantines (fiscal_code);
 
 -- The portal's kinds of user, each with the purpose and legal basis of its access (DESIGN §6).
 create table qdp.roles (

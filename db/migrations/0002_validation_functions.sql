@@ -79,33 +79,34 @@ return case
   else false
 end;
 
--- make_date without exceptions: null when the day, month or year does not exist.
-create function qdp.make_date_or_null(y integer, m integer, d integer) returns date
-language sql immutable parallel safe
-return case
-  when y < 1 or m < 1 or m > 12 or d < 1 then null
-  when d > case
-      when m = 2 then case when (y % 4 = 0 and y % 100 <> 0) or y % 400 = 0 then 29 else 28 end
-      when m in (4, 6, 9, 11) then 30
-      else 31
-    end then null
-  else make_date(y, m, d)
-end;
+-- Every way the daily file may write a real date, from 1800 to 2199: dd/mm/yyyy, d/m/yyyy (and
+-- the mixed d/mm, dd/m forms) and yyyy-mm-dd (xlsx dates reach transit as ISO). This table is the
+-- rule: a text is a date exactly when it is a form here. Reconciliation joins it (a hash lookup is
+-- about five times cheaper per row than a regular expression plus arithmetic) and qdp.parse_date
+-- looks it up one value at a time.
+create table qdp.date_forms (
+  form text primary key,
+  day date not null
+);
 
--- A date as the daily file writes it: dd/mm/yyyy (also d/m/yyyy) or yyyy-mm-dd (xlsx dates are
--- written as ISO by the reader). Null when the text is not one of those or not a real date. The
--- usual fixed-width forms take substr (cheap); only d/m/yyyy needs split_part.
+insert into qdp.date_forms (form, day)
+select distinct on (form) form, day::date
+from generate_series(date '1800-01-01', date '2199-12-31', interval '1 day') as day
+cross join lateral (values
+  (to_char(day, 'DD/MM/YYYY')),
+  (to_char(day, 'FMDD/FMMM/YYYY')),
+  (to_char(day, 'DD/FMMM/YYYY')),
+  (to_char(day, 'FMDD/MM/YYYY')),
+  (to_char(day, 'YYYY-MM-DD'))
+) as forms (form)
+order by form;
+
+analyze qdp.date_forms;
+
+-- A date as the daily file writes it, or null when the text is not one of the forms above.
 create function qdp.parse_date(value text) returns date
-language sql immutable parallel safe
-return case
-  when value ~ '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' then qdp.make_date_or_null(
-    substr(value, 7, 4)::integer, substr(value, 4, 2)::integer, substr(value, 1, 2)::integer)
-  when value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then qdp.make_date_or_null(
-    substr(value, 1, 4)::integer, substr(value, 6, 2)::integer, substr(value, 9, 2)::integer)
-  when value ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' then qdp.make_date_or_null(
-    split_part(value, '/', 3)::integer, split_part(value, '/', 2)::integer,
-    split_part(value, '/', 1)::integer)
-end;
+language sql stable parallel safe
+return (select f.day from qdp.date_forms f where f.form = value);
 
 -- A raw value safe to quote in a reject reason: only digits and date separators (a misplaced
 -- column could hold a name, which must never reach a reason or a notification).

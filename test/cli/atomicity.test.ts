@@ -48,7 +48,8 @@ describe('atomicity of an import under SIGKILL', () => {
   async function backendRunning(pattern: string): Promise<number> {
     for (let attempt = 0; attempt < 3000; attempt++) {
       const { rows } = await db.pool.query<{ pid: number }>(
-        `select pid from pg_stat_activity where state = 'active' and query ~* $1 and pid <> pg_backend_pid()`,
+        `select pid from pg_stat_activity where datname = current_database() and state = 'active' and query ~* $1
+           and pid <> pg_backend_pid()`,
         [pattern],
       );
       if (rows[0]) return rows[0].pid;

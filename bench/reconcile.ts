@@ -1,6 +1,6 @@
 // Measures qdp.reconcile_import on the embedded PostgreSQL (not a test): a first import of N
 // generated rows into empty tables, an unchanged re-import, and one with every end date changed.
-// Usage: npx tsx db/measure-reconcile.ts [rows]   (default 1,000,000)
+// Usage: npx tsx bench/reconcile.ts [rows]   (default 1,000,000)
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import pg from 'pg';
 import { syncMunicipalities } from '../core/municipalities.ts';
 import { startEmbeddedPostgres } from '../local/embedded.ts';
 import { loadGenerated, sha } from '../test/db/import-fixtures.ts';
-import { migrate } from './migrate.ts';
+import { migrate } from '../db/migrate.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(path.join(tmpdir(), 'qdp-measure-'));
