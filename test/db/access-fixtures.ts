@@ -23,6 +23,7 @@ export async function createPortalLogin(db: TestDatabase): Promise<PortalLogin> 
   url.username = role;
   url.password = password;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+  pool.on('error', () => undefined);
   return {
     role,
     pool,
