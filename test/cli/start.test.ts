@@ -30,30 +30,37 @@ describe('qdp start (local mode)', () => {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const done = finished(child);
-    await waitFor(() => stdout, 'watching');
-    expect(stdout).toContain(
-      `database: embedded PostgreSQL in ${path.join(home, 'data', 'postgres')}`,
-    );
-    expect(stdout).toContain('demo day 3/3: import 3 published');
-    expect(stdout).toMatch(/\n {2}admin +admin +all\n/);
-    expect(stdout).toMatch(/\n {2}comune +municipality +municipality \d{6}\n/);
-
-    await writeSyntheticDailyFile({
-      rows: 200,
-      seed: 'demo',
-      day: 4,
-      format: 'xlsx',
-      outFile: path.join(inbox, 'day4.xlsx'),
-    });
-    await waitFor(() => stdout, 'day4.xlsx: moved to');
-    expect(stdout).toMatch(/\[ETL_Success\] Import 4 published: \d+ in quarantine/);
-    expect(readdirSync(inbox)).toEqual([]);
-    expect(readdirSync(path.join(home, 'data', 'processed'))).toHaveLength(1);
-
-    child.kill('SIGINT');
+    try {
+      await runScenario();
+    } finally {
+      // Whatever failed above, stop local mode so its embedded PostgreSQL does not outlive the test.
+      if (child.exitCode === null) child.kill('SIGINT');
+    }
     const run = await done;
     expect(run.code).toBe(0);
     expect(stdout.trimEnd().endsWith('stopped')).toBe(true);
     expect(existsSync(path.join(home, 'data', 'postgres', 'postmaster.pid'))).toBe(false);
+
+    async function runScenario(): Promise<void> {
+      await waitFor(() => stdout, 'watching');
+      expect(stdout).toContain(
+        `database: embedded PostgreSQL in ${path.join(home, 'data', 'postgres')}`,
+      );
+      expect(stdout).toContain('demo day 3/3: import 3 published');
+      expect(stdout).toMatch(/\n {2}admin +admin +all\n/);
+      expect(stdout).toMatch(/\n {2}comune +municipality +municipality \d{6}\n/);
+
+      await writeSyntheticDailyFile({
+        rows: 200,
+        seed: 'demo',
+        day: 4,
+        format: 'xlsx',
+        outFile: path.join(inbox, 'day4.xlsx'),
+      });
+      await waitFor(() => stdout, 'day4.xlsx: moved to');
+      expect(stdout).toMatch(/\[ETL_Success\] Import 4 published: \d+ in quarantine/);
+      expect(readdirSync(inbox)).toEqual([]);
+      expect(readdirSync(path.join(home, 'data', 'processed'))).toHaveLength(1);
+    }
   });
 });
