@@ -7,27 +7,16 @@
 // any earlier day.
 import { fiscalCodeVariant } from './fiscal-code.ts';
 import { PopulationModel, unknownProvinces, type Person } from './people.ts';
+import { FIELDS } from '../contract.ts';
 import { Rng, fmix32, mix32, seedHash } from './random.ts';
 
-export const COLUMNS = [
-  'CODICE_FISCALE',
-  'COGNOME',
-  'NOME',
-  'SESSO',
-  'DATA_NASCITA',
-  'COD_ISTAT_RESIDENZA',
-  'COMUNE_RESIDENZA',
-  'INDIRIZZO_RESIDENZA',
-  'TELEFONO',
-  'COD_MEDICO',
-  'MEDICO',
-  'MOTIVO',
-  'DATA_INIZIO',
-  'DATA_FINE',
-] as const;
+/** The daily file's headers, in the contract's order (core/contract/daily-file.json). */
+export const COLUMNS: readonly string[] = FIELDS.map((field) => field.header);
 
 /** Indexes of the date columns: their value is a day number (a real date) or a text. */
-export const DATE_COLUMNS: readonly number[] = [4, 12, 13];
+export const DATE_COLUMNS: readonly number[] = FIELDS.flatMap((field, index) =>
+  field.kind === 'date' ? [index] : [],
+);
 
 /** Every kind of bad row; bad row j of a file is of kind BAD_ROW_KINDS[j % length]. */
 export const BAD_ROW_KINDS = [
