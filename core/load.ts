@@ -1,6 +1,6 @@
 // Writes the rows of a daily file into its transit partition with COPY (DESIGN §11: COPY is the
 // floor every import is measured against). Rows are serialised once, straight into COPY text
-// format, in chunks of about 1 MiB, and the copy stream's backpressure is respected.
+// format, in 64 KiB chunks, and the copy stream's backpressure is respected.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -8,7 +8,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { TRANSIT_COLUMNS } from './contract.ts';
 import type { Row } from './reader/types.ts';
 
-const CHUNK_CHARS = 1 << 20;
+// Under V8's large-object threshold, like the reads (see READ_CHUNK_BYTES).
+const CHUNK_CHARS = 1 << 16;
 // Characters COPY text format gives a meaning to, plus NUL, which PostgreSQL text cannot hold.
 const SPECIAL = /[\\\t\n\r\0]/;
 const SPECIAL_ALL = /[\\\t\n\r\0]/g;
@@ -87,7 +88,10 @@ export async function copyIntoTransit(
     ),
   );
   // Readable.from pulls the next chunk only when the copy stream asks for more.
-  await pipeline(Readable.from(copyChunks(`${importIdOf(importId)}\t`, rows, counter)), copy);
+  await pipeline(
+    Readable.from(copyChunks(`${importIdOf(importId)}\t`, rows, counter), { highWaterMark: 2 }),
+    copy,
+  );
   if (copy.rowCount !== counter.rows) {
     throw new Error(`COPY wrote ${copy.rowCount} rows, the file gave ${counter.rows}`);
   }

@@ -5,7 +5,13 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { TextDecoder } from 'node:util';
 import { FIELDS, headerProblem, mapHeader, type FileLimits } from '../contract.ts';
-import { FileRejectedError, type DailyFile, type InspectedFile, type Row } from './types.ts';
+import {
+  FileRejectedError,
+  READ_CHUNK_BYTES,
+  type DailyFile,
+  type InspectedFile,
+  type Row,
+} from './types.ts';
 
 const QUOTE = 34;
 const LF = 10;
@@ -22,7 +28,7 @@ async function* decodedChunks(
       ? new StringDecoder('utf8')
       : new TextDecoder(encoding, { ignoreBOM: true });
   let first = true;
-  for await (const chunk of createReadStream(filePath, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES })) {
     let bytes = chunk as Buffer;
     if (first) {
       first = false;

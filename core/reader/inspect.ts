@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { TextDecoder } from 'node:util';
-import { FileRejectedError, type InspectedFile } from './types.ts';
+import { FileRejectedError, READ_CHUNK_BYTES, type InspectedFile } from './types.ts';
 
 export function formatOf(filePath: string): 'csv' | 'xlsx' {
   const extension = path.extname(filePath).toLowerCase();
@@ -21,7 +21,7 @@ export async function inspectFile(filePath: string): Promise<InspectedFile> {
   let decoder: TextDecoder | null =
     format === 'csv' ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }) : null;
   let sizeBytes = 0;
-  for await (const chunk of createReadStream(filePath, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES })) {
     const bytes = chunk as Buffer;
     hash.update(bytes);
     sizeBytes += bytes.length;
