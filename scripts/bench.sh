@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node22.sh
 status=0
-for bench in bench/import.ts bench/history.ts; do
+for bench in bench/load-transit.ts bench/import.ts bench/history.ts; do
   echo "== $bench"
   npx tsx "$bench" || status=1
 done
