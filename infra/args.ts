@@ -1,0 +1,505 @@
+// The arguments of QuarantineDataPlatform and their validation (DESIGN §10): flat, documented with
+// their defaults, checked by a pure function before any resource is made, every problem reported
+// at once with the field named and the allowed values.
+import type * as pulumi from '@pulumi/pulumi';
+import { knownProvinces } from '../core/municipalities.ts';
+
+/** One SFTP account of the Region (or whoever sends the daily file). */
+export interface SftpUser {
+  /**
+   * The login name: 3 to 24 characters, letters, digits, `_`, `-`, `.`, `@`; not starting with
+   * `-`, `.` or `@` (Transfer Family allows 100; the resource names made from it must stay under
+   * IAM's 64-character limit).
+   */
+  userName: string;
+  /**
+   * The SSH public keys allowed to log in, in OpenSSH format (`ssh-ed25519 AAAA… comment`,
+   * `ecdsa-sha2-nistp256|384|521 …` or `ssh-rsa …`). At least one: passwords are never accepted.
+   */
+  sshPublicKeys: string[];
+}
+
+/**
+ * The arguments of `QuarantineDataPlatform`.
+ *
+ * Values whose number decides how many resources exist (`sftpUsers`, `alertEmails`,
+ * `availabilityZoneCount`, `privateSubnetIds`, `sftpAllowedCidrs`) are plain values: Pulumi cannot
+ * declare resources from values that are only known after a deployment. The other values are
+ * `Input<>`s; `validateArgs` checks those that are plain values and passes Outputs through
+ * unchecked (their value is not known when the program runs).
+ */
+export interface QuarantineDataPlatformArgs {
+  /** The health authority's name, as it appears in messages and on the dashboard (1 to 100 characters). */
+  authorityName: pulumi.Input<string>;
+  /** The authority's territory: two-letter province codes (`VR`, `RM`…), at least one. */
+  territoryProvinces: pulumi.Input<pulumi.Input<string>[]>;
+  /** The SFTP accounts that upload the daily file; at least one. Each lands in `inbox/<userName>/`. */
+  sftpUsers: SftpUser[];
+  /**
+   * Email addresses subscribed to `ETL_Success` and `ETL_Failure` (each must confirm the
+   * subscription from the email AWS sends).
+   * @default []
+   */
+  alertEmails?: string[];
+  /**
+   * The hour (`HH:MM`, 24-hour clock, in `timeZone`) by which an import must have been published;
+   * after it the "no import published" alarm goes to `ETL_Failure`.
+   * @default "10:00"
+   */
+  importDeadline?: pulumi.Input<string>;
+  /**
+   * The authority's IANA time zone, for the import deadline.
+   * @default "Europe/Rome"
+   */
+  timeZone?: pulumi.Input<string>;
+  /**
+   * Days a raw daily file (and its earlier versions) is kept in the landing bucket under `inbox/`
+   * before S3 deletes it (1 to 3650).
+   * @default 90
+   */
+  rawFileRetentionDays?: pulumi.Input<number>;
+  /**
+   * Days CloudWatch keeps the component's logs and the landing bucket's access logs are kept; one
+   * of CloudWatch's values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+   * 1827, 2192, 2557, 2922, 3288, 3653). Access logs must be kept at least 24 months.
+   * @default 731
+   */
+  logRetentionDays?: pulumi.Input<number>;
+  /**
+   * Aurora PostgreSQL engine version (`MAJOR.MINOR`, major 14 to 17); the cluster parameter group
+   * family follows the major version.
+   * @default "16.6"
+   */
+  databaseEngineVersion?: pulumi.Input<string>;
+  /**
+   * Aurora Serverless v2 minimum capacity in ACUs (0 to 256, steps of 0.5; 0 lets the cluster pause).
+   * @default 0.5
+   */
+  databaseMinCapacity?: pulumi.Input<number>;
+  /**
+   * Aurora Serverless v2 maximum capacity in ACUs (1 to 256, steps of 0.5, at least the minimum).
+   * @default 4
+   */
+  databaseMaxCapacity?: pulumi.Input<number>;
+  /**
+   * Days of automated database backups (1 to 35).
+   * @default 14
+   */
+  databaseBackupRetentionDays?: pulumi.Input<number>;
+  /**
+   * Whether the database cluster refuses to be deleted. Turn off only to tear down a test stack.
+   * @default true
+   */
+  databaseDeletionProtection?: pulumi.Input<boolean>;
+  /**
+   * An existing VPC to deploy into (with `privateSubnetIds`). When absent the component creates a
+   * VPC with private subnets and the VPC endpoints the platform needs; with an existing VPC the
+   * caller provides the S3 gateway endpoint and the interface endpoints (or a NAT gateway).
+   * @default undefined (a VPC is created)
+   */
+  vpcId?: pulumi.Input<string>;
+  /**
+   * Private subnets of `vpcId`, in at least two availability zones.
+   * @default undefined (the created VPC's subnets)
+   */
+  privateSubnetIds?: pulumi.Input<string>[];
+  /**
+   * The CIDR block of the created VPC (`a.b.c.d/16` to `/24`); ignored with `vpcId`.
+   * @default "10.40.0.0/16"
+   */
+  vpcCidrBlock?: string;
+  /**
+   * Availability zones of the created VPC (2 to 4); ignored with `vpcId`.
+   * @default 2
+   */
+  availabilityZoneCount?: number;
+  /**
+   * An existing KMS key (key ARN) for every encrypted resource. Its key policy must let CloudWatch
+   * Logs (`logs.<region>.amazonaws.com`) and CloudWatch alarms (`cloudwatch.amazonaws.com`) use it.
+   * @default undefined (the component creates a key with rotation on)
+   */
+  kmsKeyArn?: pulumi.Input<string>;
+  /**
+   * Whether the Redshift Serverless analytics part is deployed. Not built yet: the switch is
+   * validated and has no effect until the analytics component lands.
+   * @default true
+   */
+  enableAnalytics?: boolean;
+  /**
+   * Whether the web portal (EC2 behind a load balancer) is deployed. Not built yet: the switch and
+   * its certificate are validated and have no effect until the portal component lands.
+   * @default true
+   */
+  enablePortal?: boolean;
+  /**
+   * ACM certificate ARN for the portal's HTTPS listener; required when `enablePortal` is true
+   * unless `portalAllowPlainHttp` is true.
+   * @default undefined
+   */
+  portalCertificateArn?: pulumi.Input<string>;
+  /**
+   * Serve the portal over plain HTTP when no certificate is given (a test stack only).
+   * @default false
+   */
+  portalAllowPlainHttp?: boolean;
+  /**
+   * Where the SFTP endpoint listens: `PUBLIC` (an AWS-managed internet endpoint; access by SSH key
+   * only) or `VPC` (inside the private subnets, reachable from `sftpAllowedCidrs` through the VPC,
+   * a VPN or Direct Connect).
+   * @default "PUBLIC"
+   */
+  sftpEndpointType?: 'PUBLIC' | 'VPC';
+  /**
+   * IPv4 CIDR blocks allowed to reach a `VPC` SFTP endpoint on port 22; required (at least one,
+   * never `0.0.0.0/0`) with `VPC`, not allowed with `PUBLIC` (a public endpoint has no firewall).
+   * @default []
+   */
+  sftpAllowedCidrs?: string[];
+  /**
+   * The AWS region to deploy into: the component then makes its own AWS provider for every child.
+   * Leave it out to use the caller's provider (`opts.providers.aws`) or the stack's `aws:region`.
+   * @default undefined
+   */
+  region?: string;
+}
+
+/** The defaults, in one place (each one is also stated in the TSDoc above). */
+export const DEFAULTS = {
+  alertEmails: [] as string[],
+  importDeadline: '10:00',
+  timeZone: 'Europe/Rome',
+  rawFileRetentionDays: 90,
+  logRetentionDays: 731,
+  databaseEngineVersion: '16.6',
+  databaseMinCapacity: 0.5,
+  databaseMaxCapacity: 4,
+  databaseBackupRetentionDays: 14,
+  databaseDeletionProtection: true,
+  vpcCidrBlock: '10.40.0.0/16',
+  availabilityZoneCount: 2,
+  enableAnalytics: true,
+  enablePortal: true,
+  portalAllowPlainHttp: false,
+  sftpEndpointType: 'PUBLIC' as 'PUBLIC' | 'VPC',
+  sftpAllowedCidrs: [] as string[],
+} as const;
+
+/** CloudWatch Logs retention values (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** The component's name: it prefixes every physical name (buckets, topics, log groups, dashboard). */
+const NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_@.-]{2,23}$/;
+const SSH_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const HH_MM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+const ENGINE_VERSION = /^(1[4-7])\.[0-9]+$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
+
+/** A plain value of an Input, or undefined when it is an Output or a promise (not known yet). */
+function known<T>(value: pulumi.Input<T> | undefined): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object' && value !== null) {
+    if ('then' in value && typeof (value as { then: unknown }).then === 'function')
+      return undefined;
+    if ('apply' in value && typeof (value as { apply: unknown }).apply === 'function')
+      return undefined;
+  }
+  return value as T;
+}
+
+function isCidr(text: string, minPrefix: number, maxPrefix: number): boolean {
+  const m = CIDR.exec(text);
+  if (!m) return false;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  return octets.every((o) => o <= 255) && prefix >= minPrefix && prefix <= maxPrefix;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+function isHalfStep(n: number): boolean {
+  return Number.isFinite(n) && Math.round(n * 2) === n * 2;
+}
+
+/** Problems with the component's name (it prefixes physical names, so it must suit all of them). */
+export function validateName(name: string): string[] {
+  return NAME.test(name)
+    ? []
+    : [
+        `name: "${name}" must be 2 to 24 characters: lower-case letters, digits and "-", starting with a letter and not ending with "-"`,
+      ];
+}
+
+/**
+ * Every problem with `args`, as messages naming the field and the allowed values; empty when the
+ * arguments are valid. Pure: makes no resource and reads nothing but its argument (and the
+ * reference list of provinces). Values that are Outputs are not checked.
+ */
+export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
+  const problems: string[] = [];
+
+  const authorityName = known(args.authorityName);
+  if (
+    authorityName !== undefined &&
+    (authorityName.trim().length === 0 || authorityName.length > 100)
+  ) {
+    problems.push('authorityName: must be 1 to 100 characters, not blank');
+  }
+
+  const provinces = known(args.territoryProvinces);
+  if (provinces !== undefined) {
+    const codes = provinces.map((p) => known(p)).filter((p): p is string => p !== undefined);
+    if (provinces.length === 0) {
+      problems.push(
+        'territoryProvinces: must name at least one province (two-letter codes such as VR, RM)',
+      );
+    }
+    const provinceSet = knownProvinces();
+    const unknown = codes.filter((p) => !provinceSet.has(p));
+    if (unknown.length > 0) {
+      problems.push(
+        `territoryProvinces: unknown province code(s) ${unknown.join(', ')}: use upper-case two-letter codes such as VR, VI, RM`,
+      );
+    }
+    const repeated = codes.filter((p, i) => codes.indexOf(p) !== i);
+    if (repeated.length > 0) {
+      problems.push(
+        `territoryProvinces: ${[...new Set(repeated)].join(', ')} listed more than once`,
+      );
+    }
+  }
+
+  if (args.sftpUsers.length === 0) {
+    problems.push(
+      'sftpUsers: must list at least one user (the account that uploads the daily file)',
+    );
+  }
+  const userNames = args.sftpUsers.map((u) => u.userName);
+  args.sftpUsers.forEach((user, i) => {
+    if (!USER_NAME.test(user.userName)) {
+      problems.push(
+        `sftpUsers[${i}].userName: "${user.userName}" must be 3 to 24 characters: letters, digits, "_", "-", ".", "@", not starting with "-", "." or "@"`,
+      );
+    }
+    if (userNames.indexOf(user.userName) !== i) {
+      problems.push(`sftpUsers[${i}].userName: "${user.userName}" is listed more than once`);
+    }
+    if (user.sshPublicKeys.length === 0) {
+      problems.push(
+        `sftpUsers[${i}].sshPublicKeys: must list at least one SSH public key (passwords are not accepted)`,
+      );
+    }
+    user.sshPublicKeys.forEach((key, k) => {
+      if (!SSH_KEY.test(key.trim())) {
+        problems.push(
+          `sftpUsers[${i}].sshPublicKeys[${k}]: not an OpenSSH public key: expected "ssh-ed25519 AAAA…", "ecdsa-sha2-nistp256|384|521 AAAA…" or "ssh-rsa AAAA…"`,
+        );
+      }
+    });
+  });
+
+  const emails = args.alertEmails ?? DEFAULTS.alertEmails;
+  emails.forEach((email, i) => {
+    if (!EMAIL.test(email)) problems.push(`alertEmails[${i}]: "${email}" is not an email address`);
+    else if (emails.indexOf(email) !== i)
+      problems.push(`alertEmails[${i}]: "${email}" is listed more than once`);
+  });
+
+  const deadline = known(args.importDeadline);
+  if (deadline !== undefined && !HH_MM.test(deadline)) {
+    problems.push(
+      `importDeadline: "${deadline}" must be a time HH:MM on the 24-hour clock, 00:00 to 23:59`,
+    );
+  }
+  const zone = known(args.timeZone);
+  if (zone !== undefined && !isTimeZone(zone)) {
+    problems.push(`timeZone: "${zone}" is not an IANA time zone such as Europe/Rome or UTC`);
+  }
+
+  const rawDays = known(args.rawFileRetentionDays);
+  if (rawDays !== undefined && !(Number.isInteger(rawDays) && rawDays >= 1 && rawDays <= 3650)) {
+    problems.push(`rawFileRetentionDays: ${rawDays} must be a whole number of days from 1 to 3650`);
+  }
+  const logDays = known(args.logRetentionDays);
+  if (logDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(logDays)) {
+    problems.push(`logRetentionDays: ${logDays} must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+
+  const engine = known(args.databaseEngineVersion);
+  if (engine !== undefined && !ENGINE_VERSION.test(engine)) {
+    problems.push(
+      `databaseEngineVersion: "${engine}" must be an Aurora PostgreSQL version MAJOR.MINOR with major 14 to 17, such as 16.6`,
+    );
+  }
+  const minAcu = known(args.databaseMinCapacity);
+  const maxAcu = known(args.databaseMaxCapacity);
+  if (minAcu !== undefined && !(isHalfStep(minAcu) && minAcu >= 0 && minAcu <= 256)) {
+    problems.push(`databaseMinCapacity: ${minAcu} must be 0 to 256 ACUs in steps of 0.5`);
+  }
+  if (maxAcu !== undefined && !(isHalfStep(maxAcu) && maxAcu >= 1 && maxAcu <= 256)) {
+    problems.push(`databaseMaxCapacity: ${maxAcu} must be 1 to 256 ACUs in steps of 0.5`);
+  }
+  const effectiveMin =
+    minAcu ?? (args.databaseMinCapacity === undefined ? DEFAULTS.databaseMinCapacity : undefined);
+  const effectiveMax =
+    maxAcu ?? (args.databaseMaxCapacity === undefined ? DEFAULTS.databaseMaxCapacity : undefined);
+  if (effectiveMin !== undefined && effectiveMax !== undefined && effectiveMin > effectiveMax) {
+    problems.push(
+      `databaseMaxCapacity: ${effectiveMax} must be at least databaseMinCapacity (${effectiveMin})`,
+    );
+  }
+  const backups = known(args.databaseBackupRetentionDays);
+  if (backups !== undefined && !(Number.isInteger(backups) && backups >= 1 && backups <= 35)) {
+    problems.push(
+      `databaseBackupRetentionDays: ${backups} must be a whole number of days from 1 to 35`,
+    );
+  }
+
+  const hasVpc = args.vpcId !== undefined;
+  const hasSubnets = args.privateSubnetIds !== undefined;
+  if (hasVpc && !hasSubnets) {
+    problems.push(
+      'privateSubnetIds: required with vpcId (private subnets in at least two availability zones)',
+    );
+  }
+  if (!hasVpc && hasSubnets) {
+    problems.push('vpcId: required with privateSubnetIds (the VPC the subnets belong to)');
+  }
+  if (hasSubnets && args.privateSubnetIds!.length < 2) {
+    problems.push(
+      `privateSubnetIds: ${args.privateSubnetIds!.length} given, at least 2 needed (in different availability zones)`,
+    );
+  }
+  if (hasVpc && args.vpcCidrBlock !== undefined) {
+    problems.push(
+      'vpcCidrBlock: only applies when the component creates the VPC; leave it out with vpcId',
+    );
+  }
+  if (hasVpc && args.availabilityZoneCount !== undefined) {
+    problems.push(
+      'availabilityZoneCount: only applies when the component creates the VPC; leave it out with vpcId',
+    );
+  }
+  if (args.vpcCidrBlock !== undefined && !isCidr(args.vpcCidrBlock, 16, 24)) {
+    problems.push(
+      `vpcCidrBlock: "${args.vpcCidrBlock}" must be an IPv4 CIDR block from /16 to /24, such as 10.40.0.0/16`,
+    );
+  }
+  const azs = args.availabilityZoneCount;
+  if (azs !== undefined && !(Number.isInteger(azs) && azs >= 2 && azs <= 4)) {
+    problems.push(`availabilityZoneCount: ${azs} must be 2, 3 or 4`);
+  }
+
+  const kmsKeyArn = known(args.kmsKeyArn);
+  if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
+    problems.push(
+      `kmsKeyArn: "${kmsKeyArn}" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias or key id`,
+    );
+  }
+
+  const portal = args.enablePortal ?? DEFAULTS.enablePortal;
+  const certificate = known(args.portalCertificateArn);
+  const plainHttp = args.portalAllowPlainHttp ?? DEFAULTS.portalAllowPlainHttp;
+  if (portal && args.portalCertificateArn === undefined && !plainHttp) {
+    problems.push(
+      'portalCertificateArn: required when enablePortal is true (an ACM certificate for HTTPS); set portalAllowPlainHttp: true only for a test stack, or enablePortal: false',
+    );
+  }
+  if (certificate !== undefined && !ACM_ARN.test(certificate)) {
+    problems.push(
+      `portalCertificateArn: "${certificate}" must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
+    );
+  }
+  if (args.portalCertificateArn !== undefined && plainHttp) {
+    problems.push('portalAllowPlainHttp: must not be true when portalCertificateArn is given');
+  }
+  if (
+    !portal &&
+    (args.portalCertificateArn !== undefined || args.portalAllowPlainHttp !== undefined)
+  ) {
+    problems.push(
+      'enablePortal: is false, so portalCertificateArn and portalAllowPlainHttp must be left out',
+    );
+  }
+
+  const endpoint = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
+  if (endpoint !== 'PUBLIC' && endpoint !== 'VPC') {
+    problems.push(`sftpEndpointType: "${String(endpoint)}" must be "PUBLIC" or "VPC"`);
+  }
+  const cidrs = args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs;
+  if (endpoint === 'PUBLIC' && cidrs.length > 0) {
+    problems.push(
+      'sftpAllowedCidrs: only applies when sftpEndpointType is "VPC" (a PUBLIC endpoint cannot be restricted by address)',
+    );
+  }
+  if (endpoint === 'VPC' && cidrs.length === 0) {
+    problems.push(
+      'sftpAllowedCidrs: required when sftpEndpointType is "VPC": at least one IPv4 CIDR block',
+    );
+  }
+  cidrs.forEach((cidr, i) => {
+    if (!isCidr(cidr, 8, 32)) {
+      problems.push(
+        `sftpAllowedCidrs[${i}]: "${cidr}" must be an IPv4 CIDR block from /8 to /32, such as 203.0.113.0/24`,
+      );
+    }
+  });
+
+  if (args.region !== undefined && !REGION.test(args.region)) {
+    problems.push(`region: "${args.region}" must be an AWS region code such as eu-south-1`);
+  }
+
+  return problems;
+}
+
+/** The arguments with every default filled in (after validation). */
+export type ResolvedArgs = Required<
+  Omit<
+    QuarantineDataPlatformArgs,
+    'vpcId' | 'privateSubnetIds' | 'kmsKeyArn' | 'portalCertificateArn' | 'region'
+  >
+> &
+  Pick<
+    QuarantineDataPlatformArgs,
+    'vpcId' | 'privateSubnetIds' | 'kmsKeyArn' | 'portalCertificateArn' | 'region'
+  >;
+
+export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
+  return {
+    ...args,
+    alertEmails: args.alertEmails ?? DEFAULTS.alertEmails,
+    importDeadline: args.importDeadline ?? DEFAULTS.importDeadline,
+    timeZone: args.timeZone ?? DEFAULTS.timeZone,
+    rawFileRetentionDays: args.rawFileRetentionDays ?? DEFAULTS.rawFileRetentionDays,
+    logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+    databaseEngineVersion: args.databaseEngineVersion ?? DEFAULTS.databaseEngineVersion,
+    databaseMinCapacity: args.databaseMinCapacity ?? DEFAULTS.databaseMinCapacity,
+    databaseMaxCapacity: args.databaseMaxCapacity ?? DEFAULTS.databaseMaxCapacity,
+    databaseBackupRetentionDays:
+      args.databaseBackupRetentionDays ?? DEFAULTS.databaseBackupRetentionDays,
+    databaseDeletionProtection:
+      args.databaseDeletionProtection ?? DEFAULTS.databaseDeletionProtection,
+    vpcCidrBlock: args.vpcCidrBlock ?? DEFAULTS.vpcCidrBlock,
+    availabilityZoneCount: args.availabilityZoneCount ?? DEFAULTS.availabilityZoneCount,
+    enableAnalytics: args.enableAnalytics ?? DEFAULTS.enableAnalytics,
+    enablePortal: args.enablePortal ?? DEFAULTS.enablePortal,
+    portalAllowPlainHttp: args.portalAllowPlainHttp ?? DEFAULTS.portalAllowPlainHttp,
+    sftpEndpointType: args.sftpEndpointType ?? DEFAULTS.sftpEndpointType,
+    sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
+  };
+}

@@ -1,0 +1,334 @@
+// Landing: where the daily file arrives. An S3 bucket (versioned, public access blocked, SSE-KMS
+// with the platform key, TLS-only, access logs to a log bucket, raw files expired after the
+// retention period) and an AWS Transfer Family SFTP server whose users log in with SSH keys only
+// and each see one folder, `inbox/<user>/`, as their whole file system.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { SftpUser } from './args.ts';
+import { awsContext, policyDocument, serviceTrust } from './context.ts';
+
+/** The Transfer Family security policy: the newest general-purpose one of the provider's list. */
+export const TRANSFER_SECURITY_POLICY = 'TransferSecurityPolicy-2025-03';
+
+/** Where SFTP uploads land; the import trigger listens on this prefix. */
+export const INBOX_PREFIX = 'inbox/';
+
+export interface LandingArgs {
+  /** The platform key: encrypts the bucket, the SFTP log group. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** The SFTP accounts. */
+  sftpUsers: SftpUser[];
+  /** Days a raw file under `inbox/` is kept (older versions too). @default 90 */
+  rawFileRetentionDays?: pulumi.Input<number>;
+  /** Days the access logs and the SFTP server's logs are kept. @default 731 */
+  logRetentionDays?: pulumi.Input<number>;
+  /** `PUBLIC` or `VPC`. @default "PUBLIC" */
+  sftpEndpointType?: 'PUBLIC' | 'VPC';
+  /** CIDR blocks allowed on port 22 of a `VPC` endpoint. @default [] */
+  sftpAllowedCidrs?: string[];
+  /** Required with a `VPC` endpoint. */
+  vpcId?: pulumi.Input<string>;
+  /** Required with a `VPC` endpoint: the endpoint's subnets. */
+  subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** A bucket policy statement refusing every request not made over TLS. */
+function tlsOnly(bucketArn: pulumi.Input<string>) {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny' as const,
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+export class Landing extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  readonly bucketName: pulumi.Output<string>;
+  readonly logBucketName: pulumi.Output<string>;
+  readonly server: aws.transfer.Server;
+  /** Host name of the SFTP server (`s-….server.transfer.<region>.amazonaws.com`). */
+  readonly sftpEndpoint: pulumi.Output<string>;
+
+  constructor(name: string, args: LandingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('quarantine:landing:Landing', name, {}, opts);
+    const { accountId } = awsContext(this);
+    const logDays = args.logRetentionDays ?? 731;
+    const endpointType = args.sftpEndpointType ?? 'PUBLIC';
+
+    // Access logs. S3 server access logs can only be written to an SSE-S3 bucket.
+    const logBucket = new aws.s3.Bucket(`${name}-access-logs`, {}, { parent: this });
+    new aws.s3.BucketOwnershipControls(
+      `${name}-access-logs`,
+      { bucket: logBucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
+      { parent: this },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-access-logs`,
+      {
+        bucket: logBucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-access-logs`,
+      {
+        bucket: logBucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-access-logs`,
+      {
+        bucket: logBucket.id,
+        rules: [
+          {
+            id: 'expire-access-logs',
+            status: 'Enabled',
+            filter: {},
+            expiration: { days: logDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+
+    // The landing bucket.
+    this.bucket = new aws.s3.Bucket(`${name}-landing`, {}, { parent: this });
+    const bucket = this.bucket;
+    new aws.s3.BucketOwnershipControls(
+      `${name}-landing`,
+      { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
+      { parent: this },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-landing`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-landing`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: {
+              sseAlgorithm: 'aws:kms',
+              kmsMasterKeyId: args.kmsKeyArn,
+            },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketVersioning(
+      `${name}-landing`,
+      { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } },
+      { parent: this },
+    );
+    new aws.s3.BucketLogging(
+      `${name}-landing`,
+      { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: 'landing/' },
+      { parent: this },
+    );
+    const rawDays = args.rawFileRetentionDays ?? 90;
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-landing`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: 'expire-raw-files',
+            status: 'Enabled',
+            filter: { prefix: INBOX_PREFIX },
+            expiration: { days: rawDays },
+            noncurrentVersionExpiration: { noncurrentDays: rawDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-landing`,
+      { bucket: bucket.id, policy: policyDocument([tlsOnly(bucket.arn)]) },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-access-logs`,
+      {
+        bucket: logBucket.id,
+        policy: policyDocument([
+          tlsOnly(logBucket.arn),
+          {
+            Sid: 'S3ServerAccessLogsOfTheLandingBucket',
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: pulumi.interpolate`${logBucket.arn}/landing/*`,
+            Condition: {
+              ArnLike: { 'aws:SourceArn': bucket.arn },
+              StringEquals: { 'aws:SourceAccount': accountId },
+            },
+          },
+        ]),
+      },
+      { parent: this },
+    );
+
+    // The SFTP server.
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-sftp`,
+      { retentionInDays: logDays, kmsKeyId: args.kmsKeyArn },
+      { parent: this },
+    );
+    const loggingRole = new aws.iam.Role(
+      `${name}-sftp-logging`,
+      { assumeRolePolicy: serviceTrust('transfer.amazonaws.com', accountId) },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-sftp-logging`,
+      {
+        role: loggingRole.id,
+        policy: policyDocument([
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+          },
+        ]),
+      },
+      { parent: this },
+    );
+    let endpointDetails: aws.types.input.transfer.ServerEndpointDetails | undefined;
+    if (endpointType === 'VPC') {
+      if (args.vpcId === undefined || args.subnetIds === undefined) {
+        throw new Error('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
+      }
+      const sftpGroup = new aws.ec2.SecurityGroup(
+        `${name}-sftp`,
+        {
+          vpcId: args.vpcId,
+          description: 'SFTP from the allowed CIDR blocks',
+          ingress: [
+            {
+              description: 'SFTP',
+              protocol: 'tcp',
+              fromPort: 22,
+              toPort: 22,
+              cidrBlocks: args.sftpAllowedCidrs ?? [],
+            },
+          ],
+        },
+        { parent: this },
+      );
+      endpointDetails = {
+        vpcId: args.vpcId,
+        subnetIds: args.subnetIds,
+        securityGroupIds: [sftpGroup.id],
+      };
+    }
+    this.server = new aws.transfer.Server(
+      `${name}-sftp`,
+      {
+        identityProviderType: 'SERVICE_MANAGED',
+        protocols: ['SFTP'],
+        domain: 'S3',
+        endpointType,
+        endpointDetails,
+        securityPolicyName: TRANSFER_SECURITY_POLICY,
+        loggingRole: loggingRole.arn,
+        structuredLogDestinations: [pulumi.interpolate`${logGroup.arn}:*`],
+      },
+      { parent: this },
+    );
+    const server = this.server;
+
+    for (const user of args.sftpUsers) {
+      const userPrefix = `${INBOX_PREFIX}${user.userName}/`;
+      const role = new aws.iam.Role(
+        `${name}-sftp-u-${user.userName}`,
+        { assumeRolePolicy: serviceTrust('transfer.amazonaws.com', accountId) },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-sftp-u-${user.userName}`,
+        {
+          role: role.id,
+          policy: policyDocument([
+            {
+              Sid: 'ListOwnFolder',
+              Effect: 'Allow',
+              Action: 's3:ListBucket',
+              Resource: bucket.arn,
+              Condition: { StringLike: { 's3:prefix': [userPrefix, `${userPrefix}*`] } },
+            },
+            {
+              // Delete too: SFTP clients upload to a temporary name and rename (copy + delete);
+              // the bucket is versioned, so a deleted file is still recoverable by an administrator.
+              Sid: 'ReadWriteOwnFolder',
+              Effect: 'Allow',
+              Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+              Resource: pulumi.interpolate`${bucket.arn}/${userPrefix}*`,
+            },
+            {
+              Sid: 'UsePlatformKey',
+              Effect: 'Allow',
+              Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+              Resource: args.kmsKeyArn,
+            },
+          ]),
+        },
+        { parent: this },
+      );
+      const transferUser = new aws.transfer.User(
+        `${name}-sftp-u-${user.userName}`,
+        {
+          serverId: server.id,
+          userName: user.userName,
+          role: role.arn,
+          homeDirectoryType: 'LOGICAL',
+          homeDirectoryMappings: [
+            {
+              entry: '/',
+              target: pulumi.interpolate`/${bucket.bucket}/${INBOX_PREFIX}${user.userName}`,
+            },
+          ],
+        },
+        { parent: this },
+      );
+      user.sshPublicKeys.forEach((key, k) => {
+        new aws.transfer.SshKey(
+          `${name}-sftp-u-${user.userName}-key-${k}`,
+          { serverId: server.id, userName: user.userName, body: key.trim() },
+          { parent: this, dependsOn: [transferUser] },
+        );
+      });
+    }
+
+    this.bucketName = bucket.bucket;
+    this.logBucketName = logBucket.bucket;
+    this.sftpEndpoint = server.endpoint;
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      logBucketName: this.logBucketName,
+      sftpEndpoint: this.sftpEndpoint,
+    });
+  }
+}

@@ -1,0 +1,123 @@
+// Network: the private subnets the platform runs in. Either a VPC made here (@pulumi/awsx: private
+// subnets without a route to the internet in two or more zones, an S3 gateway endpoint on their
+// route tables and the interface endpoints the private parts call), or the caller's VPC and
+// subnets, used as they are.
+import * as aws from '@pulumi/aws';
+import * as awsx from '@pulumi/awsx';
+import * as pulumi from '@pulumi/pulumi';
+import { awsContext } from './context.ts';
+
+/**
+ * AWS services reached from the private subnets through interface endpoints (there is no NAT
+ * gateway: nothing in the subnets reaches the internet).
+ * - `secretsmanager`: the database credentials (Glue connection, migration Lambda, portal);
+ * - `kms`: decrypting with the platform key;
+ * - `logs`: Glue job and Lambda logs from inside the VPC;
+ * - `sts`: role sessions of the Glue jobs;
+ * - `glue`: the Glue jobs' calls to the Data Catalog.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  'secretsmanager',
+  'kms',
+  'logs',
+  'sts',
+  'glue',
+] as const;
+
+export interface NetworkArgs {
+  /** The caller's VPC; with it, `privateSubnetIds` too, and nothing is created. @default undefined */
+  vpcId?: pulumi.Input<string>;
+  /** The caller's private subnets (two or more zones). @default undefined */
+  privateSubnetIds?: pulumi.Input<string>[];
+  /** CIDR block of the created VPC. @default "10.40.0.0/16" */
+  cidrBlock?: string;
+  /** Availability zones of the created VPC. @default 2 */
+  availabilityZoneCount?: number;
+}
+
+export class Network extends pulumi.ComponentResource {
+  readonly vpcId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The created VPC, or undefined with the caller's. */
+  readonly vpc: awsx.ec2.Vpc | undefined;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('quarantine:network:Network', name, {}, opts);
+    if (args.vpcId !== undefined) {
+      if (args.privateSubnetIds === undefined) {
+        throw new Error('Network: privateSubnetIds is required with vpcId');
+      }
+      this.vpc = undefined;
+      this.vpcId = pulumi.output(args.vpcId);
+      this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+    } else {
+      const cidrBlock = args.cidrBlock ?? '10.40.0.0/16';
+      this.vpc = new awsx.ec2.Vpc(
+        `${name}-vpc`,
+        {
+          cidrBlock,
+          numberOfAvailabilityZones: args.availabilityZoneCount ?? 2,
+          subnetStrategy: 'Auto',
+          subnetSpecs: [{ type: 'Isolated', name: 'private' }],
+          natGateways: { strategy: 'None' },
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
+        },
+        { parent: this },
+      );
+      this.vpcId = this.vpc.vpcId;
+      this.privateSubnetIds = this.vpc.isolatedSubnetIds;
+
+      const { region } = awsContext(this);
+      const routeTables = aws.ec2.getRouteTablesOutput(
+        {
+          vpcId: this.vpcId,
+          filters: [{ name: 'association.subnet-id', values: this.privateSubnetIds }],
+        },
+        { parent: this },
+      );
+      new aws.ec2.VpcEndpoint(
+        `${name}-s3`,
+        {
+          vpcId: this.vpcId,
+          serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+          vpcEndpointType: 'Gateway',
+          routeTableIds: routeTables.ids,
+        },
+        { parent: this },
+      );
+      const endpointGroup = new aws.ec2.SecurityGroup(
+        `${name}-endpoints`,
+        {
+          vpcId: this.vpcId,
+          description: 'HTTPS from the VPC to the interface endpoints',
+          ingress: [
+            {
+              description: 'HTTPS from inside the VPC',
+              protocol: 'tcp',
+              fromPort: 443,
+              toPort: 443,
+              cidrBlocks: [cidrBlock],
+            },
+          ],
+        },
+        { parent: this },
+      );
+      for (const service of INTERFACE_ENDPOINT_SERVICES) {
+        new aws.ec2.VpcEndpoint(
+          `${name}-${service}`,
+          {
+            vpcId: this.vpcId,
+            serviceName: pulumi.interpolate`com.amazonaws.${region}.${service}`,
+            vpcEndpointType: 'Interface',
+            privateDnsEnabled: true,
+            subnetIds: this.privateSubnetIds,
+            securityGroupIds: [endpointGroup.id],
+          },
+          { parent: this },
+        );
+      }
+    }
+    this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
+  }
+}
