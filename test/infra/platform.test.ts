@@ -1,0 +1,805 @@
+// QuarantineDataPlatform under Pulumi's mocks: what it declares, with which inputs, under which
+// parent and provider.
+import * as aws from '@pulumi/aws';
+import { describe, expect, test } from 'vitest';
+import {
+  INTERFACE_ENDPOINT_SERVICES,
+  InvalidArgumentsError,
+  KEY_ADMIN_ACTIONS,
+  QuarantineDataPlatform,
+  TRANSFER_SECURITY_POLICY,
+  type QuarantineDataPlatformArgs,
+} from '../../infra/index.ts';
+import { ECDSA_KEY, ED25519_KEY, minimalArgs, typicalArgs } from './fixtures.ts';
+import {
+  ACCOUNT_ID,
+  countsByType,
+  installMocks,
+  ofType,
+  one,
+  resolve,
+  settle,
+  type Recorder,
+} from './mocks.ts';
+
+const SUB_COMPONENTS = [
+  'quarantine:network:Network',
+  'quarantine:key:PlatformKey',
+  'quarantine:landing:Landing',
+  'quarantine:database:Database',
+  'quarantine:alerts:Alerts',
+];
+
+async function deploy(
+  name: string,
+  args: QuarantineDataPlatformArgs,
+): Promise<{ rec: Recorder; platform: QuarantineDataPlatform }> {
+  const rec = await installMocks();
+  const platform = new QuarantineDataPlatform(name, args);
+  await resolve(platform.dashboardName);
+  await settle(rec);
+  expect(rec.unknownCalls).toEqual([]);
+  return { rec, platform };
+}
+
+function json(value: unknown): unknown {
+  if (typeof value !== 'string') throw new Error(`expected a JSON string, got ${typeof value}`);
+  return JSON.parse(value);
+}
+
+interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+/** Every policy document the component wrote (IAM, bucket, key policies). */
+function policies(rec: Recorder): { owner: string; statements: PolicyStatement[] }[] {
+  const docs: { owner: string; statements: PolicyStatement[] }[] = [];
+  for (const r of rec.resources) {
+    for (const field of ['policy', 'assumeRolePolicy']) {
+      const text = r.inputs[field];
+      if (typeof text === 'string') {
+        const doc = JSON.parse(text) as { Statement: PolicyStatement[] };
+        docs.push({ owner: `${r.type} ${r.name} ${field}`, statements: doc.Statement });
+      }
+    }
+  }
+  return docs;
+}
+
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+const TYPICAL_COUNTS = {
+  'aws:cloudwatch/dashboard:Dashboard': 1,
+  'aws:cloudwatch/logGroup:LogGroup': 1,
+  'aws:cloudwatch/metricAlarm:MetricAlarm': 3,
+  'aws:ec2/securityGroup:SecurityGroup': 2,
+  'aws:ec2/vpcEndpoint:VpcEndpoint': 6,
+  'aws:iam/role:Role': 3,
+  'aws:iam/rolePolicy:RolePolicy': 3,
+  'aws:kms/alias:Alias': 1,
+  'aws:kms/key:Key': 1,
+  'aws:rds/cluster:Cluster': 1,
+  'aws:rds/clusterInstance:ClusterInstance': 1,
+  'aws:rds/clusterParameterGroup:ClusterParameterGroup': 1,
+  'aws:rds/subnetGroup:SubnetGroup': 1,
+  'aws:s3/bucket:Bucket': 2,
+  'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration': 2,
+  'aws:s3/bucketLogging:BucketLogging': 1,
+  'aws:s3/bucketOwnershipControls:BucketOwnershipControls': 2,
+  'aws:s3/bucketPolicy:BucketPolicy': 2,
+  'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': 2,
+  'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration': 2,
+  'aws:s3/bucketVersioning:BucketVersioning': 1,
+  'aws:sns/topic:Topic': 2,
+  'aws:sns/topicSubscription:TopicSubscription': 4,
+  'aws:transfer/server:Server': 1,
+  'aws:transfer/sshKey:SshKey': 3,
+  'aws:transfer/user:User': 2,
+  'awsx:ec2:Vpc': 1,
+  'quarantine:alerts:Alerts': 1,
+  'quarantine:database:Database': 1,
+  'quarantine:index:QuarantineDataPlatform': 1,
+  'quarantine:key:PlatformKey': 1,
+  'quarantine:landing:Landing': 1,
+  'quarantine:network:Network': 1,
+};
+
+describe('resources declared', () => {
+  test('typical configuration: exact count per type', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    expect(countsByType(rec)).toEqual(TYPICAL_COUNTS);
+  });
+
+  test('minimal configuration: one user with one key, no email subscriptions', async () => {
+    const { rec } = await deploy('ulss9', minimalArgs);
+    const { 'aws:sns/topicSubscription:TopicSubscription': _subscriptions, ...rest } =
+      TYPICAL_COUNTS;
+    expect(countsByType(rec)).toEqual({
+      ...rest,
+      'aws:iam/role:Role': 2,
+      'aws:iam/rolePolicy:RolePolicy': 2,
+      'aws:transfer/sshKey:SshKey': 1,
+      'aws:transfer/user:User': 1,
+    });
+  });
+
+  test("the caller's VPC and key: no VPC, no endpoints, no key; the given key everywhere", async () => {
+    const kmsKeyArn = `arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/given-key`;
+    const { rec, platform } = await deploy('ulss9', {
+      ...minimalArgs,
+      vpcId: 'vpc-given',
+      privateSubnetIds: ['subnet-a', 'subnet-b'],
+      kmsKeyArn,
+    });
+    const counts = countsByType(rec);
+    expect(counts['awsx:ec2:Vpc']).toBeUndefined();
+    expect(counts['aws:ec2/vpcEndpoint:VpcEndpoint']).toBeUndefined();
+    expect(counts['aws:kms/key:Key']).toBeUndefined();
+    expect(counts['aws:kms/alias:Alias']).toBeUndefined();
+    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(1);
+    expect(await resolve(platform.kmsKeyArn)).toBe(kmsKeyArn);
+    expect(await resolve(platform.vpcId)).toBe('vpc-given');
+    expect(one(rec, 'aws:rds/subnetGroup:SubnetGroup', 'ulss9-db').inputs['subnetIds']).toEqual([
+      'subnet-a',
+      'subnet-b',
+    ]);
+    const cluster = one(rec, 'aws:rds/cluster:Cluster', 'ulss9-db').inputs;
+    expect([cluster['kmsKeyId'], cluster['masterUserSecretKmsKeyId']]).toEqual([
+      kmsKeyArn,
+      kmsKeyArn,
+    ]);
+    for (const topic of ofType(rec, 'aws:sns/topic:Topic')) {
+      expect(topic.inputs['kmsMasterKeyId']).toBe(kmsKeyArn);
+    }
+  });
+
+  test('every child is parented to its sub-component, and named from the instance name', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    for (const r of rec.resources) {
+      if (r.type === 'quarantine:index:QuarantineDataPlatform') {
+        // Under mocks there is no stack resource: the component is a root.
+        expect(r.parentType).toBeUndefined();
+      } else if (SUB_COMPONENTS.includes(r.type)) {
+        expect([r.name, r.parentType]).toEqual([
+          'ulss9',
+          'quarantine:index:QuarantineDataPlatform',
+        ]);
+      } else {
+        expect(SUB_COMPONENTS).toContain(r.parentType);
+        expect(r.name.startsWith('ulss9-')).toBe(true);
+      }
+    }
+  });
+});
+
+describe('security-relevant inputs', () => {
+  test('the created KMS key: rotation on, a key policy naming each service, no kms:*', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    const key = one(rec, 'aws:kms/key:Key', 'ulss9-key').inputs;
+    expect([key['enableKeyRotation'], key['deletionWindowInDays'], key['keyUsage']]).toEqual([
+      true,
+      30,
+      'ENCRYPT_DECRYPT',
+    ]);
+    expect(json(key['policy'])).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'AccountAdministration',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
+          Action: KEY_ADMIN_ACTIONS,
+          Resource: '*',
+        },
+        {
+          Sid: 'CloudWatchLogsOfThisAccount',
+          Effect: 'Allow',
+          Principal: { Service: 'logs.eu-south-1.amazonaws.com' },
+          Action: [
+            'kms:Encrypt',
+            'kms:Decrypt',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+            'kms:GenerateDataKey',
+            'kms:GenerateDataKeyWithoutPlaintext',
+            'kms:DescribeKey',
+          ],
+          Resource: '*',
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:eu-south-1:${ACCOUNT_ID}:log-group:*`,
+            },
+          },
+        },
+        {
+          Sid: 'CloudWatchAlarmsToEncryptedTopics',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT_ID } },
+        },
+      ],
+    });
+    expect(KEY_ADMIN_ACTIONS.every((a) => /^kms:[A-Za-z]+$/.test(a))).toBe(true);
+  });
+
+  test('no Allow statement with a * action; * resources only in the key policy (AWS requires it)', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    const docs = policies(rec);
+    expect(docs.map((d) => d.owner).sort()).toEqual(
+      [
+        'aws:iam/role:Role ulss9-sftp-logging assumeRolePolicy',
+        'aws:iam/role:Role ulss9-sftp-u-regione-veneto assumeRolePolicy',
+        'aws:iam/role:Role ulss9-sftp-u-ulss9-ops assumeRolePolicy',
+        'aws:iam/rolePolicy:RolePolicy ulss9-sftp-logging policy',
+        'aws:iam/rolePolicy:RolePolicy ulss9-sftp-u-regione-veneto policy',
+        'aws:iam/rolePolicy:RolePolicy ulss9-sftp-u-ulss9-ops policy',
+        'aws:kms/key:Key ulss9-key policy',
+        'aws:s3/bucketPolicy:BucketPolicy ulss9-access-logs policy',
+        'aws:s3/bucketPolicy:BucketPolicy ulss9-landing policy',
+      ].sort(),
+    );
+    for (const { owner, statements } of docs) {
+      for (const s of statements.filter((st) => st.Effect === 'Allow')) {
+        for (const action of list(s.Action)) expect(action, owner).not.toMatch(/\*/);
+        if (!owner.startsWith('aws:kms/key:Key')) {
+          for (const resource of list(s.Resource ?? [])) expect(resource, owner).not.toBe('*');
+        }
+      }
+    }
+  });
+
+  test('landing bucket: SSE-KMS with the key, versioned, private, TLS-only, logged, raw files expire', async () => {
+    const { rec } = await deploy('ulss9', { ...typicalArgs, rawFileRetentionDays: 45 });
+    const keyArn = `arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/ulss9-key-id-`;
+    const landingId = one(rec, 'aws:s3/bucket:Bucket', 'ulss9-landing').id;
+    const sse = one(
+      rec,
+      'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+      'ulss9-landing',
+    ).inputs;
+    expect(sse['bucket']).toBe(landingId);
+    const rules = sse['rules'] as {
+      applyServerSideEncryptionByDefault: { sseAlgorithm: string; kmsMasterKeyId: string };
+      bucketKeyEnabled: boolean;
+    }[];
+    expect(rules.length).toBe(1);
+    expect(rules[0]!.applyServerSideEncryptionByDefault.sseAlgorithm).toBe('aws:kms');
+    expect(rules[0]!.applyServerSideEncryptionByDefault.kmsMasterKeyId.startsWith(keyArn)).toBe(
+      true,
+    );
+    expect(rules[0]!.bucketKeyEnabled).toBe(true);
+
+    for (const bucket of ['ulss9-landing', 'ulss9-access-logs']) {
+      const bucketId = one(rec, 'aws:s3/bucket:Bucket', bucket).id;
+      expect(
+        one(rec, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', bucket).inputs,
+      ).toEqual({
+        bucket: bucketId,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      expect(
+        one(rec, 'aws:s3/bucketOwnershipControls:BucketOwnershipControls', bucket).inputs,
+      ).toEqual({ bucket: bucketId, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    }
+    expect(one(rec, 'aws:s3/bucketVersioning:BucketVersioning', 'ulss9-landing').inputs).toEqual({
+      bucket: landingId,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    expect(one(rec, 'aws:s3/bucketLogging:BucketLogging', 'ulss9-landing').inputs).toEqual({
+      bucket: landingId,
+      targetBucket: one(rec, 'aws:s3/bucket:Bucket', 'ulss9-access-logs').id,
+      targetPrefix: 'landing/',
+    });
+    expect(
+      one(rec, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'ulss9-landing')
+        .inputs['rules'],
+    ).toEqual([
+      {
+        id: 'expire-raw-files',
+        status: 'Enabled',
+        filter: { prefix: 'inbox/' },
+        expiration: { days: 45 },
+        noncurrentVersionExpiration: { noncurrentDays: 45 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ]);
+    expect(
+      json(one(rec, 'aws:s3/bucketPolicy:BucketPolicy', 'ulss9-landing').inputs['policy']),
+    ).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: ['arn:aws:s3:::ulss9-landing-abc1234', 'arn:aws:s3:::ulss9-landing-abc1234/*'],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+  });
+
+  test('access-log bucket: SSE-S3 (required by S3 logging), TLS-only, writable by S3 logging for the landing bucket only', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    const logs = 'arn:aws:s3:::ulss9-access-logs-abc1234';
+    expect(
+      one(
+        rec,
+        'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+        'ulss9-access-logs',
+      ).inputs['rules'],
+    ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }]);
+    expect(
+      json(one(rec, 'aws:s3/bucketPolicy:BucketPolicy', 'ulss9-access-logs').inputs['policy']),
+    ).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [logs, `${logs}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'S3ServerAccessLogsOfTheLandingBucket',
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: `${logs}/landing/*`,
+          Condition: {
+            ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::ulss9-landing-abc1234' },
+            StringEquals: { 'aws:SourceAccount': ACCOUNT_ID },
+          },
+        },
+      ],
+    });
+    expect(
+      one(
+        rec,
+        'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+        'ulss9-access-logs',
+      ).inputs['rules'],
+    ).toEqual([
+      {
+        id: 'expire-access-logs',
+        status: 'Enabled',
+        filter: {},
+        expiration: { days: 731 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ]);
+  });
+
+  test('SFTP server: service-managed, SFTP only, current security policy, logging on, public endpoint by default', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    const logGroup = one(rec, 'aws:cloudwatch/logGroup:LogGroup', 'ulss9-sftp');
+    expect(logGroup.inputs['retentionInDays']).toBe(731);
+    expect(
+      String(logGroup.inputs['kmsKeyId']).startsWith(`arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/`),
+    ).toBe(true);
+    expect(one(rec, 'aws:transfer/server:Server', 'ulss9-sftp').inputs).toEqual({
+      identityProviderType: 'SERVICE_MANAGED',
+      protocols: ['SFTP'],
+      domain: 'S3',
+      endpointType: 'PUBLIC',
+      securityPolicyName: TRANSFER_SECURITY_POLICY,
+      loggingRole: `arn:aws:iam::${ACCOUNT_ID}:role/ulss9-sftp-logging`,
+      structuredLogDestinations: [`arn:aws:logs:eu-south-1:${ACCOUNT_ID}:log-group:ulss9-sftp:*`],
+    });
+    expect(TRANSFER_SECURITY_POLICY).toBe('TransferSecurityPolicy-2025-03');
+    expect(
+      json(one(rec, 'aws:iam/rolePolicy:RolePolicy', 'ulss9-sftp-logging').inputs['policy']),
+    ).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+          Resource: `arn:aws:logs:eu-south-1:${ACCOUNT_ID}:log-group:ulss9-sftp:*`,
+        },
+      ],
+    });
+  });
+
+  test('SFTP users: locked in inbox/<user>/ by a logical home directory and a role scoped to that folder', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    const serverId = one(rec, 'aws:transfer/server:Server', 'ulss9-sftp').id;
+    for (const userName of ['regione-veneto', 'ulss9-ops']) {
+      const resource = `ulss9-sftp-u-${userName}`;
+      expect(one(rec, 'aws:transfer/user:User', resource).inputs).toEqual({
+        serverId,
+        userName,
+        role: `arn:aws:iam::${ACCOUNT_ID}:role/${resource}`,
+        homeDirectoryType: 'LOGICAL',
+        homeDirectoryMappings: [{ entry: '/', target: `/ulss9-landing-abc1234/inbox/${userName}` }],
+      });
+      expect(json(one(rec, 'aws:iam/role:Role', resource).inputs['assumeRolePolicy'])).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'transfer.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT_ID } },
+          },
+        ],
+      });
+      const policy = json(one(rec, 'aws:iam/rolePolicy:RolePolicy', resource).inputs['policy']) as {
+        Statement: { Resource: string }[];
+      };
+      expect(policy).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ListOwnFolder',
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: 'arn:aws:s3:::ulss9-landing-abc1234',
+            Condition: {
+              StringLike: { 's3:prefix': [`inbox/${userName}/`, `inbox/${userName}/*`] },
+            },
+          },
+          {
+            Sid: 'ReadWriteOwnFolder',
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+            Resource: `arn:aws:s3:::ulss9-landing-abc1234/inbox/${userName}/*`,
+          },
+          {
+            Sid: 'UsePlatformKey',
+            Effect: 'Allow',
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Resource: policy.Statement[2]!.Resource,
+          },
+        ],
+      });
+      expect(policy.Statement[2]!.Resource).toMatch(
+        new RegExp(`^arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/ulss9-key-id-\\d+$`),
+      );
+    }
+    expect(
+      ofType(rec, 'aws:transfer/sshKey:SshKey').map((k) => [
+        k.name,
+        k.inputs['userName'],
+        k.inputs['body'],
+      ]),
+    ).toEqual([
+      ['ulss9-sftp-u-regione-veneto-key-0', 'regione-veneto', ED25519_KEY],
+      ['ulss9-sftp-u-regione-veneto-key-1', 'regione-veneto', ECDSA_KEY],
+      ['ulss9-sftp-u-ulss9-ops-key-0', 'ulss9-ops', ED25519_KEY],
+    ]);
+  });
+
+  test('SFTP endpoint inside the VPC: only the allowed CIDR blocks on port 22', async () => {
+    const { rec } = await deploy('ulss9', {
+      ...minimalArgs,
+      sftpEndpointType: 'VPC',
+      sftpAllowedCidrs: ['203.0.113.0/24'],
+    });
+    const group = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-sftp');
+    expect(group.inputs).toEqual({
+      vpcId: 'vpc-ulss9-vpc',
+      description: 'SFTP from the allowed CIDR blocks',
+      ingress: [
+        {
+          description: 'SFTP',
+          protocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          cidrBlocks: ['203.0.113.0/24'],
+        },
+      ],
+    });
+    const server = one(rec, 'aws:transfer/server:Server', 'ulss9-sftp').inputs;
+    expect([server['endpointType'], server['endpointDetails']]).toEqual([
+      'VPC',
+      {
+        vpcId: 'vpc-ulss9-vpc',
+        subnetIds: ['subnet-ulss9-vpc-0', 'subnet-ulss9-vpc-1'],
+        securityGroupIds: [group.id],
+      },
+    ]);
+  });
+
+  test('no security group admits 0.0.0.0/0; the database admits nothing yet', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    for (const group of ofType(rec, 'aws:ec2/securityGroup:SecurityGroup')) {
+      const ingress = (group.inputs['ingress'] ?? []) as { cidrBlocks?: string[] }[];
+      for (const rule of ingress) expect(rule.cidrBlocks).not.toContain('0.0.0.0/0');
+    }
+    const db = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db').inputs;
+    expect([db['ingress'], db['egress']]).toEqual([undefined, undefined]);
+    expect(
+      one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-endpoints').inputs['ingress'],
+    ).toEqual([
+      {
+        description: 'HTTPS from inside the VPC',
+        protocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrBlocks: ['10.40.0.0/16'],
+      },
+    ]);
+  });
+
+  test('network: private subnets only in two zones, no NAT, S3 gateway endpoint and the interface endpoints', async () => {
+    const { rec } = await deploy('ulss9', typicalArgs);
+    expect(one(rec, 'awsx:ec2:Vpc', 'ulss9-vpc').inputs).toEqual({
+      cidrBlock: '10.40.0.0/16',
+      numberOfAvailabilityZones: 2,
+      subnetStrategy: 'Auto',
+      subnetSpecs: [{ type: 'Isolated', name: 'private' }],
+      natGateways: { strategy: 'None' },
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+    });
+    expect(one(rec, 'aws:ec2/vpcEndpoint:VpcEndpoint', 'ulss9-s3').inputs).toEqual({
+      vpcId: 'vpc-ulss9-vpc',
+      serviceName: 'com.amazonaws.eu-south-1.s3',
+      vpcEndpointType: 'Gateway',
+      routeTableIds: ['rtb-ulss9-vpc-0', 'rtb-ulss9-vpc-1'],
+    });
+    const groupId = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-endpoints').id;
+    expect(
+      ofType(rec, 'aws:ec2/vpcEndpoint:VpcEndpoint')
+        .filter((e) => e.name !== 'ulss9-s3')
+        .map((e) => e.inputs),
+    ).toEqual(
+      INTERFACE_ENDPOINT_SERVICES.map((service) => ({
+        vpcId: 'vpc-ulss9-vpc',
+        serviceName: `com.amazonaws.eu-south-1.${service}`,
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        subnetIds: ['subnet-ulss9-vpc-0', 'subnet-ulss9-vpc-1'],
+        securityGroupIds: [groupId],
+      })),
+    );
+  });
+
+  test('database: encrypted, managed password, deletion protection, backups, TLS forced, Data API, logs', async () => {
+    const { rec, platform } = await deploy('ulss9', typicalArgs);
+    const cluster = one(rec, 'aws:rds/cluster:Cluster', 'ulss9-db');
+    const keyArn = cluster.inputs['kmsKeyId'];
+    expect(String(keyArn)).toMatch(new RegExp(`^arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/`));
+    expect(cluster.inputs).toEqual({
+      engine: 'aurora-postgresql',
+      engineMode: 'provisioned',
+      engineVersion: '16.6',
+      databaseName: 'quarantine',
+      masterUsername: 'qdp_admin',
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: keyArn,
+      storageEncrypted: true,
+      kmsKeyId: keyArn,
+      serverlessv2ScalingConfiguration: { minCapacity: 0.5, maxCapacity: 4 },
+      dbSubnetGroupName: 'ulss9-db',
+      vpcSecurityGroupIds: [one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db').id],
+      dbClusterParameterGroupName: 'ulss9-db',
+      enableHttpEndpoint: true,
+      enabledCloudwatchLogsExports: ['postgresql'],
+      deletionProtection: true,
+      backupRetentionPeriod: 14,
+      copyTagsToSnapshot: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: 'ulss9-db-final',
+      iamDatabaseAuthenticationEnabled: true,
+    });
+    expect(
+      one(rec, 'aws:rds/clusterParameterGroup:ClusterParameterGroup', 'ulss9-db').inputs,
+    ).toEqual({
+      family: 'aurora-postgresql16',
+      description: 'TLS required for every connection',
+      parameters: [{ name: 'rds.force_ssl', value: '1' }],
+    });
+    expect(one(rec, 'aws:rds/clusterInstance:ClusterInstance', 'ulss9-db-writer').inputs).toEqual(
+      expect.objectContaining({
+        clusterIdentifier: cluster.id,
+        instanceClass: 'db.serverless',
+        publiclyAccessible: false,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: keyArn,
+      }),
+    );
+    expect(await resolve(platform.databaseSecretArn)).toMatch(
+      /^arn:aws:secretsmanager:eu-south-1:/,
+    );
+  });
+
+  test('database arguments reach the cluster', async () => {
+    const { rec } = await deploy('ulss9', {
+      ...minimalArgs,
+      databaseEngineVersion: '17.4',
+      databaseMinCapacity: 0,
+      databaseMaxCapacity: 16,
+      databaseBackupRetentionDays: 35,
+      databaseDeletionProtection: false,
+    });
+    const inputs = one(rec, 'aws:rds/cluster:Cluster', 'ulss9-db').inputs;
+    expect([
+      inputs['engineVersion'],
+      inputs['serverlessv2ScalingConfiguration'],
+      inputs['backupRetentionPeriod'],
+      inputs['deletionProtection'],
+    ]).toEqual(['17.4', { minCapacity: 0, maxCapacity: 16 }, 35, false]);
+    expect(
+      one(rec, 'aws:rds/clusterParameterGroup:ClusterParameterGroup', 'ulss9-db').inputs['family'],
+    ).toBe('aurora-postgresql17');
+  });
+});
+
+describe('alerts', () => {
+  test('topics ETL_Success and ETL_Failure, encrypted, each address subscribed to both', async () => {
+    const { rec, platform } = await deploy('ulss9', typicalArgs);
+    const keyArn = one(rec, 'aws:rds/cluster:Cluster', 'ulss9-db').inputs['kmsKeyId'];
+    expect(ofType(rec, 'aws:sns/topic:Topic').map((t) => [t.name, t.inputs])).toEqual([
+      ['ulss9-success', { name: 'ulss9-ETL_Success', kmsMasterKeyId: keyArn }],
+      ['ulss9-failure', { name: 'ulss9-ETL_Failure', kmsMasterKeyId: keyArn }],
+    ]);
+    const success = `arn:aws:sns:eu-south-1:${ACCOUNT_ID}:ulss9-ETL_Success`;
+    const failure = `arn:aws:sns:eu-south-1:${ACCOUNT_ID}:ulss9-ETL_Failure`;
+    expect(
+      ofType(rec, 'aws:sns/topicSubscription:TopicSubscription')
+        .map((s) => [s.inputs['topic'], s.inputs['protocol'], s.inputs['endpoint']])
+        .sort(),
+    ).toEqual(
+      [
+        [failure, 'email', 'etl@aulss9.veneto.it'],
+        [failure, 'email', 'oncall@aulss9.veneto.it'],
+        [success, 'email', 'etl@aulss9.veneto.it'],
+        [success, 'email', 'oncall@aulss9.veneto.it'],
+      ].sort(),
+    );
+    expect([
+      await resolve(platform.successTopicArn),
+      await resolve(platform.failureTopicArn),
+    ]).toEqual([success, failure]);
+  });
+
+  test('every alarm goes to ETL_Failure: import deadline, database CPU and storage', async () => {
+    const { rec } = await deploy('ulss9', {
+      ...typicalArgs,
+      importDeadline: '09:30',
+      timeZone: 'Europe/Rome',
+    });
+    const failure = [`arn:aws:sns:eu-south-1:${ACCOUNT_ID}:ulss9-ETL_Failure`];
+    const alarms = ofType(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm');
+    expect(alarms.map((a) => a.name)).toEqual([
+      'ulss9-import-deadline',
+      'ulss9-db-cpu',
+      'ulss9-db-storage',
+    ]);
+    for (const alarm of alarms) expect(alarm.inputs['alarmActions']).toEqual(failure);
+    expect(
+      one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'ulss9-import-deadline').inputs,
+    ).toEqual({
+      alarmDescription:
+        'No import of ULSS 9 Scaligera published by 09:30 (Europe/Rome): the daily file did not come or did not import.',
+      namespace: 'QuarantineDataPlatform',
+      metricName: 'ImportDeadlineMissed',
+      dimensions: { Platform: 'ulss9' },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: failure,
+    });
+    const cpu = one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'ulss9-db-cpu').inputs;
+    expect([cpu['namespace'], cpu['metricName'], cpu['dimensions'], cpu['threshold']]).toEqual([
+      'AWS/RDS',
+      'CPUUtilization',
+      { DBClusterIdentifier: 'ulss9-db' },
+      80,
+    ]);
+    const storage = one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'ulss9-db-storage').inputs;
+    expect([
+      storage['metricName'],
+      storage['dimensions'],
+      storage['threshold'],
+      storage['comparisonOperator'],
+    ]).toEqual([
+      'FreeLocalStorage',
+      { DBInstanceIdentifier: 'ulss9-db-writer' },
+      2 * 1024 ** 3,
+      'LessThanOrEqualToThreshold',
+    ]);
+  });
+
+  test('the dashboard shows the alarms and the metrics of its region', async () => {
+    const { rec, platform } = await deploy('ulss9', typicalArgs);
+    const dashboard = one(rec, 'aws:cloudwatch/dashboard:Dashboard', 'ulss9-dashboard');
+    expect(dashboard.inputs['dashboardName']).toBe('ulss9-quarantine');
+    const body = json(dashboard.inputs['dashboardBody']) as {
+      widgets: { type: string; properties: { alarms?: string[]; region?: string } }[];
+    };
+    expect(body.widgets.map((w) => w.type)).toEqual(['alarm', 'metric', 'metric']);
+    expect(body.widgets[0]!.properties.alarms).toEqual(
+      ['ulss9-import-deadline', 'ulss9-db-cpu', 'ulss9-db-storage'].map(
+        (n) => `arn:aws:cloudwatch:eu-south-1:${ACCOUNT_ID}:alarm:${n}`,
+      ),
+    );
+    expect(body.widgets.slice(1).map((w) => w.properties.region)).toEqual([
+      'eu-south-1',
+      'eu-south-1',
+    ]);
+    expect(await resolve(platform.dashboardName)).toBe('ulss9-quarantine');
+  });
+});
+
+describe('outputs', () => {
+  test('the component publishes its endpoints and names', async () => {
+    const { platform } = await deploy('ulss9', typicalArgs);
+    expect(await resolve(platform.landingBucketName)).toBe('ulss9-landing-abc1234');
+    expect(await resolve(platform.sftpEndpoint)).toMatch(
+      /^s-ulss9-sftp-id-\d+\.server\.transfer\.eu-south-1\.amazonaws\.com$/,
+    );
+    expect(await resolve(platform.databaseEndpoint)).toBe(
+      'ulss9-db.cluster-abc.eu-south-1.rds.amazonaws.com',
+    );
+    expect(await resolve(platform.privateSubnetIds)).toEqual([
+      'subnet-ulss9-vpc-0',
+      'subnet-ulss9-vpc-1',
+    ]);
+  });
+});
+
+describe('validation before any resource', () => {
+  test('invalid arguments: one error listing every problem, nothing registered', async () => {
+    const rec = await installMocks();
+    let error: unknown;
+    try {
+      new QuarantineDataPlatform('Bad_Name', {
+        ...minimalArgs,
+        sftpUsers: [],
+        importDeadline: '25:00',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentsError);
+    expect((error as Error).message).toBe(
+      [
+        'QuarantineDataPlatform "Bad_Name": 3 invalid argument(s):',
+        '- name: "Bad_Name" must be 2 to 24 characters: lower-case letters, digits and "-", starting with a letter and not ending with "-"',
+        '- sftpUsers: must list at least one user (the account that uploads the daily file)',
+        '- importDeadline: "25:00" must be a time HH:MM on the 24-hour clock, 00:00 to 23:59',
+      ].join('\n'),
+    );
+    await settle(rec);
+    expect(rec.resources).toEqual([]);
+  });
+
+  test('a region argument and an AWS provider in opts are refused together', async () => {
+    await installMocks();
+    const provider = new aws.Provider('milan', { region: 'eu-south-1' });
+    expect(
+      () =>
+        new QuarantineDataPlatform(
+          'ulss9',
+          { ...minimalArgs, region: 'eu-west-1' },
+          { providers: { aws: provider } },
+        ),
+    ).toThrow(
+      'QuarantineDataPlatform "ulss9": 1 invalid argument(s):\n- region: leave it out when opts.providers gives an AWS provider (that provider decides the region)',
+    );
+    expect(
+      () =>
+        new QuarantineDataPlatform(
+          'ulss9',
+          { ...minimalArgs, region: 'eu-west-1' },
+          { providers: [provider] },
+        ),
+    ).toThrow(InvalidArgumentsError);
+  });
+});
