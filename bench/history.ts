@@ -1,7 +1,7 @@
-// Benchmark: the cost of an import must not grow with history. A 100,000-row day is imported
-// into an empty history (the baseline), then into a database holding a year of history
-// (365 published days × 50,000 quarantines, loaded directly with SQL as the issue allows).
-// Target: at most 1.25× the baseline.
+// Benchmark: the cost of an import must not grow with history. Three consecutive 100,000-row
+// days are imported into an empty history (the baseline) and into a database holding a year of
+// history (365 published days × 50,000 quarantines, loaded directly with SQL as the issue
+// allows). Target: the history side takes at most 1.25× the baseline in total.
 import path from 'node:path';
 import pg from 'pg';
 import { writeSyntheticDailyFile } from '../core/synth/index.ts';
@@ -11,6 +11,7 @@ const DAY_ROWS = Number(process.env.BENCH_DAY_ROWS ?? 100_000);
 const HISTORY_DAYS = Number(process.env.BENCH_HISTORY_DAYS ?? 365);
 const HISTORY_ROWS = Number(process.env.BENCH_HISTORY_ROWS ?? 50_000);
 const TARGET_RATIO = 1.25;
+const DAYS = 3;
 
 /** A year of published imports, written straight into the tables the importer maintains. */
 async function loadHistory(url: string): Promise<void> {
@@ -67,6 +68,9 @@ async function loadHistory(url: string): Promise<void> {
     await client.query('commit');
     if (day % 73 === 0) console.log(`  history: ${day}/${HISTORY_DAYS} days`);
   }
+  // Smaller runs (BENCH_DAY_ROWS below half of BENCH_HISTORY_ROWS) would be held by the
+  // row-count rule and skip publishing: the benchmark compares the same work on both sides.
+  await client.query("update qdp.settings set value = '0' where key = 'hold_min_accepted_ratio'");
   await client.query('analyze');
   await client.end();
 }
@@ -74,30 +78,49 @@ async function loadHistory(url: string): Promise<void> {
 const dir = scratchDir('qdp-bench-history-');
 const server = await startServer();
 try {
-  const file = path.join(dir, 'day.csv');
-  await writeSyntheticDailyFile({
-    rows: DAY_ROWS,
-    seed: 'history',
-    day: 1,
-    format: 'csv',
-    outFile: file,
-  });
-  const emptyUrl = await freshDatabase(server.adminUrl, 'qdp_bench_empty');
-  const empty = await runImporter(emptyUrl, file);
+  // Three consecutive days, imported alternately into the empty database and the one with a year
+  // of history, so that a passing disturbance of the machine hits both sides alike.
+  const files: string[] = [];
+  for (let day = 1; day <= DAYS; day++) {
+    const file = path.join(dir, `day${day}.csv`);
+    await writeSyntheticDailyFile({
+      rows: DAY_ROWS,
+      seed: 'history',
+      day,
+      format: 'csv',
+      outFile: file,
+    });
+    files.push(file);
+  }
   const fullUrl = await freshDatabase(server.adminUrl, 'qdp_bench_history');
   const loaded = await time(() => loadHistory(fullUrl));
   console.log(
     `history of ${HISTORY_DAYS} × ${HISTORY_ROWS.toLocaleString('en-GB')} rows loaded in ${loaded.seconds.toFixed(0)} s`,
   );
-  const full = await runImporter(fullUrl, file);
-  console.log(`\n${DAY_ROWS.toLocaleString('en-GB')}-row day, end to end`);
-  console.log('| history | seconds | vs empty history |\n|---|---|---|');
-  console.log(`| none (baseline, ${empty.outcome.status}) | ${empty.seconds.toFixed(2)} | 1.00× |`);
+  const emptyUrl = await freshDatabase(server.adminUrl, 'qdp_bench_empty');
+  console.log(`
+${DAY_ROWS.toLocaleString('en-GB')}-row days, end to end`);
   console.log(
-    `| ${HISTORY_DAYS} days × ${HISTORY_ROWS.toLocaleString('en-GB')} (${full.outcome.status}) | ${full.seconds.toFixed(2)} | ${ratio(full.seconds, empty.seconds)} |`,
+    `| day | empty history (s) | ${HISTORY_DAYS} days of history (s) | ratio |\n|---|---|---|---|`,
   );
-  const ok = full.seconds / empty.seconds <= TARGET_RATIO;
-  console.log(`\ntarget: ≤ ${TARGET_RATIO}× the empty-history import: ${ok ? 'met' : 'NOT MET'}`);
+  let emptyTotal = 0;
+  let fullTotal = 0;
+  for (const [index, file] of files.entries()) {
+    const empty = await runImporter(emptyUrl, file);
+    const full = await runImporter(fullUrl, file);
+    emptyTotal += empty.seconds;
+    fullTotal += full.seconds;
+    console.log(
+      `| ${index + 1} (${empty.outcome.status}, ${full.outcome.status}) | ${empty.seconds.toFixed(2)} | ${full.seconds.toFixed(2)} | ${ratio(full.seconds, empty.seconds)} |`,
+    );
+  }
+  console.log(
+    `| all | ${emptyTotal.toFixed(2)} | ${fullTotal.toFixed(2)} | ${ratio(fullTotal, emptyTotal)} |`,
+  );
+  const ok = fullTotal / emptyTotal <= TARGET_RATIO;
+  console.log(
+    `\ntarget: ≤ ${TARGET_RATIO}× the empty-history imports: ${ok ? 'met' : 'NOT MET'} (${ratio(fullTotal, emptyTotal)})`,
+  );
   process.exitCode = ok ? 0 : 3;
 } finally {
   await server.stop();
