@@ -30,7 +30,7 @@ export class InvalidArgumentsError extends Error {
 }
 
 function hasAwsProvider(opts: pulumi.ComponentResourceOptions | undefined): boolean {
-  if (opts?.provider !== undefined) return true;
+  if (opts?.provider !== undefined && aws.Provider.isInstance(opts.provider)) return true;
   const providers = opts?.providers;
   if (providers === undefined) return false;
   if (Array.isArray(providers)) {
