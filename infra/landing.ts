@@ -53,10 +53,13 @@ export class Landing extends pulumi.ComponentResource {
   readonly sftpEndpoint: pulumi.Output<string>;
 
   constructor(name: string, args: LandingArgs, opts?: pulumi.ComponentResourceOptions) {
+    const endpointType = args.sftpEndpointType ?? 'PUBLIC';
+    if (endpointType === 'VPC' && (args.vpcId === undefined || args.subnetIds === undefined)) {
+      throw new Error('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
+    }
     super('quarantine:landing:Landing', name, {}, opts);
     const { accountId } = awsContext(this);
     const logDays = args.logRetentionDays ?? 731;
-    const endpointType = args.sftpEndpointType ?? 'PUBLIC';
 
     // Access logs. S3 server access logs can only be written to an SSE-S3 bucket.
     const logBucket = new aws.s3.Bucket(`${name}-access-logs`, {}, { parent: this });
@@ -217,10 +220,7 @@ export class Landing extends pulumi.ComponentResource {
       { parent: this },
     );
     let endpointDetails: aws.types.input.transfer.ServerEndpointDetails | undefined;
-    if (endpointType === 'VPC') {
-      if (args.vpcId === undefined || args.subnetIds === undefined) {
-        throw new Error('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
-      }
+    if (endpointType === 'VPC' && args.vpcId !== undefined && args.subnetIds !== undefined) {
       const sftpGroup = new aws.ec2.SecurityGroup(
         `${name}-sftp`,
         {

@@ -42,11 +42,11 @@ export class Network extends pulumi.ComponentResource {
   readonly vpc: awsx.ec2.Vpc | undefined;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.vpcId !== undefined && args.privateSubnetIds === undefined) {
+      throw new Error('Network: privateSubnetIds is required with vpcId');
+    }
     super('quarantine:network:Network', name, {}, opts);
-    if (args.vpcId !== undefined) {
-      if (args.privateSubnetIds === undefined) {
-        throw new Error('Network: privateSubnetIds is required with vpcId');
-      }
+    if (args.vpcId !== undefined && args.privateSubnetIds !== undefined) {
       this.vpc = undefined;
       this.vpcId = pulumi.output(args.vpcId);
       this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
