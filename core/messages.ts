@@ -69,6 +69,7 @@ function signed(n: number): string {
 
 function duration(seconds: number | null): string {
   if (seconds === null) return '-';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;

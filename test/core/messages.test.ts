@@ -106,6 +106,12 @@ describe('import messages', () => {
     expect(failed.subject).toBe('Import 12 failed: quarantene-2021-01-18.csv');
   });
 
+  it('gives short durations in milliseconds', () => {
+    expect(importMessage({ ...base, durationSeconds: 0.042 }).text.split('\n').at(-1)).toBe(
+      'Duration: 42 ms.',
+    );
+  });
+
   it('keeps subjects within the 100 characters SNS allows', () => {
     const subject = importMessage({
       ...base,
