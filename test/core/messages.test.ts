@@ -107,9 +107,11 @@ describe('import messages', () => {
   });
 
   it('gives short durations in milliseconds', () => {
-    expect(importMessage({ ...base, durationSeconds: 0.042 }).text.split('\n').at(-1)).toBe(
-      'Duration: 42 ms.',
-    );
+    expect(
+      importMessage({ ...base, durationSeconds: 0.042 })
+        .text.split('\n')
+        .at(-1),
+    ).toBe('Duration: 42 ms.');
   });
 
   it('keeps subjects within the 100 characters SNS allows', () => {
