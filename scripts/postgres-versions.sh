@@ -5,13 +5,16 @@
 # Usage: scripts/postgres-versions.sh [15 16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-versions=("${@:-15 16}")
+versions=("$@")
 [ $# -gt 0 ] || versions=(15 16)
 
 as_postgres() {
   # PostgreSQL refuses to run as root: run it as the `postgres` system user there.
   if [ "$(id -u)" = 0 ]; then
-    id -u postgres >/dev/null 2>&1 || useradd --system --user-group --no-create-home postgres
+    if ! id -u postgres >/dev/null 2>&1; then
+      getent group postgres >/dev/null || groupadd --system postgres
+      useradd --system -g postgres --no-create-home postgres
+    fi
     runuser -u postgres -- "$@"
   else
     "$@"
