@@ -86,25 +86,17 @@ async function loadTransit(
   filePath: string,
   inspected: Awaited<ReturnType<typeof inspectFile>>,
 ): Promise<boolean> {
-  const client = await pool.connect();
   try {
-    await client.query('begin');
-    try {
+    await inTransaction(pool, async (client) => {
       const dailyFile = await openDailyFile(filePath, inspected);
       await copyIntoTransit(client, importId, dailyFile.rows);
       await client.query('select qdp.mark_loaded($1)', [importId]);
-      await client.query('commit');
-      return true;
-    } catch (error) {
-      await client.query('rollback');
-      if (error instanceof FileRejectedError) {
-        await client.query('select qdp.reject_import($1, $2)', [importId, error.reason]);
-        return false;
-      }
-      throw error;
-    }
-  } finally {
-    client.release();
+    });
+    return true;
+  } catch (error) {
+    if (!(error instanceof FileRejectedError)) throw error;
+    await pool.query('select qdp.reject_import($1, $2)', [importId, error.reason]);
+    return false;
   }
 }
 
@@ -113,12 +105,22 @@ async function loadTransit(
  * even while the server is still inside the function, the server rolls the whole of it back.
  */
 async function reconcile(pool: pg.Pool, importId: string): Promise<void> {
+  await inTransaction(pool, (client) =>
+    client.query('select qdp.reconcile_import($1)', [importId]),
+  );
+}
+
+async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('begin');
     try {
-      await client.query('select qdp.reconcile_import($1)', [importId]);
+      const result = await work(client);
       await client.query('commit');
+      return result;
     } catch (error) {
       await client.query('rollback');
       throw error;
