@@ -1,0 +1,339 @@
+// The platform's own policy rules, written with @pulumi/policy's types: what must hold of every
+// resource the component declares. Rules that relate resources to one another (a bucket and its
+// encryption, public access block and policy) are stack policies and link the resources through
+// `propertyDependencies` (which the Pulumi engine fills in from the Outputs a resource was given),
+// so they hold in a real `pulumi preview --policy-pack` as well as over the resources recorded
+// under mocks (test/infra/policies.test.ts).
+//
+// Not re-exported by index.ts: @pulumi/policy is a development dependency, and a consumer of the
+// package does not need it. @pulumi/awsguard is not used: it requires @pulumi/aws 4 and checks the
+// v4 shape of resources (bucket encryption inline in the bucket), so it misjudges @pulumi/aws 7.
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from '@pulumi/policy';
+
+export const BUCKET = 'aws:s3/bucket:Bucket';
+const ENCRYPTION =
+  'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration';
+const PUBLIC_ACCESS_BLOCK = 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock';
+const BUCKET_POLICY = 'aws:s3/bucketPolicy:BucketPolicy';
+const BUCKET_LOGGING = 'aws:s3/bucketLogging:BucketLogging';
+
+/** Transfer Family security policies we accept: the current ones (2024 and later). */
+export const CURRENT_TRANSFER_POLICIES = [
+  'TransferSecurityPolicy-2025-03',
+  'TransferSecurityPolicy-FIPS-2025-03',
+  'TransferSecurityPolicy-2024-01',
+  'TransferSecurityPolicy-FIPS-2024-01',
+];
+
+type Props = Record<string, unknown>;
+
+/** The resources of `type` that the engine records as given `resource`'s Output in `property`. */
+function attached(
+  resources: PolicyResource[],
+  type: string,
+  property: string,
+  resource: PolicyResource,
+): PolicyResource[] {
+  return resources.filter(
+    (r) =>
+      r.type === type &&
+      (r.propertyDependencies[property] ?? []).some((d) => d.urn === resource.urn),
+  );
+}
+
+function list(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function nonEmptyString(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+/** Statements of a policy document given as a JSON string or an object; [] when unreadable. */
+function statements(document: unknown): Props[] {
+  let parsed: unknown = document;
+  if (typeof document === 'string') {
+    try {
+      parsed = JSON.parse(document);
+    } catch {
+      return [];
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null) return [];
+  return list((parsed as Props)['Statement']).filter(
+    (s): s is Props => typeof s === 'object' && s !== null,
+  );
+}
+
+export const s3BucketKmsEncryption: StackValidationPolicy = {
+  name: 'qdp-s3-bucket-kms-encryption',
+  description:
+    'Every S3 bucket is encrypted by default with a KMS key (SSE-KMS); only a bucket that receives S3 server access logs uses SSE-S3, the one encryption log delivery supports.',
+  enforcementLevel: 'mandatory',
+  validateStack: ({ resources }, report) => {
+    for (const bucket of resources.filter((r) => r.type === BUCKET)) {
+      const configs = attached(resources, ENCRYPTION, 'bucket', bucket);
+      if (configs.length !== 1) {
+        report(
+          `bucket ${bucket.name}: ${configs.length} server-side encryption configurations (expected 1)`,
+          bucket.urn,
+        );
+        continue;
+      }
+      const isLogTarget = attached(resources, BUCKET_LOGGING, 'targetBucket', bucket).length > 0;
+      for (const rule of list(configs[0]!.props['rules']) as Props[]) {
+        const byDefault = (rule['applyServerSideEncryptionByDefault'] ?? {}) as Props;
+        const algorithm = byDefault['sseAlgorithm'];
+        if (algorithm === 'aws:kms' && nonEmptyString(byDefault['kmsMasterKeyId'])) continue;
+        if (algorithm === 'AES256' && isLogTarget) continue;
+        report(
+          `bucket ${bucket.name}: default encryption ${String(algorithm)}${algorithm === 'aws:kms' ? ' without a key' : ''} (expected aws:kms with the platform key)`,
+          bucket.urn,
+        );
+      }
+    }
+  },
+};
+
+export const s3BucketPublicAccessBlocked: StackValidationPolicy = {
+  name: 'qdp-s3-bucket-public-access-blocked',
+  description: 'Every S3 bucket has a public access block with all four settings on.',
+  enforcementLevel: 'mandatory',
+  validateStack: ({ resources }, report) => {
+    const settings = [
+      'blockPublicAcls',
+      'blockPublicPolicy',
+      'ignorePublicAcls',
+      'restrictPublicBuckets',
+    ];
+    for (const bucket of resources.filter((r) => r.type === BUCKET)) {
+      const blocks = attached(resources, PUBLIC_ACCESS_BLOCK, 'bucket', bucket);
+      if (blocks.length !== 1) {
+        report(
+          `bucket ${bucket.name}: ${blocks.length} public access blocks (expected 1)`,
+          bucket.urn,
+        );
+        continue;
+      }
+      const off = settings.filter((s) => blocks[0]!.props[s] !== true);
+      if (off.length > 0)
+        report(`bucket ${bucket.name}: public access block with ${off.join(', ')} off`, bucket.urn);
+    }
+  },
+};
+
+/** Whether a statement denies every S3 action on the bucket and its objects without TLS. */
+function deniesInsecureTransport(s: Props): boolean {
+  const condition = ((s['Condition'] ?? {}) as Props)['Bool'] as Props | undefined;
+  const resources = list(s['Resource']).filter((r): r is string => typeof r === 'string');
+  return (
+    s['Effect'] === 'Deny' &&
+    s['Principal'] === '*' &&
+    list(s['Action']).length === 1 &&
+    list(s['Action'])[0] === 's3:*' &&
+    String(condition?.['aws:SecureTransport']) === 'false' &&
+    resources.length === 2 &&
+    resources[1] === `${resources[0]}/*`
+  );
+}
+
+export const s3BucketTlsOnly: StackValidationPolicy = {
+  name: 'qdp-s3-bucket-tls-only',
+  description:
+    'Every S3 bucket has a bucket policy that denies all S3 actions on the bucket and its objects over plain HTTP (aws:SecureTransport false).',
+  enforcementLevel: 'mandatory',
+  validateStack: ({ resources }, report) => {
+    for (const bucket of resources.filter((r) => r.type === BUCKET)) {
+      const policies = attached(resources, BUCKET_POLICY, 'bucket', bucket);
+      if (policies.length !== 1) {
+        report(
+          `bucket ${bucket.name}: ${policies.length} bucket policies (expected 1)`,
+          bucket.urn,
+        );
+        continue;
+      }
+      if (!statements(policies[0]!.props['policy']).some(deniesInsecureTransport)) {
+        report(
+          `bucket ${bucket.name}: the bucket policy does not deny requests without TLS`,
+          bucket.urn,
+        );
+      }
+    }
+  },
+};
+
+/** A resource validation for one resource type. */
+function forType(
+  type: string,
+  check: (props: Props, args: ResourceValidationArgs, report: ReportViolation) => void,
+) {
+  return (args: ResourceValidationArgs, report: ReportViolation): void => {
+    if (args.type === type) check(args.props, args, report);
+  };
+}
+
+export const snsTopicKms: ResourceValidationPolicy = {
+  name: 'qdp-sns-topic-kms',
+  description: 'Every SNS topic is encrypted with a customer-managed KMS key.',
+  enforcementLevel: 'mandatory',
+  validateResource: forType('aws:sns/topic:Topic', (props, args, report) => {
+    const key = props['kmsMasterKeyId'];
+    if (!nonEmptyString(key)) report(`topic ${args.name}: not encrypted (kmsMasterKeyId missing)`);
+    else if (key === 'alias/aws/sns') {
+      report(
+        `topic ${args.name}: the AWS-managed key alias/aws/sns (CloudWatch alarms cannot publish with it)`,
+      );
+    }
+  }),
+};
+
+export const transferServerSecure: ResourceValidationPolicy = {
+  name: 'qdp-transfer-server-secure',
+  description:
+    'Every Transfer Family server speaks SFTP only, uses a current security policy and logs to CloudWatch.',
+  enforcementLevel: 'mandatory',
+  validateResource: forType('aws:transfer/server:Server', (props, args, report) => {
+    const policy = props['securityPolicyName'];
+    if (typeof policy !== 'string' || !CURRENT_TRANSFER_POLICIES.includes(policy)) {
+      report(
+        `Transfer server ${args.name}: security policy ${String(policy)} (expected one of ${CURRENT_TRANSFER_POLICIES.join(', ')})`,
+      );
+    }
+    const protocols = list(props['protocols']);
+    if (protocols.length !== 1 || protocols[0] !== 'SFTP') {
+      report(
+        `Transfer server ${args.name}: protocols ${JSON.stringify(protocols)} (expected ["SFTP"])`,
+      );
+    }
+    if (
+      list(props['structuredLogDestinations']).length === 0 ||
+      !nonEmptyString(props['loggingRole'])
+    ) {
+      report(
+        `Transfer server ${args.name}: logging off (structuredLogDestinations and loggingRole are required)`,
+      );
+    }
+  }),
+};
+
+export const rdsClusterProtected: ResourceValidationPolicy = {
+  name: 'qdp-rds-cluster-protected',
+  description:
+    'Every RDS cluster is encrypted with a KMS key and has deletion protection on; no database instance is publicly accessible.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:rds/cluster:Cluster', (props, args, report) => {
+      if (props['storageEncrypted'] !== true || !nonEmptyString(props['kmsKeyId'])) {
+        report(`RDS cluster ${args.name}: storage not encrypted with a KMS key`);
+      }
+      if (props['deletionProtection'] !== true) {
+        report(`RDS cluster ${args.name}: deletion protection off`);
+      }
+    }),
+    forType('aws:rds/clusterInstance:ClusterInstance', (props, args, report) => {
+      if (props['publiclyAccessible'] === true) {
+        report(`RDS instance ${args.name}: publicly accessible`);
+      }
+    }),
+  ],
+};
+
+const ANYWHERE = ['0.0.0.0/0', '::/0'];
+
+export const noIngressFromAnywhere: ResourceValidationPolicy = {
+  name: 'qdp-no-ingress-from-anywhere',
+  description: 'No security group admits traffic from 0.0.0.0/0 or ::/0.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:ec2/securityGroup:SecurityGroup', (props, args, report) => {
+      for (const rule of list(props['ingress']) as Props[]) {
+        const open = [...list(rule['cidrBlocks']), ...list(rule['ipv6CidrBlocks'])].filter((c) =>
+          ANYWHERE.includes(String(c)),
+        );
+        if (open.length > 0) {
+          report(
+            `security group ${args.name}: ingress on ports ${String(rule['fromPort'])}-${String(rule['toPort'])} from ${open.join(', ')}`,
+          );
+        }
+      }
+    }),
+    forType('aws:ec2/securityGroupRule:SecurityGroupRule', (props, args, report) => {
+      const open = [...list(props['cidrBlocks']), ...list(props['ipv6CidrBlocks'])].filter((c) =>
+        ANYWHERE.includes(String(c)),
+      );
+      if (props['type'] === 'ingress' && open.length > 0) {
+        report(`security group rule ${args.name}: ingress from ${open.join(', ')}`);
+      }
+    }),
+    forType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', (props, args, report) => {
+      const open = [props['cidrIpv4'], props['cidrIpv6']].filter((c) =>
+        ANYWHERE.includes(String(c)),
+      );
+      if (open.length > 0) report(`ingress rule ${args.name}: from ${open.join(', ')}`);
+    }),
+  ],
+};
+
+/** Where each resource type keeps its IAM policy documents. */
+const POLICY_DOCUMENTS: Record<string, (props: Props) => unknown[]> = {
+  'aws:iam/role:Role': (p) => [
+    p['assumeRolePolicy'],
+    ...(list(p['inlinePolicies']) as Props[]).map((i) => i['policy']),
+  ],
+  'aws:iam/rolePolicy:RolePolicy': (p) => [p['policy']],
+  'aws:iam/policy:Policy': (p) => [p['policy']],
+  'aws:iam/userPolicy:UserPolicy': (p) => [p['policy']],
+  'aws:iam/groupPolicy:GroupPolicy': (p) => [p['policy']],
+  'aws:kms/key:Key': (p) => [p['policy']],
+  'aws:s3/bucketPolicy:BucketPolicy': (p) => [p['policy']],
+  'aws:sns/topicPolicy:TopicPolicy': (p) => [p['policy']],
+  'aws:sqs/queuePolicy:QueuePolicy': (p) => [p['policy']],
+  'aws:transfer/user:User': (p) => [p['policy']],
+};
+
+export const noWildcardActions: ResourceValidationPolicy = {
+  name: 'qdp-no-wildcard-actions',
+  description:
+    'No IAM policy statement allows every action (`*`) or every action of a service (`s3:*`), nor uses NotAction in an Allow.',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, report) => {
+    const documents = POLICY_DOCUMENTS[args.type];
+    if (documents === undefined) return;
+    for (const document of documents(args.props)) {
+      if (document === undefined || document === null) continue;
+      for (const s of statements(document)) {
+        if (s['Effect'] !== 'Allow') continue;
+        if (s['NotAction'] !== undefined) {
+          report(`${args.type.split(':').pop()} ${args.name}: Allow with NotAction`);
+        }
+        const wildcards = list(s['Action']).filter(
+          (a) => a === '*' || /^[^:]+:\*$/.test(String(a)),
+        );
+        if (wildcards.length > 0) {
+          report(
+            `${args.type.split(':').pop()} ${args.name}: Allow of ${wildcards.join(', ')}${nonEmptyString(s['Sid']) ? ` (statement ${String(s['Sid'])})` : ''}`,
+          );
+        }
+      }
+    }
+  },
+};
+
+/** Every rule, in the order a policy pack lists them. */
+export const platformPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  s3BucketKmsEncryption,
+  s3BucketPublicAccessBlocked,
+  s3BucketTlsOnly,
+  snsTopicKms,
+  transferServerSecure,
+  rdsClusterProtected,
+  noIngressFromAnywhere,
+  noWildcardActions,
+];

@@ -1,0 +1,358 @@
+// The policy check: our @pulumi/policy rules (infra/policies.ts) over every resource the component
+// declares under mocks. The default, minimal and VPC-endpoint configurations pass every rule; each
+// rule is shown to fail on a deliberately insecure input, with its exact message.
+import { expect, test } from 'vitest';
+import { Landing, QuarantineDataPlatform } from '../../infra/index.ts';
+import type { QuarantineDataPlatformArgs } from '../../infra/index.ts';
+import {
+  noIngressFromAnywhere,
+  noWildcardActions,
+  platformPolicies,
+  rdsClusterProtected,
+  s3BucketKmsEncryption,
+  s3BucketPublicAccessBlocked,
+  s3BucketTlsOnly,
+  snsTopicKms,
+  transferServerSecure,
+} from '../../infra/policies.ts';
+import { ED25519_KEY, minimalArgs, typicalArgs } from './fixtures.ts';
+import { installMocks, resolve, settle } from './mocks.ts';
+import type { Recorded } from './mocks.ts';
+import { policyResources, runPolicies } from './policy-harness.ts';
+
+const BUCKET_ENCRYPTION =
+  'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration';
+
+async function record(args: QuarantineDataPlatformArgs): Promise<Recorded[]> {
+  const rec = await installMocks();
+  const platform = new QuarantineDataPlatform('qdp', args);
+  await resolve(platform.databaseSecretArn);
+  await settle(rec);
+  return rec.resources;
+}
+
+/** A copy of the recorded resources with one resource's inputs changed. */
+function changed(
+  recorded: Recorded[],
+  type: string,
+  name: string,
+  change: (inputs: Record<string, unknown>) => Record<string, unknown>,
+): Recorded[] {
+  const matching = recorded.filter((r) => r.type === type && r.name === name);
+  if (matching.length !== 1) throw new Error(`${matching.length} ${type} named ${name}`);
+  return recorded.map((r) =>
+    r === matching[0] ? { ...r, inputs: change(structuredClone(r.inputs)) } : r,
+  );
+}
+
+function without(recorded: Recorded[], type: string, name: string): Recorded[] {
+  const rest = recorded.filter((r) => !(r.type === type && r.name === name));
+  if (rest.length !== recorded.length - 1) throw new Error(`no ${type} named ${name}`);
+  return rest;
+}
+
+const check = async (recorded: Recorded[], policies = platformPolicies) =>
+  runPolicies(policies, policyResources(recorded));
+
+test('the typical, minimal and VPC-endpoint configurations pass every rule', async () => {
+  const configurations: QuarantineDataPlatformArgs[] = [
+    typicalArgs,
+    minimalArgs,
+    { ...typicalArgs, sftpEndpointType: 'VPC', sftpAllowedCidrs: ['203.0.113.0/24'] },
+  ];
+  for (const args of configurations) {
+    const recorded = await record(args);
+    expect(await check(recorded)).toEqual([]);
+  }
+  // Not vacuous: every rule has resources of its types to judge.
+  const counts: Record<string, number> = {};
+  for (const r of await record(typicalArgs)) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  expect({
+    buckets: counts['aws:s3/bucket:Bucket'],
+    topics: counts['aws:sns/topic:Topic'],
+    servers: counts['aws:transfer/server:Server'],
+    clusters: counts['aws:rds/cluster:Cluster'],
+    instances: counts['aws:rds/clusterInstance:ClusterInstance'],
+    securityGroups: counts['aws:ec2/securityGroup:SecurityGroup'],
+    roles: counts['aws:iam/role:Role'],
+    rolePolicies: counts['aws:iam/rolePolicy:RolePolicy'],
+    keys: counts['aws:kms/key:Key'],
+    bucketPolicies: counts['aws:s3/bucketPolicy:BucketPolicy'],
+  }).toEqual({
+    buckets: 2,
+    topics: 2,
+    servers: 1,
+    clusters: 1,
+    instances: 1,
+    securityGroups: 2,
+    roles: 3,
+    rolePolicies: 3,
+    keys: 1,
+    bucketPolicies: 2,
+  });
+});
+
+test('S3 encryption: SSE-S3 on the landing bucket, no encryption, SSE-S3 on a bucket that receives no logs', async () => {
+  const recorded = await record(typicalArgs);
+  const rule = [s3BucketKmsEncryption];
+  const sseS3 = changed(recorded, BUCKET_ENCRYPTION, 'qdp-landing', (i) => ({
+    ...i,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+  }));
+  expect(await check(sseS3, rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-kms-encryption',
+      message:
+        'bucket qdp-landing: default encryption AES256 (expected aws:kms with the platform key)',
+    },
+  ]);
+  const keyless = changed(recorded, BUCKET_ENCRYPTION, 'qdp-landing', (i) => ({
+    ...i,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' } }],
+  }));
+  expect(await check(keyless, rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-kms-encryption',
+      message:
+        'bucket qdp-landing: default encryption aws:kms without a key (expected aws:kms with the platform key)',
+    },
+  ]);
+  expect(await check(without(recorded, BUCKET_ENCRYPTION, 'qdp-landing'), rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-kms-encryption',
+      message: 'bucket qdp-landing: 0 server-side encryption configurations (expected 1)',
+    },
+  ]);
+  // The access-log bucket may use SSE-S3 only because S3 logging delivers into it.
+  const noLogging = without(recorded, 'aws:s3/bucketLogging:BucketLogging', 'qdp-landing');
+  expect(await check(noLogging, rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-kms-encryption',
+      message:
+        'bucket qdp-access-logs: default encryption AES256 (expected aws:kms with the platform key)',
+    },
+  ]);
+});
+
+test('S3 public access: a setting off, the block missing', async () => {
+  const recorded = await record(typicalArgs);
+  const type = 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock';
+  const rule = [s3BucketPublicAccessBlocked];
+  const off = changed(recorded, type, 'qdp-landing', (i) => ({
+    ...i,
+    blockPublicPolicy: false,
+    restrictPublicBuckets: false,
+  }));
+  expect(await check(off, rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-public-access-blocked',
+      message:
+        'bucket qdp-landing: public access block with blockPublicPolicy, restrictPublicBuckets off',
+    },
+  ]);
+  expect(await check(without(recorded, type, 'qdp-access-logs'), rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-public-access-blocked',
+      message: 'bucket qdp-access-logs: 0 public access blocks (expected 1)',
+    },
+  ]);
+});
+
+test('S3 TLS only: a policy without the Deny, a Deny that spares the objects, no policy', async () => {
+  const recorded = await record(typicalArgs);
+  const type = 'aws:s3/bucketPolicy:BucketPolicy';
+  const rule = [s3BucketTlsOnly];
+  const violation = {
+    policy: 'qdp-s3-bucket-tls-only',
+    message: 'bucket qdp-landing: the bucket policy does not deny requests without TLS',
+  };
+  const allowOnly = changed(recorded, type, 'qdp-landing', (i) => ({
+    ...i,
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::b/*',
+        },
+      ],
+    }),
+  }));
+  expect(await check(allowOnly, rule)).toEqual([violation]);
+  const bucketOnly = changed(recorded, type, 'qdp-landing', (i) => {
+    const doc = JSON.parse(String(i['policy'])) as { Statement: { Resource: string[] }[] };
+    doc.Statement[0]!.Resource = [doc.Statement[0]!.Resource[0]!];
+    return { ...i, policy: JSON.stringify(doc) };
+  });
+  expect(await check(bucketOnly, rule)).toEqual([violation]);
+  expect(await check(without(recorded, type, 'qdp-landing'), rule)).toEqual([
+    {
+      policy: 'qdp-s3-bucket-tls-only',
+      message: 'bucket qdp-landing: 0 bucket policies (expected 1)',
+    },
+  ]);
+});
+
+test('SNS: a topic without a key, a topic with the AWS-managed key', async () => {
+  const recorded = await record(typicalArgs);
+  const type = 'aws:sns/topic:Topic';
+  const plain = changed(recorded, type, 'qdp-failure', (i) => {
+    delete i['kmsMasterKeyId'];
+    return i;
+  });
+  const managed = changed(plain, type, 'qdp-success', (i) => ({
+    ...i,
+    kmsMasterKeyId: 'alias/aws/sns',
+  }));
+  expect(await check(managed, [snsTopicKms])).toEqual([
+    {
+      policy: 'qdp-sns-topic-kms',
+      message:
+        'topic qdp-success: the AWS-managed key alias/aws/sns (CloudWatch alarms cannot publish with it)',
+    },
+    {
+      policy: 'qdp-sns-topic-kms',
+      message: 'topic qdp-failure: not encrypted (kmsMasterKeyId missing)',
+    },
+  ]);
+});
+
+test('Transfer: an old security policy, FTP besides SFTP, logging off', async () => {
+  const recorded = await record(typicalArgs);
+  const insecure = changed(recorded, 'aws:transfer/server:Server', 'qdp-sftp', (i) => {
+    delete i['structuredLogDestinations'];
+    return {
+      ...i,
+      securityPolicyName: 'TransferSecurityPolicy-2018-11',
+      protocols: ['SFTP', 'FTP'],
+    };
+  });
+  expect(await check(insecure, [transferServerSecure])).toEqual([
+    {
+      policy: 'qdp-transfer-server-secure',
+      message:
+        'Transfer server qdp-sftp: security policy TransferSecurityPolicy-2018-11 (expected one of TransferSecurityPolicy-2025-03, TransferSecurityPolicy-FIPS-2025-03, TransferSecurityPolicy-2024-01, TransferSecurityPolicy-FIPS-2024-01)',
+    },
+    {
+      policy: 'qdp-transfer-server-secure',
+      message: 'Transfer server qdp-sftp: protocols ["SFTP","FTP"] (expected ["SFTP"])',
+    },
+    {
+      policy: 'qdp-transfer-server-secure',
+      message:
+        'Transfer server qdp-sftp: logging off (structuredLogDestinations and loggingRole are required)',
+    },
+  ]);
+});
+
+test('RDS: deletion protection off by argument; unencrypted storage and a public instance', async () => {
+  const unprotected = await record({ ...typicalArgs, databaseDeletionProtection: false });
+  expect(await check(unprotected)).toEqual([
+    { policy: 'qdp-rds-cluster-protected', message: 'RDS cluster qdp-db: deletion protection off' },
+  ]);
+  const recorded = await record(typicalArgs);
+  const plain = changed(recorded, 'aws:rds/cluster:Cluster', 'qdp-db', (i) => ({
+    ...i,
+    storageEncrypted: false,
+  }));
+  const open = changed(plain, 'aws:rds/clusterInstance:ClusterInstance', 'qdp-db-writer', (i) => ({
+    ...i,
+    publiclyAccessible: true,
+  }));
+  expect(await check(open, [rdsClusterProtected])).toEqual([
+    {
+      policy: 'qdp-rds-cluster-protected',
+      message: 'RDS cluster qdp-db: storage not encrypted with a KMS key',
+    },
+    {
+      policy: 'qdp-rds-cluster-protected',
+      message: 'RDS instance qdp-db-writer: publicly accessible',
+    },
+  ]);
+});
+
+test('ingress: the Landing component alone opened to 0.0.0.0/0, an IPv6 rule, a separate ingress rule', async () => {
+  const rec = await installMocks();
+  const landing = new Landing('open', {
+    kmsKeyArn: 'arn:aws:kms:eu-south-1:123456789012:key/given',
+    sftpUsers: [{ userName: 'regione', sshPublicKeys: [ED25519_KEY] }],
+    sftpEndpointType: 'VPC',
+    sftpAllowedCidrs: ['0.0.0.0/0'],
+    vpcId: 'vpc-1',
+    subnetIds: ['subnet-a', 'subnet-b'],
+  });
+  await resolve(landing.sftpEndpoint);
+  await settle(rec);
+  expect(await check(rec.resources, [noIngressFromAnywhere])).toEqual([
+    {
+      policy: 'qdp-no-ingress-from-anywhere',
+      message: 'security group open-sftp: ingress on ports 22-22 from 0.0.0.0/0',
+    },
+  ]);
+  const recorded = await record(typicalArgs);
+  const ipv6 = changed(recorded, 'aws:ec2/securityGroup:SecurityGroup', 'qdp-db', (i) => ({
+    ...i,
+    ingress: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, ipv6CidrBlocks: ['::/0'] }],
+  }));
+  const rule = {
+    type: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+    name: 'qdp-db-open',
+    inputs: {
+      securityGroupId: 'sg-1',
+      ipProtocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      cidrIpv4: '0.0.0.0/0',
+    },
+    provider: '',
+    custom: true,
+    id: 'qdp-db-open-id',
+  };
+  expect(await check([...ipv6, rule], [noIngressFromAnywhere])).toEqual([
+    {
+      policy: 'qdp-no-ingress-from-anywhere',
+      message: 'security group qdp-db: ingress on ports 5432-5432 from ::/0',
+    },
+    { policy: 'qdp-no-ingress-from-anywhere', message: 'ingress rule qdp-db-open: from 0.0.0.0/0' },
+  ]);
+});
+
+test('IAM: `*` and `s3:*` allowed in a role policy, `kms:*` in the key policy, NotAction', async () => {
+  const recorded = await record(typicalArgs);
+  const wide = changed(recorded, 'aws:iam/rolePolicy:RolePolicy', 'qdp-sftp-u-ulss9-ops', (i) => ({
+    ...i,
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Everything', Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:*'], Resource: 'arn:aws:s3:::b/*' },
+        { Effect: 'Deny', Action: '*', Resource: '*' },
+      ],
+    }),
+  }));
+  const keyAdmin = changed(wide, 'aws:kms/key:Key', 'qdp-key', (i) => {
+    const doc = JSON.parse(String(i['policy'])) as { Statement: Record<string, unknown>[] };
+    doc.Statement.push({ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' });
+    doc.Statement.push({
+      Effect: 'Allow',
+      Principal: '*',
+      NotAction: 'kms:Decrypt',
+      Resource: '*',
+    });
+    return { ...i, policy: JSON.stringify(doc) };
+  });
+  expect(await check(keyAdmin, [noWildcardActions])).toEqual([
+    { policy: 'qdp-no-wildcard-actions', message: 'Key qdp-key: Allow of kms:*' },
+    { policy: 'qdp-no-wildcard-actions', message: 'Key qdp-key: Allow with NotAction' },
+    {
+      policy: 'qdp-no-wildcard-actions',
+      message: 'RolePolicy qdp-sftp-u-ulss9-ops: Allow of * (statement Everything)',
+    },
+    {
+      policy: 'qdp-no-wildcard-actions',
+      message: 'RolePolicy qdp-sftp-u-ulss9-ops: Allow of s3:*',
+    },
+  ]);
+});
