@@ -12,6 +12,7 @@ export default tseslint.config(
       'inbox/**',
       'glue/.venv/**',
       'bench/out/**',
+      'dist/**',
     ],
   },
   js.configs.recommended,
