@@ -22,7 +22,16 @@ export interface DatabaseArgs {
   backupRetentionDays?: pulumi.Input<number>;
   /** @default true */
   deletionProtection?: pulumi.Input<boolean>;
+  /**
+   * The security groups that connect to the database, by a short name (it names their rules):
+   * each gets an ingress rule on PostgreSQL's port in the database's group and an egress rule to
+   * the database in its own. Nothing else reaches the database: no CIDR ingress.
+   * @default {}
+   */
+  clientSecurityGroups?: Record<string, pulumi.Input<string>>;
 }
+
+export const POSTGRES_PORT = 5432;
 
 /** The parameter group family of an Aurora PostgreSQL version: `16.6` → `aurora-postgresql16`. */
 export function parameterGroupFamily(engineVersion: string): string {
@@ -44,13 +53,39 @@ export class Database extends pulumi.ComponentResource {
     super('quarantine:database:Database', name, {}, opts);
     const engineVersion = pulumi.output(args.engineVersion ?? '16.6');
 
-    // No ingress yet: each component that connects (Glue, migration Lambda, portal) adds a rule
-    // from its own security group. No egress: the database starts no connection.
+    // Ingress only from the client security groups (below). No egress: the database starts no
+    // connection.
     const group = new aws.ec2.SecurityGroup(
       `${name}-db`,
       { vpcId: args.vpcId, description: 'Aurora PostgreSQL of the quarantine data platform' },
       { parent: this },
     );
+    for (const [client, clientGroupId] of Object.entries(args.clientSecurityGroups ?? {})) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-db-from-${client}`,
+        {
+          securityGroupId: group.id,
+          description: `PostgreSQL from the ${client} security group`,
+          ipProtocol: 'tcp',
+          fromPort: POSTGRES_PORT,
+          toPort: POSTGRES_PORT,
+          referencedSecurityGroupId: clientGroupId,
+        },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-${client}-to-db`,
+        {
+          securityGroupId: clientGroupId,
+          description: 'PostgreSQL to the quarantine database',
+          ipProtocol: 'tcp',
+          fromPort: POSTGRES_PORT,
+          toPort: POSTGRES_PORT,
+          referencedSecurityGroupId: group.id,
+        },
+        { parent: this },
+      );
+    }
     const subnets = new aws.rds.SubnetGroup(
       `${name}-db`,
       { subnetIds: args.subnetIds, description: 'Private subnets of the quarantine database' },

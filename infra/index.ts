@@ -60,6 +60,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   readonly kmsKeyArn: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The security group of the platform's Lambda functions and Glue connections. */
+  readonly workloadSecurityGroupId: pulumi.Output<string>;
 
   readonly network: Network;
   readonly key: PlatformKey;
@@ -128,6 +130,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         maxCapacity: a.databaseMaxCapacity,
         backupRetentionDays: a.databaseBackupRetentionDays,
         deletionProtection: a.databaseDeletionProtection,
+        // The portal's group joins when the portal exists.
+        clientSecurityGroups: { workloads: this.network.workloadSecurityGroupId },
       },
       childOpts,
     );
@@ -155,6 +159,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     this.kmsKeyArn = this.key.keyArn;
     this.vpcId = this.network.vpcId;
     this.privateSubnetIds = this.network.privateSubnetIds;
+    this.workloadSecurityGroupId = this.network.workloadSecurityGroupId;
     this.registerOutputs({
       sftpEndpoint: this.sftpEndpoint,
       landingBucketName: this.landingBucketName,
@@ -166,6 +171,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
+      workloadSecurityGroupId: this.workloadSecurityGroupId,
     });
   }
 }

@@ -38,6 +38,14 @@ export interface NetworkArgs {
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /**
+   * The security group of the platform's own workloads in the VPC (Lambda functions, Glue
+   * connections): no ingress at all; egress HTTPS to the AWS endpoints only. The components
+   * they connect to add the rest: the
+   * database its 5432, Redshift its 5439 (each as an egress rule here and an ingress rule on
+   * its own group).
+   */
+  readonly workloadSecurityGroupId: pulumi.Output<string>;
   /** The created VPC, or undefined with the caller's. */
   readonly vpc: awsx.ec2.Vpc | undefined;
 
@@ -50,6 +58,22 @@ export class Network extends pulumi.ComponentResource {
       this.vpc = undefined;
       this.vpcId = pulumi.output(args.vpcId);
       this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+      const workloads = workloadGroup(name, this.vpcId, this);
+      // How the caller's VPC reaches AWS (NAT gateway, its own endpoints) is not known here:
+      // HTTPS to any address, and nothing else.
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-workloads-https`,
+        {
+          securityGroupId: workloads.id,
+          description: "HTTPS to AWS services (through the caller's NAT or endpoints)",
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: '0.0.0.0/0',
+        },
+        { parent: this },
+      );
+      this.workloadSecurityGroupId = workloads.id;
     } else {
       const cidrBlock = args.cidrBlock ?? '10.40.0.0/16';
       this.vpc = new awsx.ec2.Vpc(
@@ -76,7 +100,7 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.ec2.VpcEndpoint(
+      const s3 = new aws.ec2.VpcEndpoint(
         `${name}-s3`,
         {
           vpcId: this.vpcId,
@@ -117,7 +141,59 @@ export class Network extends pulumi.ComponentResource {
           { parent: this },
         );
       }
+
+      // The workloads reach AWS only through the endpoints: HTTPS to the interface endpoints'
+      // group and to S3's prefix list (the gateway endpoint).
+      const workloads = workloadGroup(name, this.vpcId, this);
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-workloads-endpoints`,
+        {
+          securityGroupId: workloads.id,
+          description: 'HTTPS to the interface endpoints',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          referencedSecurityGroupId: endpointGroup.id,
+        },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-workloads-s3`,
+        {
+          securityGroupId: workloads.id,
+          description: 'HTTPS to S3 through the gateway endpoint',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          prefixListId: s3.prefixListId,
+        },
+        { parent: this },
+      );
+      this.workloadSecurityGroupId = workloads.id;
     }
-    this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      workloadSecurityGroupId: this.workloadSecurityGroupId,
+    });
   }
+}
+
+/**
+ * The workloads' group: no inline rules (AWS's default allow-all egress is removed when the group
+ * is created), so its egress is exactly the separate rules added to it.
+ */
+function workloadGroup(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): aws.ec2.SecurityGroup {
+  return new aws.ec2.SecurityGroup(
+    `${name}-workloads`,
+    {
+      vpcId,
+      description: 'Lambda functions and Glue jobs of the quarantine data platform: no ingress',
+    },
+    { parent },
+  );
 }

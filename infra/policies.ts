@@ -281,6 +281,66 @@ export const noIngressFromAnywhere: ResourceValidationPolicy = {
   ],
 };
 
+/** The database ports: Aurora PostgreSQL and Redshift Serverless. */
+export const DATABASE_PORTS = [5432, 5439];
+
+/** The database ports an ingress rule opens (all ports with protocol `-1`). */
+function databasePortsOpened(protocol: unknown, fromPort: unknown, toPort: unknown): number[] {
+  if (String(protocol) === '-1' || String(protocol) === 'all') return DATABASE_PORTS;
+  const from = Number(fromPort);
+  const to = Number(toPort);
+  return DATABASE_PORTS.filter((p) => from <= p && p <= to);
+}
+
+export const databasePortsFromGroupsOnly: ResourceValidationPolicy = {
+  name: 'qdp-database-ports-from-groups-only',
+  description:
+    'Ingress on a database port (PostgreSQL 5432, Redshift 5439) comes only from security groups, never from CIDR blocks or prefix lists.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:ec2/securityGroup:SecurityGroup', (props, args, report) => {
+      for (const rule of list(props['ingress']) as Props[]) {
+        const ports = databasePortsOpened(rule['protocol'], rule['fromPort'], rule['toPort']);
+        const sources = [
+          ...list(rule['cidrBlocks']),
+          ...list(rule['ipv6CidrBlocks']),
+          ...list(rule['prefixListIds']),
+        ];
+        if (ports.length > 0 && sources.length > 0) {
+          report(
+            `security group ${args.name}: port ${ports.join(', ')} open to ${sources.map(String).join(', ')}`,
+          );
+        }
+      }
+    }),
+    forType('aws:ec2/securityGroupRule:SecurityGroupRule', (props, args, report) => {
+      if (props['type'] !== 'ingress') return;
+      const ports = databasePortsOpened(props['protocol'], props['fromPort'], props['toPort']);
+      const sources = [
+        ...list(props['cidrBlocks']),
+        ...list(props['ipv6CidrBlocks']),
+        ...list(props['prefixListIds']),
+      ];
+      if (ports.length > 0 && sources.length > 0) {
+        report(
+          `security group rule ${args.name}: port ${ports.join(', ')} open to ${sources.map(String).join(', ')}`,
+        );
+      }
+    }),
+    forType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', (props, args, report) => {
+      const ports = databasePortsOpened(props['ipProtocol'], props['fromPort'], props['toPort']);
+      const sources = [props['cidrIpv4'], props['cidrIpv6'], props['prefixListId']].filter(
+        nonEmptyString,
+      );
+      if (ports.length > 0 && sources.length > 0) {
+        report(
+          `ingress rule ${args.name}: port ${ports.join(', ')} open to ${sources.map(String).join(', ')}`,
+        );
+      }
+    }),
+  ],
+};
+
 /** Where each resource type keeps its IAM policy documents. */
 const POLICY_DOCUMENTS: Record<string, (props: Props) => unknown[]> = {
   'aws:iam/role:Role': (p) => [
@@ -335,5 +395,6 @@ export const platformPolicies: (ResourceValidationPolicy | StackValidationPolicy
   transferServerSecure,
   rdsClusterProtected,
   noIngressFromAnywhere,
+  databasePortsFromGroupsOnly,
   noWildcardActions,
 ];

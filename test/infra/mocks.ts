@@ -172,6 +172,8 @@ function outputsOf(
           },
         ],
       };
+    case 'aws:ec2/vpcEndpoint:VpcEndpoint':
+      return inputs['vpcEndpointType'] === 'Gateway' ? { prefixListId: `pl-${args.name}` } : {};
     case 'aws:rds/clusterInstance:ClusterInstance':
       return { identifier: args.name };
     case 'aws:rds/subnetGroup:SubnetGroup':

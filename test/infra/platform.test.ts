@@ -68,13 +68,16 @@ function policies(rec: Recorder): { owner: string; statements: PolicyStatement[]
   return docs;
 }
 
+/** Orders `[name, …]` pairs by name (registration order follows input resolution). */
+const byName = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 const TYPICAL_COUNTS = {
   'aws:cloudwatch/dashboard:Dashboard': 1,
   'aws:cloudwatch/logGroup:LogGroup': 1,
   'aws:cloudwatch/metricAlarm:MetricAlarm': 3,
-  'aws:ec2/securityGroup:SecurityGroup': 2,
+  'aws:ec2/securityGroup:SecurityGroup': 3,
   'aws:ec2/vpcEndpoint:VpcEndpoint': 6,
   'aws:iam/role:Role': 3,
   'aws:iam/rolePolicy:RolePolicy': 3,
@@ -97,6 +100,8 @@ const TYPICAL_COUNTS = {
   'aws:transfer/server:Server': 1,
   'aws:transfer/sshKey:SshKey': 3,
   'aws:transfer/user:User': 2,
+  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 3,
+  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
   'awsx:ec2:Vpc': 1,
   'quarantine:alerts:Alerts': 1,
   'quarantine:database:Database': 1,
@@ -138,8 +143,45 @@ describe('resources declared', () => {
     expect(counts['aws:ec2/vpcEndpoint:VpcEndpoint']).toBeUndefined();
     expect(counts['aws:kms/key:Key']).toBeUndefined();
     expect(counts['aws:kms/alias:Alias']).toBeUndefined();
-    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(1);
+    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(2);
     expect(await resolve(platform.kmsKeyArn)).toBe(kmsKeyArn);
+    // The workloads' group in the caller's VPC: HTTPS anywhere (the caller's NAT or endpoints)
+    // and PostgreSQL to the database, nothing else; still no ingress.
+    const workloads = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-workloads');
+    expect(workloads.inputs).toEqual({
+      vpcId: 'vpc-given',
+      description: 'Lambda functions and Glue jobs of the quarantine data platform: no ingress',
+    });
+    const db = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db');
+    expect(
+      ofType(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
+        .map((r) => [r.name, r.inputs])
+        .sort(byName),
+    ).toEqual([
+      [
+        'ulss9-workloads-https',
+        {
+          securityGroupId: workloads.id,
+          description: "HTTPS to AWS services (through the caller's NAT or endpoints)",
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: '0.0.0.0/0',
+        },
+      ],
+      [
+        'ulss9-workloads-to-db',
+        {
+          securityGroupId: workloads.id,
+          description: 'PostgreSQL to the quarantine database',
+          ipProtocol: 'tcp',
+          fromPort: 5432,
+          toPort: 5432,
+          referencedSecurityGroupId: db.id,
+        },
+      ],
+    ]);
+    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(1);
     expect(await resolve(platform.vpcId)).toBe('vpc-given');
     expect(one(rec, 'aws:rds/subnetGroup:SubnetGroup', 'ulss9-db').inputs['subnetIds']).toEqual([
       'subnet-a',
@@ -511,17 +553,85 @@ describe('security-relevant inputs', () => {
     ]);
   });
 
-  test('no security group admits 0.0.0.0/0; the database admits nothing yet', async () => {
-    const { rec } = await deploy('ulss9', typicalArgs);
+  test('no security group admits 0.0.0.0/0; the database admits PostgreSQL from the workloads group only', async () => {
+    const { rec, platform } = await deploy('ulss9', typicalArgs);
     for (const group of ofType(rec, 'aws:ec2/securityGroup:SecurityGroup')) {
       const ingress = (group.inputs['ingress'] ?? []) as { cidrBlocks?: string[] }[];
       for (const rule of ingress) expect(rule.cidrBlocks).not.toContain('0.0.0.0/0');
     }
-    const db = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db').inputs;
-    expect([db['ingress'], db['egress']]).toEqual([undefined, undefined]);
+    const db = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db');
+    const workloads = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-workloads');
+    const endpoints = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-endpoints');
+    // No inline rules on either group: their rules are exactly the separate ones below.
+    expect(db.inputs).toEqual({
+      vpcId: 'vpc-ulss9-vpc',
+      description: 'Aurora PostgreSQL of the quarantine data platform',
+    });
+    expect(workloads.inputs).toEqual({
+      vpcId: 'vpc-ulss9-vpc',
+      description: 'Lambda functions and Glue jobs of the quarantine data platform: no ingress',
+    });
+    expect(await resolve(platform.workloadSecurityGroupId)).toBe(workloads.id);
+    // Every ingress rule of the platform: one, PostgreSQL into the database from the workloads.
     expect(
-      one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-endpoints').inputs['ingress'],
+      ofType(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule').map((r) => [
+        r.name,
+        r.inputs,
+      ]),
     ).toEqual([
+      [
+        'ulss9-db-from-workloads',
+        {
+          securityGroupId: db.id,
+          description: 'PostgreSQL from the workloads security group',
+          ipProtocol: 'tcp',
+          fromPort: 5432,
+          toPort: 5432,
+          referencedSecurityGroupId: workloads.id,
+        },
+      ],
+    ]);
+    // Every egress rule: the workloads reach the endpoints, S3 and the database, on their ports.
+    expect(
+      ofType(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
+        .map((r) => [r.name, r.inputs])
+        .sort(byName),
+    ).toEqual([
+      [
+        'ulss9-workloads-endpoints',
+        {
+          securityGroupId: workloads.id,
+          description: 'HTTPS to the interface endpoints',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          referencedSecurityGroupId: endpoints.id,
+        },
+      ],
+      [
+        'ulss9-workloads-s3',
+        {
+          securityGroupId: workloads.id,
+          description: 'HTTPS to S3 through the gateway endpoint',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          prefixListId: 'pl-ulss9-s3',
+        },
+      ],
+      [
+        'ulss9-workloads-to-db',
+        {
+          securityGroupId: workloads.id,
+          description: 'PostgreSQL to the quarantine database',
+          ipProtocol: 'tcp',
+          fromPort: 5432,
+          toPort: 5432,
+          referencedSecurityGroupId: db.id,
+        },
+      ],
+    ]);
+    expect(endpoints.inputs['ingress']).toEqual([
       {
         description: 'HTTPS from inside the VPC',
         protocol: 'tcp',

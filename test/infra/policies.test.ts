@@ -5,6 +5,7 @@ import { expect, test } from 'vitest';
 import { Landing, QuarantineDataPlatform } from '../../infra/index.ts';
 import type { QuarantineDataPlatformArgs } from '../../infra/index.ts';
 import {
+  databasePortsFromGroupsOnly,
   noIngressFromAnywhere,
   noWildcardActions,
   platformPolicies,
@@ -74,6 +75,7 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     clusters: counts['aws:rds/cluster:Cluster'],
     instances: counts['aws:rds/clusterInstance:ClusterInstance'],
     securityGroups: counts['aws:ec2/securityGroup:SecurityGroup'],
+    ingressRules: counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'],
     roles: counts['aws:iam/role:Role'],
     rolePolicies: counts['aws:iam/rolePolicy:RolePolicy'],
     keys: counts['aws:kms/key:Key'],
@@ -84,7 +86,8 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     servers: 1,
     clusters: 1,
     instances: 1,
-    securityGroups: 2,
+    securityGroups: 3,
+    ingressRules: 1,
     roles: 3,
     rolePolicies: 3,
     keys: 1,
@@ -316,6 +319,55 @@ test('ingress: the Landing component alone opened to 0.0.0.0/0, an IPv6 rule, a 
       message: 'security group qdp-db: ingress on ports 5432-5432 from ::/0',
     },
     { policy: 'qdp-no-ingress-from-anywhere', message: 'ingress rule qdp-db-open: from 0.0.0.0/0' },
+  ]);
+});
+
+test('database ports: a CIDR on the PostgreSQL rule, all traffic from a prefix list, a range over 5439', async () => {
+  const recorded = await record(typicalArgs);
+  const cidr = changed(
+    recorded,
+    'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+    'qdp-db-from-workloads',
+    (i) => {
+      delete i['referencedSecurityGroupId'];
+      return { ...i, cidrIpv4: '10.40.0.0/16' };
+    },
+  );
+  const inline = changed(cidr, 'aws:ec2/securityGroup:SecurityGroup', 'qdp-db', (i) => ({
+    ...i,
+    ingress: [{ protocol: '-1', fromPort: 0, toPort: 0, prefixListIds: ['pl-office'] }],
+  }));
+  const legacy = {
+    type: 'aws:ec2/securityGroupRule:SecurityGroupRule',
+    name: 'qdp-wide',
+    inputs: {
+      type: 'ingress',
+      securityGroupId: 'sg-1',
+      protocol: 'tcp',
+      fromPort: 5000,
+      toPort: 6000,
+      cidrBlocks: ['192.168.0.0/16'],
+    },
+    provider: '',
+    custom: true,
+    id: 'qdp-wide-id',
+  };
+  // Another port from a CIDR is this rule's business only on 5432 and 5439.
+  const https = { ...legacy, name: 'qdp-https', id: 'qdp-https-id' };
+  https.inputs = { ...legacy.inputs, fromPort: 443, toPort: 443 };
+  expect(await check([...inline, legacy, https], [databasePortsFromGroupsOnly])).toEqual([
+    {
+      policy: 'qdp-database-ports-from-groups-only',
+      message: 'security group qdp-db: port 5432, 5439 open to pl-office',
+    },
+    {
+      policy: 'qdp-database-ports-from-groups-only',
+      message: 'ingress rule qdp-db-from-workloads: port 5432 open to 10.40.0.0/16',
+    },
+    {
+      policy: 'qdp-database-ports-from-groups-only',
+      message: 'security group rule qdp-wide: port 5432, 5439 open to 192.168.0.0/16',
+    },
   ]);
 });
 
