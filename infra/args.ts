@@ -120,8 +120,8 @@ export interface QuarantineDataPlatformArgs {
    */
   kmsKeyArn?: pulumi.Input<string>;
   /**
-   * Whether the Redshift Serverless analytics part is deployed. Not built yet: the switch is
-   * validated and has no effect until the analytics component lands.
+   * Whether the Redshift Serverless analytics part (namespace, workgroup, its security group) is
+   * deployed.
    * @default true
    */
   enableAnalytics?: boolean;

@@ -4,6 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { validateArgs, validateName, withDefaults } from './args.ts';
 import type { QuarantineDataPlatformArgs } from './args.ts';
 import { Alerts } from './alerts.ts';
+import { Analytics } from './analytics.ts';
 import { Database } from './database.ts';
 import { PlatformKey } from './key.ts';
 import { Landing } from './landing.ts';
@@ -11,6 +12,7 @@ import { Network } from './network.ts';
 
 export * from './args.ts';
 export * from './alerts.ts';
+export * from './analytics.ts';
 export * from './database.ts';
 export * from './key.ts';
 export * from './landing.ts';
@@ -41,7 +43,7 @@ function hasAwsProvider(opts: pulumi.ComponentResourceOptions | undefined): bool
 
 /**
  * The quarantine data platform of one health authority in one region: network, landing bucket
- * and SFTP server, database, alerts. (Import trigger, ETL, analytics and portal: see
+ * and SFTP server, database, analytics, alerts. (Import trigger, ETL and portal: see
  * infra/README.md for what is not built yet.)
  */
 export class QuarantineDataPlatform extends pulumi.ComponentResource {
@@ -56,6 +58,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   /** The Secrets Manager secret with the database master credentials. */
   readonly databaseSecretArn: pulumi.Output<string>;
   readonly dashboardName: pulumi.Output<string>;
+  /** The Redshift Serverless workgroup; undefined when `enableAnalytics` is false. */
+  readonly analyticsWorkgroupName: pulumi.Output<string | undefined>;
   /** The KMS key that encrypts everything (the caller's or the created one). */
   readonly kmsKeyArn: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
@@ -68,6 +72,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   readonly landing: Landing;
   readonly database: Database;
   readonly alerts: Alerts;
+  /** Undefined when `enableAnalytics` is false. */
+  readonly analytics: Analytics | undefined;
 
   constructor(
     name: string,
@@ -135,6 +141,18 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       },
       childOpts,
     );
+    this.analytics = a.enableAnalytics
+      ? new Analytics(
+          name,
+          {
+            kmsKeyArn: this.key.keyArn,
+            vpcId: this.network.vpcId,
+            subnetIds: this.network.privateSubnetIds,
+            clientSecurityGroups: { workloads: this.network.workloadSecurityGroupId },
+          },
+          childOpts,
+        )
+      : undefined;
     this.alerts = new Alerts(
       name,
       {
@@ -156,6 +174,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     this.databaseEndpoint = this.database.endpoint;
     this.databaseSecretArn = this.database.secretArn;
     this.dashboardName = this.alerts.dashboardName;
+    this.analyticsWorkgroupName =
+      this.analytics?.workgroupName ?? pulumi.output<string | undefined>(undefined);
     this.kmsKeyArn = this.key.keyArn;
     this.vpcId = this.network.vpcId;
     this.privateSubnetIds = this.network.privateSubnetIds;
@@ -168,6 +188,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       databaseEndpoint: this.databaseEndpoint,
       databaseSecretArn: this.databaseSecretArn,
       dashboardName: this.dashboardName,
+      analyticsWorkgroupName: this.analyticsWorkgroupName,
       kmsKeyArn: this.kmsKeyArn,
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,

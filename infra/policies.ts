@@ -245,6 +245,33 @@ export const rdsClusterProtected: ResourceValidationPolicy = {
   ],
 };
 
+export const redshiftServerlessProtected: ResourceValidationPolicy = {
+  name: 'qdp-redshift-serverless-protected',
+  description:
+    'Every Redshift Serverless namespace is encrypted with a customer-managed KMS key and has its admin password managed by Secrets Manager; no workgroup is publicly accessible.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:redshiftserverless/namespace:Namespace', (props, args, report) => {
+      const key = props['kmsKeyId'];
+      if (!nonEmptyString(key) || key === 'AWS_OWNED_KMS_KEY') {
+        report(`Redshift namespace ${args.name}: not encrypted with a customer-managed KMS key`);
+      }
+      if (props['manageAdminPassword'] !== true) {
+        report(
+          `Redshift namespace ${args.name}: admin password not managed by Secrets Manager (manageAdminPassword)`,
+        );
+      }
+    }),
+    forType('aws:redshiftserverless/workgroup:Workgroup', (props, args, report) => {
+      if (props['publiclyAccessible'] !== false) {
+        report(
+          `Redshift workgroup ${args.name}: publiclyAccessible is ${String(props['publiclyAccessible'])} (expected false)`,
+        );
+      }
+    }),
+  ],
+};
+
 const ANYWHERE = ['0.0.0.0/0', '::/0'];
 
 export const noIngressFromAnywhere: ResourceValidationPolicy = {
@@ -394,6 +421,7 @@ export const platformPolicies: (ResourceValidationPolicy | StackValidationPolicy
   snsTopicKms,
   transferServerSecure,
   rdsClusterProtected,
+  redshiftServerlessProtected,
   noIngressFromAnywhere,
   databasePortsFromGroupsOnly,
   noWildcardActions,

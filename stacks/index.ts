@@ -20,4 +20,5 @@ export const failureTopicArn = platform.failureTopicArn;
 export const databaseEndpoint = platform.databaseEndpoint;
 export const databaseSecretArn = platform.databaseSecretArn;
 export const dashboardName = platform.dashboardName;
+export const analyticsWorkgroupName = platform.analyticsWorkgroupName;
 export const kmsKeyArn = platform.kmsKeyArn;

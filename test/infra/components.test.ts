@@ -1,6 +1,6 @@
 // The sub-components on their own (each is usable without QuarantineDataPlatform).
 import { expect, test } from 'vitest';
-import { Alerts, Database, Landing, Network, PlatformKey } from '../../infra/index.ts';
+import { Alerts, Analytics, Database, Landing, Network, PlatformKey } from '../../infra/index.ts';
 import { ED25519_KEY } from './fixtures.ts';
 import { countsByType, installMocks, one, resolve, settle } from './mocks.ts';
 
@@ -76,4 +76,38 @@ test('guards of the sub-components used directly, before anything is declared', 
   ).toThrow('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
   await settle(rec);
   expect(rec.resources).toEqual([]);
+});
+
+test('Analytics alone: Redshift and its group, one client with its two rules', async () => {
+  const rec = await installMocks();
+  const analytics = new Analytics('solo', {
+    kmsKeyArn: KEY,
+    vpcId: 'vpc-1',
+    subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+    clientSecurityGroups: { etl: 'sg-etl' },
+    baseCapacity: 16,
+  });
+  expect(await resolve(analytics.workgroupName)).toBe('solo-analytics');
+  await settle(rec);
+  expect(countsByType(rec)).toEqual({
+    'aws:ec2/securityGroup:SecurityGroup': 1,
+    'aws:redshiftserverless/namespace:Namespace': 1,
+    'aws:redshiftserverless/workgroup:Workgroup': 1,
+    'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 1,
+    'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
+    'quarantine:analytics:Analytics': 1,
+  });
+  const workgroup = one(rec, 'aws:redshiftserverless/workgroup:Workgroup', 'solo-analytics');
+  expect([workgroup.inputs['baseCapacity'], workgroup.inputs['subnetIds']]).toEqual([
+    16,
+    ['subnet-a', 'subnet-b', 'subnet-c'],
+  ]);
+  expect(
+    one(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', 'solo-etl-to-redshift')
+      .inputs['securityGroupId'],
+  ).toBe('sg-etl');
+  expect(
+    one(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', 'solo-redshift-from-etl')
+      .inputs['referencedSecurityGroupId'],
+  ).toBe('sg-etl');
 });

@@ -82,10 +82,17 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   const files = packed[0]!.files.map((f) => f.path).sort();
   // Compiled JavaScript and declarations only: no TypeScript sources, no tests.
   expect(files.filter((f) => f.startsWith('dist/infra/'))).toEqual(
-    ['alerts', 'args', 'context', 'database', 'index', 'key', 'landing', 'network'].flatMap((m) => [
-      `dist/infra/${m}.d.ts`,
-      `dist/infra/${m}.js`,
-    ]),
+    [
+      'alerts',
+      'analytics',
+      'args',
+      'context',
+      'database',
+      'index',
+      'key',
+      'landing',
+      'network',
+    ].flatMap((m) => [`dist/infra/${m}.d.ts`, `dist/infra/${m}.js`]),
   );
   expect(files.filter((f) => !f.startsWith('dist/infra/'))).toEqual([
     'README.md',

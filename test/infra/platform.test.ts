@@ -1,6 +1,7 @@
 // QuarantineDataPlatform under Pulumi's mocks: what it declares, with which inputs, under which
 // parent and provider.
 import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, test } from 'vitest';
 import {
   INTERFACE_ENDPOINT_SERVICES,
@@ -27,6 +28,7 @@ const SUB_COMPONENTS = [
   'quarantine:key:PlatformKey',
   'quarantine:landing:Landing',
   'quarantine:database:Database',
+  'quarantine:analytics:Analytics',
   'quarantine:alerts:Alerts',
 ];
 
@@ -77,7 +79,7 @@ const TYPICAL_COUNTS = {
   'aws:cloudwatch/dashboard:Dashboard': 1,
   'aws:cloudwatch/logGroup:LogGroup': 1,
   'aws:cloudwatch/metricAlarm:MetricAlarm': 3,
-  'aws:ec2/securityGroup:SecurityGroup': 3,
+  'aws:ec2/securityGroup:SecurityGroup': 4,
   'aws:ec2/vpcEndpoint:VpcEndpoint': 6,
   'aws:iam/role:Role': 3,
   'aws:iam/rolePolicy:RolePolicy': 3,
@@ -87,6 +89,8 @@ const TYPICAL_COUNTS = {
   'aws:rds/clusterInstance:ClusterInstance': 1,
   'aws:rds/clusterParameterGroup:ClusterParameterGroup': 1,
   'aws:rds/subnetGroup:SubnetGroup': 1,
+  'aws:redshiftserverless/namespace:Namespace': 1,
+  'aws:redshiftserverless/workgroup:Workgroup': 1,
   'aws:s3/bucket:Bucket': 2,
   'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration': 2,
   'aws:s3/bucketLogging:BucketLogging': 1,
@@ -100,10 +104,11 @@ const TYPICAL_COUNTS = {
   'aws:transfer/server:Server': 1,
   'aws:transfer/sshKey:SshKey': 3,
   'aws:transfer/user:User': 2,
-  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 3,
-  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
+  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 4,
+  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 2,
   'awsx:ec2:Vpc': 1,
   'quarantine:alerts:Alerts': 1,
+  'quarantine:analytics:Analytics': 1,
   'quarantine:database:Database': 1,
   'quarantine:index:QuarantineDataPlatform': 1,
   'quarantine:key:PlatformKey': 1,
@@ -130,6 +135,27 @@ describe('resources declared', () => {
     });
   });
 
+  test('analytics off: no Redshift, no security group or rules for port 5439', async () => {
+    const { rec, platform } = await deploy('ulss9', { ...typicalArgs, enableAnalytics: false });
+    const {
+      'aws:redshiftserverless/namespace:Namespace': _namespace,
+      'aws:redshiftserverless/workgroup:Workgroup': _workgroup,
+      'quarantine:analytics:Analytics': _analytics,
+      ...rest
+    } = TYPICAL_COUNTS;
+    expect(countsByType(rec)).toEqual({
+      ...rest,
+      'aws:ec2/securityGroup:SecurityGroup': 3,
+      'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 3,
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
+    });
+    expect(
+      rec.resources.filter((r) => r.name.includes('redshift') || r.name.includes('analytics')),
+    ).toEqual([]);
+    expect(await resolve(platform.analyticsWorkgroupName)).toBeUndefined();
+    expect(platform.analytics).toBeUndefined();
+  });
+
   test("the caller's VPC and key: no VPC, no endpoints, no key; the given key everywhere", async () => {
     const kmsKeyArn = `arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/given-key`;
     const { rec, platform } = await deploy('ulss9', {
@@ -143,7 +169,7 @@ describe('resources declared', () => {
     expect(counts['aws:ec2/vpcEndpoint:VpcEndpoint']).toBeUndefined();
     expect(counts['aws:kms/key:Key']).toBeUndefined();
     expect(counts['aws:kms/alias:Alias']).toBeUndefined();
-    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(2);
+    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(3);
     expect(await resolve(platform.kmsKeyArn)).toBe(kmsKeyArn);
     // The workloads' group in the caller's VPC: HTTPS anywhere (the caller's NAT or endpoints)
     // and PostgreSQL to the database, nothing else; still no ingress.
@@ -153,6 +179,7 @@ describe('resources declared', () => {
       description: 'Lambda functions and Glue jobs of the quarantine data platform: no ingress',
     });
     const db = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db');
+    const redshift = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-redshift');
     expect(
       ofType(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
         .map((r) => [r.name, r.inputs])
@@ -180,8 +207,26 @@ describe('resources declared', () => {
           referencedSecurityGroupId: db.id,
         },
       ],
+      [
+        'ulss9-workloads-to-redshift',
+        {
+          securityGroupId: workloads.id,
+          description: 'Redshift Serverless of the quarantine data platform',
+          ipProtocol: 'tcp',
+          fromPort: 5439,
+          toPort: 5439,
+          referencedSecurityGroupId: redshift.id,
+        },
+      ],
     ]);
-    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(1);
+    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(2);
+    const namespace = one(rec, 'aws:redshiftserverless/namespace:Namespace', 'ulss9-analytics');
+    expect([namespace.inputs['kmsKeyId'], namespace.inputs['adminPasswordSecretKmsKeyId']]).toEqual(
+      [kmsKeyArn, kmsKeyArn],
+    );
+    const workgroup = one(rec, 'aws:redshiftserverless/workgroup:Workgroup', 'ulss9-analytics');
+    expect(workgroup.inputs['subnetIds']).toEqual(['subnet-a', 'subnet-b']);
+    expect(redshift.inputs['vpcId']).toBe('vpc-given');
     expect(await resolve(platform.vpcId)).toBe('vpc-given');
     expect(one(rec, 'aws:rds/subnetGroup:SubnetGroup', 'ulss9-db').inputs['subnetIds']).toEqual([
       'subnet-a',
@@ -553,7 +598,7 @@ describe('security-relevant inputs', () => {
     ]);
   });
 
-  test('no security group admits 0.0.0.0/0; the database admits PostgreSQL from the workloads group only', async () => {
+  test('no security group admits 0.0.0.0/0; the database and Redshift admit only the workloads group', async () => {
     const { rec, platform } = await deploy('ulss9', typicalArgs);
     for (const group of ofType(rec, 'aws:ec2/securityGroup:SecurityGroup')) {
       const ingress = (group.inputs['ingress'] ?? []) as { cidrBlocks?: string[] }[];
@@ -572,12 +617,13 @@ describe('security-relevant inputs', () => {
       description: 'Lambda functions and Glue jobs of the quarantine data platform: no ingress',
     });
     expect(await resolve(platform.workloadSecurityGroupId)).toBe(workloads.id);
-    // Every ingress rule of the platform: one, PostgreSQL into the database from the workloads.
+    // Every ingress rule of the platform: PostgreSQL into the database and Redshift into the
+    // workgroup, each from the workloads' group only (Redshift's own test: analytics below).
+    const redshift = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-redshift');
     expect(
-      ofType(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule').map((r) => [
-        r.name,
-        r.inputs,
-      ]),
+      ofType(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
+        .map((r) => [r.name, r.inputs])
+        .sort(byName),
     ).toEqual([
       [
         'ulss9-db-from-workloads',
@@ -590,8 +636,20 @@ describe('security-relevant inputs', () => {
           referencedSecurityGroupId: workloads.id,
         },
       ],
+      [
+        'ulss9-redshift-from-workloads',
+        {
+          securityGroupId: redshift.id,
+          description: 'Redshift from the workloads security group',
+          ipProtocol: 'tcp',
+          fromPort: 5439,
+          toPort: 5439,
+          referencedSecurityGroupId: workloads.id,
+        },
+      ],
     ]);
-    // Every egress rule: the workloads reach the endpoints, S3 and the database, on their ports.
+    // Every egress rule: the workloads reach the endpoints, S3, the database and Redshift, each
+    // on its port.
     expect(
       ofType(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
         .map((r) => [r.name, r.inputs])
@@ -630,6 +688,17 @@ describe('security-relevant inputs', () => {
           referencedSecurityGroupId: db.id,
         },
       ],
+      [
+        'ulss9-workloads-to-redshift',
+        {
+          securityGroupId: workloads.id,
+          description: 'Redshift Serverless of the quarantine data platform',
+          ipProtocol: 'tcp',
+          fromPort: 5439,
+          toPort: 5439,
+          referencedSecurityGroupId: redshift.id,
+        },
+      ],
     ]);
     expect(endpoints.inputs['ingress']).toEqual([
       {
@@ -640,6 +709,77 @@ describe('security-relevant inputs', () => {
         cidrBlocks: ['10.40.0.0/16'],
       },
     ]);
+  });
+
+  test('analytics: Redshift Serverless encrypted, managed password, private, enhanced VPC routing, 5439 from the workloads only', async () => {
+    const { rec, platform } = await deploy('ulss9', typicalArgs);
+    const keyArn = one(rec, 'aws:kms/key:Key', 'ulss9-key').id;
+    const key = `arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/${keyArn}`;
+    expect(
+      one(rec, 'aws:redshiftserverless/namespace:Namespace', 'ulss9-analytics').inputs,
+    ).toEqual({
+      namespaceName: 'ulss9-analytics',
+      dbName: 'quarantine',
+      // The provider marks the admin user name secret: it reaches the engine as a secret value.
+      adminUsername: {
+        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+        value: 'qdp_admin',
+      },
+      manageAdminPassword: true,
+      adminPasswordSecretKmsKeyId: key,
+      kmsKeyId: key,
+      logExports: ['userlog', 'connectionlog', 'useractivitylog'],
+    });
+    const redshift = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-redshift');
+    const workloads = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-workloads');
+    expect(
+      one(rec, 'aws:redshiftserverless/workgroup:Workgroup', 'ulss9-analytics').inputs,
+    ).toEqual({
+      workgroupName: 'ulss9-analytics',
+      namespaceName: 'ulss9-analytics',
+      baseCapacity: 8,
+      publiclyAccessible: false,
+      enhancedVpcRouting: true,
+      subnetIds: ['subnet-ulss9-vpc-0', 'subnet-ulss9-vpc-1'],
+      securityGroupIds: [redshift.id],
+      port: 5439,
+      configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }],
+    });
+    // Its group: no inline rules; one ingress rule (5439 from the workloads), the workloads'
+    // matching egress rule.
+    expect(redshift.inputs).toEqual({
+      vpcId: 'vpc-ulss9-vpc',
+      description: 'Redshift Serverless of the quarantine data platform',
+    });
+    expect(
+      one(
+        rec,
+        'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+        'ulss9-redshift-from-workloads',
+      ).inputs,
+    ).toEqual({
+      securityGroupId: redshift.id,
+      description: 'Redshift from the workloads security group',
+      ipProtocol: 'tcp',
+      fromPort: 5439,
+      toPort: 5439,
+      referencedSecurityGroupId: workloads.id,
+    });
+    expect(
+      one(
+        rec,
+        'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule',
+        'ulss9-workloads-to-redshift',
+      ).inputs,
+    ).toEqual({
+      securityGroupId: workloads.id,
+      description: 'Redshift Serverless of the quarantine data platform',
+      ipProtocol: 'tcp',
+      fromPort: 5439,
+      toPort: 5439,
+      referencedSecurityGroupId: redshift.id,
+    });
+    expect(await resolve(platform.analyticsWorkgroupName)).toBe('ulss9-analytics');
   });
 
   test('network: private subnets only in two zones, no NAT, S3 gateway endpoint and the interface endpoints', async () => {

@@ -10,6 +10,7 @@ import {
   noWildcardActions,
   platformPolicies,
   rdsClusterProtected,
+  redshiftServerlessProtected,
   s3BucketKmsEncryption,
   s3BucketPublicAccessBlocked,
   s3BucketTlsOnly,
@@ -76,6 +77,8 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     instances: counts['aws:rds/clusterInstance:ClusterInstance'],
     securityGroups: counts['aws:ec2/securityGroup:SecurityGroup'],
     ingressRules: counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'],
+    namespaces: counts['aws:redshiftserverless/namespace:Namespace'],
+    workgroups: counts['aws:redshiftserverless/workgroup:Workgroup'],
     roles: counts['aws:iam/role:Role'],
     rolePolicies: counts['aws:iam/rolePolicy:RolePolicy'],
     keys: counts['aws:kms/key:Key'],
@@ -86,8 +89,10 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     servers: 1,
     clusters: 1,
     instances: 1,
-    securityGroups: 3,
-    ingressRules: 1,
+    securityGroups: 4,
+    ingressRules: 2,
+    namespaces: 1,
+    workgroups: 1,
     roles: 3,
     rolePolicies: 3,
     keys: 1,
@@ -319,6 +324,59 @@ test('ingress: the Landing component alone opened to 0.0.0.0/0, an IPv6 rule, a 
       message: 'security group qdp-db: ingress on ports 5432-5432 from ::/0',
     },
     { policy: 'qdp-no-ingress-from-anywhere', message: 'ingress rule qdp-db-open: from 0.0.0.0/0' },
+  ]);
+});
+
+test('Redshift Serverless: the AWS-owned key, a password in the program, a public workgroup', async () => {
+  const recorded = await record(typicalArgs);
+  const owned = changed(
+    recorded,
+    'aws:redshiftserverless/namespace:Namespace',
+    'qdp-analytics',
+    (i) => {
+      delete i['manageAdminPassword'];
+      return { ...i, kmsKeyId: 'AWS_OWNED_KMS_KEY', adminUserPassword: 'in-the-program' };
+    },
+  );
+  const open = changed(
+    owned,
+    'aws:redshiftserverless/workgroup:Workgroup',
+    'qdp-analytics',
+    (i) => ({
+      ...i,
+      publiclyAccessible: true,
+    }),
+  );
+  expect(await check(open, [redshiftServerlessProtected])).toEqual([
+    {
+      policy: 'qdp-redshift-serverless-protected',
+      message: 'Redshift namespace qdp-analytics: not encrypted with a customer-managed KMS key',
+    },
+    {
+      policy: 'qdp-redshift-serverless-protected',
+      message:
+        'Redshift namespace qdp-analytics: admin password not managed by Secrets Manager (manageAdminPassword)',
+    },
+    {
+      policy: 'qdp-redshift-serverless-protected',
+      message: 'Redshift workgroup qdp-analytics: publiclyAccessible is true (expected false)',
+    },
+  ]);
+  // Left out, publiclyAccessible would default to false in AWS; the rule still wants it said.
+  const unsaid = changed(
+    recorded,
+    'aws:redshiftserverless/workgroup:Workgroup',
+    'qdp-analytics',
+    (i) => {
+      delete i['publiclyAccessible'];
+      return i;
+    },
+  );
+  expect(await check(unsaid, [redshiftServerlessProtected])).toEqual([
+    {
+      policy: 'qdp-redshift-serverless-protected',
+      message: 'Redshift workgroup qdp-analytics: publiclyAccessible is undefined (expected false)',
+    },
   ]);
 });
 
