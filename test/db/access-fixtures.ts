@@ -12,6 +12,28 @@ export interface PortalLogin {
 }
 
 /**
+ * A transaction on the login pool as `role` naming user `userId`, bypassing withUserSession
+ * (to try what a misbehaving application could send); always rolled back.
+ */
+export async function asRole<T>(
+  login: PortalLogin,
+  role: string,
+  userId: string | null,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await login.pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`set local role ${role}`);
+    if (userId !== null) await client.query("select set_config('qdp.user_id', $1, true)", [userId]);
+    return await fn(client);
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
+}
+
+/**
  * A login role that is a member of qdp_portal, as the portal's connection is in production.
  * Roles are cluster-wide: each test file makes its own and drops it.
  */

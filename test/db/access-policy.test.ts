@@ -13,6 +13,7 @@ import {
   type PortalLogin,
   type Territory,
   type UserKey,
+  asRole,
 } from './access-fixtures.ts';
 
 const ALL_COLUMNS = [
@@ -257,24 +258,6 @@ describe('access policy (DESIGN §6), as each portal role', () => {
   });
 });
 
-/** A transaction on the login pool as `role` naming user `userId`, bypassing withUserSession. */
-async function asRole<T>(
-  role: string,
-  userId: string | null,
-  fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await login.pool.connect();
-  try {
-    await client.query('begin');
-    await client.query(`set local role ${role}`);
-    if (userId !== null) await client.query("select set_config('qdp.user_id', $1, true)", [userId]);
-    return await fn(client);
-  } finally {
-    await client.query('rollback');
-    client.release();
-  }
-}
-
 async function quarantineRows(client: pg.PoolClient, where = 'true', params: unknown[] = []) {
   const { rows } = await client.query<{ import_id: string; fiscal_code: string }>(
     `select import_id, fiscal_code from qdp.quarantines where ${where} order by import_id, fiscal_code`,
@@ -416,7 +399,7 @@ describe('attempts to see more', () => {
       ['qdp_prefecture', 'gp2'],
     ];
     for (const [role, user] of cases) {
-      const seen = await asRole(role, String(t.users[user]), async (c) => ({
+      const seen = await asRole(login, role, String(t.users[user]), async (c) => ({
         rows: await quarantineRows(c),
         functions: (
           await c.query(
@@ -440,14 +423,14 @@ describe('attempts to see more', () => {
       '99999999',
       String(t.users.gp1Disabled),
     ]) {
-      const rows = await asRole('qdp_gp', userId, (c) => quarantineRows(c));
+      const rows = await asRole(login, 'qdp_gp', userId, (c) => quarantineRows(c));
       expect(rows, `user id ${userId}`).toEqual([]);
-      const imports = await asRole('qdp_staff', userId, (c) =>
+      const imports = await asRole(login, 'qdp_staff', userId, (c) =>
         c.query('select id from qdp.imports'),
       );
       expect(imports.rows, `user id ${userId}`).toEqual([]);
     }
-    const disabled = await asRole('qdp_gp', String(t.users.gp1Disabled), (c) =>
+    const disabled = await asRole(login, 'qdp_gp', String(t.users.gp1Disabled), (c) =>
       c.query('select qdp.current_user_id() as id'),
     );
     expect(disabled.rows).toEqual([{ id: null }]);
@@ -455,7 +438,7 @@ describe('attempts to see more', () => {
 
   it('the admin role without a valid administrator reads no row of any table', async () => {
     for (const userId of [null, String(t.users.staff), String(t.users.gp1Disabled)]) {
-      const seen = await asRole('qdp_admin', userId, probe);
+      const seen = await asRole(login, 'qdp_admin', userId, probe);
       const tables = tablesFor('admin', 0);
       for (const table of qdpTables) {
         if (tables[table] !== DENIED && table !== 'municipalities' && table !== 'roles') {
@@ -475,7 +458,7 @@ describe('attempts to see more', () => {
     ).rejects.toThrow(
       `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
     );
-    const seen = await asRole('qdp_admin', String(t.users.gp1), (c) => quarantineRows(c));
+    const seen = await asRole(login, 'qdp_admin', String(t.users.gp1), (c) => quarantineRows(c));
     expect(seen).toEqual([]);
   });
 

@@ -1,7 +1,6 @@
 // The audit log: written only through qdp.audit() by a valid session user, never changed,
 // deleted only by the retention purge (qdp.purging = on), and read by administrators, who can
 // answer "who looked at this person's record".
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUserSession } from '../../db/session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -11,6 +10,7 @@ import {
   seedTerritory,
   type PortalLogin,
   type Territory,
+  asRole,
 } from './access-fixtures.ts';
 
 let db: TestDatabase;
@@ -27,23 +27,6 @@ afterAll(async () => {
   await login?.drop();
   await db?.drop();
 });
-
-async function asRole<T>(
-  role: string,
-  userId: string | null,
-  fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await login.pool.connect();
-  try {
-    await client.query('begin');
-    await client.query(`set local role ${role}`);
-    if (userId !== null) await client.query("select set_config('qdp.user_id', $1, true)", [userId]);
-    return await fn(client);
-  } finally {
-    await client.query('rollback');
-    client.release();
-  }
-}
 
 describe('qdp.audit', () => {
   it('records who (from the session), as which role, did what to whom and from where', async () => {
@@ -105,7 +88,7 @@ describe('qdp.audit', () => {
       ['qdp_staff', 'abc'],
     ] as const) {
       await expect(
-        asRole(role, userId, (c) => c.query("select qdp.audit('view_patient')")),
+        asRole(login, role, userId, (c) => c.query("select qdp.audit('view_patient')")),
       ).rejects.toThrow(noUser);
     }
     await expect(db.pool.query("select qdp.audit('view_patient')")).rejects.toThrow(noUser);
@@ -208,7 +191,7 @@ describe('qdp.patient_access_log', () => {
       ).rejects.toThrow('permission denied for function patient_access_log');
     }
     await expect(
-      asRole('qdp_admin', String(t.users.staff), (c) =>
+      asRole(login, 'qdp_admin', String(t.users.staff), (c) =>
         c.query('select * from qdp.patient_access_log($1)', [person(1)]),
       ),
     ).rejects.toThrow(
