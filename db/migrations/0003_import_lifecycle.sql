@@ -82,8 +82,10 @@ begin
 end
 $$;
 
--- File-level rejection by the reader (unreadable, missing columns, too large...).
-create function qdp.reject_import(p_import_id bigint, reason text) returns void
+-- Ends an import that did not complete its load ('loading' or 'loaded') as `new_status`, with the
+-- reason; the verb names the action in the error for any other state.
+create function qdp.end_unfinished_import(p_import_id bigint, new_status text, reason text, verb text)
+returns void
 language plpgsql
 set search_path = pg_catalog, qdp
 as $$
@@ -91,11 +93,22 @@ declare
   current_status text := qdp.lock_import(p_import_id);
 begin
   if current_status not in ('loading', 'loaded') then
-    raise exception 'import % is %, only a loading or loaded import can be rejected',
-      p_import_id, current_status using errcode = 'P0001';
+    raise exception 'import % is %, only a loading or loaded import can be %',
+      p_import_id, current_status, verb using errcode = 'P0001';
   end if;
-  update qdp.imports set status = 'rejected', error = reject_import.reason, finished_at = now()
+  update qdp.imports set status = new_status, error = end_unfinished_import.reason,
+    finished_at = now()
   where id = p_import_id;
+end
+$$;
+
+-- File-level rejection by the reader (unreadable, missing columns, too large...).
+create function qdp.reject_import(p_import_id bigint, reason text) returns void
+language plpgsql
+set search_path = pg_catalog, qdp
+as $$
+begin
+  perform qdp.end_unfinished_import(p_import_id, 'rejected', reject_import.reason, 'rejected');
   insert into qdp.rejects (import_id, line_no, field, reason)
   values (p_import_id, 0, null, reject_import.reason);
 end
@@ -106,15 +119,8 @@ create function qdp.fail_import(p_import_id bigint, reason text) returns void
 language plpgsql
 set search_path = pg_catalog, qdp
 as $$
-declare
-  current_status text := qdp.lock_import(p_import_id);
 begin
-  if current_status not in ('loading', 'loaded') then
-    raise exception 'import % is %, only a loading or loaded import can be failed',
-      p_import_id, current_status using errcode = 'P0001';
-  end if;
-  update qdp.imports set status = 'failed', error = fail_import.reason, finished_at = now()
-  where id = p_import_id;
+  perform qdp.end_unfinished_import(p_import_id, 'failed', fail_import.reason, 'failed');
 end
 $$;
 
