@@ -118,6 +118,8 @@ interface ImportRow {
 async function commandImports(config: Config, args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean', default: false } });
   return withDatabase(config, async (db) => {
+    // An import whose process died shows as failed rather than loading forever.
+    await db.pool.query('select qdp.fail_stale_imports()');
     const { rows } = await db.pool.query<ImportRow>(
       `select id, source_name, status, received_at, published_at, rows_total, rows_accepted,
               rows_rejected, id = qdp.latest_import_id() as is_latest, error

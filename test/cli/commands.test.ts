@@ -42,12 +42,17 @@ describe('qdp db migrate, settings, synth and purge', () => {
   it('settings lists the limits and changes one; an unknown key is refused', async () => {
     const list = await qdp(['settings'], env);
     expect(list.code).toBe(0);
+    // Every setting the migrations define, in key order (later migrations add their own).
+    const { rows: settings } = await db.pool.query<{ key: string; value: string }>(
+      'select key, value from qdp.settings order by key',
+    );
     expect(list.stdout.split('\n').filter((l) => !l.startsWith(' '))).toEqual([
-      'hold_max_reject_ratio = 0.20',
-      'hold_min_accepted_ratio = 0.50',
-      'retention_days = 730',
+      ...settings.map((s) => `${s.key} = ${s.value}`),
       '',
     ]);
+    expect(list.stdout).toContain('hold_max_reject_ratio = 0.20\n');
+    expect(list.stdout).toContain('retention_days = 730\n');
+    expect(list.stdout).toContain('stale_import_minutes = 180\n');
     const set = await qdp(['settings', 'set', 'retention_days', '800'], env);
     expect(set).toMatchObject({ code: 0, stdout: 'retention_days = 800\n' });
     const unknown = await qdp(['settings', 'set', 'nope', '1'], env);

@@ -113,6 +113,62 @@ describe('register_import', () => {
     expect((await register(pool(), sha('file-c'))).status).toBe('duplicate');
   });
 
+  it('ends as failed the imports whose process stopped, after stale_import_minutes', async () => {
+    const abandoned = await register(pool(), sha('abandoned'));
+    const loaded = await register(pool(), sha('loaded-abandoned'));
+    await load(pool(), loaded.import_id, people(0, 2));
+    const recent = await register(pool(), sha('recent'));
+    // Received four hours ago (the default limit is 180 minutes); `recent` is still in time.
+    await pool().query(
+      `update qdp.imports set received_at = now() - interval '4 hours' where id = any($1)`,
+      [[abandoned.import_id, loaded.import_id]],
+    );
+    expect((await one<{ n: number }>('select qdp.fail_stale_imports() as n')).n).toBe(2);
+    expect(await importOf(abandoned.import_id)).toMatchObject({
+      status: 'failed',
+      finished: true,
+      error: 'the importing process stopped: still loading 180 minutes after the file was received',
+    });
+    expect(await importOf(loaded.import_id)).toMatchObject({
+      status: 'failed',
+      error: 'the importing process stopped: still loaded 180 minutes after the file was received',
+    });
+    expect(await importOf(recent.import_id)).toMatchObject({ status: 'loading' });
+
+    // Every registration runs the same check, with the limit from the settings.
+    await pool().query(`update qdp.settings set value = '1' where key = 'stale_import_minutes'`);
+    await pool().query(
+      `update qdp.imports set received_at = now() - interval '2 minutes' where id = $1`,
+      [recent.import_id],
+    );
+    await register(pool(), sha('next'));
+    expect(await importOf(recent.import_id)).toMatchObject({ status: 'failed' });
+
+    // A nonsense limit is refused by name.
+    await pool().query(`update qdp.settings set value = '0' where key = 'stale_import_minutes'`);
+    await expect(pool().query('select qdp.fail_stale_imports()')).rejects.toThrow(
+      'setting stale_import_minutes must be a whole number of minutes of at least 1, not 0',
+    );
+  });
+
+  it('never fails an import whose row a running process holds', async () => {
+    const running = await register(pool(), sha('running'));
+    await pool().query(
+      `update qdp.imports set received_at = now() - interval '4 hours' where id = $1`,
+      [running.import_id],
+    );
+    const holder = await pool().connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select qdp.lock_import($1)', [running.import_id]);
+      expect((await one<{ n: number }>('select qdp.fail_stale_imports() as n')).n).toBe(0);
+      await holder.query('commit');
+    } finally {
+      holder.release();
+    }
+    expect((await one<{ n: number }>('select qdp.fail_stale_imports() as n')).n).toBe(1);
+  });
+
   it('refuses state changes that do not fit, naming the import and its status', async () => {
     const published = await importRows(pool(), people(0, 3));
     const id = published.importId;
