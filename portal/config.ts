@@ -1,0 +1,75 @@
+// The portal's configuration, from the environment, validated once at start: every problem is
+// reported at once, naming the variable. Limits the database applies (lock-out, session length,
+// dashboard suppression) are qdp.settings rows, changed with `qdp settings set`.
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const environmentSchema = z.object({
+  QDP_PORTAL_DATABASE_URL: z.string().url(),
+  QDP_PORTAL_HOST: z.string().min(1).default('127.0.0.1'),
+  QDP_PORTAL_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  QDP_PORTAL_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  QDP_PORTAL_SECURE_COOKIES: flag.default(true),
+  QDP_PORTAL_TRUST_PROXY: flag.default(false),
+  QDP_PORTAL_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  QDP_PORTAL_PAGE_SIZE: z.coerce.number().int().min(10).max(500).default(50),
+  QDP_PORTAL_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(200_000),
+  QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
+  QDP_PORTAL_AUTHORITY_NAME: z.string().min(1).default('Azienda ULSS'),
+});
+
+export interface PortalConfig {
+  /** A login role that is a member of qdp_portal (never a superuser: it bypasses row security). */
+  databaseUrl: string;
+  host: string;
+  port: number;
+  /** Signs the CSRF secret cookie. */
+  cookieSecret: string;
+  /** Secure (HTTPS-only) cookies with the __Host- prefix; false only for plain-HTTP local mode. */
+  secureCookies: boolean;
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+  poolMax: number;
+  /** Rows per page of the quarantine list and the audit view. */
+  pageSize: number;
+  /** The most rows one CSV export may hold. */
+  exportMaxRows: number;
+  /** Log-in attempts per client address per minute before HTTP 429 (the account lock-out is separate). */
+  loginAttemptsPerMinute: number;
+  authorityName: string;
+}
+
+export const PORTAL_ENVIRONMENT = Object.keys(environmentSchema.shape);
+
+export class PortalConfigError extends Error {}
+
+export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalConfig {
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(given);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const message =
+        issue.code === 'invalid_type' && given[name] === undefined ? 'is required' : issue.message;
+      return `${name}: ${message}`;
+    });
+    throw new PortalConfigError(`invalid portal configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.QDP_PORTAL_DATABASE_URL,
+    host: e.QDP_PORTAL_HOST,
+    port: e.QDP_PORTAL_PORT,
+    cookieSecret: e.QDP_PORTAL_COOKIE_SECRET,
+    secureCookies: e.QDP_PORTAL_SECURE_COOKIES,
+    trustProxy: e.QDP_PORTAL_TRUST_PROXY,
+    poolMax: e.QDP_PORTAL_POOL_MAX,
+    pageSize: e.QDP_PORTAL_PAGE_SIZE,
+    exportMaxRows: e.QDP_PORTAL_EXPORT_MAX_ROWS,
+    loginAttemptsPerMinute: e.QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE,
+    authorityName: e.QDP_PORTAL_AUTHORITY_NAME,
+  };
+}
