@@ -1,0 +1,78 @@
+// The Glue jobs (glue/*.py) are tested with pytest on a local PySpark (test/glue/*.py). This file
+// runs that suite as part of `npm test`, against this run's PostgreSQL: it provisions the Python
+// environment (scripts/glue-venv.sh), passes the superuser URL and the migrated template, from
+// which each database test clones its own database, and fails with pytest's output otherwise.
+// It also holds the TypeScript side of the shared header cases.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { headerProblem, mapHeader } from '../../core/contract.ts';
+import { adminUrl } from '../support/database.ts';
+import { TEMPLATE_DATABASE } from '../support/global-setup.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+interface HeaderCase {
+  headers: string[];
+  columns: (number | null)[];
+  found: string[];
+  missing: string[];
+  unrecognised: string[];
+  duplicates: { field: string; headers: string[] }[];
+  problem: string | null;
+}
+
+const { cases } = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, 'header-cases.json'), 'utf8'),
+) as { cases: HeaderCase[] };
+
+describe('header cases shared with the Glue import job', () => {
+  test.each(cases)('$headers', (expected) => {
+    const mapping = mapHeader(expected.headers);
+    expect({ ...mapping, problem: headerProblem(mapping) }).toEqual({
+      columns: expected.columns,
+      found: expected.found,
+      missing: expected.missing,
+      unrecognised: expected.unrecognised,
+      duplicates: expected.duplicates,
+      problem: expected.problem,
+    });
+  });
+});
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+test(
+  'pytest: the Glue jobs on PySpark and the real PostgreSQL',
+  { timeout: 30 * 60_000 },
+  async () => {
+    const venv = await run('bash', ['scripts/glue-venv.sh'], process.env);
+    expect(venv.code, `scripts/glue-venv.sh failed:\n${venv.output}`).toBe(0);
+    const python = venv.output.trim().split('\n').at(-1) as string;
+    const result = await run(python, ['-m', 'pytest', 'test/glue', '-q', '-rfEs'], {
+      ...process.env,
+      QDP_GLUE_TEST_ADMIN_URL: adminUrl(),
+      QDP_GLUE_TEST_TEMPLATE: TEMPLATE_DATABASE,
+      QDP_NODE: process.execPath,
+    });
+    expect(result.code, `pytest failed:\n${result.output}`).toBe(0);
+    const summary = result.output.trim().split('\n').at(-1) ?? '';
+    // Every test ran: a skip or deselection would hide a missing tool.
+    expect(summary, result.output).toMatch(/^\d+ passed in /);
+    console.log(`pytest (test/glue): ${summary}`);
+  },
+);

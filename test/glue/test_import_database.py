@@ -1,0 +1,154 @@
+"""The import job against the real test PostgreSQL: the JDBC write of the transit table and the
+database's own reconciliation, compared with the TypeScript importer on the same files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from import_job import run_import
+from qdp_glue import JdbcSession, JobError
+
+pytestmark = pytest.mark.database
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = os.environ.get("QDP_NODE", "node")
+
+
+def _qdp(*args: str, database_url: str | None = None) -> str:
+    env = {**os.environ}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    done = subprocess.run([NODE, str(ROOT / "bin" / "qdp.js"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode not in (0, 2):
+        raise AssertionError(f"qdp {' '.join(args)} exited {done.returncode}: {done.stderr}")
+    return done.stdout
+
+
+def _synth(tmp_path: Path, day: int, rows: int = 300, bad_share: str = "0.1") -> Path:
+    out = tmp_path / f"day{day}.csv"
+    _qdp("synth", "--rows", str(rows), "--seed", "glue", "--day", str(day),
+         "--bad-share", bad_share, "--out", str(out))
+    return out
+
+
+def _register(spark, target, path: Path) -> int:
+    """What on-upload does through the Data API."""
+    data = path.read_bytes()
+    with JdbcSession(spark, target) as db:
+        ((import_id, status),) = db.query(
+            "select import_id, status from qdp.register_import(?, ?, ?)",
+            [path.name, hashlib.sha256(data).hexdigest(), len(data)],
+        )
+    assert status == "loading"
+    return import_id
+
+
+def _read_staged(spark, path: Path):
+    # Stand-in for the Data Catalog read (the crawler's CSV classifier); synth writes ';'.
+    return spark.read.csv(str(path), header=True, multiLine=True, sep=";")
+
+
+def _outcome(spark, target, import_id):
+    with JdbcSession(spark, target) as db:
+        (imported,) = db.query(
+            "select status, rows_total, rows_accepted, rows_rejected, error from qdp.imports where id = ?",
+            [import_id])
+        rejects = db.query(
+            "select line_no, field, reason from qdp.rejects where import_id = ? order by line_no, field, reason",
+            [import_id])
+        quarantines = db.query(
+            "select line_no, fiscal_code, surname, name, sex, birth_date::text, residence_istat, "
+            "residence_name, address, phone, gp_code, gp_name, reason, start_date::text, "
+            "end_date::text, change from qdp.quarantines where import_id = ? order by line_no",
+            [import_id])
+        latest = db.query("select qdp.latest_import_id() = ?", [import_id])[0][0]
+    return {"import": imported, "rejects": rejects, "quarantines": quarantines, "latest": latest}
+
+
+def test_two_days_end_as_with_the_typescript_importer(spark, new_database, tmp_path):
+    typescript, glue = new_database(), new_database()
+    for day in (1, 2):
+        path = _synth(tmp_path, day)
+        printed = json.loads(_qdp("import", str(path), "--json", database_url=typescript.url))
+        import_id = _register(spark, glue.jdbc, path)
+        result = run_import(spark, _read_staged(spark, path), import_id, glue.jdbc)
+        assert (result.status, result.rows_written) == ("published", 300)
+        expected = _outcome(spark, typescript.jdbc, int(printed["importId"]))
+        actual = _outcome(spark, glue.jdbc, import_id)
+        assert actual == expected
+        assert actual["import"][:2] == ("published", 300)
+        assert len(actual["rejects"]) > 0 and len(actual["quarantines"]) > 200
+        assert actual["latest"] is True
+    changes = {row[-1] for row in actual["quarantines"]}
+    assert "new" in changes and changes & {"unchanged", "extended", "shortened"}
+
+
+def test_header_mismatch_rejects_before_any_row_is_written(spark, database, tmp_path):
+    source = _synth(tmp_path, 1, rows=20, bad_share="0")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    # Without DATA_FINE, and CF beside CODICE_FISCALE: both problems, the duplicate named.
+    path = tmp_path / "bad-header.csv"
+    path.write_text("\n".join([lines[0].replace("DATA_FINE", "CF"), *lines[1:]]) + "\n",
+                    encoding="utf-8")
+    import_id = _register(spark, database.jdbc, path)
+    result = run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
+    assert (result.status, result.rows_written) == ("rejected", 0)
+    outcome = _outcome(spark, database.jdbc, import_id)
+    reason = 'column CODICE_FISCALE appears more than once (as "CODICE_FISCALE", "CF")'
+    assert outcome["import"] == ("rejected", None, None, None, reason)
+    assert outcome["rejects"] == [(0, None, reason)]
+    with JdbcSession(spark, database.jdbc) as db:
+        assert db.query(f"select count(*) from qdp.transit_{import_id}") == [(0,)]
+
+
+def test_missing_columns_are_named(spark, database, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("CODICE_FISCALE;COGNOME;NOME;ALTRO\nX;Y;Z;W\n", encoding="utf-8")
+    import_id = _register(spark, database.jdbc, path)
+    assert run_import(spark, _read_staged(spark, path), import_id, database.jdbc).status == "rejected"
+    assert _outcome(spark, database.jdbc, import_id)["rejects"] == [(0, None,
+        "missing required columns: SESSO, DATA_NASCITA, COD_ISTAT_RESIDENZA, MOTIVO, "
+        "DATA_INIZIO, DATA_FINE (found: CODICE_FISCALE, COGNOME, NOME; not recognised: ALTRO)")]
+
+
+def test_a_retried_run_replaces_the_rows_of_a_killed_attempt(spark, database, tmp_path):
+    path = _synth(tmp_path, 1, rows=50, bad_share="0")
+    import_id = _register(spark, database.jdbc, path)
+    with JdbcSession(spark, database.jdbc) as db:
+        db.query(f"insert into qdp.transit_{import_id} (import_id, line_no, codice_fiscale) "
+                 "select ?, g, 'LEFTOVER' from generate_series(2, 40) g", [import_id])
+    result = run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
+    assert result.status == "published"
+    outcome = _outcome(spark, database.jdbc, import_id)
+    assert outcome["import"][:4] == ("published", 50, 50, 0)
+    assert len(outcome["quarantines"]) == 50
+
+
+def test_only_a_loading_import_is_loaded(spark, database, tmp_path):
+    path = _synth(tmp_path, 1, rows=10, bad_share="0")
+    import_id = _register(spark, database.jdbc, path)
+    run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
+    with pytest.raises(JobError, match=f"import {import_id} is published, the import job loads only a loading import"):
+        run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
+    with pytest.raises(JobError, match="import 999999 does not exist"):
+        run_import(spark, _read_staged(spark, path), 999999, database.jdbc)
+    assert _outcome(spark, database.jdbc, import_id)["import"][0] == "published"
+
+
+def test_a_database_error_fails_the_import_with_its_reason(spark, database, tmp_path):
+    path = _synth(tmp_path, 1, rows=10, bad_share="0")
+    import_id = _register(spark, database.jdbc, path)
+    with JdbcSession(spark, database.jdbc) as db:
+        db.execute(f"drop table qdp.transit_{import_id}")
+    with pytest.raises(Exception):
+        run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
+    status, _, _, _, error = _outcome(spark, database.jdbc, import_id)["import"]
+    assert status == "failed"
+    assert error == f'import failed: relation "qdp.transit_{import_id}" does not exist'

@@ -1,0 +1,92 @@
+"""The import job's rows -> transit rows, on a local Spark: column mapping by the contract, record
+order and physical line numbers as the TypeScript reader counts them."""
+
+import pytest
+
+from import_job import TRANSIT_COLUMNS, map_header, transit_frame
+from qdp_glue import JobError
+
+HEADER = ["Cognome", "NOTE", "codice fiscale", "nome", "sesso", "data_nascita",
+          "cod_istat_residenza", "indirizzo", "motivo", "data_inizio", "data_fine"]
+
+
+def _row(i, address="VIA ROMA 1", note=""):
+    return [f"ROSSI{i}", note, f"CF{i:014d}", "MARIO", "M", "01/02/1980", "023091", address,
+            "CONTATTO", "01/03/2021", "10/03/2021"]
+
+
+def _collect(frame):
+    return [row.asDict() for row in frame.orderBy("line_no").collect()]
+
+
+def test_maps_columns_in_contract_order_and_numbers_lines_from_2(spark):
+    rows = spark.createDataFrame([_row(1), _row(2)], HEADER)
+    result = transit_frame(rows, map_header(HEADER), 7)
+    assert result.columns == ["import_id", "line_no", *TRANSIT_COLUMNS]
+    first, second = _collect(result)
+    assert first == {
+        "import_id": 7, "line_no": 2, "codice_fiscale": "CF00000000000001", "cognome": "ROSSI1",
+        "nome": "MARIO", "sesso": "M", "data_nascita": "01/02/1980",
+        "cod_istat_residenza": "023091", "comune_residenza": None,
+        "indirizzo_residenza": "VIA ROMA 1", "telefono": None, "cod_medico": None, "medico": None,
+        "motivo": "CONTATTO", "data_inizio": "01/03/2021", "data_fine": "10/03/2021",
+    }
+    assert (second["line_no"], second["cognome"]) == (3, "ROSSI2")
+
+
+def test_record_order_across_partitions(spark):
+    data = [_row(i) for i in range(1, 101)]
+    rows = spark.sparkContext.parallelize(data, 4).toDF(HEADER)
+    assert rows.rdd.getNumPartitions() == 4
+    result = _collect(transit_frame(rows, map_header(HEADER), 1))
+    assert [r["line_no"] for r in result] == list(range(2, 102))
+    assert [r["cognome"] for r in result] == [f"ROSSI{i}" for i in range(1, 101)]
+
+
+def test_newlines_in_quoted_fields_move_the_following_lines(spark, tmp_path):
+    # As the TypeScript reader: a record's line number is its first physical line.
+    path = tmp_path / "staged.csv"
+    path.write_text(
+        ",".join(HEADER) + "\n"
+        + ",".join(_row(1)) + "\n"
+        + ",".join(_row(2, address='"VIA ROMA 1\nSCALA B\nINTERNO 3"')) + "\n"
+        + ",".join(_row(3, note='"nota\nlunga"')) + "\n"
+        + ",".join(_row(4)) + "\n",
+        encoding="utf-8",
+    )
+    rows = spark.read.csv(str(path), header=True, multiLine=True)
+    result = _collect(transit_frame(rows, map_header(rows.columns), 3))
+    assert [(r["line_no"], r["cognome"]) for r in result] == [
+        (2, "ROSSI1"), (3, "ROSSI2"), (6, "ROSSI3"), (8, "ROSSI4"),
+    ]
+    assert result[1]["indirizzo_residenza"] == "VIA ROMA 1\nSCALA B\nINTERNO 3"
+
+
+def test_newlines_across_partitions(spark):
+    data = [_row(i, address="A\nB" if i % 10 == 0 else "A") for i in range(1, 41)]
+    rows = spark.sparkContext.parallelize(data, 3).toDF(HEADER)
+    result = _collect(transit_frame(rows, map_header(HEADER), 1))
+    expected, line = [], 2
+    for i in range(1, 41):
+        expected.append(line)
+        line += 2 if i % 10 == 0 else 1
+    assert [r["line_no"] for r in result] == expected
+
+
+def test_lowercased_catalog_column_names_map_the_same(spark):
+    # The crawler stores column names in lower case.
+    lower = [h.lower() for h in HEADER]
+    rows = spark.createDataFrame([_row(1)], lower)
+    (row,) = _collect(transit_frame(rows, map_header(lower), 5))
+    assert (row["codice_fiscale"], row["indirizzo_residenza"]) == ("CF00000000000001", "VIA ROMA 1")
+
+
+def test_empty_file_gives_no_rows(spark):
+    rows = spark.createDataFrame([], ", ".join(f"`{h}` string" for h in HEADER))
+    assert transit_frame(rows, map_header(HEADER), 1).count() == 0
+
+
+def test_refuses_a_mapping_of_another_width(spark):
+    rows = spark.createDataFrame([_row(1)], HEADER)
+    with pytest.raises(JobError, match="the frame has 11 columns, the header mapping 2"):
+        transit_frame(rows, map_header(["CF", "NOME"]), 1)
