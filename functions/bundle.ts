@@ -1,6 +1,6 @@
 // Bundles one Lambda function with esbuild into a directory that infra/ ships as a
 // pulumi.asset.FileArchive (and the emulator tests deploy as a zip). The directory holds
-// index.mjs (handler: `index.handler`) and the data files the bundled code reads next to itself:
+// index.mjs (handler `index.handler`, runtime nodejs22.x: infra/lambda.ts declares both) and the data files the bundled code reads next to itself:
 // the daily-file contract, the workflow run property names, for migrate the SQL migrations and
 // the municipalities reference package (loaded with require at run time).
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -11,11 +11,6 @@ import { build } from 'esbuild';
 import { FUNCTION_NAMES, type FunctionName } from './environment.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The Lambda runtime the bundles target (the component declares the same). */
-export const LAMBDA_RUNTIME = 'nodejs22.x';
-/** The handler setting of every bundled function. */
-export const LAMBDA_HANDLER = 'index.handler';
 
 export interface BundleOptions {
   /** Where to write the bundle (emptied first). Default: a new temporary directory. */

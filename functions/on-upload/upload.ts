@@ -23,6 +23,7 @@ import {
 import { INBOX_PREFIX, STAGING_PREFIX, WORKFLOW_RUN_PROPERTIES } from '../environment.ts';
 import type { ObjectStore } from '../objects.ts';
 import type { Sql } from '../sql.ts';
+import { csvField } from '../../core/synth/write.ts';
 
 export interface UploadDeps {
   sql: Sql;
@@ -82,18 +83,14 @@ export function stagedKeyOf(importId: number, key: string): string {
   return `${STAGING_PREFIX}${importId}/${base}.csv`;
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-function csvField(value: string | null): string {
-  if (value === null) return '';
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
 /** The rows of a daily file as UTF-8 CSV: the contract's headers, values as read, in file order. */
 export async function* csvOf(rows: AsyncIterable<Row[]>): AsyncGenerator<string> {
   yield `${FIELDS.map((f) => f.header).join(',')}\r\n`;
   for await (const batch of rows) {
     let chunk = '';
-    for (const row of batch) chunk += `${row.values.map(csvField).join(',')}\r\n`;
+    for (const row of batch) {
+      chunk += `${row.values.map((value) => csvField(value ?? '', ',')).join(',')}\r\n`;
+    }
     yield chunk;
   }
 }
