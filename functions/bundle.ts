@@ -1,7 +1,7 @@
 // Bundles one Lambda function with esbuild into a directory that infra/ ships as a
 // pulumi.asset.FileArchive (and the emulator tests deploy as a zip). The directory holds
 // index.mjs (handler `index.handler`, runtime nodejs22.x: infra/lambda.ts declares both) and the data files the bundled code reads next to itself:
-// the daily-file contract, the workflow run property names, for migrate the SQL migrations and
+// the daily-file contract, and for migrate the SQL migrations and
 // the municipalities reference package (loaded with require at run time).
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,9 @@ import { build } from 'esbuild';
 import { FUNCTION_NAMES, type FunctionName } from './environment.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The Lambda runtime the bundles are built for (infra/lambda.ts declares the functions with it). */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 export interface BundleOptions {
   /** Where to write the bundle (emptied first). Default: a new temporary directory. */
@@ -35,7 +38,7 @@ export async function bundleFunction(
     outfile: path.join(outDir, 'index.mjs'),
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: LAMBDA_RUNTIME.replace(/^nodejs(\d+).*$/, 'node$1'),
     format: 'esm',
     minify: options.minify ?? true,
     sourcemap: false,
@@ -50,10 +53,6 @@ export async function bundleFunction(
   });
   // Files the bundled modules read relative to import.meta.url (now index.mjs).
   await cp(path.join(ROOT, 'core', 'contract'), path.join(outDir, 'contract'), { recursive: true });
-  await cp(
-    path.join(ROOT, 'functions', 'workflow-run-properties.json'),
-    path.join(outDir, 'workflow-run-properties.json'),
-  );
   if (fn === 'migrate') {
     await cp(path.join(ROOT, 'db', 'migrations'), path.join(outDir, 'migrations'), {
       recursive: true,

@@ -1,9 +1,9 @@
 // The environment of each Lambda function: variable names declared once (infra/ imports them to
 // set them, the handlers parse them here), validated with zod so that a missing or malformed
 // setting fails the invocation with a message naming the variable.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../core/contract.ts';
+import jobArguments from '../glue/job-arguments.json' with { type: 'json' };
 
 /** Every variable any function reads. */
 export const ENV = {
@@ -44,7 +44,7 @@ export const DEADLINE_METRIC = {
 } as const;
 
 const runPropertiesSchema = z.object({
-  properties: z.object({
+  runProperties: z.object({
     importId: z.string().min(1),
     stagedBucket: z.string().min(1),
     stagedKey: z.string().min(1),
@@ -52,12 +52,11 @@ const runPropertiesSchema = z.object({
   }),
 });
 
-/** Glue workflow run property names, declared in workflow-run-properties.json (Python reads it). */
-export const WORKFLOW_RUN_PROPERTIES = runPropertiesSchema.parse(
-  JSON.parse(
-    readFileSync(new URL('./workflow-run-properties.json', import.meta.url), 'utf8'),
-  ) as unknown,
-).properties;
+/**
+ * Glue workflow run property names, declared with the Glue jobs' arguments in
+ * glue/job-arguments.json (the import job reads the same file); bundled into each function.
+ */
+export const WORKFLOW_RUN_PROPERTIES = runPropertiesSchema.parse(jobArguments).runProperties;
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'must be an ARN (arn:aws:…)');
 const name = z.string().min(1);

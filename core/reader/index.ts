@@ -14,22 +14,17 @@ export {
   type Row,
 } from './types.ts';
 
-/** Refuses an empty file or one over the size limit (also used before a file is downloaded). */
-export function checkFileSize(sizeBytes: number, limits: FileLimits = DEFAULT_LIMITS): void {
-  if (sizeBytes === 0) throw new FileRejectedError('the file is empty');
-  if (sizeBytes > limits.maxFileBytes) {
-    throw new FileRejectedError(
-      `the file has ${sizeBytes} bytes, more than the limit of ${limits.maxFileBytes} bytes`,
-    );
-  }
-}
-
 export async function openDailyFile(
   filePath: string,
   inspected: InspectedFile,
   limits: FileLimits = DEFAULT_LIMITS,
 ): Promise<DailyFile> {
-  checkFileSize(inspected.sizeBytes, limits);
+  if (inspected.sizeBytes === 0) throw new FileRejectedError('the file is empty');
+  if (inspected.sizeBytes > limits.maxFileBytes) {
+    throw new FileRejectedError(
+      `the file has ${inspected.sizeBytes} bytes, more than the limit of ${limits.maxFileBytes} bytes`,
+    );
+  }
   return inspected.format === 'csv'
     ? openCsv(filePath, inspected, limits)
     : openXlsx(filePath, inspected, limits);

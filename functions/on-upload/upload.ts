@@ -1,23 +1,24 @@
 // What on-upload does with one S3 record, as a plain function over small ports (SQL, objects,
-// workflow, topics) so that it is tested without AWS. Each file is hashed while it is streamed to
-// local storage, registered (a duplicate stops there), staged as CSV under staging/ (xlsx is
-// converted by the import core's streaming reader: Glue cannot read Excel) and handed to the Glue
-// workflow. Whatever goes wrong ends the import in a clear state and sends ETL_Failure a message.
+// workflow, topics) so that it is tested without AWS. Each file is streamed to local storage,
+// hashed, registered (a duplicate stops there), read by the import core's streaming reader and
+// staged as one normalised CSV under staging/<import id>/ (Glue cannot read Excel, nor guess
+// encodings), then handed to the Glue workflow. Whatever goes wrong ends the import in a clear state and sends ETL_Failure a message.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_LIMITS, FIELDS, type FileLimits } from '../../core/contract.ts';
 import { SUPPORTED_EXTENSIONS } from '../../core/importer.ts';
 import type { ImportMessage } from '../../core/messages.ts';
 import { messageOf } from '../imports.ts';
 import {
-  checkFileSize,
   FileRejectedError,
   formatOf,
+  inspectFile,
   openDailyFile,
+  type InspectedFile,
   type Row,
 } from '../../core/reader/index.ts';
 import { INBOX_PREFIX, STAGING_PREFIX, WORKFLOW_RUN_PROPERTIES } from '../environment.ts';
@@ -113,19 +114,10 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads an object once: SHA-256 of every byte, and a copy in `filePath` unless it is null. */
-async function hashObject(stream: Readable, filePath: string | null): Promise<string> {
+/** The SHA-256 of a stream's bytes. */
+async function hashStream(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  const sink = filePath
-    ? createWriteStream(filePath)
-    : new Writable({ write: (_chunk, _encoding, done) => done() });
-  await pipeline(stream, tap, sink);
+  for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -155,10 +147,17 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
     const filePath = path.join(dir, `file${path.extname(key).toLowerCase()}`);
     // An oversized file is hashed (to register and reject it) but never stored.
     const tooBig = size > limits.maxFileBytes;
-    const sha256 = await hashObject(await deps.objects.read(bucket, key), tooBig ? null : filePath);
+    let inspected: InspectedFile;
+    if (tooBig) {
+      const sha256 = await hashStream(await deps.objects.read(bucket, key));
+      inspected = { sha256, sizeBytes: size, format: formatOf(key), encoding: null };
+    } else {
+      await pipeline(await deps.objects.read(bucket, key), createWriteStream(filePath));
+      inspected = await inspectFile(filePath);
+    }
     const registered = await deps.sql.query<{ import_id: string; status: string }>(
       'select import_id::text, status from qdp.register_upload(:source, :sha256, :size)',
-      { source: sourceName, sha256, size },
+      { source: sourceName, sha256: inspected.sha256, size: inspected.sizeBytes },
     );
     const row = registered[0];
     if (!row) throw new Error('qdp.register_upload returned no row');
@@ -170,25 +169,17 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
       await deps.publish(await messageOf(deps.sql, importId));
       return { bucket, key, status: 'duplicate', importId };
     }
-    checkFileSize(size, limits);
+    // The import core reads the file (size, encoding, delimiter, header, xlsx limits: a file it
+    // refuses is rejected here with its reason) and the rows go to the staged CSV that the Glue
+    // job's crawler reads (glue/job-arguments.json, stagedFile): one shape whatever came in.
+    const dailyFile = await openDailyFile(filePath, inspected, limits);
     const stagedKey = stagedKeyOf(importId, key);
-    const format = formatOf(key);
-    if (format === 'xlsx') {
-      const dailyFile = await openDailyFile(
-        filePath,
-        { sha256, sizeBytes: size, format, encoding: null },
-        limits,
-      );
-      await deps.objects.write(
-        bucket,
-        stagedKey,
-        Readable.from(csvOf(dailyFile.rows)),
-        'text/csv; charset=utf-8',
-      );
-    } else {
-      // Glue reads the CSV as it came (encoding, delimiter and header are the job's to check).
-      await deps.objects.copy(bucket, key, stagedKey);
-    }
+    await deps.objects.write(
+      bucket,
+      stagedKey,
+      Readable.from(csvOf(dailyFile.rows)),
+      'text/csv; charset=utf-8',
+    );
     const workflowRunId = await deps.startWorkflow({
       [WORKFLOW_RUN_PROPERTIES.importId]: String(importId),
       [WORKFLOW_RUN_PROPERTIES.stagedBucket]: bucket,

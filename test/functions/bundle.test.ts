@@ -20,8 +20,8 @@ describe('bundleFunction', () => {
     const files = (await readdir(dir)).sort();
     expect(files).toEqual(
       fn === 'migrate'
-        ? ['contract', 'index.mjs', 'migrations', 'node_modules', 'workflow-run-properties.json']
-        : ['contract', 'index.mjs', 'workflow-run-properties.json'],
+        ? ['contract', 'index.mjs', 'migrations', 'node_modules']
+        : ['contract', 'index.mjs'],
     );
     const module = (await import(pathToFileURL(path.join(dir, 'index.mjs')).href)) as {
       handler: (event: unknown) => Promise<unknown>;

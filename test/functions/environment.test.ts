@@ -97,7 +97,7 @@ describe('environment', () => {
     );
   });
 
-  it('reads the workflow run property names from their JSON declaration', () => {
+  it('reads the workflow run property names from glue/job-arguments.json', () => {
     expect(WORKFLOW_RUN_PROPERTIES).toEqual({
       importId: 'qdp_import_id',
       stagedBucket: 'qdp_staged_bucket',

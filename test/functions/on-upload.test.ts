@@ -15,6 +15,7 @@ import {
 } from '../../functions/on-upload/upload.ts';
 import { pgSql, type Sql } from '../../functions/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { syntheticFiscalCode } from '../db/import-fixtures.ts';
 import { folderObjects, importStagedFile, recorder } from './support.ts';
 
 const BUCKET = 'landing';
@@ -117,8 +118,15 @@ describe('handleUpload', () => {
     expect((await db.pool.query('select count(*)::int as n from qdp.imports')).rows[0].n).toBe(0);
   });
 
-  it('registers a CSV, stages it as it came and starts the workflow with the run properties', async () => {
-    const file = await synthetic('inbox/regione/day 1.csv', 'csv');
+  it('registers a CSV, stages it as one UTF-8 comma CSV and starts the workflow with the run properties', async () => {
+    const cf = syntheticFiscalCode(1);
+    // Windows-1252, semicolons, header aliases and an address on two lines.
+    const source = [
+      'CF;COGNOME;NOME;SESSO;DATA_NASCITA;COD_ISTAT_RESIDENZA;COMUNE_RESIDENZA;INDIRIZZO_RESIDENZA;TELEFONO;COD_MEDICO;MEDICO;MOTIVO;DATA_INIZIO;DATA_FINE',
+      `${cf};NICOLÒ;ANDRÉ;M;01/02/1980;023091;Verona;"Via Roma, 1\nscala B";;;;CONTATTO;01/03/2021;10/03/2021`,
+      '',
+    ].join('\r\n');
+    await put('inbox/regione/day 1.csv', Buffer.from(source, 'latin1'));
     // The key as AWS sends it: URL-encoded, a space as +.
     const outcome = await handleUpload({ bucket: BUCKET, key: 'inbox/regione/day+1.csv' }, deps());
     expect(outcome).toEqual({
@@ -137,8 +145,12 @@ describe('handleUpload', () => {
         qdp_source_name: 'regione/day 1.csv',
       },
     ]);
-    expect(await readFile(objects.pathOf(BUCKET, 'staging/1/day 1.csv'))).toEqual(
-      await readFile(file),
+    expect(await readFile(objects.pathOf(BUCKET, 'staging/1/day 1.csv'), 'utf8')).toBe(
+      [
+        FIELDS.map((f) => f.header).join(','),
+        `${cf},NICOLÒ,ANDRÉ,M,01/02/1980,023091,Verona,"Via Roma, 1\nscala B",,,,CONTATTO,01/03/2021,10/03/2021`,
+        '',
+      ].join('\r\n'),
     );
     expect(await importRow(1)).toEqual({
       status: 'loading',
