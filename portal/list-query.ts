@@ -1,0 +1,140 @@
+// The quarantine list's SQL, built from validated filters: every value is a bind parameter, every
+// identifier comes from the whitelists below. Rows are whatever the database lets the session's
+// role see (row-level security); the columns are those it may read (column privileges). The
+// benchmark runs the same query directly through pg as its baseline.
+import { z } from 'zod';
+
+/** Columns the list can show, in display order; each role shows those it may read. */
+export const LIST_COLUMNS = [
+  'fiscal_code',
+  'surname',
+  'name',
+  'birth_date',
+  'residence_name',
+  'address',
+  'phone',
+  'gp_name',
+  'reason',
+  'start_date',
+  'end_date',
+  'change',
+] as const;
+export type ListColumn = (typeof LIST_COLUMNS)[number];
+
+const SORTS = {
+  fiscal_code: 'q.fiscal_code',
+  surname: 'q.surname, q.name, q.fiscal_code',
+  start_date: 'q.start_date, q.fiscal_code',
+  end_date: 'q.end_date, q.fiscal_code',
+  municipality: 'q.residence_name, q.fiscal_code',
+} as const;
+export type SortKey = keyof typeof SORTS;
+export const SORT_KEYS = Object.keys(SORTS) as SortKey[];
+
+/** The column a sort needs: a role that may not read it cannot sort by it. */
+const SORT_COLUMN: Record<SortKey, ListColumn> = {
+  fiscal_code: 'fiscal_code',
+  surname: 'surname',
+  start_date: 'start_date',
+  end_date: 'end_date',
+  municipality: 'residence_name',
+};
+
+export const STATUSES = ['new', 'extended', 'shortened', 'ending'] as const;
+export const REASONS = ['POSITIVO', 'CONTATTO'] as const;
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-mm-dd')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'must be a real date');
+const empty = z.literal('').transform(() => undefined);
+
+/** The list's query string. Unknown parameters are ignored; a bad value is a 400 naming it. */
+export const listFiltersSchema = z.object({
+  q: z
+    .string()
+    .max(100, 'must be at most 100 characters')
+    .transform((s) => s.trim().toUpperCase())
+    .optional(),
+  municipality: z
+    .union([empty, z.string().regex(/^\d{6}$/, 'must be a 6-digit ISTAT code')])
+    .optional(),
+  reason: z.union([empty, z.enum(REASONS)]).optional(),
+  status: z.union([empty, z.enum(STATUSES)]).optional(),
+  from: z.union([empty, isoDate]).optional(),
+  to: z.union([empty, isoDate]).optional(),
+  sort: z.enum(SORT_KEYS as [SortKey, ...SortKey[]]).default('fiscal_code'),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+});
+export type ListFilters = z.output<typeof listFiltersSchema>;
+
+export class ListQueryError extends Error {}
+
+/** Escapes LIKE wildcards so a search term matches literally (as a prefix). */
+function likePrefix(term: string): string {
+  return `${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface ListQueryOptions {
+  /** Columns the role may read (a subset of LIST_COLUMNS is shown). */
+  readable: ReadonlySet<string>;
+  /** The import to list: an id (administrators may pick one) or the latest. */
+  importId: number | 'latest';
+  /** The import's reference day (qdp_analytics), for "ending today". */
+  referenceDay: string | null;
+  limit: number;
+  offset: number;
+}
+
+export function shownColumns(readable: ReadonlySet<string>): ListColumn[] {
+  return LIST_COLUMNS.filter((c) => readable.has(c));
+}
+
+export function buildListQuery(
+  filters: ListFilters,
+  options: ListQueryOptions,
+): { text: string; values: unknown[]; columns: ListColumn[] } {
+  const columns = shownColumns(options.readable);
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where: string[] = [
+    options.importId === 'latest'
+      ? 'q.import_id = qdp.latest_import_id()'
+      : `q.import_id = ${param(options.importId)}`,
+  ];
+  if (filters.q) {
+    const p = param(likePrefix(filters.q));
+    where.push(
+      `(q.fiscal_code like ${p} or q.surname like ${p} or q.name like ${p} or (q.surname || ' ' || q.name) like ${p})`,
+    );
+  }
+  if (filters.municipality) where.push(`q.residence_istat = ${param(filters.municipality)}`);
+  if (filters.reason) {
+    if (!options.readable.has('reason'))
+      throw new ListQueryError('reason: this role may not filter by reason');
+    where.push(`q.reason = ${param(filters.reason)}`);
+  }
+  if (filters.status === 'ending') {
+    where.push(`q.end_date = ${param(options.referenceDay)}::date`);
+  } else if (filters.status) {
+    where.push(`q.change = ${param(filters.status)}`);
+  }
+  if (filters.from) where.push(`q.start_date >= ${param(filters.from)}::date`);
+  if (filters.to) where.push(`q.end_date <= ${param(filters.to)}::date`);
+  if (!options.readable.has(SORT_COLUMN[filters.sort])) {
+    throw new ListQueryError('sort: this role may not sort by that column');
+  }
+  const direction = filters.dir === 'desc' ? 'desc' : 'asc';
+  const order = SORTS[filters.sort]
+    .split(', ')
+    .map((c) => `${c} ${direction}`)
+    .join(', ');
+  const text =
+    `select ${columns.map((c) => `q.${c}`).join(', ')} from qdp.quarantines q where ${where.join(' and ')}` +
+    ` order by ${order} limit ${param(options.limit)} offset ${param(options.offset)}`;
+  return { text, values, columns };
+}

@@ -1,0 +1,432 @@
+// The portal's web server: Fastify with server-rendered pages. Every page that shows data runs in
+// one transaction as the logged-in user's database role (db/session.ts), so row-level security and
+// column privileges decide what appears; the portal only chooses how to show it.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { SessionError, withUserSession } from '../db/session.ts';
+import type { PortalConfig } from './config.ts';
+import { alert, h, layout, type Html, type PageContext, type Viewer } from './html.ts';
+import { isLanguage, translator, type Language, type MessageKey } from './i18n.ts';
+import { registerAuthRoutes } from './pages/auth.ts';
+import { registerListRoutes } from './pages/list.ts';
+import { registerImportRoutes } from './pages/imports.ts';
+import { registerDashboardRoutes } from './pages/dashboards.ts';
+import { registerAdminRoutes } from './pages/admin.ts';
+
+export interface SessionViewer extends Viewer {
+  id: number;
+  istatCode: string | null;
+  gpCode: string | null;
+  aggregatesOnly: boolean;
+  purpose: string;
+  legalBasis: string;
+  dbRole: string;
+  latestImport: {
+    id: number;
+    sourceName: string;
+    publishedAt: Date | null;
+    referenceDay: string | null;
+  } | null;
+}
+
+export interface PortalState {
+  lang: Language;
+  sessionToken: string | undefined;
+  userId: number | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    portal: PortalState;
+  }
+}
+
+export interface PortalDeps {
+  config: PortalConfig;
+  pool: pg.Pool;
+  /** Where bootstrap-italia, chart.js and the portal's own assets are (the bundle has copies). */
+  assets?: AssetDirs;
+}
+
+export interface AssetDirs {
+  bootstrapItalia: string;
+  chartJs: string;
+  own: string;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Source checkout: the packages in node_modules; bundle: the copies next to the server file. */
+export function defaultAssetDirs(): AssetDirs {
+  const bundled = path.join(HERE, 'static');
+  if (existsSync(path.join(bundled, 'bootstrap-italia'))) {
+    return {
+      bootstrapItalia: path.join(bundled, 'bootstrap-italia'),
+      chartJs: path.join(bundled, 'chart.js'),
+      own: path.join(bundled, 'portal'),
+    };
+  }
+  const root = path.resolve(HERE, '..');
+  return {
+    bootstrapItalia: path.join(root, 'node_modules', 'bootstrap-italia', 'dist'),
+    chartJs: path.join(root, 'node_modules', 'chart.js', 'dist'),
+    own: path.join(HERE, 'static'),
+  };
+}
+
+/** Passwords shorter than this are refused (change and reset). */
+export const PASSWORD_MIN_LENGTH = 12;
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly messageKey: MessageKey,
+    readonly detail?: string,
+  ) {
+    super(messageKey);
+  }
+}
+
+export function sessionCookieName(config: PortalConfig): string {
+  return config.secureCookies ? '__Host-qdp_session' : 'qdp_session';
+}
+
+export function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+export function newSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Everything a route needs: rendering, the user's transaction, the viewer. */
+export class Portal {
+  constructor(
+    readonly app: FastifyInstance,
+    readonly config: PortalConfig,
+    readonly pool: pg.Pool,
+  ) {}
+
+  private readonly readableCache = new Map<string, ReadonlySet<string>>();
+
+  pageContext(req: FastifyRequest, reply: FastifyReply, viewer?: SessionViewer): PageContext {
+    const t = translator(req.portal.lang);
+    let dataNote: Html | undefined;
+    if (viewer) {
+      const latest = viewer.latestImport;
+      dataNote = latest
+        ? h`${t('dataPublished', {
+            id: latest.id,
+            file: latest.sourceName,
+            at: latest.publishedAt ? formatDateTime(latest.publishedAt, req.portal.lang) : '–',
+          })}`
+        : h`${t('noData')}`;
+    }
+    return {
+      t,
+      lang: req.portal.lang,
+      path: req.url,
+      csrfToken: reply.generateCsrf(),
+      viewer,
+      authorityName: this.config.authorityName,
+      dataNote,
+    };
+  }
+
+  /** Sends a page; pages with personal data are never cached. */
+  send(reply: FastifyReply, html: string, status = 200): FastifyReply {
+    return reply
+      .status(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(html);
+  }
+
+  /**
+   * Runs `fn` in the signed-in user's transaction with the viewer loaded; no session: redirect to
+   * the log-in page. A disabled user (the session fails to open) is logged out.
+   */
+  async asUser<T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    fn: (client: pg.PoolClient, viewer: SessionViewer) => Promise<T>,
+  ): Promise<T | FastifyReply> {
+    const userId = req.portal.userId;
+    if (userId === undefined) return redirectToLogin(req, reply);
+    try {
+      return await withUserSession(this.pool, userId, async (client) => {
+        const viewer = await loadViewer(client);
+        if (!viewer) throw new SessionError('no viewer');
+        return fn(client, viewer);
+      });
+    } catch (error) {
+      if (error instanceof SessionError) return redirectToLogin(req, reply);
+      throw error;
+    }
+  }
+
+  /** Columns of `table` the transaction's role may select (cached per role: grants change only by migration). */
+  async readableColumns(
+    client: pg.PoolClient,
+    dbRole: string,
+    table: string,
+  ): Promise<ReadonlySet<string>> {
+    const key = `${dbRole}:${table}`;
+    const cached = this.readableCache.get(key);
+    if (cached) return cached;
+    const { rows } = await client.query<{ attname: string }>(
+      `select attname from pg_catalog.pg_attribute
+       where attrelid = $1::regclass and attnum > 0 and not attisdropped
+         and has_column_privilege($1::regclass, attname, 'select')`,
+      [table],
+    );
+    const set = new Set(rows.map((r) => r.attname));
+    this.readableCache.set(key, set);
+    return set;
+  }
+
+  clientAddress(req: FastifyRequest): string {
+    return req.ip;
+  }
+}
+
+function redirectToLogin(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (req.method !== 'GET') throw new HttpError(401, 'sessionEnded');
+  const next = encodeURIComponent(req.url);
+  return reply.redirect(`/login?next=${next}`, 303);
+}
+
+async function loadViewer(client: pg.PoolClient): Promise<SessionViewer | undefined> {
+  const { rows } = await client.query(
+    `select u.id, u.username, u.display_name, u.role, u.istat_code, u.gp_code, r.aggregates_only,
+       r.purpose, r.legal_basis, r.db_role,
+       l.id as latest_id, l.source_name, l.published_at, a.reference_day::text as reference_day
+     from qdp.users u
+     join qdp.roles r on r.name = u.role
+     left join qdp.imports l on l.id = qdp.latest_import_id()
+     left join qdp_analytics.imports a on a.import_id = l.id
+     where u.id = qdp.current_user_id()`,
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    id: Number(r.id),
+    username: r.username,
+    displayName: r.display_name,
+    role: r.role,
+    istatCode: r.istat_code,
+    gpCode: r.gp_code,
+    aggregatesOnly: r.aggregates_only,
+    purpose: r.purpose,
+    legalBasis: r.legal_basis,
+    dbRole: r.db_role,
+    latestImport:
+      r.latest_id === null
+        ? null
+        : {
+            id: Number(r.latest_id),
+            sourceName: r.source_name,
+            publishedAt: r.published_at,
+            referenceDay: r.reference_day,
+          },
+  };
+}
+
+export function formatDateTime(value: Date, lang: Language): string {
+  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', {
+    dateStyle: 'short',
+    timeStyle: 'short',
+    timeZone: 'Europe/Rome',
+  }).format(value);
+}
+
+/** The calendar day of a pg `date` (parsed by pg as local midnight) as yyyy-mm-dd. */
+export function isoDay(value: unknown): string {
+  if (value instanceof Date) {
+    const y = value.getFullYear();
+    const m = String(value.getMonth() + 1).padStart(2, '0');
+    const d = String(value.getDate()).padStart(2, '0');
+    return `${y}-${m}-${d}`;
+  }
+  return value === null || value === undefined ? '' : String(value);
+}
+
+export function formatDate(value: string | Date | null | undefined, lang: Language): string {
+  if (value === null || value === undefined) return '';
+  const text = value instanceof Date ? isoDay(value) : String(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!m) return text;
+  return lang === 'it' ? `${m[3]}/${m[2]}/${m[1]}` : `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
+  const { config, pool } = deps;
+  const assets = deps.assets ?? defaultAssetDirs();
+  const app = Fastify({
+    // No request logging: URLs can carry fiscal codes (DESIGN: personal data only in the audit log).
+    logger: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+  });
+  await app.register(fastifyCookie, { secret: config.cookieSecret });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: config.secureCookies
+      ? { maxAge: 31_536_000, includeSubDomains: true }
+      : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCsrf, {
+    cookieKey: config.secureCookies ? '__Host-qdp_csrf' : 'qdp_csrf',
+    cookieOpts: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: config.secureCookies,
+      signed: true,
+    },
+  });
+  await app.register(fastifyStatic, {
+    root: assets.bootstrapItalia,
+    prefix: '/static/bi/',
+    decorateReply: false,
+    index: false,
+    maxAge: '1d',
+  });
+  await app.register(fastifyStatic, {
+    root: assets.chartJs,
+    prefix: '/static/chart/',
+    decorateReply: false,
+    index: false,
+    allowedPath: (p) => p === '/chart.umd.min.js',
+    maxAge: '1d',
+  });
+  await app.register(fastifyStatic, {
+    root: assets.own,
+    prefix: '/static/',
+    decorateReply: false,
+    index: false,
+    maxAge: '1h',
+  });
+
+  app.decorateRequest('portal', null as unknown as PortalState);
+  const cookieName = sessionCookieName(config);
+  app.addHook('onRequest', async (req, reply) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    let lang: Language = 'it';
+    if (isLanguage(query?.lang)) {
+      lang = query.lang;
+      void reply.setCookie('qdp_lang', lang, {
+        path: '/',
+        sameSite: 'lax',
+        secure: config.secureCookies,
+        httpOnly: true,
+        maxAge: 31_536_000,
+      });
+    } else if (isLanguage(req.cookies.qdp_lang)) {
+      lang = req.cookies.qdp_lang;
+    }
+    const token = req.cookies[cookieName];
+    let userId: number | undefined;
+    if (token && /^[A-Za-z0-9_-]{43}$/.test(token) && !req.url.startsWith('/static/')) {
+      const { rows } = await pool.query<{ user_id: string | null }>(
+        'select qdp.portal_session_user($1) as user_id',
+        [tokenHash(token)],
+      );
+      if (rows[0]?.user_id) userId = Number(rows[0].user_id);
+    }
+    req.portal = { lang, sessionToken: token, userId };
+  });
+
+  const portal = new Portal(app, config, pool);
+
+  app.setErrorHandler(async (error, req, reply) => {
+    const e = error as Error & { statusCode?: number; code?: string; validation?: unknown };
+    let status = 500;
+    let key: MessageKey = 'error';
+    let detail: string | undefined;
+    if (error instanceof HttpError) {
+      status = error.statusCode;
+      key = error.messageKey;
+      detail = error.detail;
+    } else if (e.code === 'FST_CSRF_INVALID_TOKEN' || e.code === 'FST_CSRF_MISSING_SECRET') {
+      status = 403;
+      key = 'csrfFailed';
+    } else if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      status = e.statusCode;
+      key = status === 404 ? 'notFound' : 'invalidInput';
+      detail = 'request';
+    } else {
+      // Only the message and the code: never the request (its URL or form may hold personal data).
+      process.stderr.write(`portal: ${e.code ?? 'error'}: ${e.message}\n`);
+    }
+    const ctx = portal.pageContext(req, reply);
+    const t = ctx.t;
+    const text = key === 'invalidInput' ? t('invalidInput', { what: detail ?? '' }) : t(key);
+    return portal.send(
+      reply,
+      layout(ctx, t('error'), h`<h1 class="h3">${status}</h1>${alert('danger', text)}`),
+      status,
+    );
+  });
+  app.setNotFoundHandler(async (req, reply) => {
+    const ctx = portal.pageContext(req, reply);
+    return portal.send(
+      reply,
+      layout(
+        ctx,
+        ctx.t('notFound'),
+        h`<h1 class="h3">404</h1>${alert('warning', ctx.t('notFound'))}`,
+      ),
+      404,
+    );
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await pool.query('select 1');
+      return reply.header('cache-control', 'no-store').send({ status: 'ok' });
+    } catch {
+      return reply
+        .status(503)
+        .header('cache-control', 'no-store')
+        .send({ status: 'database unavailable' });
+    }
+  });
+  app.get('/', async (req, reply) =>
+    reply.redirect(req.portal.userId ? '/quarantene' : '/login', 303),
+  );
+
+  registerAuthRoutes(portal);
+  registerListRoutes(portal);
+  registerImportRoutes(portal);
+  registerDashboardRoutes(portal);
+  registerAdminRoutes(portal);
+  return app;
+}

@@ -1,0 +1,268 @@
+// The portal's security at the HTTP level: log-in (right, wrong, lock-out, throttling), sessions
+// (fixation, log-out, disabled users), CSRF on every form, security headers, health.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PortalClient } from './http-client.ts';
+import { PASSWORD, startPortalFixture, type PortalFixture } from './support.ts';
+
+let f: PortalFixture;
+
+beforeAll(async () => {
+  f = await startPortalFixture({
+    rows: 120,
+    held: false,
+    env: { QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: '1000' },
+  });
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+const SESSION = 'qdp_session';
+
+describe('log-in', () => {
+  it('a right password opens a session and redirects to the list; the list then shows the user', async () => {
+    const c = new PortalClient(f.url);
+    const response = await c.login(f.users.staff.username, PASSWORD);
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/quarantene');
+    const cookie = response.headers.getSetCookie().find((l) => l.startsWith(`${SESSION}=`))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const list = await c.get('/quarantene');
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain('t-staff');
+  });
+
+  it('without a session every page redirects to the log-in page', async () => {
+    const c = new PortalClient(f.url);
+    for (const path of [
+      '/quarantene',
+      '/cruscotti',
+      '/importazioni',
+      '/utenti',
+      '/registro',
+      '/password',
+    ]) {
+      const r = await c.get(path);
+      expect(r.status, path).toBe(303);
+      expect(r.headers.get('location'), path).toBe(`/login?next=${encodeURIComponent(path)}`);
+    }
+  });
+
+  it('a wrong password and an unknown user get the same answer', async () => {
+    const c = new PortalClient(f.url);
+    const wrong = await c.login(f.users.prefecture.username, 'not-the-password');
+    const unknown = await c.login('nobody-here', 'not-the-password');
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const text = (html: string) => /<div class="alert[^>]*>([^<]*)</.exec(html)?.[1];
+    expect(text(await wrong.text())).toBe(text(await unknown.text()));
+    expect(c.cookies.has(SESSION)).toBe(false);
+  });
+
+  it('locks the account after login_max_failures wrong passwords, even for the right one', async () => {
+    const c = new PortalClient(f.url);
+    const max = Number(
+      (await f.db.pool.query("select value from qdp.settings where key = 'login_max_failures'"))
+        .rows[0].value,
+    );
+    for (let i = 1; i < max; i++)
+      expect((await c.login(f.users.gp.username, `wrong-${i}`)).status).toBe(401);
+    const last = await c.login(f.users.gp.username, 'wrong-last');
+    expect(await last.text()).toContain('bloccato');
+    const right = await c.login(f.users.gp.username, PASSWORD);
+    expect(right.status).toBe(401);
+    expect(c.cookies.has(SESSION)).toBe(false);
+    const row = await f.db.pool.query(
+      'select locked_until > now() as locked from qdp.users where id = $1',
+      [f.users.gp.id],
+    );
+    expect(row.rows[0].locked).toBe(true);
+    // An administrator unlocks it.
+    await f.db.pool.query(
+      'update qdp.users set locked_until = null, failed_logins = 0 where id = $1',
+      [f.users.gp.id],
+    );
+    expect((await c.login(f.users.gp.username, PASSWORD)).status).toBe(303);
+  });
+
+  it('throttles log-in attempts per client address', async () => {
+    const throttled = await startPortalFixture({
+      rows: 20,
+      held: false,
+      env: { QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: '3' },
+    });
+    try {
+      const c = new PortalClient(throttled.url);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await c.login('nobody', 'x')).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      // The right password is refused too while throttled.
+      expect((await c.login(throttled.users.admin.username, PASSWORD)).status).toBe(429);
+    } finally {
+      await throttled.close();
+    }
+  });
+});
+
+describe('sessions', () => {
+  it('a session token planted before log-in is not kept (no session fixation)', async () => {
+    const made = new PortalClient(f.url);
+    const madeToken = await made.csrf('/login');
+    made.cookies.set(SESSION, 'A'.repeat(43));
+    await made.request('POST', '/login', {
+      username: f.users.staff.username,
+      password: PASSWORD,
+      _csrf: madeToken,
+    });
+    expect(made.cookies.get(SESSION)).not.toBe('A'.repeat(43));
+
+    const attacker = new PortalClient(f.url);
+    await attacker.login(f.users.staff.username, PASSWORD);
+    const planted = attacker.cookies.get(SESSION)!;
+    const victim = new PortalClient(f.url);
+    const token = await victim.csrf('/login');
+    victim.cookies.set(SESSION, planted);
+    const response = await victim.request('POST', '/login', {
+      username: f.users.prefecture.username,
+      password: PASSWORD,
+      _csrf: token,
+    });
+    expect(response.status).toBe(303);
+    const issued = victim.cookies.get(SESSION)!;
+    expect(issued).not.toBe(planted);
+    // The planted token is ended: it opens nothing now.
+    expect((await attacker.get('/quarantene')).status).toBe(303);
+    expect(await (await victim.get('/quarantene')).text()).toContain('t-prefecture');
+  });
+
+  it('log-out ends the session on the server', async () => {
+    const c = new PortalClient(f.url);
+    await c.login(f.users.staff.username, PASSWORD);
+    const token = c.cookies.get(SESSION)!;
+    expect((await c.post('/logout', {})).status).toBe(303);
+    const replay = new PortalClient(f.url);
+    replay.cookies.set(SESSION, token);
+    expect((await replay.get('/quarantene')).status).toBe(303);
+  });
+
+  it('disabling a user ends their sessions at once', async () => {
+    const c = new PortalClient(f.url);
+    await c.login(f.users.municipality.username, PASSWORD);
+    expect((await c.get('/quarantene')).status).toBe(200);
+    await f.db.pool.query('update qdp.users set disabled = true where id = $1', [
+      f.users.municipality.id,
+    ]);
+    try {
+      expect((await c.get('/quarantene')).status).toBe(303);
+    } finally {
+      await f.db.pool.query('update qdp.users set disabled = false where id = $1', [
+        f.users.municipality.id,
+      ]);
+    }
+  });
+
+  it('only the hash of a session token is stored', async () => {
+    const c = new PortalClient(f.url);
+    await c.login(f.users.staff.username, PASSWORD);
+    const token = c.cookies.get(SESSION)!;
+    const { rows } = await f.db.pool.query(
+      "select encode(token_hash, 'hex') as h from qdp.portal_sessions",
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.h).not.toContain(Buffer.from(token).toString('hex'));
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses every form post without a valid token', async () => {
+    const c = new PortalClient(f.url);
+    await c.login(f.users.admin.username, PASSWORD);
+    const posts: [string, Record<string, string>][] = [
+      ['/logout', {}],
+      ['/password', { current: PASSWORD, password: 'x'.repeat(20), confirm: 'x'.repeat(20) }],
+      ['/quarantene/export', {}],
+      [`/importazioni/${f.imports[0]}/rollback`, {}],
+      [
+        '/utenti',
+        { username: 'csrf-victim', display_name: 'x', role: 'staff', password: 'y'.repeat(20) },
+      ],
+      [`/utenti/${f.users.staff.id}/disable`, {}],
+    ];
+    for (const [path, form] of posts) {
+      const missing = await c.request('POST', path, form);
+      expect(missing.status, `${path} without token`).toBe(403);
+      const forged = await c.request('POST', path, { ...form, _csrf: 'forged-token' });
+      expect(forged.status, `${path} with a forged token`).toBe(403);
+    }
+    const login = await new PortalClient(f.url).request('POST', '/login', {
+      username: 'x',
+      password: 'y',
+    });
+    expect(login.status).toBe(403);
+    // Nothing happened.
+    const users = await f.db.pool.query(
+      "select count(*)::int as n from qdp.users where username = 'csrf-victim' or (id = $1 and disabled)",
+      [f.users.staff.id],
+    );
+    expect(users.rows[0].n).toBe(0);
+    expect((await c.get('/quarantene')).status).toBe(200);
+  });
+
+  it('a token from another browser does not work', async () => {
+    const a = new PortalClient(f.url);
+    await a.login(f.users.admin.username, PASSWORD);
+    const tokenOfA = await a.csrf('/quarantene');
+    const b = new PortalClient(f.url);
+    await b.login(f.users.admin.username, PASSWORD);
+    const r = await b.request('POST', `/utenti/${f.users.staff.id}/disable`, { _csrf: tokenOfA });
+    expect(r.status).toBe(403);
+  });
+});
+
+describe('headers', () => {
+  it('sends a strict Content-Security-Policy and the other security headers on every page', async () => {
+    const c = new PortalClient(f.url);
+    for (const path of ['/login', '/quarantene', '/does-not-exist']) {
+      const r = await c.get(path);
+      const csp = r.headers.get('content-security-policy')!;
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).not.toContain('unsafe-inline');
+      expect(csp, path).not.toContain('unsafe-eval');
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).toContain("object-src 'none'");
+      expect(r.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(r.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
+      expect(r.headers.get('referrer-policy'), path).toBe('no-referrer');
+    }
+  });
+
+  it('pages carry no inline script', async () => {
+    const c = new PortalClient(f.url);
+    await c.login(f.users.admin.username, PASSWORD);
+    for (const path of ['/quarantene', '/cruscotti', '/importazioni', '/utenti', '/registro']) {
+      const html = await (await c.get(path)).text();
+      for (const tag of html.match(/<script[^>]*>/g) ?? []) {
+        expect(tag, path).toMatch(/src="\/static\/|type="application\/json"/);
+      }
+      expect(html, path).not.toMatch(/\son[a-z]+=/i);
+      expect(html, path).not.toMatch(/style="/);
+    }
+  });
+
+  it('personal pages are not cached', async () => {
+    const c = new PortalClient(f.url);
+    await c.login(f.users.staff.username, PASSWORD);
+    expect((await c.get('/quarantene')).headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('health', () => {
+  it('GET /healthz answers ok while the database answers', async () => {
+    const r = await fetch(new URL('/healthz', f.url));
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ok' });
+  });
+});
