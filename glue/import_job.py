@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from qdp_glue import JdbcSession, JdbcTarget, JobError, database_error_message, load_declaration
 
 CONTRACT = load_declaration("daily-file.json")
+STAGED_FILE = load_declaration("job-arguments.json")["stagedFile"]
 FIELDS: list[dict[str, Any]] = CONTRACT["fields"]
 TRANSIT_COLUMNS = [f["column"] for f in FIELDS]
 
@@ -119,20 +120,53 @@ def header_problem(mapping: HeaderMapping) -> str | None:
     return None
 
 
+def line_number_column(headers: Sequence[str]) -> int | None:
+    """The position of the staged file's line-number column (stagedFile.lineNumberColumn), if
+    any. It is not a contract field: map_header gets the other headers only."""
+    wanted = normalise_header(STAGED_FILE["lineNumberColumn"])
+    found = [i for i, header in enumerate(headers) if normalise_header(header) == wanted]
+    if len(found) > 1:
+        raise JobError(f"the staged file has {len(found)} {STAGED_FILE['lineNumberColumn']} columns")
+    return found[0] if found else None
+
+
+def file_header(headers: Sequence[str]) -> list[str]:
+    """The header cells that map_header reads: the line-number column blanked (ignored)."""
+    line_column = line_number_column(headers)
+    return ["" if i == line_column else h for i, h in enumerate(headers)]
+
+
 def transit_frame(rows: DataFrame, mapping: HeaderMapping, import_id: int) -> DataFrame:
     """The transit rows of a file read as ``rows`` (one string column per file column, in file
     order and record order): import_id, line_no, then the contract's columns (NULL for an
     optional column the file lacks).
 
-    line_no is the record's first physical line in the file, as the TypeScript reader counts it
-    (header = 1): the record order plus the newlines inside earlier quoted fields. Record order is
-    the order of Spark's partitions and of the rows inside each (a single file's splits are read
-    in offset order); monotonically_increasing_id encodes both.
+    line_no is the staged file's line-number column when it has one (the uploaded file's line,
+    from on-upload). Otherwise it is the record's first physical line in the file, as the
+    TypeScript reader counts it (header = 1): the record order plus the newlines inside earlier
+    quoted fields. Record order is the order of Spark's partitions and of the rows inside each (a
+    single file's splits are read in offset order); monotonically_increasing_id encodes both.
     """
     file_columns = rows.columns
     if len(file_columns) != len(mapping.columns):
         raise JobError(
             f"the frame has {len(file_columns)} columns, the header mapping {len(mapping.columns)}"
+        )
+    by_field = {index: f"_c{position}" for position, index in enumerate(mapping.columns) if index is not None}
+    values = [
+        (F.col(by_field[i]) if i in by_field else F.lit(None).cast("string")).alias(column)
+        for i, column in enumerate(TRANSIT_COLUMNS)
+    ]
+    line_column = line_number_column(file_columns)
+    if line_column is not None:
+        renamed = rows.select(*[F.col(c).cast("string").alias(f"_c{i}") for i, c in enumerate(file_columns)])
+        text = F.trim(F.col(f"_c{line_column}"))
+        return renamed.select(
+            F.lit(import_id).cast("long").alias("import_id"),
+            # Not a positive integer below 2^31 -> NULL, which check_line_numbers refuses.
+            F.when(text.rlike(r"^[1-9][0-9]{0,9}$") & (text.cast("long") <= 2147483647), text.cast("int"))
+            .alias("line_no"),
+            *values,
         )
     newlines = [
         F.coalesce(F.length(F.col(c)) - F.length(F.regexp_replace(F.col(c), "\n", "")), F.lit(0))
@@ -156,16 +190,20 @@ def transit_frame(rows: DataFrame, mapping: HeaderMapping, import_id: int) -> Da
     offset_frame = spark.createDataFrame(offsets or [(0, 0)], "_part int, _offset long")
     ordered = ordered.join(F.broadcast(offset_frame), "_part")
 
-    by_field = {index: f"_c{position}" for position, index in enumerate(mapping.columns) if index is not None}
-    values = [
-        (F.col(by_field[i]) if i in by_field else F.lit(None).cast("string")).alias(column)
-        for i, column in enumerate(TRANSIT_COLUMNS)
-    ]
     return ordered.select(
         F.lit(import_id).cast("long").alias("import_id"),
         (F.lit(2) + F.col("_offset") + F.col("_before")).cast("int").alias("line_no"),
         *values,
     )
+
+
+def check_line_numbers(transit: DataFrame) -> None:
+    """Every line number must be a positive integer (the staged file's own column may not be)."""
+    bad = transit.filter(F.col("line_no").isNull()).count()
+    if bad:
+        raise JobError(
+            f"the staged file's {STAGED_FILE['lineNumberColumn']} is not a positive integer on {bad} rows"
+        )
 
 
 def transit_table(import_id: int) -> str:
@@ -210,7 +248,7 @@ def run_import(
         if status != "loading":
             raise JobError(f"import {import_id} is {status}, the import job loads only a loading import")
         try:
-            mapping = map_header(rows.columns)
+            mapping = map_header(file_header(rows.columns))
             problem = header_problem(mapping)
             if problem is not None:
                 db.query("select qdp.reject_import(?, ?)", [import_id, problem])
@@ -219,6 +257,7 @@ def run_import(
             transit = transit_frame(rows, mapping, import_id).persist()
             try:
                 written = transit.count()
+                check_line_numbers(transit)
                 (
                     transit.write.format("jdbc")
                     .options(**database.spark_options())

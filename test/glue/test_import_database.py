@@ -152,3 +152,37 @@ def test_a_database_error_fails_the_import_with_its_reason(spark, database, tmp_
     status, _, _, _, error = _outcome(spark, database.jdbc, import_id)["import"]
     assert status == "failed"
     assert error == f'import failed: relation "qdp.transit_{import_id}" does not exist'
+
+
+def test_line_numbers_of_the_uploaded_file_reach_the_rejects(spark, new_database, tmp_path):
+    """An uploaded file with blank lines and a quoted line break: the TypeScript importer reads it
+    as it is; the Glue job reads the staged form (one record a line, QDP_LINE_NO carried over) and
+    must report every reject on the same line."""
+    typescript, glue = new_database(), new_database()
+    source = _synth(tmp_path, 1, rows=30, bad_share="0.3").read_text(encoding="utf-8").splitlines()
+    header, records = source[0], source[1:]
+    uploaded, staged, line = [header], ["QDP_LINE_NO;" + header], 1
+    for index, record in enumerate(records):
+        if index % 7 == 3:  # a blank line before some records
+            uploaded.append("")
+            line += 1
+        fields = record.split(";")
+        if index == 5:  # an address on two lines
+            fields[7] = '"' + fields[7] + '\nSCALA B"'
+        line += 1
+        uploaded.append(";".join(fields))
+        staged.append(f"{line};" + ";".join(fields))
+        line += fields[7].count("\n")
+    upload = tmp_path / "upload.csv"
+    upload.write_text("\n".join(uploaded) + "\n", encoding="utf-8")
+    staged_path = tmp_path / "staged.csv"
+    staged_path.write_text("\n".join(staged) + "\n", encoding="utf-8")
+
+    printed = json.loads(_qdp("import", str(upload), "--json", database_url=typescript.url))
+    import_id = _register(spark, glue.jdbc, upload)
+    run_import(spark, _read_staged(spark, staged_path), import_id, glue.jdbc)
+    expected = _outcome(spark, typescript.jdbc, int(printed["importId"]))
+    actual = _outcome(spark, glue.jdbc, import_id)
+    assert actual == expected
+    assert len(actual["rejects"]) >= 5
+    assert max(r[0] for r in actual["rejects"]) > 30  # lines moved by the blank lines

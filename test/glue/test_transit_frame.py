@@ -3,7 +3,7 @@ order and physical line numbers as the TypeScript reader counts them."""
 
 import pytest
 
-from import_job import TRANSIT_COLUMNS, map_header, transit_frame
+from import_job import TRANSIT_COLUMNS, check_line_numbers, file_header, map_header, transit_frame
 from qdp_glue import JobError
 
 HEADER = ["Cognome", "NOTE", "codice fiscale", "nome", "sesso", "data_nascita",
@@ -90,3 +90,27 @@ def test_refuses_a_mapping_of_another_width(spark):
     rows = spark.createDataFrame([_row(1)], HEADER)
     with pytest.raises(JobError, match="the frame has 11 columns, the header mapping 2"):
         transit_frame(rows, map_header(["CF", "NOME"]), 1)
+
+
+def test_the_staged_line_number_column_gives_line_no(spark):
+    # on-upload may carry the uploaded file's own line numbers (blank lines, .xlsx rows).
+    header = ["qdp_line_no", *HEADER]
+    rows = spark.createDataFrame([["7", *_row(1)], [" 12 ", *_row(2, address="A\nB")], ["13", *_row(3)]], header)
+    mapping = map_header(file_header(header))
+    assert mapping.unrecognised == ["NOTE"]
+    result = _collect(transit_frame(rows, mapping, 4))
+    assert [(r["line_no"], r["cognome"]) for r in result] == [(7, "ROSSI1"), (12, "ROSSI2"), (13, "ROSSI3")]
+    check_line_numbers(transit_frame(rows, mapping, 4))
+
+
+def test_line_numbers_that_are_not_positive_integers_fail(spark):
+    header = [*HEADER, "QDP_LINE_NO"]
+    rows = spark.createDataFrame([[*_row(1), "0"], [*_row(2), "x"], [*_row(3), None], [*_row(4), "3000000000"], [*_row(5), "5"]], header)
+    transit = transit_frame(rows, map_header(file_header(header)), 4)
+    with pytest.raises(JobError, match="^the staged file's QDP_LINE_NO is not a positive integer on 4 rows$"):
+        check_line_numbers(transit)
+
+
+def test_two_line_number_columns_are_refused():
+    with pytest.raises(JobError, match="^the staged file has 2 QDP_LINE_NO columns$"):
+        file_header(["QDP_LINE_NO", "CF", "qdp line no"])
