@@ -33,6 +33,10 @@ export class Analytics extends pulumi.ComponentResource {
   readonly workgroupName: pulumi.Output<string>;
   /** The workgroup's security group. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The workgroup's endpoint host name (for the Glue connection). */
+  readonly endpoint: pulumi.Output<string>;
+  /** The Secrets Manager secret of the admin credentials (managed by Redshift). */
+  readonly adminSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('quarantine:analytics:Analytics', name, {}, opts);
@@ -102,6 +106,12 @@ export class Analytics extends pulumi.ComponentResource {
 
     this.workgroupName = this.workgroup.workgroupName;
     this.securityGroupId = group.id;
+    this.endpoint = this.workgroup.endpoints.apply((endpoints) => {
+      const address = endpoints[0]?.address;
+      if (address === undefined) throw new Error('the workgroup reports no endpoint');
+      return address;
+    });
+    this.adminSecretArn = this.namespace.adminPasswordSecretArn;
     this.registerOutputs({
       workgroupName: this.workgroupName,
       securityGroupId: this.securityGroupId,

@@ -35,10 +35,15 @@ export function policyDocument(statements: Statement[]): pulumi.Output<string> {
   return pulumi.jsonStringify(pulumi.output({ Version: '2012-10-17', Statement: statements }));
 }
 
-/** The trust policy of a role assumed by an AWS service on behalf of this account only. */
+/**
+ * The trust policy of a role assumed by an AWS service. With `accountId`, on behalf of this
+ * account only (`aws:SourceAccount`: for services that send it when they assume a role, such as
+ * Transfer Family and EventBridge Scheduler); without, for services that assume their own
+ * execution role and send no source context (Lambda, Glue, EC2).
+ */
 export function serviceTrust(
   service: string,
-  accountId: pulumi.Input<string>,
+  accountId?: pulumi.Input<string>,
 ): pulumi.Output<string> {
   return pulumi.jsonStringify(
     pulumi.output({
@@ -48,7 +53,9 @@ export function serviceTrust(
           Effect: 'Allow',
           Principal: { Service: service },
           Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+          ...(accountId === undefined
+            ? {}
+            : { Condition: { StringEquals: { 'aws:SourceAccount': accountId } } }),
         },
       ],
     }),

@@ -40,6 +40,8 @@ export function parameterGroupFamily(engineVersion: string): string {
 
 export class Database extends pulumi.ComponentResource {
   readonly cluster: aws.rds.Cluster;
+  /** The writer instance: the database accepts connections once it exists. */
+  readonly writer: aws.rds.ClusterInstance;
   /** The cluster's security group: components that connect add their ingress rules to it. */
   readonly securityGroupId: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
@@ -130,7 +132,7 @@ export class Database extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const writer = new aws.rds.ClusterInstance(
+    const writer = (this.writer = new aws.rds.ClusterInstance(
       `${name}-db-writer`,
       {
         clusterIdentifier: this.cluster.id,
@@ -143,7 +145,7 @@ export class Database extends pulumi.ComponentResource {
         performanceInsightsKmsKeyId: args.kmsKeyArn,
       },
       { parent: this },
-    );
+    ));
 
     this.securityGroupId = group.id;
     this.endpoint = this.cluster.endpoint;

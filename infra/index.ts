@@ -4,18 +4,25 @@ import * as pulumi from '@pulumi/pulumi';
 import { validateArgs, validateName, withDefaults } from './args.ts';
 import type { QuarantineDataPlatformArgs } from './args.ts';
 import { Alerts } from './alerts.ts';
-import { Analytics } from './analytics.ts';
-import { Database } from './database.ts';
+import { Analytics, ANALYTICS_DATABASE_NAME, REDSHIFT_PORT } from './analytics.ts';
+import { Database, DATABASE_NAME } from './database.ts';
+import { Etl, etlNames } from './etl.ts';
+import { ImportTrigger, importTriggerNames } from './import-trigger.ts';
 import { PlatformKey } from './key.ts';
 import { Landing } from './landing.ts';
+import { Migrations, migrateFunctionName } from './migrations.ts';
 import { Network } from './network.ts';
 
 export * from './args.ts';
 export * from './alerts.ts';
 export * from './analytics.ts';
 export * from './database.ts';
+export * from './etl.ts';
+export * from './import-trigger.ts';
 export * from './key.ts';
+export * from './lambda.ts';
 export * from './landing.ts';
+export * from './migrations.ts';
 export * from './network.ts';
 
 /** Thrown before any resource is declared when the arguments are invalid; lists every problem. */
@@ -43,8 +50,7 @@ function hasAwsProvider(opts: pulumi.ComponentResourceOptions | undefined): bool
 
 /**
  * The quarantine data platform of one health authority in one region: network, landing bucket
- * and SFTP server, database, analytics, alerts. (Import trigger, ETL and portal: see
- * infra/README.md for what is not built yet.)
+ * and SFTP server, import trigger, ETL (Glue), database and its migrations, analytics, alerts.
  */
 export class QuarantineDataPlatform extends pulumi.ComponentResource {
   /** Host name of the SFTP server. */
@@ -74,6 +80,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   readonly alerts: Alerts;
   /** Undefined when `enableAnalytics` is false. */
   readonly analytics: Analytics | undefined;
+  readonly etl: Etl;
+  readonly trigger: ImportTrigger;
+  readonly migrations: Migrations;
+  /** The Glue workflow that on-upload starts for each file. */
+  readonly glueWorkflowName: pulumi.Output<string>;
 
   constructor(
     name: string,
@@ -153,6 +164,32 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
           childOpts,
         )
       : undefined;
+    const names = etlNames(name);
+    this.etl = new Etl(
+      name,
+      {
+        kmsKeyArn: this.key.keyArn,
+        bucketName: this.landing.bucketName,
+        bucketArn: this.landing.bucket.arn,
+        subnetIds: this.network.privateSubnetIds,
+        securityGroupId: this.network.workloadSecurityGroupId,
+        databaseEndpoint: this.database.endpoint,
+        databaseName: DATABASE_NAME,
+        databaseSecretArn: this.database.secretArn,
+        analytics:
+          this.analytics === undefined
+            ? undefined
+            : {
+                endpoint: this.analytics.endpoint,
+                port: REDSHIFT_PORT,
+                databaseName: ANALYTICS_DATABASE_NAME,
+                secretArn: this.analytics.adminSecretArn,
+              },
+        logRetentionDays: a.logRetentionDays,
+      },
+      childOpts,
+    );
+    const trigger = importTriggerNames(name);
     this.alerts = new Alerts(
       name,
       {
@@ -163,6 +200,50 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         timeZone: a.timeZone,
         databaseClusterIdentifier: this.database.clusterIdentifier,
         databaseInstanceIdentifier: this.database.writerInstanceIdentifier,
+        notify: {
+          databaseClusterArn: this.database.clusterArn,
+          databaseSecretArn: this.database.secretArn,
+          databaseName: DATABASE_NAME,
+          glueWorkflowName: names.workflow,
+          glueJobNames: a.enableAnalytics
+            ? [names.importJob, names.analyticsJob]
+            : [names.importJob],
+          glueCrawlerName: names.crawler,
+        },
+        functionNames: [trigger.functionName, migrateFunctionName(name)],
+        deadLetterQueueNames: [trigger.queueName],
+        logRetentionDays: a.logRetentionDays,
+      },
+      childOpts,
+    );
+    this.trigger = new ImportTrigger(
+      name,
+      {
+        kmsKeyArn: this.key.keyArn,
+        bucketName: this.landing.bucketName,
+        bucketArn: this.landing.bucket.arn,
+        databaseClusterArn: this.database.clusterArn,
+        databaseSecretArn: this.database.secretArn,
+        databaseName: DATABASE_NAME,
+        glueWorkflowName: this.etl.workflowName,
+        glueWorkflowArn: this.etl.workflowArn,
+        failureTopicArn: this.alerts.failureTopicArn,
+        logRetentionDays: a.logRetentionDays,
+      },
+      childOpts,
+    );
+    this.migrations = new Migrations(
+      name,
+      {
+        kmsKeyArn: this.key.keyArn,
+        subnetIds: this.network.privateSubnetIds,
+        securityGroupId: this.network.workloadSecurityGroupId,
+        databaseHost: this.database.endpoint,
+        databaseName: DATABASE_NAME,
+        databaseSecretArn: this.database.secretArn,
+        territoryProvinces: a.territoryProvinces,
+        databaseReady: [this.database.writer],
+        logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
@@ -180,6 +261,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     this.vpcId = this.network.vpcId;
     this.privateSubnetIds = this.network.privateSubnetIds;
     this.workloadSecurityGroupId = this.network.workloadSecurityGroupId;
+    this.glueWorkflowName = this.etl.workflowName;
     this.registerOutputs({
       sftpEndpoint: this.sftpEndpoint,
       landingBucketName: this.landingBucketName,
@@ -193,6 +275,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
       workloadSecurityGroupId: this.workloadSecurityGroupId,
+      glueWorkflowName: this.glueWorkflowName,
     });
   }
 }

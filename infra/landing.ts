@@ -4,14 +4,14 @@
 // and each see one folder, `inbox/<user>/`, as their whole file system.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { INBOX_PREFIX } from '../functions/environment.ts';
 import type { SftpUser } from './args.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
 
 /** The Transfer Family security policy: the newest general-purpose one of the provider's list. */
 export const TRANSFER_SECURITY_POLICY = 'TransferSecurityPolicy-2025-03';
 
-/** Where SFTP uploads land; the import trigger listens on this prefix. */
-export const INBOX_PREFIX = 'inbox/';
+export { INBOX_PREFIX };
 
 export interface LandingArgs {
   /** The platform key: encrypts the bucket, the SFTP log group. */

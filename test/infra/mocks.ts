@@ -91,6 +91,16 @@ export async function installMocks(): Promise<Recorder> {
               zoneIds: ['1', '2', '3'].map((n) => `${region.replace(/-/g, '')}-az${n}`),
               groupNames: [region],
             };
+          case 'aws:ec2/getSubnet:getSubnet': {
+            const id = String(args.inputs['id']);
+            const index = Number(/-(\d+)$/.exec(id)?.[1] ?? 0);
+            return {
+              id,
+              availabilityZone: `${region}${'abc'[index % 3]}`,
+              vpcId: 'vpc-of-subnet',
+              region,
+            };
+          }
           case 'aws:ec2/getRouteTables:getRouteTables': {
             const subnets = routeTableSubnets(args.inputs);
             return {
@@ -145,8 +155,44 @@ function outputsOf(
       const bucket = `${args.name}-abc1234`;
       return { bucket, arn: `arn:aws:s3:::${bucket}` };
     }
-    case 'aws:cloudwatch/logGroup:LogGroup':
-      return { name: args.name, arn: arn('logs', `log-group:${args.name}`) };
+    case 'aws:cloudwatch/logGroup:LogGroup': {
+      const name = String(inputs['name'] ?? args.name);
+      return { name, arn: arn('logs', `log-group:${name}`) };
+    }
+    case 'aws:lambda/function:Function': {
+      const name = String(inputs['name'] ?? args.name);
+      return { name, arn: arn('lambda', `function:${name}`) };
+    }
+    case 'aws:sqs/queue:Queue': {
+      const name = String(inputs['name'] ?? args.name);
+      return {
+        name,
+        arn: arn('sqs', name),
+        url: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${name}`,
+      };
+    }
+    case 'aws:glue/workflow:Workflow':
+      return { arn: arn('glue', `workflow/${String(inputs['name'])}`) };
+    case 'aws:glue/job:Job':
+      return { arn: arn('glue', `job/${String(inputs['name'])}`) };
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return { arn: `arn:aws:events:${region}:${ACCOUNT_ID}:rule/${String(inputs['name'])}` };
+    case 'aws:lambda/invocation:Invocation':
+      return { result: '{"applied":[]}' };
+    case 'aws:redshiftserverless/namespace:Namespace':
+      return {
+        adminPasswordSecretArn: arn('secretsmanager', `secret:redshift!${args.name}-${id}`),
+      };
+    case 'aws:redshiftserverless/workgroup:Workgroup':
+      return {
+        endpoints: [
+          {
+            address: `${String(inputs['workgroupName'])}.${ACCOUNT_ID}.${region}.redshift-serverless.amazonaws.com`,
+            port: inputs['port'],
+            vpcEndpoints: [],
+          },
+        ],
+      };
     case 'aws:iam/role:Role':
       return { name: args.name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${args.name}` };
     case 'aws:transfer/server:Server':

@@ -4,11 +4,12 @@
 // Everything happens in a temporary directory: the build goes to a staging copy of the package
 // (package.json, README, bin), so the checkout gets no dist/ and no tarball.
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
+import { buildPackageAssets, packageDataFiles } from '../../infra/build-package.ts';
 import { QuarantineDataPlatform } from '../../infra/index.ts';
 import { typicalArgs } from './fixtures.ts';
 import { countsByType, installMocks, resolve, settle } from './mocks.ts';
@@ -59,7 +60,13 @@ try {
 } catch (error) {
   if (error instanceof InvalidArgumentsError) refused = error.problems.join('; ');
 }
-console.log(JSON.stringify({ counts: countsByType(recorder), component: component?.urn, bucket, refused }));
+// Where each function's code and each Glue script come from: the package's own files.
+const code: string[] = [];
+for (const r of recorder.resources) {
+  const asset = (r.inputs['code'] ?? r.inputs['source']) as { path?: Promise<string> } | undefined;
+  if (asset?.path !== undefined) code.push(await asset.path);
+}
+console.log(JSON.stringify({ counts: countsByType(recorder), component: component?.urn, bucket, refused, code }));
 `;
 
 test('packed, installed into a consumer program, compiled with tsc and run under mocks', async () => {
@@ -70,37 +77,66 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   for (const f of ['package.json', 'README.md', 'bin/qdp.js']) {
     await copyFile(join(ROOT, f), join(stage, f));
   }
+  // What `npm run build` does: tsc, then the data files and the Lambda bundles.
   await sh(
     process.execPath,
     [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')],
     ROOT,
   );
+  await buildPackageAssets(join(stage, 'dist'));
   const packed = JSON.parse(
     await sh('npm', ['pack', '--json', '--pack-destination', work], stage),
   ) as { filename: string; files: { path: string }[] }[];
   const tarball = join(work, packed[0]!.filename);
   const files = packed[0]!.files.map((f) => f.path).sort();
-  // Compiled JavaScript and declarations only: no TypeScript sources, no tests.
+  // Compiled JavaScript and declarations only (no TypeScript sources, no tests), the data files
+  // the component reads or uploads, and one bundle per Lambda function.
   expect(files.filter((f) => f.startsWith('dist/infra/'))).toEqual(
     [
       'alerts',
       'analytics',
       'args',
+      'artifacts',
       'context',
       'database',
+      'etl',
+      'import-trigger',
       'index',
       'key',
+      'lambda',
       'landing',
+      'migrations',
       'network',
     ].flatMap((m) => [`dist/infra/${m}.d.ts`, `dist/infra/${m}.js`]),
   );
-  expect(files.filter((f) => !f.startsWith('dist/infra/'))).toEqual([
-    'README.md',
-    'bin/qdp.js',
-    'dist/core/municipalities.d.ts',
-    'dist/core/municipalities.js',
-    'package.json',
-  ]);
+  expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  const bundled = (fn: string) =>
+    files
+      .filter((f) => f.startsWith(`dist/bundles/${fn}/`))
+      .map((f) => f.slice(`dist/bundles/${fn}/`.length));
+  expect(bundled('on-upload')).toEqual(['contract/daily-file.json', 'index.mjs']);
+  expect(bundled('notify')).toEqual(['contract/daily-file.json', 'index.mjs']);
+  const migrations = (await readdir(join(ROOT, 'db/migrations'))).sort();
+  expect(bundled('migrate').filter((f) => f.startsWith('migrations/'))).toEqual(
+    migrations.map((m) => `migrations/${m}`),
+  );
+  expect(bundled('migrate')).toContain('index.mjs');
+  expect(
+    files.filter((f) => !f.startsWith('dist/infra/') && !f.startsWith('dist/bundles/')),
+  ).toEqual(
+    [
+      'README.md',
+      'bin/qdp.js',
+      'dist/core/contract.d.ts',
+      'dist/core/contract.js',
+      'dist/core/municipalities.d.ts',
+      'dist/core/municipalities.js',
+      'dist/functions/environment.d.ts',
+      'dist/functions/environment.js',
+      'package.json',
+      ...packageDataFiles().map((f) => `dist/${f}`),
+    ].sort(),
+  );
 
   // The consumer: its own package.json and tsconfig, the tarball installed from the registry cache.
   const consumer = join(work, 'consumer');
@@ -142,6 +178,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     component: string;
     bucket: string;
     refused: string;
+    code: string[];
   };
 
   // The same component, in process from the sources, with the same arguments.
@@ -155,6 +192,15 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     'urn:pulumi:test::quarantine-data-platform::quarantine:index:QuarantineDataPlatform::pkg',
   );
   expect(result.bucket).toBe('pkg-landing-abc1234');
+  const installedRoot = join(consumer, 'node_modules/quarantine-data-platform/dist');
+  expect(result.code.map((c) => c.slice(installedRoot.length + 1)).sort()).toEqual(
+    [
+      'bundles/migrate',
+      'bundles/notify',
+      'bundles/on-upload',
+      ...packageDataFiles().filter((f) => f.startsWith('glue/') || f.startsWith('core/')),
+    ].sort(),
+  );
   expect(result.refused).toBe(
     'territoryProvinces: must name at least one province (two-letter codes such as VR, RM)',
   );

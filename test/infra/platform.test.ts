@@ -4,6 +4,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, test } from 'vitest';
 import {
+  deadlineCron,
   INTERFACE_ENDPOINT_SERVICES,
   InvalidArgumentsError,
   KEY_ADMIN_ACTIONS,
@@ -29,7 +30,10 @@ const SUB_COMPONENTS = [
   'quarantine:landing:Landing',
   'quarantine:database:Database',
   'quarantine:analytics:Analytics',
+  'quarantine:etl:Etl',
   'quarantine:alerts:Alerts',
+  'quarantine:trigger:ImportTrigger',
+  'quarantine:migrations:Migrations',
 ];
 
 async function deploy(
@@ -75,16 +79,43 @@ const byName = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String
 
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
+/** Every alarm of the typical configuration. */
+const ALARMS = [
+  'ulss9-glue-jobs-failed',
+  'ulss9-glue-crawler-failed',
+  'ulss9-import-deadline',
+  'ulss9-on-upload-errors',
+  'ulss9-migrate-errors',
+  'ulss9-notify-errors',
+  'ulss9-on-upload-dlq-depth',
+  'ulss9-db-cpu',
+  'ulss9-db-storage',
+];
+
 const TYPICAL_COUNTS = {
   'aws:cloudwatch/dashboard:Dashboard': 1,
-  'aws:cloudwatch/logGroup:LogGroup': 1,
-  'aws:cloudwatch/metricAlarm:MetricAlarm': 3,
+  'aws:cloudwatch/eventRule:EventRule': 3,
+  'aws:cloudwatch/eventTarget:EventTarget': 3,
+  'aws:cloudwatch/logGroup:LogGroup': 5,
+  'aws:cloudwatch/metricAlarm:MetricAlarm': 9,
   'aws:ec2/securityGroup:SecurityGroup': 4,
   'aws:ec2/vpcEndpoint:VpcEndpoint': 6,
-  'aws:iam/role:Role': 3,
-  'aws:iam/rolePolicy:RolePolicy': 3,
+  'aws:glue/catalogDatabase:CatalogDatabase': 1,
+  'aws:glue/classifier:Classifier': 1,
+  'aws:glue/connection:Connection': 2,
+  'aws:glue/crawler:Crawler': 1,
+  'aws:glue/job:Job': 2,
+  'aws:glue/securityConfiguration:SecurityConfiguration': 1,
+  'aws:glue/trigger:Trigger': 4,
+  'aws:glue/workflow:Workflow': 1,
+  'aws:iam/role:Role': 8,
+  'aws:iam/rolePolicy:RolePolicy': 8,
   'aws:kms/alias:Alias': 1,
   'aws:kms/key:Key': 1,
+  'aws:lambda/function:Function': 3,
+  'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 1,
+  'aws:lambda/invocation:Invocation': 1,
+  'aws:lambda/permission:Permission': 4,
   'aws:rds/cluster:Cluster': 1,
   'aws:rds/clusterInstance:ClusterInstance': 1,
   'aws:rds/clusterParameterGroup:ClusterParameterGroup': 1,
@@ -94,26 +125,33 @@ const TYPICAL_COUNTS = {
   'aws:s3/bucket:Bucket': 2,
   'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration': 2,
   'aws:s3/bucketLogging:BucketLogging': 1,
+  'aws:s3/bucketNotification:BucketNotification': 1,
+  'aws:s3/bucketObjectv2:BucketObjectv2': 5,
   'aws:s3/bucketOwnershipControls:BucketOwnershipControls': 2,
   'aws:s3/bucketPolicy:BucketPolicy': 2,
   'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': 2,
   'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration': 2,
   'aws:s3/bucketVersioning:BucketVersioning': 1,
+  'aws:scheduler/schedule:Schedule': 1,
   'aws:sns/topic:Topic': 2,
   'aws:sns/topicSubscription:TopicSubscription': 4,
+  'aws:sqs/queue:Queue': 1,
   'aws:transfer/server:Server': 1,
   'aws:transfer/sshKey:SshKey': 3,
   'aws:transfer/user:User': 2,
-  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 4,
-  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 2,
+  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 5,
+  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 3,
   'awsx:ec2:Vpc': 1,
   'quarantine:alerts:Alerts': 1,
   'quarantine:analytics:Analytics': 1,
   'quarantine:database:Database': 1,
+  'quarantine:etl:Etl': 1,
   'quarantine:index:QuarantineDataPlatform': 1,
   'quarantine:key:PlatformKey': 1,
   'quarantine:landing:Landing': 1,
+  'quarantine:migrations:Migrations': 1,
   'quarantine:network:Network': 1,
+  'quarantine:trigger:ImportTrigger': 1,
 };
 
 describe('resources declared', () => {
@@ -128,14 +166,14 @@ describe('resources declared', () => {
       TYPICAL_COUNTS;
     expect(countsByType(rec)).toEqual({
       ...rest,
-      'aws:iam/role:Role': 2,
-      'aws:iam/rolePolicy:RolePolicy': 2,
+      'aws:iam/role:Role': 7,
+      'aws:iam/rolePolicy:RolePolicy': 7,
       'aws:transfer/sshKey:SshKey': 1,
       'aws:transfer/user:User': 1,
     });
   });
 
-  test('analytics off: no Redshift, no security group or rules for port 5439', async () => {
+  test('analytics off: no Redshift, no security group or rules for port 5439, no analytics job', async () => {
     const { rec, platform } = await deploy('ulss9', { ...typicalArgs, enableAnalytics: false });
     const {
       'aws:redshiftserverless/namespace:Namespace': _namespace,
@@ -143,11 +181,16 @@ describe('resources declared', () => {
       'quarantine:analytics:Analytics': _analytics,
       ...rest
     } = TYPICAL_COUNTS;
+    // No Redshift connection, analytics job, its two triggers or its script.
     expect(countsByType(rec)).toEqual({
       ...rest,
       'aws:ec2/securityGroup:SecurityGroup': 3,
-      'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 3,
-      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
+      'aws:glue/connection:Connection': 1,
+      'aws:glue/job:Job': 1,
+      'aws:glue/trigger:Trigger': 2,
+      'aws:s3/bucketObjectv2:BucketObjectv2': 4,
+      'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 4,
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 2,
     });
     expect(
       rec.resources.filter((r) => r.name.includes('redshift') || r.name.includes('analytics')),
@@ -186,6 +229,17 @@ describe('resources declared', () => {
         .sort(byName),
     ).toEqual([
       [
+        'ulss9-glue-self-out',
+        {
+          securityGroupId: workloads.id,
+          description: 'Glue workers of the same job talk to each other (required by Glue)',
+          ipProtocol: 'tcp',
+          fromPort: 0,
+          toPort: 65535,
+          referencedSecurityGroupId: workloads.id,
+        },
+      ],
+      [
         'ulss9-workloads-https',
         {
           securityGroupId: workloads.id,
@@ -219,7 +273,7 @@ describe('resources declared', () => {
         },
       ],
     ]);
-    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(2);
+    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(3);
     const namespace = one(rec, 'aws:redshiftserverless/namespace:Namespace', 'ulss9-analytics');
     expect([namespace.inputs['kmsKeyId'], namespace.inputs['adminPasswordSecretKmsKeyId']]).toEqual(
       [kmsKeyArn, kmsKeyArn],
@@ -313,30 +367,42 @@ describe('security-relevant inputs', () => {
     expect(KEY_ADMIN_ACTIONS.every((a) => /^kms:[A-Za-z]+$/.test(a))).toBe(true);
   });
 
-  test('no Allow statement with a * action; * resources only in the key policy (AWS requires it)', async () => {
+  test('no Allow statement with a * action; * resources only where AWS requires them', async () => {
     const { rec } = await deploy('ulss9', typicalArgs);
     const docs = policies(rec);
+    const roles = ['deadline', 'glue', 'migrate', 'notify', 'on-upload', 'sftp-logging'].concat(
+      ['regione-veneto', 'ulss9-ops'].map((u) => `sftp-u-${u}`),
+    );
     expect(docs.map((d) => d.owner).sort()).toEqual(
       [
-        'aws:iam/role:Role ulss9-sftp-logging assumeRolePolicy',
-        'aws:iam/role:Role ulss9-sftp-u-regione-veneto assumeRolePolicy',
-        'aws:iam/role:Role ulss9-sftp-u-ulss9-ops assumeRolePolicy',
-        'aws:iam/rolePolicy:RolePolicy ulss9-sftp-logging policy',
-        'aws:iam/rolePolicy:RolePolicy ulss9-sftp-u-regione-veneto policy',
-        'aws:iam/rolePolicy:RolePolicy ulss9-sftp-u-ulss9-ops policy',
+        ...roles.flatMap((r) => [
+          `aws:iam/role:Role ulss9-${r} assumeRolePolicy`,
+          `aws:iam/rolePolicy:RolePolicy ulss9-${r} policy`,
+        ]),
         'aws:kms/key:Key ulss9-key policy',
         'aws:s3/bucketPolicy:BucketPolicy ulss9-access-logs policy',
         'aws:s3/bucketPolicy:BucketPolicy ulss9-landing policy',
       ].sort(),
     );
+    const starResources: string[] = [];
     for (const { owner, statements } of docs) {
       for (const s of statements.filter((st) => st.Effect === 'Allow')) {
         for (const action of list(s.Action)) expect(action, owner).not.toMatch(/\*/);
-        if (!owner.startsWith('aws:kms/key:Key')) {
-          for (const resource of list(s.Resource ?? [])) expect(resource, owner).not.toBe('*');
+        if (owner.startsWith('aws:kms/key:Key')) continue;
+        if (list(s.Resource ?? []).includes('*')) {
+          starResources.push(`${owner} ${(s as { Sid?: string }).Sid}`);
+          expect(list(s.Resource), owner).toEqual(['*']);
         }
       }
     }
+    // Only network interfaces of functions and connections in the VPC (which do not exist before
+    // they are made) and PutMetricData (no resource; each limited to one namespace).
+    expect(starResources.sort()).toEqual([
+      'aws:iam/rolePolicy:RolePolicy ulss9-glue policy JobMetrics',
+      'aws:iam/rolePolicy:RolePolicy ulss9-glue policy VpcNetworkInterfaces',
+      'aws:iam/rolePolicy:RolePolicy ulss9-migrate policy VpcNetworkInterfaces',
+      'aws:iam/rolePolicy:RolePolicy ulss9-notify policy DeadlineMetric',
+    ]);
   });
 
   test('landing bucket: SSE-KMS with the key, versioned, private, TLS-only, logged, raw files expire', async () => {
@@ -618,7 +684,8 @@ describe('security-relevant inputs', () => {
     });
     expect(await resolve(platform.workloadSecurityGroupId)).toBe(workloads.id);
     // Every ingress rule of the platform: PostgreSQL into the database and Redshift into the
-    // workgroup, each from the workloads' group only (Redshift's own test: analytics below).
+    // workgroup, each from the workloads' group only (Redshift's own test: analytics below), and
+    // the workloads' group from itself (Glue's connections require it).
     const redshift = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-redshift');
     expect(
       ofType(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
@@ -633,6 +700,17 @@ describe('security-relevant inputs', () => {
           ipProtocol: 'tcp',
           fromPort: 5432,
           toPort: 5432,
+          referencedSecurityGroupId: workloads.id,
+        },
+      ],
+      [
+        'ulss9-glue-self-in',
+        {
+          securityGroupId: workloads.id,
+          description: 'Glue workers of the same job talk to each other (required by Glue)',
+          ipProtocol: 'tcp',
+          fromPort: 0,
+          toPort: 65535,
           referencedSecurityGroupId: workloads.id,
         },
       ],
@@ -655,6 +733,17 @@ describe('security-relevant inputs', () => {
         .map((r) => [r.name, r.inputs])
         .sort(byName),
     ).toEqual([
+      [
+        'ulss9-glue-self-out',
+        {
+          securityGroupId: workloads.id,
+          description: 'Glue workers of the same job talk to each other (required by Glue)',
+          ipProtocol: 'tcp',
+          fromPort: 0,
+          toPort: 65535,
+          referencedSecurityGroupId: workloads.id,
+        },
+      ],
       [
         'ulss9-workloads-endpoints',
         {
@@ -915,7 +1004,7 @@ describe('alerts', () => {
     ]).toEqual([success, failure]);
   });
 
-  test('every alarm goes to ETL_Failure: import deadline, database CPU and storage', async () => {
+  test('every alarm goes to ETL_Failure: deadline, Glue, Lambda errors, dead letters, database', async () => {
     const { rec } = await deploy('ulss9', {
       ...typicalArgs,
       importDeadline: '09:30',
@@ -923,11 +1012,7 @@ describe('alerts', () => {
     });
     const failure = [`arn:aws:sns:eu-south-1:${ACCOUNT_ID}:ulss9-ETL_Failure`];
     const alarms = ofType(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm');
-    expect(alarms.map((a) => a.name)).toEqual([
-      'ulss9-import-deadline',
-      'ulss9-db-cpu',
-      'ulss9-db-storage',
-    ]);
+    expect(alarms.map((a) => a.name).sort()).toEqual([...ALARMS].sort());
     for (const alarm of alarms) expect(alarm.inputs['alarmActions']).toEqual(failure);
     expect(
       one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'ulss9-import-deadline').inputs,
@@ -938,31 +1023,99 @@ describe('alerts', () => {
       metricName: 'ImportDeadlineMissed',
       dimensions: { Platform: 'ulss9' },
       statistic: 'Maximum',
-      period: 300,
+      period: 86400,
       evaluationPeriods: 1,
       threshold: 1,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      treatMissingData: 'notBreaching',
+      treatMissingData: 'breaching',
       alarmActions: failure,
     });
-    const cpu = one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'ulss9-db-cpu').inputs;
-    expect([cpu['namespace'], cpu['metricName'], cpu['dimensions'], cpu['threshold']]).toEqual([
+    // The hour lives in the schedule, in the authority's zone (Scheduler follows summer time).
+    expect(one(rec, 'aws:scheduler/schedule:Schedule', 'ulss9-deadline').inputs).toEqual({
+      name: 'ulss9-import-deadline',
+      description: 'Checks at 09:30 (Europe/Rome) that an import was published today',
+      scheduleExpression: 'cron(30 9 * * ? *)',
+      scheduleExpressionTimezone: 'Europe/Rome',
+      flexibleTimeWindow: { mode: 'OFF' },
+      kmsKeyArn: one(rec, 'aws:rds/cluster:Cluster', 'ulss9-db').inputs['kmsKeyId'],
+      target: {
+        arn: `arn:aws:lambda:eu-south-1:${ACCOUNT_ID}:function:ulss9-notify`,
+        roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/ulss9-deadline`,
+        input: JSON.stringify({
+          source: 'quarantine.deadline',
+          'detail-type': 'Scheduled Event',
+          detail: { check: 'import-deadline' },
+        }),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+    const simple = (n: string) => {
+      const i = one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', n).inputs;
+      return [
+        i['namespace'],
+        i['metricName'],
+        i['dimensions'],
+        i['statistic'],
+        i['threshold'],
+        i['comparisonOperator'],
+        i['treatMissingData'],
+      ];
+    };
+    const atLeastOnce = ['Sum', 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'];
+    expect(simple('ulss9-glue-jobs-failed')).toEqual([
+      'AWS/Events',
+      'TriggeredRules',
+      { RuleName: 'ulss9-glue-jobs-failed' },
+      ...atLeastOnce,
+    ]);
+    expect(simple('ulss9-glue-crawler-failed')).toEqual([
+      'AWS/Events',
+      'TriggeredRules',
+      { RuleName: 'ulss9-glue-crawler-failed' },
+      ...atLeastOnce,
+    ]);
+    for (const fn of ['on-upload', 'migrate', 'notify']) {
+      expect(simple(`ulss9-${fn}-errors`)).toEqual([
+        'AWS/Lambda',
+        'Errors',
+        { FunctionName: `ulss9-${fn}` },
+        ...atLeastOnce,
+      ]);
+    }
+    expect(simple('ulss9-on-upload-dlq-depth')).toEqual([
+      'AWS/SQS',
+      'ApproximateNumberOfMessagesVisible',
+      { QueueName: 'ulss9-on-upload-dlq' },
+      'Maximum',
+      1,
+      'GreaterThanOrEqualToThreshold',
+      'notBreaching',
+    ]);
+    expect(simple('ulss9-db-cpu')).toEqual([
       'AWS/RDS',
       'CPUUtilization',
       { DBClusterIdentifier: 'ulss9-db' },
+      'Average',
       80,
+      'GreaterThanOrEqualToThreshold',
+      'missing',
     ]);
-    const storage = one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'ulss9-db-storage').inputs;
-    expect([
-      storage['metricName'],
-      storage['dimensions'],
-      storage['threshold'],
-      storage['comparisonOperator'],
-    ]).toEqual([
+    expect(simple('ulss9-db-storage')).toEqual([
+      'AWS/RDS',
       'FreeLocalStorage',
       { DBInstanceIdentifier: 'ulss9-db-writer' },
+      'Minimum',
       2 * 1024 ** 3,
       'LessThanOrEqualToThreshold',
+      'missing',
+    ]);
+  });
+
+  test('the deadline cron follows the argument', () => {
+    expect(['00:00', '07:05', '23:59'].map(deadlineCron)).toEqual([
+      'cron(0 0 * * ? *)',
+      'cron(5 7 * * ? *)',
+      'cron(59 23 * * ? *)',
     ]);
   });
 
@@ -974,10 +1127,8 @@ describe('alerts', () => {
       widgets: { type: string; properties: { alarms?: string[]; region?: string } }[];
     };
     expect(body.widgets.map((w) => w.type)).toEqual(['alarm', 'metric', 'metric']);
-    expect(body.widgets[0]!.properties.alarms).toEqual(
-      ['ulss9-import-deadline', 'ulss9-db-cpu', 'ulss9-db-storage'].map(
-        (n) => `arn:aws:cloudwatch:eu-south-1:${ACCOUNT_ID}:alarm:${n}`,
-      ),
+    expect([...body.widgets[0]!.properties.alarms!].sort()).toEqual(
+      ALARMS.map((n) => `arn:aws:cloudwatch:eu-south-1:${ACCOUNT_ID}:alarm:${n}`).sort(),
     );
     expect(body.widgets.slice(1).map((w) => w.properties.region)).toEqual([
       'eu-south-1',

@@ -1,0 +1,38 @@
+// `npm run build`, after tsc: puts into dist/ what the compiled component needs at run time
+// besides JavaScript, so that a consumer of the package needs neither esbuild nor the sources:
+// the data files at their relative paths (infra/artifacts.ts DATA_FILES) and each Lambda bundle
+// in dist/bundles/<function>/ (where infra/artifacts.ts looks first). Not part of the package.
+import { cp, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleFunction } from '../functions/bundle.ts';
+import { BUNDLED_FUNCTIONS, DATA_FILES, PACKAGE_ROOT } from './artifacts.ts';
+import { jobDeclarations } from './etl.ts';
+
+/** The data files the package ships: DATA_FILES and each job's script and extra files. */
+export function packageDataFiles(): string[] {
+  const files = new Set<string>(Object.values(DATA_FILES));
+  for (const job of Object.values(jobDeclarations().jobs)) {
+    for (const f of [job.script, ...job.extraFiles, ...job.extraPyFiles]) files.add(f);
+  }
+  return [...files].sort();
+}
+
+/** Copies the data files and bundles every function into `outDir` (the package's dist/). */
+export async function buildPackageAssets(outDir: string): Promise<void> {
+  for (const relative of packageDataFiles()) {
+    await mkdir(path.dirname(path.join(outDir, relative)), { recursive: true });
+    await cp(path.join(PACKAGE_ROOT, relative), path.join(outDir, relative));
+  }
+  for (const fn of BUNDLED_FUNCTIONS) {
+    await bundleFunction(fn, { outDir: path.join(outDir, 'bundles', fn) });
+  }
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.meta.filename) {
+  const outDir = process.argv[2];
+  if (outDir === undefined) {
+    console.error('usage: tsx infra/build-package.ts <outDir>');
+    process.exit(2);
+  }
+  await buildPackageAssets(path.resolve(outDir));
+}

@@ -1,0 +1,189 @@
+// Import trigger: the `on-upload` Lambda, called by S3 for each `.csv` or `.xlsx` that lands under
+// `inbox/`. It registers the import through the RDS Data API, stages the file as CSV under
+// `staging/` and starts the Glue workflow. Failed asynchronous invocations (after Lambda's
+// retries) go to a dead-letter queue (the S3 event, to replay) and to ETL_Failure (the
+// invocation record with the error, to tell the administrators at once).
+//
+// Not in the VPC: it calls only AWS APIs (S3, RDS Data API, Secrets Manager, Glue, SNS) over
+// HTTPS with its role; the Data API is an HTTPS endpoint, not a database connection. In the VPC
+// it would need interface endpoints for rds-data, sns and glue (about USD 7 per endpoint and zone
+// a month, with no NAT) and gain nothing: it opens no connection to anything inside.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { ENV, INBOX_PREFIX, STAGING_PREFIX } from '../functions/environment.ts';
+import { functionBundle } from './artifacts.ts';
+import { awsContext } from './context.ts';
+import { platformFunction } from './lambda.ts';
+
+/** File name endings that start an import (S3 suffix filters are case-sensitive). */
+export const TRIGGER_SUFFIXES = ['.csv', '.CSV', '.xlsx', '.XLSX'];
+/** Long enough to hash and convert the largest accepted file (the contract's max_file_bytes). */
+export const ON_UPLOAD_TIMEOUT_SECONDS = 900;
+/** The streaming xlsx reader peaks at about 640 MB at 500k rows (DESIGN §11). */
+export const ON_UPLOAD_MEMORY_MB = 2048;
+/** Lambda retries a failed asynchronous invocation this many times. */
+export const ON_UPLOAD_RETRY_ATTEMPTS = 2;
+/** Days the dead-letter queue keeps an event (SQS's maximum). */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/** Physical names, known before anything is declared (the alarms in Alerts watch them). */
+export function importTriggerNames(name: string): { functionName: string; queueName: string } {
+  return { functionName: `${name}-on-upload`, queueName: `${name}-on-upload-dlq` };
+}
+
+export interface ImportTriggerArgs {
+  kmsKeyArn: pulumi.Input<string>;
+  /** The landing bucket: its name (id) and ARN. */
+  bucketName: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  databaseClusterArn: pulumi.Input<string>;
+  databaseSecretArn: pulumi.Input<string>;
+  databaseName: pulumi.Input<string>;
+  glueWorkflowName: pulumi.Input<string>;
+  glueWorkflowArn: pulumi.Input<string>;
+  failureTopicArn: pulumi.Input<string>;
+  /** @default 731 */
+  logRetentionDays?: pulumi.Input<number>;
+  /**
+   * The bundle directory. @default functions/on-upload bundled (or the package's bundle)
+   */
+  bundleDir?: Promise<string> | string;
+}
+
+export class ImportTrigger extends pulumi.ComponentResource {
+  readonly functionName: pulumi.Output<string>;
+  readonly functionArn: pulumi.Output<string>;
+  readonly deadLetterQueueArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ImportTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('quarantine:trigger:ImportTrigger', name, {}, opts);
+    const { accountId } = awsContext(this);
+    const names = importTriggerNames(name);
+
+    const queue = new aws.sqs.Queue(
+      `${name}-on-upload-dlq`,
+      {
+        name: names.queueName,
+        kmsMasterKeyId: args.kmsKeyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      },
+      { parent: this },
+    );
+    const { fn } = platformFunction(
+      `${name}-on-upload`,
+      {
+        functionName: names.functionName,
+        description: 'Registers each daily file landed under inbox/ and starts its Glue workflow',
+        bundleDir: args.bundleDir ?? functionBundle('on-upload'),
+        environment: {
+          [ENV.databaseClusterArn]: args.databaseClusterArn,
+          [ENV.databaseSecretArn]: args.databaseSecretArn,
+          [ENV.databaseName]: args.databaseName,
+          [ENV.failureTopicArn]: args.failureTopicArn,
+          [ENV.glueWorkflowName]: args.glueWorkflowName,
+        },
+        kmsKeyArn: args.kmsKeyArn,
+        logRetentionDays: args.logRetentionDays ?? 731,
+        timeoutSeconds: ON_UPLOAD_TIMEOUT_SECONDS,
+        memoryMb: ON_UPLOAD_MEMORY_MB,
+        deadLetterQueueArn: queue.arn,
+        statements: [
+          {
+            Sid: 'ReadInbox',
+            Effect: 'Allow',
+            Action: ['s3:GetObject'],
+            Resource: pulumi.interpolate`${args.bucketArn}/${INBOX_PREFIX}*`,
+          },
+          {
+            Sid: 'WriteStaging',
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+            Resource: pulumi.interpolate`${args.bucketArn}/${STAGING_PREFIX}*`,
+          },
+          {
+            Sid: 'PlatformKey',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: args.kmsKeyArn,
+          },
+          {
+            Sid: 'DataApi',
+            Effect: 'Allow',
+            Action: [
+              'rds-data:ExecuteStatement',
+              'rds-data:BatchExecuteStatement',
+              'rds-data:BeginTransaction',
+              'rds-data:CommitTransaction',
+              'rds-data:RollbackTransaction',
+            ],
+            Resource: args.databaseClusterArn,
+          },
+          {
+            Sid: 'DatabaseSecret',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: args.databaseSecretArn,
+          },
+          {
+            Sid: 'StartWorkflow',
+            Effect: 'Allow',
+            Action: ['glue:StartWorkflowRun', 'glue:PutWorkflowRunProperties'],
+            Resource: args.glueWorkflowArn,
+          },
+          {
+            Sid: 'FailureTopic',
+            Effect: 'Allow',
+            Action: ['sns:Publish'],
+            Resource: args.failureTopicArn,
+          },
+        ],
+      },
+      this,
+    );
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-on-upload`,
+      {
+        functionName: fn.name,
+        maximumRetryAttempts: ON_UPLOAD_RETRY_ATTEMPTS,
+        maximumEventAgeInSeconds: 6 * 3600,
+        destinationConfig: { onFailure: { destination: args.failureTopicArn } },
+      },
+      { parent: this },
+    );
+    const permission = new aws.lambda.Permission(
+      `${name}-on-upload-s3`,
+      {
+        function: fn.name,
+        action: 'lambda:InvokeFunction',
+        principal: 's3.amazonaws.com',
+        sourceArn: args.bucketArn,
+        sourceAccount: accountId,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketNotification(
+      `${name}-landing`,
+      {
+        bucket: args.bucketName,
+        lambdaFunctions: TRIGGER_SUFFIXES.map((suffix) => ({
+          lambdaFunctionArn: fn.arn,
+          events: ['s3:ObjectCreated:*'],
+          filterPrefix: INBOX_PREFIX,
+          filterSuffix: suffix,
+        })),
+      },
+      // S3 checks that it may invoke the function when the notification is saved.
+      { parent: this, dependsOn: [permission] },
+    );
+
+    this.functionName = fn.name;
+    this.functionArn = fn.arn;
+    this.deadLetterQueueArn = queue.arn;
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      deadLetterQueueArn: this.deadLetterQueueArn,
+    });
+  }
+}

@@ -1,0 +1,109 @@
+// Database migrations on every `pulumi up`: the `migrate` Lambda (in the VPC, in the workloads'
+// security group, which reaches the database on 5432; it needs a real session for the migration
+// runner's advisory lock and multi-statement files, which the Data API does not give) and an
+// invocation of it that Pulumi repeats whenever the migrations (or the territory) change, after
+// the database exists. A failing migration fails the deployment.
+import path from 'node:path';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { ENV } from '../functions/environment.ts';
+import { functionBundle, hashDirectory } from './artifacts.ts';
+import { platformFunction } from './lambda.ts';
+import { POSTGRES_PORT } from './database.ts';
+
+/** Applying every migration on an empty database takes well under this. */
+export const MIGRATE_TIMEOUT_SECONDS = 600;
+export const MIGRATE_MEMORY_MB = 512;
+
+/** The function's physical name, known before anything is declared (Alerts watches it). */
+export function migrateFunctionName(name: string): string {
+  return `${name}-migrate`;
+}
+
+export interface MigrationsArgs {
+  kmsKeyArn: pulumi.Input<string>;
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** A security group allowed to reach the database on 5432 and the AWS endpoints on 443. */
+  securityGroupId: pulumi.Input<string>;
+  databaseHost: pulumi.Input<string>;
+  databaseName: pulumi.Input<string>;
+  databaseSecretArn: pulumi.Input<string>;
+  /** Two-letter province codes: migrate marks them in qdp.municipalities. */
+  territoryProvinces: pulumi.Input<pulumi.Input<string>[]>;
+  /** What must exist before the first invocation (the database's writer instance). */
+  databaseReady: pulumi.Resource[];
+  /** @default 731 */
+  logRetentionDays?: pulumi.Input<number>;
+  /** @default functions/migrate bundled (or the package's bundle) */
+  bundleDir?: Promise<string> | string;
+}
+
+export class Migrations extends pulumi.ComponentResource {
+  readonly functionName: pulumi.Output<string>;
+  /** SHA-256 of the migrations the last invocation applied (its trigger). */
+  readonly migrationsHash: pulumi.Output<string>;
+  /** What the function answered. */
+  readonly result: pulumi.Output<string>;
+
+  constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('quarantine:migrations:Migrations', name, {}, opts);
+    const bundleDir = args.bundleDir ?? functionBundle('migrate');
+    const { fn } = platformFunction(
+      `${name}-migrate`,
+      {
+        functionName: migrateFunctionName(name),
+        description: 'Applies the database migrations (invoked by every pulumi up)',
+        bundleDir,
+        environment: {
+          [ENV.databaseSecretArn]: args.databaseSecretArn,
+          [ENV.databaseName]: args.databaseName,
+          [ENV.databaseHost]: args.databaseHost,
+          [ENV.databasePort]: String(POSTGRES_PORT),
+          [ENV.databaseTls]: 'verify-full',
+          [ENV.territoryProvinces]: pulumi
+            .output(args.territoryProvinces)
+            .apply((provinces) => provinces.join(',')),
+        },
+        kmsKeyArn: args.kmsKeyArn,
+        logRetentionDays: args.logRetentionDays ?? 731,
+        timeoutSeconds: MIGRATE_TIMEOUT_SECONDS,
+        memoryMb: MIGRATE_MEMORY_MB,
+        // One at a time (the runner also takes an advisory lock).
+        reservedConcurrency: 1,
+        vpc: { subnetIds: args.subnetIds, securityGroupIds: [args.securityGroupId] },
+        statements: [
+          {
+            Sid: 'DatabaseSecret',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: args.databaseSecretArn,
+          },
+        ],
+      },
+      this,
+    );
+    this.migrationsHash = pulumi
+      .output(bundleDir)
+      .apply((dir) => hashDirectory(path.join(dir, 'migrations')));
+    const invocation = new aws.lambda.Invocation(
+      `${name}-migrate`,
+      {
+        functionName: fn.name,
+        input: JSON.stringify({ action: 'migrate' }),
+        // A new value replaces the invocation, which invokes the function again.
+        triggers: {
+          migrations: this.migrationsHash,
+          territory: pulumi.output(args.territoryProvinces).apply((p) => p.join(',')),
+        },
+      },
+      { parent: this, dependsOn: [fn, ...args.databaseReady] },
+    );
+    this.functionName = fn.name;
+    this.result = invocation.result;
+    this.registerOutputs({
+      functionName: this.functionName,
+      migrationsHash: this.migrationsHash,
+      result: this.result,
+    });
+  }
+}
