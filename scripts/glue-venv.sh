@@ -22,6 +22,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 missing=()
+# Debian's python3 is 3.11 (Glue 5.0's); its venv module comes in python3-venv.
+command -v "$python" >/dev/null || missing+=(python3 python3-venv)
+command -v "$python" >/dev/null && { "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv); }
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 [ -f /usr/share/java/postgresql.jar ] || missing+=(libpostgresql-jdbc-java)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"

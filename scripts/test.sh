@@ -12,7 +12,9 @@ npx eslint .
 npx prettier --check .
 echo "== type-check (tsc)"
 npx tsc --noEmit -p tsconfig.json
-echo "== tests (vitest, real PostgreSQL)"
+echo "== Glue test environment (Python venv with PySpark 3.5.4, Java, PostgreSQL JDBC driver)"
+bash scripts/glue-venv.sh >/dev/null
+echo "== tests (vitest, real PostgreSQL; test/glue runs pytest on PySpark)"
 npx vitest run "$@"
 echo "== database suites on PostgreSQL 15 and 16"
 bash scripts/postgres-versions.sh
