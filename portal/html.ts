@@ -95,11 +95,9 @@ export function layout(
     ? h`<span class="me-3 text-white" data-testid="whoami">${ctx.viewer.displayName} (${ctx.viewer.username}, ${ctx.viewer.role})</span>
         <form method="post" action="/logout" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-sm btn-outline-light">${t('logout')}</button></form>`
     : '';
-  const scripts = [
-    '/static/bi/js/bootstrap-italia.bundle.min.js',
-    '/static/app.js',
-    ...(options.scripts ?? []),
-  ];
+  // bootstrap-italia's script is not loaded: the pages use no component that needs it, and it
+  // injects style elements that the Content-Security-Policy (style-src 'self') refuses.
+  const scripts = [...(options.scripts ?? []), '/static/app.js'];
   return `<!doctype html>${h`<html lang="${ctx.lang}">
 <head>
 <meta charset="utf-8">

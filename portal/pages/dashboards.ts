@@ -147,7 +147,7 @@ export function registerDashboardRoutes(portal: Portal): void {
         h`<section class="col-12 col-lg-6 mb-4" aria-labelledby="title-${c.id}">
 <h2 class="h5" id="title-${c.id}">${c.title}</h2>
 <div class="chart-box"><canvas id="chart-${c.id}" data-chart="${c.id}" role="img" aria-label="${c.title}"></canvas></div>
-<details class="small"><summary>${t('people')}: ${c.labels.length}</summary>
+<details class="small"><summary>${t('dataTable')}</summary>
 <table class="table table-sm" data-testid="table-${c.id}"><thead><tr><th scope="col"></th>${c.series.map((x) => h`<th scope="col">${x.label}</th>`)}</tr></thead>
 <tbody>${c.labels.map((label, i) => h`<tr><th scope="row">${label}</th>${c.series.map((x) => h`<td>${x.data[i] === null ? `< ${threshold}` : String(x.data[i])}</td>`)}</tr>`)}</tbody></table></details>
 </section>`;

@@ -7,11 +7,7 @@ import { PASSWORD, startPortalFixture, type PortalFixture } from './support.ts';
 let f: PortalFixture;
 
 beforeAll(async () => {
-  f = await startPortalFixture({
-    rows: 120,
-    held: false,
-    env: { QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: '1000' },
-  });
+  f = await startPortalFixture({ rows: 120, held: false });
 });
 
 afterAll(async () => {

@@ -112,6 +112,8 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
     QDP_PORTAL_SECURE_COOKIES: 'false',
     QDP_PORTAL_PORT: '0',
     QDP_PORTAL_PAGE_SIZE: '50',
+    // Tests log in many times from one address; the throttling test sets its own limit.
+    QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: '1000',
     ...options.env,
   });
   const app = await buildPortal({ config, pool: login.pool });
