@@ -224,8 +224,8 @@ describe.each(ROLES)('as %s', (role) => {
 describe('audit, export, imports', () => {
   it("a municipality's export and patient view appear in the administrator's audit view", async () => {
     const mun = await logIn('municipality');
-    let exportedLines = 0;
-    let viewed = '';
+    let exportedLines: number | undefined;
+    let viewed: string | undefined;
     try {
       const [download] = await Promise.all([
         mun.page.waitForEvent('download'),
