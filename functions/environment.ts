@@ -43,7 +43,8 @@ export const DEADLINE_METRIC = {
   dimension: 'Platform',
 } as const;
 
-const runPropertiesSchema = z.object({
+const jobArgumentsSchema = z.object({
+  stagedFile: z.object({ lineNumberColumn: z.string().min(1) }),
   runProperties: z.object({
     importId: z.string().min(1),
     stagedBucket: z.string().min(1),
@@ -56,7 +57,14 @@ const runPropertiesSchema = z.object({
  * Glue workflow run property names, declared with the Glue jobs' arguments in
  * glue/job-arguments.json (the import job reads the same file); bundled into each function.
  */
-export const WORKFLOW_RUN_PROPERTIES = runPropertiesSchema.parse(jobArguments).runProperties;
+const declared = jobArgumentsSchema.parse(jobArguments);
+export const WORKFLOW_RUN_PROPERTIES = declared.runProperties;
+
+/**
+ * The staged CSV's column that carries each record's line in the uploaded file (the Glue job
+ * then reports rejects at the uploaded lines, across blank lines and .xlsx rows).
+ */
+export const STAGED_LINE_NUMBER_COLUMN = declared.stagedFile.lineNumberColumn;
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'must be an ARN (arn:aws:…)');
 const name = z.string().min(1);

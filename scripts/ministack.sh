@@ -17,12 +17,29 @@ state="$root/.cache/ministack"
 port="${QDP_MINISTACK_PORT:-4566}"
 sftp_port="${QDP_MINISTACK_SFTP_PORT:-2222}"
 
+# Debian packages the emulator tests need: python3-venv (MiniStack's environment) and
+# openssh-client (ssh-keygen and sftp, the SFTP client of the end-to-end test).
+system_packages() {
+  local missing=()
+  command -v python3 >/dev/null || missing+=(python3)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  command -v sftp >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: missing ${missing[*]}: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing ${missing[*]} from Debian" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
 install() {
+  system_packages
   if [ -x "$venv/bin/ministack" ] && "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('ministack') != '$MINISTACK_VERSION')" 2>/dev/null \
     && "$venv/bin/python" -c "import asyncssh" 2>/dev/null; then
     return
   fi
-  command -v python3 >/dev/null || { echo "error: python3 is missing (apt-get install python3 python3-venv)" >&2; exit 1; }
   python3 -m venv "$venv" || { echo "error: python3 -m venv failed (apt-get install python3-venv)" >&2; exit 1; }
   "$venv/bin/pip" install --quiet --disable-pip-version-check "ministack==$MINISTACK_VERSION" "asyncssh==$ASYNCSSH_VERSION" >&2
 }

@@ -21,7 +21,12 @@ import {
   type InspectedFile,
   type Row,
 } from '../../core/reader/index.ts';
-import { INBOX_PREFIX, STAGING_PREFIX, WORKFLOW_RUN_PROPERTIES } from '../environment.ts';
+import {
+  INBOX_PREFIX,
+  STAGED_LINE_NUMBER_COLUMN,
+  STAGING_PREFIX,
+  WORKFLOW_RUN_PROPERTIES,
+} from '../environment.ts';
 import type { ObjectStore } from '../objects.ts';
 import type { Sql } from '../sql.ts';
 import { csvField } from '../../core/synth/write.ts';
@@ -84,13 +89,16 @@ export function stagedKeyOf(importId: number, key: string): string {
   return `${STAGING_PREFIX}${importId}/${base}.csv`;
 }
 
-/** The rows of a daily file as UTF-8 CSV: the contract's headers, values as read, in file order. */
+/**
+ * The rows of a daily file as UTF-8 CSV: each record's line in the uploaded file, then the
+ * contract's columns with the values as read, in file order.
+ */
 export async function* csvOf(rows: AsyncIterable<Row[]>): AsyncGenerator<string> {
-  yield `${FIELDS.map((f) => f.header).join(',')}\r\n`;
+  yield `${[STAGED_LINE_NUMBER_COLUMN, ...FIELDS.map((f) => f.header)].join(',')}\r\n`;
   for await (const batch of rows) {
     let chunk = '';
     for (const row of batch) {
-      chunk += `${row.values.map((value) => csvField(value ?? '', ',')).join(',')}\r\n`;
+      chunk += `${row.lineNo},${row.values.map((value) => csvField(value ?? '', ',')).join(',')}\r\n`;
     }
     yield chunk;
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ENV,
   environmentNames,
+  STAGED_LINE_NUMBER_COLUMN,
   parseEnvironment,
   WORKFLOW_RUN_PROPERTIES,
 } from '../../functions/environment.ts';
@@ -104,6 +105,7 @@ describe('environment', () => {
       stagedKey: 'qdp_staged_key',
       sourceName: 'qdp_source_name',
     });
+    expect(STAGED_LINE_NUMBER_COLUMN).toBe('QDP_LINE_NO');
   });
 });
 

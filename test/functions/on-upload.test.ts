@@ -147,8 +147,8 @@ describe('handleUpload', () => {
     ]);
     expect(await readFile(objects.pathOf(BUCKET, 'staging/1/day 1.csv'), 'utf8')).toBe(
       [
-        FIELDS.map((f) => f.header).join(','),
-        `${cf},NICOLÒ,ANDRÉ,M,01/02/1980,023091,Verona,"Via Roma, 1\nscala B",,,,CONTATTO,01/03/2021,10/03/2021`,
+        ['QDP_LINE_NO', ...FIELDS.map((f) => f.header)].join(','),
+        `2,${cf},NICOLÒ,ANDRÉ,M,01/02/1980,023091,Verona,"Via Roma, 1\nscala B",,,,CONTATTO,01/03/2021,10/03/2021`,
         '',
       ].join('\r\n'),
     );
@@ -213,8 +213,10 @@ describe('handleUpload', () => {
     });
     const staged = await readFile(objects.pathOf(BUCKET, 'staging/1/day1.csv'), 'utf8');
     const lines = staged.split('\r\n');
-    expect(lines[0]).toBe(FIELDS.map((f) => f.header).join(','));
+    expect(lines[0]).toBe(['QDP_LINE_NO', ...FIELDS.map((f) => f.header)].join(','));
     expect(lines).toHaveLength(1 + 5 + 1); // header, rows, the empty string after the last CRLF
+    // Each row starts with its row in the sheet (the header is row 1).
+    expect(lines.slice(1, 6).map((line) => line.split(',')[0])).toEqual(['2', '3', '4', '5', '6']);
     // The same synthetic day as CSV imports to the same quarantines: the conversion lost nothing.
     expect(await importStagedFile(db.pool, 1, objects.pathOf(BUCKET, 'staging/1/day1.csv'))).toBe(
       'published',
