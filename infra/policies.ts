@@ -272,6 +272,173 @@ export const redshiftServerlessProtected: ResourceValidationPolicy = {
   ],
 };
 
+/** A value as the engine gives it: secrets under mocks come wrapped (`{ 4dabf…: sig, value }`). */
+function unwrap(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && 'value' in value) {
+    const keys = Object.keys(value);
+    if (keys.length === 2 && keys.includes('4dabf18193072939515e22adb298388d')) {
+      return (value as Props)['value'];
+    }
+  }
+  return value;
+}
+
+export const glueEncrypted: ResourceValidationPolicy = {
+  name: 'qdp-glue-encrypted',
+  description:
+    'Every Glue job and crawler runs under a security configuration, and every security configuration encrypts S3 data (SSE-KMS), CloudWatch logs (SSE-KMS) and job bookmarks (CSE-KMS) with a KMS key.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:glue/job:Job', (props, args, report) => {
+      if (!nonEmptyString(props['securityConfiguration'])) {
+        report(`Glue job ${args.name}: no security configuration`);
+      }
+    }),
+    forType('aws:glue/crawler:Crawler', (props, args, report) => {
+      if (!nonEmptyString(props['securityConfiguration'])) {
+        report(`Glue crawler ${args.name}: no security configuration`);
+      }
+    }),
+    forType('aws:glue/securityConfiguration:SecurityConfiguration', (props, args, report) => {
+      const e = (props['encryptionConfiguration'] ?? {}) as Record<string, Props | undefined>;
+      const checks: [string, Props | undefined, string, string][] = [
+        ['S3', e['s3Encryption'], 's3EncryptionMode', 'SSE-KMS'],
+        ['CloudWatch', e['cloudwatchEncryption'], 'cloudwatchEncryptionMode', 'SSE-KMS'],
+        ['job bookmarks', e['jobBookmarksEncryption'], 'jobBookmarksEncryptionMode', 'CSE-KMS'],
+      ];
+      for (const [what, config, mode, expected] of checks) {
+        if (config?.[mode] !== expected || !nonEmptyString(config['kmsKeyArn'])) {
+          report(
+            `Glue security configuration ${args.name}: ${what} encryption ${String(config?.[mode] ?? 'DISABLED')} (expected ${expected} with a key)`,
+          );
+        }
+      }
+    }),
+  ],
+};
+
+export const secretsManaged: ResourceValidationPolicy = {
+  name: 'qdp-secrets-managed',
+  description:
+    'No password in the program or the state: RDS clusters let Secrets Manager manage the master password, Glue JDBC connections read their credentials from a secret (SECRET_ID, TLS enforced), Secrets Manager secrets use a customer-managed key.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:rds/cluster:Cluster', (props, args, report) => {
+      if (props['manageMasterUserPassword'] !== true || props['masterPassword'] !== undefined) {
+        report(
+          `RDS cluster ${args.name}: master password not managed by Secrets Manager (manageMasterUserPassword)`,
+        );
+      }
+    }),
+    forType('aws:glue/connection:Connection', (props, args, report) => {
+      const properties = (unwrap(props['connectionProperties']) ?? {}) as Props;
+      if (props['connectionType'] !== 'JDBC') return;
+      if (properties['PASSWORD'] !== undefined || !nonEmptyString(properties['SECRET_ID'])) {
+        report(`Glue connection ${args.name}: credentials not from Secrets Manager (SECRET_ID)`);
+      }
+      if (properties['JDBC_ENFORCE_SSL'] !== 'true') {
+        report(`Glue connection ${args.name}: TLS not enforced (JDBC_ENFORCE_SSL)`);
+      }
+    }),
+    forType('aws:secretsmanager/secret:Secret', (props, args, report) => {
+      if (!nonEmptyString(props['kmsKeyId'])) {
+        report(`secret ${args.name}: not encrypted with a customer-managed key (kmsKeyId)`);
+      }
+    }),
+  ],
+};
+
+/** Node.js runtimes we accept: 22 and later. */
+const NODE_RUNTIME = /^nodejs(2[2-9]|[3-9][0-9])\.x$/;
+
+export const lambdaSecure: ResourceValidationPolicy = {
+  name: 'qdp-lambda-secure',
+  description:
+    'Every Lambda function runs a current Node.js runtime (22 or later), encrypts its environment with a customer-managed key and logs to a log group of its own; no function URL without IAM authentication; a permission for an AWS service names the source ARN.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:lambda/function:Function', (props, args, report) => {
+      if (typeof props['runtime'] !== 'string' || !NODE_RUNTIME.test(props['runtime'])) {
+        report(
+          `Lambda function ${args.name}: runtime ${String(props['runtime'])} (expected nodejs22.x or later)`,
+        );
+      }
+      if (!nonEmptyString(props['kmsKeyArn'])) {
+        report(
+          `Lambda function ${args.name}: environment not encrypted with a customer-managed key (kmsKeyArn)`,
+        );
+      }
+      if (!nonEmptyString((props['loggingConfig'] as Props | undefined)?.['logGroup'])) {
+        report(`Lambda function ${args.name}: no log group of its own (loggingConfig.logGroup)`);
+      }
+    }),
+    forType('aws:lambda/functionUrl:FunctionUrl', (props, args, report) => {
+      if (props['authorizationType'] !== 'AWS_IAM') {
+        report(
+          `Lambda function URL ${args.name}: authorization ${String(props['authorizationType'])} (expected AWS_IAM)`,
+        );
+      }
+    }),
+    forType('aws:lambda/permission:Permission', (props, args, report) => {
+      const principal = String(props['principal']);
+      if (principal.endsWith('.amazonaws.com') && !nonEmptyString(props['sourceArn'])) {
+        report(
+          `Lambda permission ${args.name}: ${principal} may invoke from any source (sourceArn missing)`,
+        );
+      }
+      if (principal === '*') report(`Lambda permission ${args.name}: anyone may invoke`);
+    }),
+  ],
+};
+
+export const lambdaDeadLetters: StackValidationPolicy = {
+  name: 'qdp-lambda-dead-letters',
+  description:
+    'Every Lambda function that S3 invokes (asynchronously) keeps the events it could not process in a dead-letter queue.',
+  enforcementLevel: 'mandatory',
+  validateStack: ({ resources }, report) => {
+    for (const fn of resources.filter((r) => r.type === 'aws:lambda/function:Function')) {
+      // The permission names the function (its name) or was given the function's Output.
+      const permissions = resources.filter(
+        (p) =>
+          p.type === 'aws:lambda/permission:Permission' &&
+          ((nonEmptyString(fn.props['name']) && p.props['function'] === fn.props['name']) ||
+            (p.propertyDependencies['function'] ?? []).some((d) => d.urn === fn.urn)),
+      );
+      const fromS3 = permissions.some((p) => p.props['principal'] === 's3.amazonaws.com');
+      const dlq = (fn.props['deadLetterConfig'] as Props | undefined)?.['targetArn'];
+      if (fromS3 && !nonEmptyString(dlq)) {
+        report(`Lambda function ${fn.name}: invoked by S3 without a dead-letter queue`, fn.urn);
+      }
+    }
+  },
+};
+
+export const queuesAndLogsEncrypted: ResourceValidationPolicy = {
+  name: 'qdp-queues-and-logs-encrypted',
+  description:
+    'Every SQS queue and every CloudWatch log group is encrypted with a customer-managed KMS key; every log group has a retention period.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:sqs/queue:Queue', (props, args, report) => {
+      const key = props['kmsMasterKeyId'];
+      if (!nonEmptyString(key) || key === 'alias/aws/sqs') {
+        report(
+          `SQS queue ${args.name}: not encrypted with a customer-managed key (kmsMasterKeyId)`,
+        );
+      }
+    }),
+    forType('aws:cloudwatch/logGroup:LogGroup', (props, args, report) => {
+      if (!nonEmptyString(props['kmsKeyId'])) {
+        report(`log group ${args.name}: not encrypted with a customer-managed key (kmsKeyId)`);
+      }
+      if (!(Number(props['retentionInDays']) > 0)) {
+        report(`log group ${args.name}: kept forever (retentionInDays missing)`);
+      }
+    }),
+  ],
+};
+
 const ANYWHERE = ['0.0.0.0/0', '::/0'];
 
 export const noIngressFromAnywhere: ResourceValidationPolicy = {
@@ -413,6 +580,61 @@ export const noWildcardActions: ResourceValidationPolicy = {
   },
 };
 
+/**
+ * Actions that AWS only allows on `*`: network interfaces of functions and Glue connections in a
+ * VPC (they do not exist before they are made) and PutMetricData (no resource; then a
+ * `cloudwatch:namespace` condition is required).
+ */
+export const ACTIONS_ONLY_ON_ANY_RESOURCE = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeVpcAttribute',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  'ec2:CreateTags',
+  'cloudwatch:PutMetricData',
+];
+
+/** IAM identity policies (not key or resource policies, where `*` means the resource itself). */
+const IDENTITY_POLICY_TYPES = [
+  'aws:iam/rolePolicy:RolePolicy',
+  'aws:iam/policy:Policy',
+  'aws:iam/userPolicy:UserPolicy',
+  'aws:iam/groupPolicy:GroupPolicy',
+];
+
+export const noWildcardResources: ResourceValidationPolicy = {
+  name: 'qdp-no-wildcard-resources',
+  description:
+    'An IAM identity policy allows `*` as the resource only for actions AWS offers on no narrower resource (VPC network interfaces; PutMetricData limited to one namespace).',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, report) => {
+    if (!IDENTITY_POLICY_TYPES.includes(args.type)) return;
+    for (const s of statements(args.props['policy'])) {
+      if (s['Effect'] !== 'Allow' || !list(s['Resource']).includes('*')) continue;
+      const others = list(s['Action']).filter(
+        (a) => !ACTIONS_ONLY_ON_ANY_RESOURCE.includes(String(a)),
+      );
+      const label = `${args.type.split(':').pop()} ${args.name}${nonEmptyString(s['Sid']) ? ` (statement ${String(s['Sid'])})` : ''}`;
+      if (others.length > 0) {
+        report(`${label}: ${others.join(', ')} on any resource`);
+      }
+      const condition = (s['Condition'] ?? {}) as Record<string, Props | undefined>;
+      if (
+        list(s['Action']).includes('cloudwatch:PutMetricData') &&
+        !nonEmptyString(condition['StringEquals']?.['cloudwatch:namespace'])
+      ) {
+        report(`${label}: cloudwatch:PutMetricData without a cloudwatch:namespace condition`);
+      }
+    }
+  },
+};
+
 /** Every rule, in the order a policy pack lists them. */
 export const platformPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   s3BucketKmsEncryption,
@@ -425,4 +647,10 @@ export const platformPolicies: (ResourceValidationPolicy | StackValidationPolicy
   noIngressFromAnywhere,
   databasePortsFromGroupsOnly,
   noWildcardActions,
+  noWildcardResources,
+  glueEncrypted,
+  secretsManaged,
+  lambdaSecure,
+  lambdaDeadLetters,
+  queuesAndLogsEncrypted,
 ];

@@ -5,7 +5,14 @@ import { expect, test } from 'vitest';
 import { Landing, QuarantineDataPlatform } from '../../infra/index.ts';
 import type { QuarantineDataPlatformArgs } from '../../infra/index.ts';
 import {
+  ACTIONS_ONLY_ON_ANY_RESOURCE,
   databasePortsFromGroupsOnly,
+  glueEncrypted,
+  lambdaDeadLetters,
+  lambdaSecure,
+  queuesAndLogsEncrypted,
+  secretsManaged,
+  noWildcardResources,
   noIngressFromAnywhere,
   noWildcardActions,
   platformPolicies,
@@ -43,7 +50,20 @@ function changed(
   const matching = recorded.filter((r) => r.type === type && r.name === name);
   if (matching.length !== 1) throw new Error(`${matching.length} ${type} named ${name}`);
   return recorded.map((r) =>
-    r === matching[0] ? { ...r, inputs: change(structuredClone(r.inputs)) } : r,
+    r === matching[0] ? { ...r, inputs: change(cloneInputs(r.inputs)) } : r,
+  );
+}
+
+/** A deep copy of inputs; values that cannot be cloned (archives holding a Promise) are shared. */
+function cloneInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => {
+      try {
+        return [k, structuredClone(v)];
+      } catch {
+        return [k, v];
+      }
+    }),
   );
 }
 
@@ -83,6 +103,14 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     rolePolicies: counts['aws:iam/rolePolicy:RolePolicy'],
     keys: counts['aws:kms/key:Key'],
     bucketPolicies: counts['aws:s3/bucketPolicy:BucketPolicy'],
+    glueJobs: counts['aws:glue/job:Job'],
+    crawlers: counts['aws:glue/crawler:Crawler'],
+    securityConfigurations: counts['aws:glue/securityConfiguration:SecurityConfiguration'],
+    connections: counts['aws:glue/connection:Connection'],
+    functions: counts['aws:lambda/function:Function'],
+    permissions: counts['aws:lambda/permission:Permission'],
+    queues: counts['aws:sqs/queue:Queue'],
+    logGroups: counts['aws:cloudwatch/logGroup:LogGroup'],
   }).toEqual({
     buckets: 2,
     topics: 2,
@@ -97,6 +125,14 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     rolePolicies: 8,
     keys: 1,
     bucketPolicies: 2,
+    glueJobs: 2,
+    crawlers: 1,
+    securityConfigurations: 1,
+    connections: 2,
+    functions: 3,
+    permissions: 4,
+    queues: 1,
+    logGroups: 5,
   });
 });
 
@@ -466,3 +502,216 @@ test('IAM: `*` and `s3:*` allowed in a role policy, `kms:*` in the key policy, N
     },
   ]);
 });
+
+test('`*` resources: a role policy with another action on any resource, PutMetricData without a namespace', async () => {
+  const recorded = await record(typicalArgs);
+  const doc = (statements: unknown[]) => ({
+    policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+  });
+  const wide = changed(recorded, 'aws:iam/rolePolicy:RolePolicy', 'qdp-on-upload', (i) => ({
+    ...i,
+    ...doc([
+      { Sid: 'Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' },
+      { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: ['*'] },
+      { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces'],
+        Resource: '*',
+      },
+    ]),
+  }));
+  expect(await check(wide, [noWildcardResources])).toEqual([
+    {
+      policy: 'qdp-no-wildcard-resources',
+      message: 'RolePolicy qdp-on-upload (statement Read): s3:GetObject on any resource',
+    },
+    {
+      policy: 'qdp-no-wildcard-resources',
+      message:
+        'RolePolicy qdp-on-upload: cloudwatch:PutMetricData without a cloudwatch:namespace condition',
+    },
+  ]);
+  // The key policy's `*` is the key itself: not this rule's business.
+  expect(await check(recorded, [noWildcardResources])).toEqual([]);
+  expect(ACTIONS_ONLY_ON_ANY_RESOURCE.every((a) => !a.includes('*'))).toBe(true);
+});
+
+test('Glue: a job or crawler without a security configuration, a configuration that leaves something unencrypted', async () => {
+  const recorded = await record(typicalArgs);
+  const bare = changed(
+    changed(recorded, 'aws:glue/job:Job', 'qdp-import', (i) => ({
+      ...i,
+      securityConfiguration: undefined,
+    })),
+    'aws:glue/crawler:Crawler',
+    'qdp-staging',
+    (i) => ({ ...i, securityConfiguration: '' }),
+  );
+  expect((await check(bare, [glueEncrypted])).sort(byMessage)).toEqual([
+    {
+      policy: 'qdp-glue-encrypted',
+      message: 'Glue crawler qdp-staging: no security configuration',
+    },
+    { policy: 'qdp-glue-encrypted', message: 'Glue job qdp-import: no security configuration' },
+  ]);
+  const weak = changed(
+    recorded,
+    'aws:glue/securityConfiguration:SecurityConfiguration',
+    'qdp-glue',
+    (i) => ({
+      ...i,
+      encryptionConfiguration: {
+        s3Encryption: { s3EncryptionMode: 'SSE-S3' },
+        cloudwatchEncryption: { cloudwatchEncryptionMode: 'SSE-KMS' },
+      },
+    }),
+  );
+  expect(await check(weak, [glueEncrypted])).toEqual(
+    [
+      'S3 encryption SSE-S3 (expected SSE-KMS with a key)',
+      'CloudWatch encryption SSE-KMS (expected SSE-KMS with a key)',
+      'job bookmarks encryption DISABLED (expected CSE-KMS with a key)',
+    ].map((m) => ({
+      policy: 'qdp-glue-encrypted',
+      message: `Glue security configuration qdp-glue: ${m}`,
+    })),
+  );
+});
+
+test('secrets: a password in the program for RDS or a Glue connection, TLS off, a secret without a key', async () => {
+  const recorded = await record(typicalArgs);
+  const rds = changed(recorded, 'aws:rds/cluster:Cluster', 'qdp-db', (i) => ({
+    ...i,
+    manageMasterUserPassword: undefined,
+    masterPassword: 'hunter2-in-the-state',
+  }));
+  expect(await check(rds, [secretsManaged])).toEqual([
+    {
+      policy: 'qdp-secrets-managed',
+      message:
+        'RDS cluster qdp-db: master password not managed by Secrets Manager (manageMasterUserPassword)',
+    },
+  ]);
+  const glue = changed(recorded, 'aws:glue/connection:Connection', 'qdp-aurora', (i) => ({
+    ...i,
+    connectionProperties: {
+      JDBC_CONNECTION_URL: 'jdbc:postgresql://db:5432/quarantine',
+      USERNAME: 'qdp_admin',
+      PASSWORD: 'hunter2',
+    },
+  }));
+  expect(await check(glue, [secretsManaged])).toEqual([
+    {
+      policy: 'qdp-secrets-managed',
+      message: 'Glue connection qdp-aurora: credentials not from Secrets Manager (SECRET_ID)',
+    },
+    {
+      policy: 'qdp-secrets-managed',
+      message: 'Glue connection qdp-aurora: TLS not enforced (JDBC_ENFORCE_SSL)',
+    },
+  ]);
+  const secret: Recorded = {
+    type: 'aws:secretsmanager/secret:Secret',
+    name: 'qdp-extra',
+    inputs: { name: 'extra' },
+    provider: '',
+    custom: true,
+    id: 'qdp-extra-id',
+  };
+  expect(await check([...recorded, secret], [secretsManaged])).toEqual([
+    {
+      policy: 'qdp-secrets-managed',
+      message: 'secret qdp-extra: not encrypted with a customer-managed key (kmsKeyId)',
+    },
+  ]);
+});
+
+test('Lambda: old runtime, no key, no log group, an open URL, a service permission without a source, S3 without dead letters', async () => {
+  const recorded = await record(typicalArgs);
+  const old = changed(recorded, 'aws:lambda/function:Function', 'qdp-notify', (i) => ({
+    ...i,
+    runtime: 'nodejs18.x',
+    kmsKeyArn: undefined,
+    loggingConfig: { logFormat: 'Text' },
+  }));
+  expect(await check(old, [lambdaSecure])).toEqual(
+    [
+      'runtime nodejs18.x (expected nodejs22.x or later)',
+      'environment not encrypted with a customer-managed key (kmsKeyArn)',
+      'no log group of its own (loggingConfig.logGroup)',
+    ].map((m) => ({ policy: 'qdp-lambda-secure', message: `Lambda function qdp-notify: ${m}` })),
+  );
+  const url: Recorded = {
+    type: 'aws:lambda/functionUrl:FunctionUrl',
+    name: 'qdp-open',
+    inputs: { functionName: 'qdp-notify', authorizationType: 'NONE' },
+    provider: '',
+    custom: true,
+    id: 'qdp-open-id',
+  };
+  const sourceless = changed(
+    recorded,
+    'aws:lambda/permission:Permission',
+    'qdp-on-upload-s3',
+    (i) => ({
+      ...i,
+      sourceArn: undefined,
+    }),
+  );
+  expect(await check([...sourceless, url], [lambdaSecure])).toEqual([
+    {
+      policy: 'qdp-lambda-secure',
+      message:
+        'Lambda permission qdp-on-upload-s3: s3.amazonaws.com may invoke from any source (sourceArn missing)',
+    },
+    {
+      policy: 'qdp-lambda-secure',
+      message: 'Lambda function URL qdp-open: authorization NONE (expected AWS_IAM)',
+    },
+  ]);
+  const noDlq = changed(recorded, 'aws:lambda/function:Function', 'qdp-on-upload', (i) => ({
+    ...i,
+    deadLetterConfig: undefined,
+  }));
+  expect(await check(noDlq, [lambdaDeadLetters])).toEqual([
+    {
+      policy: 'qdp-lambda-dead-letters',
+      message: 'Lambda function qdp-on-upload: invoked by S3 without a dead-letter queue',
+    },
+  ]);
+});
+
+test('queues and logs: an unencrypted queue, a log group without key or retention', async () => {
+  const recorded = await record(typicalArgs);
+  const plain = changed(
+    changed(recorded, 'aws:sqs/queue:Queue', 'qdp-on-upload-dlq', (i) => ({
+      ...i,
+      kmsMasterKeyId: 'alias/aws/sqs',
+    })),
+    'aws:cloudwatch/logGroup:LogGroup',
+    'qdp-glue',
+    (i) => ({ ...i, kmsKeyId: undefined, retentionInDays: undefined }),
+  );
+  expect((await check(plain, [queuesAndLogsEncrypted])).sort(byMessage)).toEqual(
+    [
+      {
+        policy: 'qdp-queues-and-logs-encrypted',
+        message:
+          'SQS queue qdp-on-upload-dlq: not encrypted with a customer-managed key (kmsMasterKeyId)',
+      },
+      {
+        policy: 'qdp-queues-and-logs-encrypted',
+        message: 'log group qdp-glue: kept forever (retentionInDays missing)',
+      },
+      {
+        policy: 'qdp-queues-and-logs-encrypted',
+        message: 'log group qdp-glue: not encrypted with a customer-managed key (kmsKeyId)',
+      },
+    ].sort(byMessage),
+  );
+});
+
+function byMessage(a: { message: string }, b: { message: string }): number {
+  return a.message.localeCompare(b.message);
+}
