@@ -538,6 +538,8 @@ describe('policy shape', () => {
       'gps',
       'imports',
       'patients',
+      // The portal's sessions (0013): reached only through its security-definer functions.
+      'portal_sessions',
       'publications',
       'quarantines',
       'rejects',
