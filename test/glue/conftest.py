@@ -19,27 +19,15 @@ sys.path.insert(0, str(ROOT / "glue"))
 
 from pyspark.sql import SparkSession  # noqa: E402
 
-from qdp_glue import JdbcSession, JdbcTarget  # noqa: E402
-
-# Debian's libpostgresql-jdbc-java (scripts/glue-venv.sh installs it); QDP_JDBC_JAR overrides.
-JDBC_JAR = Path(os.environ.get("QDP_JDBC_JAR", "/usr/share/java/postgresql.jar"))
-
+from qdp_glue import JdbcSession, JdbcTarget, JobError  # noqa: E402
+from run_local import local_spark  # noqa: E402
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    if not JDBC_JAR.is_file():
-        pytest.fail(f"PostgreSQL JDBC driver not found at {JDBC_JAR}: run scripts/glue-venv.sh "
-                    "(installs libpostgresql-jdbc-java) or set QDP_JDBC_JAR")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("qdp-glue-tests")
-        .config("spark.jars", str(JDBC_JAR))
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
+    try:
+        session = local_spark()
+    except JobError as error:
+        pytest.fail(str(error))
     yield session
     session.stop()
 
