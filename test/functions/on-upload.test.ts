@@ -176,6 +176,17 @@ describe('handleUpload', () => {
     expect((await db.pool.query('select count(*)::int as n from qdp.imports')).rows[0].n).toBe(1);
   });
 
+  it('registers the same bytes again once the import in flight is stale (stale_import_minutes)', async () => {
+    await synthetic('inbox/regione/day1.csv', 'csv');
+    await handleUpload({ bucket: BUCKET, key: 'inbox/regione/day1.csv' }, deps());
+    await db.pool.query(
+      "update qdp.imports set received_at = now() - make_interval(mins => qdp.setting('stale_import_minutes')::integer + 1)",
+    );
+    const again = await handleUpload({ bucket: BUCKET, key: 'inbox/regione/day1.csv' }, deps());
+    expect(again).toMatchObject({ status: 'started', importId: 2, workflowRunId: 'wr_2' });
+    expect((await importRow(1)).status).toBe('failed');
+  });
+
   it('makes the same bytes uploaded after the import finished a duplicate, with its message', async () => {
     await synthetic('inbox/regione/day1.csv', 'csv');
     await handleUpload({ bucket: BUCKET, key: 'inbox/regione/day1.csv' }, deps());
