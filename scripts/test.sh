@@ -14,6 +14,8 @@ echo "== type-check (tsc)"
 npx tsc --noEmit -p tsconfig.json
 echo "== Glue test environment (Python venv with PySpark 3.5.4, Java, PostgreSQL JDBC driver)"
 bash scripts/glue-venv.sh >/dev/null
+echo "== AWS emulator for test/emulator (MiniStack from PyPI, OpenSSH client)"
+bash scripts/ministack.sh install
 echo "== tests (vitest, real PostgreSQL; test/glue runs pytest on PySpark)"
 npx vitest run "$@"
 echo "== database suites on PostgreSQL 15 and 16"
