@@ -154,35 +154,53 @@ def test_a_database_error_fails_the_import_with_its_reason(spark, database, tmp_
     assert error == f'import failed: relation "qdp.transit_{import_id}" does not exist'
 
 
-def test_line_numbers_of_the_uploaded_file_reach_the_rejects(spark, new_database, tmp_path):
-    """An uploaded file with blank lines and a quoted line break: the TypeScript importer reads it
-    as it is; the Glue job reads the staged form (one record a line, QDP_LINE_NO carried over) and
-    must report every reject on the same line."""
-    typescript, glue = new_database(), new_database()
-    source = _synth(tmp_path, 1, rows=30, bad_share="0.3").read_text(encoding="utf-8").splitlines()
-    header, records = source[0], source[1:]
-    uploaded, staged, line = [header], ["QDP_LINE_NO;" + header], 1
-    for index, record in enumerate(records):
-        if index % 7 == 3:  # a blank line before some records
-            uploaded.append("")
-            line += 1
-        fields = record.split(";")
-        if index == 5:  # an address on two lines
-            fields[7] = '"' + fields[7] + '\nSCALA B"'
-        line += 1
-        uploaded.append(";".join(fields))
-        staged.append(f"{line};" + ";".join(fields))
-        line += fields[7].count("\n")
-    upload = tmp_path / "upload.csv"
-    upload.write_text("\n".join(uploaded) + "\n", encoding="utf-8")
-    staged_path = tmp_path / "staged.csv"
-    staged_path.write_text("\n".join(staged) + "\n", encoding="utf-8")
+def _stage(upload: Path, staged: Path) -> None:
+    """The staged CSV exactly as on-upload writes it (test/glue/stage.ts)."""
+    done = subprocess.run([NODE, "--import", "tsx", str(ROOT / "test" / "glue" / "stage.ts"),
+                           str(upload), str(staged)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
 
+
+def _compare_staged(spark, new_database, upload: Path, tmp_path: Path):
+    """Imports `upload` with the TypeScript importer, and its on-upload staged form with the Glue
+    job; returns both outcomes."""
+    from run_local import read_staged
+
+    typescript, glue = new_database(), new_database()
+    staged = tmp_path / "staged.csv"
+    _stage(upload, staged)
     printed = json.loads(_qdp("import", str(upload), "--json", database_url=typescript.url))
     import_id = _register(spark, glue.jdbc, upload)
-    run_import(spark, _read_staged(spark, staged_path), import_id, glue.jdbc)
-    expected = _outcome(spark, typescript.jdbc, int(printed["importId"]))
-    actual = _outcome(spark, glue.jdbc, import_id)
+    run_import(spark, read_staged(spark, str(staged)), import_id, glue.jdbc)
+    return _outcome(spark, glue.jdbc, import_id), _outcome(spark, typescript.jdbc, int(printed["importId"]))
+
+
+def test_an_uploaded_csv_with_blank_lines_and_line_breaks_staged_by_on_upload(spark, new_database, tmp_path):
+    """Blank lines, a quoted line break and quotes in the uploaded file: every reject of the Glue
+    import (from on-upload's staged CSV) names the same line as the TypeScript importer's."""
+    source = _synth(tmp_path, 1, rows=30, bad_share="0.3").read_text(encoding="utf-8").splitlines()
+    uploaded = [source[0]]
+    for index, record in enumerate(source[1:]):
+        if index % 7 == 3:
+            uploaded.append("")
+        fields = record.split(";")
+        if index == 5:
+            fields[7] = '"' + fields[7] + '\nSCALA ""B"""'
+        uploaded.append(";".join(fields))
+    upload = tmp_path / "upload.csv"
+    upload.write_text("\n".join(uploaded) + "\n", encoding="utf-8")
+    actual, expected = _compare_staged(spark, new_database, upload, tmp_path)
     assert actual == expected
     assert len(actual["rejects"]) >= 5
-    assert max(r[0] for r in actual["rejects"]) > 30  # lines moved by the blank lines
+    assert max(r[0] for r in actual["rejects"]) > 32  # lines moved by the blank lines
+
+
+def test_an_uploaded_xlsx_staged_by_on_upload(spark, new_database, tmp_path):
+    upload = tmp_path / "day1.xlsx"
+    _qdp("synth", "--rows", "80", "--seed", "glue-xlsx", "--day", "1", "--bad-share", "0.15",
+         "--format", "xlsx", "--out", str(upload))
+    actual, expected = _compare_staged(spark, new_database, upload, tmp_path)
+    assert actual == expected
+    assert actual["import"][:2] == ("published", 80)
+    assert len(actual["rejects"]) > 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qdp_glue import JdbcSession
-from test_import_database import _outcome, _qdp, _register, _synth
+from test_import_database import _outcome, _qdp, _register, _stage, _synth
 
 pytestmark = pytest.mark.database
 
@@ -21,18 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run_local(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "glue" / "run_local.py"), *args],
                           capture_output=True, text=True, timeout=300)
-
-
-def _staged(upload: Path, staged: Path) -> None:
-    """The staged form of a ';' file without blank lines: QDP_LINE_NO, ',' and RFC 4180 quotes."""
-    lines = upload.read_text(encoding="utf-8").splitlines()
-
-    def field(value: str) -> str:
-        return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
-
-    out = ["QDP_LINE_NO," + ",".join(lines[0].split(";"))]
-    out += [f"{n}," + ",".join(field(v) for v in line.split(";")) for n, line in enumerate(lines[1:], start=2)]
-    staged.write_text("\r\n".join(out) + "\r\n", encoding="utf-8")
 
 
 def test_imports_a_staged_file_like_the_typescript_importer(spark, new_database, tmp_path):
@@ -45,7 +33,7 @@ def test_imports_a_staged_file_like_the_typescript_importer(spark, new_database,
     text[3] = ";".join(fields)
     upload.write_text("\n".join(text) + "\n", encoding="utf-8")
     staged = tmp_path / "staged.csv"
-    _staged(upload, staged)
+    _stage(upload, staged)
 
     printed = json.loads(_qdp("import", str(upload), "--json", database_url=typescript.url))
     import_id = _register(spark, glue.jdbc, upload)
