@@ -10,6 +10,7 @@ import { openDatabase } from './database.ts';
 import { DEMO_PASSWORD, seedDemoHistory, seedDemoUsers } from './demo.ts';
 import { notifyLocally } from './notify.ts';
 import { InboxWatcher } from './watcher.ts';
+import { startLocalPortal } from '../portal/local.ts';
 
 interface Io {
   out: (text: string) => void;
@@ -39,6 +40,9 @@ export async function startLocalPlatform(config: Config, io: Io): Promise<number
   const users = await seedDemoUsers(db.pool);
   log(`demo users (password "${DEMO_PASSWORD}"):`);
   for (const u of users) log(`  ${u.username.padEnd(11)} ${u.role.padEnd(13)} ${u.scope}`);
+  // The portal (QDP_PORTAL_PORT, default 8080) on the same database, as the portal's login role.
+  const portal = await startLocalPortal(db.pool);
+  log(`portal: ${portal.url} (log in as one of the demo users above)`);
 
   const processedDir = path.join(config.dataDir, 'processed');
   await mkdir(config.inboxDir, { recursive: true });
@@ -74,6 +78,7 @@ export async function startLocalPlatform(config: Config, io: Io): Promise<number
   });
   log('\nstopping…');
   await watcher.stop();
+  await portal.close();
   await db.close();
   log('stopped');
   return 0;

@@ -1,7 +1,6 @@
 // The portal's web server: Fastify with server-rendered pages. Every page that shows data runs in
 // one transaction as the logged-in user's database role (db/session.ts), so row-level security and
 // column privileges decide what appears; the portal only chooses how to show it.
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type pg from 'pg';
 import { SessionError, withUserSession } from '../db/session.ts';
 import type { PortalConfig } from './config.ts';
+import { formatDateTime, HttpError, sessionCookieName, tokenHash } from './common.ts';
 import { alert, h, layout, type Html, type PageContext, type Viewer } from './html.ts';
 import { isLanguage, translator, type Language, type MessageKey } from './i18n.ts';
 import { registerAuthRoutes } from './pages/auth.ts';
@@ -81,31 +81,6 @@ export function defaultAssetDirs(): AssetDirs {
     chartJs: path.join(root, 'node_modules', 'chart.js', 'dist'),
     own: path.join(HERE, 'static'),
   };
-}
-
-/** Passwords shorter than this are refused (change and reset). */
-export const PASSWORD_MIN_LENGTH = 12;
-
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly messageKey: MessageKey,
-    readonly detail?: string,
-  ) {
-    super(messageKey);
-  }
-}
-
-export function sessionCookieName(config: PortalConfig): string {
-  return config.secureCookies ? '__Host-qdp_session' : 'qdp_session';
-}
-
-export function tokenHash(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-export function newSessionToken(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 /** Everything a route needs: rendering, the user's transaction, the viewer. */
@@ -239,33 +214,6 @@ async function loadViewer(client: pg.PoolClient): Promise<SessionViewer | undefi
             referenceDay: r.reference_day,
           },
   };
-}
-
-export function formatDateTime(value: Date, lang: Language): string {
-  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', {
-    dateStyle: 'short',
-    timeStyle: 'short',
-    timeZone: 'Europe/Rome',
-  }).format(value);
-}
-
-/** The calendar day of a pg `date` (parsed by pg as local midnight) as yyyy-mm-dd. */
-export function isoDay(value: unknown): string {
-  if (value instanceof Date) {
-    const y = value.getFullYear();
-    const m = String(value.getMonth() + 1).padStart(2, '0');
-    const d = String(value.getDate()).padStart(2, '0');
-    return `${y}-${m}-${d}`;
-  }
-  return value === null || value === undefined ? '' : String(value);
-}
-
-export function formatDate(value: string | Date | null | undefined, lang: Language): string {
-  if (value === null || value === undefined) return '';
-  const text = value instanceof Date ? isoDay(value) : String(value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (!m) return text;
-  return lang === 'it' ? `${m[3]}/${m[2]}/${m[1]}` : `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {

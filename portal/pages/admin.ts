@@ -6,7 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hashPassword } from '../../core/passwords.ts';
 import { alert, h, hiddenCsrf, layout } from '../html.ts';
-import { formatDateTime, HttpError, PASSWORD_MIN_LENGTH, type Portal } from '../server.ts';
+import { formatDateTime, HttpError, PASSWORD_MIN_LENGTH } from '../common.ts';
+import type { Portal } from '../server.ts';
 
 const ROLES = ['admin', 'staff', 'prefecture', 'municipality', 'gp'] as const;
 

@@ -12,8 +12,8 @@ import {
   PASSWORD_MIN_LENGTH,
   sessionCookieName,
   tokenHash,
-  type Portal,
-} from '../server.ts';
+} from '../common.ts';
+import type { Portal } from '../server.ts';
 
 /** Fixed-window counter of log-in attempts per client address (the account lock-out is in SQL). */
 export class LoginThrottle {

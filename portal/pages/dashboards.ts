@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import { alert, h, jsonScript, layout, type Html } from '../html.ts';
 import type { Translate } from '../i18n.ts';
-import { isoDay, type Portal, type SessionViewer } from '../server.ts';
+import { isoDay } from '../common.ts';
+import type { Portal, SessionViewer } from '../server.ts';
 
 /** Days of history the time charts show. */
 export const DASHBOARD_DAYS = 90;

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { csvLine } from '../../core/csv-export.ts';
 import { alert, h, hiddenCsrf, layout } from '../html.ts';
-import { formatDateTime, HttpError, type Portal } from '../server.ts';
+import { formatDateTime, HttpError } from '../common.ts';
+import type { Portal } from '../server.ts';
 
 /** How many imports the history page lists (newest first). */
 export const IMPORTS_PAGE_ROWS = 400;

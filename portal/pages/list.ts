@@ -17,7 +17,8 @@ import {
   type ListColumn,
   type ListFilters,
 } from '../list-query.ts';
-import { formatDate, HttpError, isoDay, type Portal, type SessionViewer } from '../server.ts';
+import { formatDate, HttpError, isoDay } from '../common.ts';
+import type { Portal, SessionViewer } from '../server.ts';
 
 const COLUMN_LABEL: Record<ListColumn, MessageKey> = {
   fiscal_code: 'fiscalCode',

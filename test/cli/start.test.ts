@@ -26,6 +26,8 @@ describe('qdp start (local mode)', () => {
       QDP_INBOX: inbox,
       QDP_DEMO_DAYS: '3',
       QDP_DEMO_ROWS: '200',
+      // The portal on a free port (8080 may be taken on a shared machine).
+      QDP_PORTAL_PORT: '0',
     });
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -49,6 +51,8 @@ describe('qdp start (local mode)', () => {
       expect(stdout).toContain('demo day 3/3: import 3 published');
       expect(stdout).toMatch(/\n {2}admin +admin +all\n/);
       expect(stdout).toMatch(/\n {2}comune +municipality +municipality \d{6}\n/);
+      const portalUrl = /portal: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
+      expect((await fetch(new URL('/healthz', portalUrl))).status).toBe(200);
 
       await writeSyntheticDailyFile({
         rows: 200,
