@@ -16,6 +16,8 @@ echo "== Glue test environment (Python venv with PySpark 3.5.4, Java, PostgreSQL
 bash scripts/glue-venv.sh >/dev/null
 echo "== AWS emulator for test/emulator (MiniStack from PyPI, OpenSSH client)"
 bash scripts/ministack.sh install
+echo "== portal test tools (Debian chromium and sqlmap)"
+bash scripts/portal-tools.sh
 echo "== tests (vitest, real PostgreSQL; test/glue runs pytest on PySpark)"
 npx vitest run "$@"
 echo "== database suites on PostgreSQL 15 and 16"
