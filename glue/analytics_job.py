@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -29,8 +29,15 @@ STAGING_SUFFIX = "__staging"
 # Redshift has no unbounded text: VARCHAR(65535) is its largest (bytes, UTF-8).
 _TEXT = "varchar(65535)"
 _SAME = {
-    "smallint", "integer", "bigint", "real", "double precision", "boolean", "date",
-    "timestamp without time zone", "timestamp with time zone",
+    "smallint",
+    "integer",
+    "bigint",
+    "real",
+    "double precision",
+    "boolean",
+    "date",
+    "timestamp without time zone",
+    "timestamp with time zone",
 }
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -70,7 +77,9 @@ def list_tables(db: JdbcSession, schema: str = SCHEMA) -> list[Table]:
 def check_tables(tables: Sequence[Table]) -> None:
     """Refuses what must not reach Redshift or cannot be named there, listing every problem."""
     if not tables:
-        raise JobError(f"schema {SCHEMA} has no tables: nothing to load (is the portal's migration applied?)")
+        raise JobError(
+            f"schema {SCHEMA} has no tables: nothing to load (is the portal's migration applied?)"
+        )
     problems = []
     for table in tables:
         for name in [table.name, *(c.name for c in table.columns)]:
@@ -175,7 +184,9 @@ def run_analytics(spark: SparkSession, source: JdbcTarget, write: Writer) -> lis
         for frame in frames.values():
             frame.unpersist()
         if attempt == 2:
-            raise JobError("the latest import changed twice while the aggregates were read: run the job again")
+            raise JobError(
+                "the latest import changed twice while the aggregates were read: run the job again"
+            )
     copied = []
     for table in tables:
         pre, post = actions[table.name]

@@ -12,11 +12,13 @@ Only ``main`` touches awsglue/boto3; everything else runs on a plain SparkSessio
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -116,7 +118,9 @@ def header_problem(mapping: HeaderMapping) -> str | None:
             f"; not recognised: {', '.join(mapping.unrecognised)}" if mapping.unrecognised else ""
         )
         found = ", ".join(mapping.found) or "none"
-        return f"missing required columns: {', '.join(mapping.missing)} (found: {found}{unrecognised})"
+        return (
+            f"missing required columns: {', '.join(mapping.missing)} (found: {found}{unrecognised})"
+        )
     return None
 
 
@@ -126,7 +130,9 @@ def line_number_column(headers: Sequence[str]) -> int | None:
     wanted = normalise_header(STAGED_FILE["lineNumberColumn"])
     found = [i for i, header in enumerate(headers) if normalise_header(header) == wanted]
     if len(found) > 1:
-        raise JobError(f"the staged file has {len(found)} {STAGED_FILE['lineNumberColumn']} columns")
+        raise JobError(
+            f"the staged file has {len(found)} {STAGED_FILE['lineNumberColumn']} columns"
+        )
     return found[0] if found else None
 
 
@@ -152,20 +158,28 @@ def transit_frame(rows: DataFrame, mapping: HeaderMapping, import_id: int) -> Da
         raise JobError(
             f"the frame has {len(file_columns)} columns, the header mapping {len(mapping.columns)}"
         )
-    by_field = {index: f"_c{position}" for position, index in enumerate(mapping.columns) if index is not None}
+    by_field = {
+        index: f"_c{position}"
+        for position, index in enumerate(mapping.columns)
+        if index is not None
+    }
     values = [
         (F.col(by_field[i]) if i in by_field else F.lit(None).cast("string")).alias(column)
         for i, column in enumerate(TRANSIT_COLUMNS)
     ]
     line_column = line_number_column(file_columns)
     if line_column is not None:
-        renamed = rows.select(*[F.col(c).cast("string").alias(f"_c{i}") for i, c in enumerate(file_columns)])
+        renamed = rows.select(
+            *[F.col(c).cast("string").alias(f"_c{i}") for i, c in enumerate(file_columns)]
+        )
         text = F.trim(F.col(f"_c{line_column}"))
         return renamed.select(
             F.lit(import_id).cast("long").alias("import_id"),
             # Not a positive integer below 2^31 -> NULL, which check_line_numbers refuses.
-            F.when(text.rlike(r"^[1-9][0-9]{0,9}$") & (text.cast("long") <= 2147483647), text.cast("int"))
-            .alias("line_no"),
+            F.when(
+                text.rlike(r"^[1-9][0-9]{0,9}$") & (text.cast("long") <= 2147483647),
+                text.cast("int"),
+            ).alias("line_no"),
             *values,
         )
     newlines = [
@@ -246,7 +260,9 @@ def run_import(
     with JdbcSession(spark, database) as db:
         status = _status(db, import_id)
         if status != "loading":
-            raise JobError(f"import {import_id} is {status}, the import job loads only a loading import")
+            raise JobError(
+                f"import {import_id} is {status}, the import job loads only a loading import"
+            )
         try:
             mapping = map_header(file_header(rows.columns))
             problem = header_problem(mapping)
@@ -278,10 +294,9 @@ def run_import(
             return ImportResult(import_id, outcome, written)
         except Exception as error:
             reason = database_error_message(error)
-            try:
+            # The database may be what failed: the import then stays loading, and a retry converges.
+            with contextlib.suppress(Exception):
                 db.query("select qdp.fail_import(?, ?)", [import_id, f"import failed: {reason}"])
-            except Exception:  # the database may be the thing that failed: the retry converges
-                pass
             raise
 
 
@@ -317,7 +332,7 @@ def find_catalog_table(tables: Sequence[CatalogTable], bucket: str, key: str) ->
             if len(levels) != len(table.partition_keys):
                 continue
             terms = []
-            for name, level in zip(table.partition_keys, levels):
+            for name, level in zip(table.partition_keys, levels, strict=True):
                 value = level.split("=", 1)[1] if "=" in level else level
                 terms.append(f"{name} = '{value.replace(chr(39), chr(39) * 2)}'")
             matches.append((table.name, " and ".join(terms)))
@@ -345,7 +360,11 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Gl
     properties = glue.get_workflow_run_properties(
         Name=resolved["WORKFLOW_NAME"], RunId=resolved["WORKFLOW_RUN_ID"]
     )["RunProperties"]
-    missing = [name for key, name in properties_names.items() if not key.startswith("$") and name not in properties]
+    missing = [
+        name
+        for key, name in properties_names.items()
+        if not key.startswith("$") and name not in properties
+    ]
     if missing:
         raise JobError(f"workflow run properties missing: {', '.join(missing)}")
     import_id = parse_import_id(properties[properties_names["importId"]])
@@ -354,7 +373,9 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Gl
     job = Job(context)
     job.init(resolved["JOB_NAME"], resolved)
     tables = []
-    for page in glue.get_paginator("get_tables").paginate(DatabaseName=arguments["catalogDatabase"]):
+    for page in glue.get_paginator("get_tables").paginate(
+        DatabaseName=arguments["catalogDatabase"]
+    ):
         for table in page["TableList"]:
             tables.append(
                 CatalogTable(
@@ -364,7 +385,9 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Gl
                 )
             )
     table_name, predicate = find_catalog_table(
-        tables, properties[properties_names["stagedBucket"]], properties[properties_names["stagedKey"]]
+        tables,
+        properties[properties_names["stagedBucket"]],
+        properties[properties_names["stagedKey"]],
     )
     frame = context.create_dynamic_frame.from_catalog(
         database=arguments["catalogDatabase"],

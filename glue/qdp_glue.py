@@ -7,10 +7,11 @@ each job's ``main``), so everything is tested with pytest on a local PySpark.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 HERE = Path(__file__).resolve().parent
@@ -72,10 +73,15 @@ class JdbcTarget:
         return _DRIVERS[subprotocol]
 
     def spark_options(self) -> dict[str, str]:
-        return {"url": self.url, "user": self.user, "password": self.password, "driver": self.driver()}
+        return {
+            "url": self.url,
+            "user": self.user,
+            "password": self.password,
+            "driver": self.driver(),
+        }
 
     @staticmethod
-    def from_glue_conf(conf: dict[str, str], database: str | None = None) -> "JdbcTarget":
+    def from_glue_conf(conf: dict[str, str], database: str | None = None) -> JdbcTarget:
         """From glueContext.extract_jdbc_conf(connection): its ``fullUrl`` names the database;
         older Glue versions give only ``url`` (host and port), to which ``database`` is added."""
         url = conf.get("fullUrl") or conf["url"]
@@ -84,7 +90,7 @@ class JdbcTarget:
         return JdbcTarget(url=url, user=conf["user"], password=conf["password"])
 
     @staticmethod
-    def from_postgres_url(url: str) -> "JdbcTarget":
+    def from_postgres_url(url: str) -> JdbcTarget:
         """From a libpq URL (postgres://user:password@host:port/database?sslmode=...)."""
         parts = urlsplit(url)
         if parts.scheme not in ("postgres", "postgresql") or not parts.hostname:
@@ -125,7 +131,7 @@ class JdbcSession:
     def close(self) -> None:
         self._connection.close()
 
-    def __enter__(self) -> "JdbcSession":
+    def __enter__(self) -> JdbcSession:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -164,7 +170,7 @@ class JdbcSession:
             statement.close()
 
     @contextmanager
-    def transaction(self) -> Iterator["JdbcSession"]:
+    def transaction(self) -> Iterator[JdbcSession]:
         """Commits when the block ends, rolls back when it raises."""
         self._connection.setAutoCommit(False)
         try:

@@ -90,7 +90,11 @@ def run(argv: list[str]) -> dict[str, Any]:
                 database,
                 args.batch_size or DEFAULT_JDBC_BATCH_SIZE,
             )
-            return {"importId": result.import_id, "status": result.status, "rowsWritten": result.rows_written}
+            return {
+                "importId": result.import_id,
+                "status": result.status,
+                "rowsWritten": result.rows_written,
+            }
         from analytics_job import jdbc_writer, run_analytics
 
         redshift = JdbcTarget.from_postgres_url(args.redshift_url)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from pathlib import Path
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -21,6 +21,7 @@ from pyspark.sql import SparkSession  # noqa: E402
 
 from qdp_glue import JdbcSession, JdbcTarget, JobError  # noqa: E402
 from run_local import local_spark  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
@@ -35,10 +36,12 @@ def spark() -> Iterator[SparkSession]:
 def _admin_target() -> JdbcTarget:
     url = os.environ.get("QDP_GLUE_TEST_ADMIN_URL")
     if not url:
-        pytest.fail("QDP_GLUE_TEST_ADMIN_URL is not set: database tests run through "
-                    "`npx vitest run test/glue` (it starts PostgreSQL and passes the URL), or set "
-                    "it to a superuser PostgreSQL URL whose server holds the migrated template "
-                    "(QDP_GLUE_TEST_TEMPLATE); `-m 'not database'` runs the other tests alone")
+        pytest.fail(
+            "QDP_GLUE_TEST_ADMIN_URL is not set: database tests run through "
+            "`npx vitest run test/glue` (it starts PostgreSQL and passes the URL), or set "
+            "it to a superuser PostgreSQL URL whose server holds the migrated template "
+            "(QDP_GLUE_TEST_TEMPLATE); `-m 'not database'` runs the other tests alone"
+        )
     return JdbcTarget.from_postgres_url(url)
 
 

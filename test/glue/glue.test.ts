@@ -56,14 +56,37 @@ function run(
   });
 }
 
+/** The Glue environment's python (scripts/glue-venv.sh provisions it; idempotent, once per file). */
+let python: Promise<string> | undefined;
+function gluePython(): Promise<string> {
+  python ??= run('bash', ['scripts/glue-venv.sh'], process.env).then((venv) => {
+    if (venv.code !== 0) throw new Error(`scripts/glue-venv.sh failed:\n${venv.output}`);
+    return venv.output.trim().split('\n').at(-1) as string;
+  });
+  return python;
+}
+
+test(
+  'ruff: lint and format of glue/ and test/glue (glue/ruff.toml)',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const ruff = path.join(path.dirname(await gluePython()), 'ruff');
+    const config = ['--config', 'glue/ruff.toml', 'glue', 'test/glue'];
+    const lint = await run(ruff, ['check', ...config], process.env);
+    expect(lint.code, lint.output).toBe(0);
+    const format = await run(ruff, ['format', '--check', ...config], process.env);
+    expect(
+      format.code,
+      `${format.output}\nfix: .cache/glue-venv/bin/ruff format --config glue/ruff.toml glue test/glue`,
+    ).toBe(0);
+  },
+);
+
 test(
   'pytest: the Glue jobs on PySpark and the real PostgreSQL',
   { timeout: 30 * 60_000 },
   async () => {
-    const venv = await run('bash', ['scripts/glue-venv.sh'], process.env);
-    expect(venv.code, `scripts/glue-venv.sh failed:\n${venv.output}`).toBe(0);
-    const python = venv.output.trim().split('\n').at(-1) as string;
-    const result = await run(python, ['-m', 'pytest', 'test/glue', '-q', '-rfEs'], {
+    const result = await run(await gluePython(), ['-m', 'pytest', 'test/glue', '-q', '-rfEs'], {
       ...process.env,
       QDP_GLUE_TEST_ADMIN_URL: adminUrl(),
       QDP_GLUE_TEST_TEMPLATE: TEMPLATE_DATABASE,

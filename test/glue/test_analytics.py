@@ -18,30 +18,44 @@ from analytics_job import (
 )
 from qdp_glue import JdbcSession, JobError
 
-COUNTS = Table("daily_counts", (
-    Column("import_id", "bigint", False),
-    Column("day", "date", False),
-    Column("istat_code", "character(6)", True),
-    Column("reason", "text", True),
-    Column("people", "integer", False),
-    Column("share", "numeric", True),
-    Column("ratio", "numeric(5,2)", True),
-    Column("suppressed", "boolean", False),
-    Column("at", "timestamp with time zone", True),
-))
+COUNTS = Table(
+    "daily_counts",
+    (
+        Column("import_id", "bigint", False),
+        Column("day", "date", False),
+        Column("istat_code", "character(6)", True),
+        Column("reason", "text", True),
+        Column("people", "integer", False),
+        Column("share", "numeric", True),
+        Column("ratio", "numeric(5,2)", True),
+        Column("suppressed", "boolean", False),
+        Column("at", "timestamp with time zone", True),
+    ),
+)
 
 
 def test_types_map_to_redshift():
     assert [redshift_type(COUNTS.name, c) for c in COUNTS.columns] == [
-        "bigint", "date", "character(6)", "varchar(65535)", "integer", "numeric(38,6)",
-        "numeric(5,2)", "boolean", "timestamp with time zone",
+        "bigint",
+        "date",
+        "character(6)",
+        "varchar(65535)",
+        "integer",
+        "numeric(38,6)",
+        "numeric(5,2)",
+        "boolean",
+        "timestamp with time zone",
     ]
-    with pytest.raises(JobError, match=r"^qdp_analytics.t.tags: type text\[\] has no Redshift mapping$"):
+    with pytest.raises(
+        JobError, match=r"^qdp_analytics.t.tags: type text\[\] has no Redshift mapping$"
+    ):
         redshift_type("t", Column("tags", "text[]", True))
 
 
 def test_replace_actions_swap_the_staging_table_in_one_transaction():
-    pre, post = replace_actions(Table("by_gp", (Column("gp_code", "text", False), Column("people", "bigint", True))))
+    pre, post = replace_actions(
+        Table("by_gp", (Column("gp_code", "text", False), Column("people", "bigint", True)))
+    )
     assert pre == (
         "create schema if not exists qdp_analytics; "
         "drop table if exists qdp_analytics.by_gp__staging; "
@@ -56,7 +70,14 @@ def test_replace_actions_swap_the_staging_table_in_one_transaction():
 def test_direct_identifiers_and_odd_names_are_refused_all_at_once():
     tables = [
         COUNTS,
-        Table("people", (Column("Fiscal_Code", "text", True), Column("telefono", "text", True), Column("n", "integer", True))),
+        Table(
+            "people",
+            (
+                Column("Fiscal_Code", "text", True),
+                Column("telefono", "text", True),
+                Column("n", "integer", True),
+            ),
+        ),
         Table("Odd Name", (Column("n", "integer", True),)),
         Table("x__staging", (Column("n", "integer", True),)),
     ]
@@ -100,7 +121,9 @@ def _rows(spark, target, sql):
 
 def _table_text(spark, target, table):
     """Every row of a table as text, sorted: compares a copy with its source exactly."""
-    return sorted(r[0] for r in _rows(spark, target, f"select t::text from qdp_analytics.{table} t"))
+    return sorted(
+        r[0] for r in _rows(spark, target, f"select t::text from qdp_analytics.{table} t")
+    )
 
 
 def _publish_two_days(spark, database, tmp_path):
@@ -123,7 +146,9 @@ def test_copies_the_portal_aggregates_exactly(spark, new_database, tmp_path):
     copied = run_analytics(spark, source.jdbc, jdbc_writer(spark, redshift.jdbc))
     assert [c.table for c in copied] == names
     for table in names:
-        assert _table_text(spark, redshift.jdbc, table) == _table_text(spark, source.jdbc, table), table
+        assert _table_text(spark, redshift.jdbc, table) == _table_text(spark, source.jdbc, table), (
+            table
+        )
     counts = {c.table: c.rows for c in copied}
     assert counts["imports"] == 2 and counts["publications"] == 2 and counts["by_municipality"] > 2
 
@@ -133,29 +158,44 @@ def test_replaces_tables_and_follows_new_columns(spark, new_database):
     source, redshift = new_database(), new_database(empty=True)
     with JdbcSession(spark, source.jdbc) as db:
         db.execute(EXTRA)
-    copied = {c.table: c.rows for c in run_analytics(spark, source.jdbc, jdbc_writer(spark, redshift.jdbc))}
+    copied = {
+        c.table: c.rows
+        for c in run_analytics(spark, source.jdbc, jdbc_writer(spark, redshift.jdbc))
+    }
     assert (copied["extra_by_gp"], copied["extra_counts"], copied["extra_totals"]) == (500, 2, 1)
-    assert _rows(spark, redshift.jdbc,
-                 "select import_id, day::text, istat_code, reason, people, share::text, suppressed, at::text "
-                 "from qdp_analytics.extra_counts order by people") == [
+    assert _rows(
+        spark,
+        redshift.jdbc,
+        "select import_id, day::text, istat_code, reason, people, share::text, suppressed, at::text "
+        "from qdp_analytics.extra_counts order by people",
+    ) == [
         (1, "2021-03-01", "023044", "CONTATTO", 3, None, True, None),
         (1, "2021-03-01", "023091", "POSITIVO", 120, "0.250000", False, "2021-03-01 08:00:00+00"),
     ]
-    assert _rows(spark, redshift.jdbc, "select count(*), sum(people)::text from qdp_analytics.extra_by_gp") == [(500, "125250")]
+    assert _rows(
+        spark, redshift.jdbc, "select count(*), sum(people)::text from qdp_analytics.extra_by_gp"
+    ) == [(500, "125250")]
     assert _rows(spark, redshift.jdbc, "select people from qdp_analytics.extra_totals") == [(123,)]
 
     # Next run: rows change and a column appears; the copy replaces both.
     with JdbcSession(spark, source.jdbc) as db:
-        db.execute("delete from qdp_analytics.extra_by_gp where people > 2; "
-                   "alter table qdp_analytics.extra_by_gp add column share numeric(4,3); "
-                   "update qdp_analytics.extra_by_gp set share = 0.5")
+        db.execute(
+            "delete from qdp_analytics.extra_by_gp where people > 2; "
+            "alter table qdp_analytics.extra_by_gp add column share numeric(4,3); "
+            "update qdp_analytics.extra_by_gp set share = 0.5"
+        )
     run_analytics(spark, source.jdbc, jdbc_writer(spark, redshift.jdbc))
-    assert _rows(spark, redshift.jdbc,
-                 "select gp_code, people, share::text from qdp_analytics.extra_by_gp order by people") == [
-        ("MG1", 1, "0.500"), ("MG2", 2, "0.500")]
-    assert _rows(spark, redshift.jdbc,
-                 "select count(*) from pg_tables where schemaname = 'qdp_analytics' "
-                 "and tablename like '%__staging'") == [(0,)]
+    assert _rows(
+        spark,
+        redshift.jdbc,
+        "select gp_code, people, share::text from qdp_analytics.extra_by_gp order by people",
+    ) == [("MG1", 1, "0.500"), ("MG2", 2, "0.500")]
+    assert _rows(
+        spark,
+        redshift.jdbc,
+        "select count(*) from pg_tables where schemaname = 'qdp_analytics' "
+        "and tablename like '%__staging'",
+    ) == [(0,)]
 
 
 @pytest.mark.database
@@ -165,8 +205,9 @@ def test_a_table_with_a_direct_identifier_stops_the_job_before_any_write(spark, 
         db.execute("create table qdp_analytics.leak (cognome text, people integer);")
     with pytest.raises(JobError, match="leak: direct identifier columns cognome$"):
         run_analytics(spark, source.jdbc, jdbc_writer(spark, redshift.jdbc))
-    assert _rows(spark, redshift.jdbc,
-                 "select count(*) from pg_namespace where nspname = 'qdp_analytics'") == [(0,)]
+    assert _rows(
+        spark, redshift.jdbc, "select count(*) from pg_namespace where nspname = 'qdp_analytics'"
+    ) == [(0,)]
 
 
 @pytest.mark.database

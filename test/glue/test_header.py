@@ -8,17 +8,23 @@ import pytest
 
 from import_job import TRANSIT_COLUMNS, header_problem, map_header, normalise_header
 
-CASES = json.loads((Path(__file__).parent / "header-cases.json").read_text(encoding="utf-8"))["cases"]
+CASES = json.loads((Path(__file__).parent / "header-cases.json").read_text(encoding="utf-8"))[
+    "cases"
+]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[" | ".join(c["headers"])[:60] or "(empty)" for c in CASES])
+@pytest.mark.parametrize(
+    "case", CASES, ids=[" | ".join(c["headers"])[:60] or "(empty)" for c in CASES]
+)
 def test_maps_like_the_typescript_reader(case):
     mapping = map_header(case["headers"])
     assert mapping.columns == case["columns"]
     assert mapping.found == case["found"]
     assert mapping.missing == case["missing"]
     assert mapping.unrecognised == case["unrecognised"]
-    assert [{"field": d.field, "headers": d.headers} for d in mapping.duplicates] == case["duplicates"]
+    assert [{"field": d.field, "headers": d.headers} for d in mapping.duplicates] == case[
+        "duplicates"
+    ]
     assert header_problem(mapping) == case["problem"]
 
 
@@ -37,7 +43,18 @@ def test_normalisation():
 
 def test_transit_columns_follow_the_contract():
     assert TRANSIT_COLUMNS == [
-        "codice_fiscale", "cognome", "nome", "sesso", "data_nascita", "cod_istat_residenza",
-        "comune_residenza", "indirizzo_residenza", "telefono", "cod_medico", "medico", "motivo",
-        "data_inizio", "data_fine",
+        "codice_fiscale",
+        "cognome",
+        "nome",
+        "sesso",
+        "data_nascita",
+        "cod_istat_residenza",
+        "comune_residenza",
+        "indirizzo_residenza",
+        "telefono",
+        "cod_medico",
+        "medico",
+        "motivo",
+        "data_inizio",
+        "data_fine",
     ]

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from py4j.protocol import Py4JJavaError
 
 from import_job import run_import
 from qdp_glue import JdbcSession, JobError
@@ -24,8 +25,14 @@ def _qdp(*args: str, database_url: str | None = None) -> str:
     env = {**os.environ}
     if database_url:
         env["DATABASE_URL"] = database_url
-    done = subprocess.run([NODE, str(ROOT / "bin" / "qdp.js"), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [NODE, str(ROOT / "bin" / "qdp.js"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if done.returncode not in (0, 2):
         raise AssertionError(f"qdp {' '.join(args)} exited {done.returncode}: {done.stderr}")
     return done.stdout
@@ -33,8 +40,19 @@ def _qdp(*args: str, database_url: str | None = None) -> str:
 
 def _synth(tmp_path: Path, day: int, rows: int = 300, bad_share: str = "0.1") -> Path:
     out = tmp_path / f"day{day}.csv"
-    _qdp("synth", "--rows", str(rows), "--seed", "glue", "--day", str(day),
-         "--bad-share", bad_share, "--out", str(out))
+    _qdp(
+        "synth",
+        "--rows",
+        str(rows),
+        "--seed",
+        "glue",
+        "--day",
+        str(day),
+        "--bad-share",
+        bad_share,
+        "--out",
+        str(out),
+    )
     return out
 
 
@@ -59,15 +77,18 @@ def _outcome(spark, target, import_id):
     with JdbcSession(spark, target) as db:
         (imported,) = db.query(
             "select status, rows_total, rows_accepted, rows_rejected, error from qdp.imports where id = ?",
-            [import_id])
+            [import_id],
+        )
         rejects = db.query(
             "select line_no, field, reason from qdp.rejects where import_id = ? order by line_no, field, reason",
-            [import_id])
+            [import_id],
+        )
         quarantines = db.query(
             "select line_no, fiscal_code, surname, name, sex, birth_date::text, residence_istat, "
             "residence_name, address, phone, gp_code, gp_name, reason, start_date::text, "
             "end_date::text, change from qdp.quarantines where import_id = ? order by line_no",
-            [import_id])
+            [import_id],
+        )
         latest = db.query("select qdp.latest_import_id() = ?", [import_id])[0][0]
     return {"import": imported, "rejects": rejects, "quarantines": quarantines, "latest": latest}
 
@@ -95,8 +116,9 @@ def test_header_mismatch_rejects_before_any_row_is_written(spark, database, tmp_
     lines = source.read_text(encoding="utf-8").splitlines()
     # Without DATA_FINE, and CF beside CODICE_FISCALE: both problems, the duplicate named.
     path = tmp_path / "bad-header.csv"
-    path.write_text("\n".join([lines[0].replace("DATA_FINE", "CF"), *lines[1:]]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([lines[0].replace("DATA_FINE", "CF"), *lines[1:]]) + "\n", encoding="utf-8"
+    )
     import_id = _register(spark, database.jdbc, path)
     result = run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
     assert (result.status, result.rows_written) == ("rejected", 0)
@@ -112,18 +134,28 @@ def test_missing_columns_are_named(spark, database, tmp_path):
     path = tmp_path / "short.csv"
     path.write_text("CODICE_FISCALE;COGNOME;NOME;ALTRO\nX;Y;Z;W\n", encoding="utf-8")
     import_id = _register(spark, database.jdbc, path)
-    assert run_import(spark, _read_staged(spark, path), import_id, database.jdbc).status == "rejected"
-    assert _outcome(spark, database.jdbc, import_id)["rejects"] == [(0, None,
-        "missing required columns: SESSO, DATA_NASCITA, COD_ISTAT_RESIDENZA, MOTIVO, "
-        "DATA_INIZIO, DATA_FINE (found: CODICE_FISCALE, COGNOME, NOME; not recognised: ALTRO)")]
+    assert (
+        run_import(spark, _read_staged(spark, path), import_id, database.jdbc).status == "rejected"
+    )
+    assert _outcome(spark, database.jdbc, import_id)["rejects"] == [
+        (
+            0,
+            None,
+            "missing required columns: SESSO, DATA_NASCITA, COD_ISTAT_RESIDENZA, MOTIVO, "
+            "DATA_INIZIO, DATA_FINE (found: CODICE_FISCALE, COGNOME, NOME; not recognised: ALTRO)",
+        )
+    ]
 
 
 def test_a_retried_run_replaces_the_rows_of_a_killed_attempt(spark, database, tmp_path):
     path = _synth(tmp_path, 1, rows=50, bad_share="0")
     import_id = _register(spark, database.jdbc, path)
     with JdbcSession(spark, database.jdbc) as db:
-        db.query(f"insert into qdp.transit_{import_id} (import_id, line_no, codice_fiscale) "
-                 "select ?, g, 'LEFTOVER' from generate_series(2, 40) g", [import_id])
+        db.query(
+            f"insert into qdp.transit_{import_id} (import_id, line_no, codice_fiscale) "
+            "select ?, g, 'LEFTOVER' from generate_series(2, 40) g",
+            [import_id],
+        )
     result = run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
     assert result.status == "published"
     outcome = _outcome(spark, database.jdbc, import_id)
@@ -135,7 +167,10 @@ def test_only_a_loading_import_is_loaded(spark, database, tmp_path):
     path = _synth(tmp_path, 1, rows=10, bad_share="0")
     import_id = _register(spark, database.jdbc, path)
     run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
-    with pytest.raises(JobError, match=f"import {import_id} is published, the import job loads only a loading import"):
+    with pytest.raises(
+        JobError,
+        match=f"import {import_id} is published, the import job loads only a loading import",
+    ):
         run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
     with pytest.raises(JobError, match="import 999999 does not exist"):
         run_import(spark, _read_staged(spark, path), 999999, database.jdbc)
@@ -147,7 +182,7 @@ def test_a_database_error_fails_the_import_with_its_reason(spark, database, tmp_
     import_id = _register(spark, database.jdbc, path)
     with JdbcSession(spark, database.jdbc) as db:
         db.execute(f"drop table qdp.transit_{import_id}")
-    with pytest.raises(Exception):
+    with pytest.raises(Py4JJavaError, match="does not exist"):
         run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
     status, _, _, _, error = _outcome(spark, database.jdbc, import_id)["import"]
     assert status == "failed"
@@ -156,9 +191,20 @@ def test_a_database_error_fails_the_import_with_its_reason(spark, database, tmp_
 
 def _stage(upload: Path, staged: Path) -> None:
     """The staged CSV exactly as on-upload writes it (test/glue/stage.ts)."""
-    done = subprocess.run([NODE, "--import", "tsx", str(ROOT / "test" / "glue" / "stage.ts"),
-                           str(upload), str(staged)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [
+            NODE,
+            "--import",
+            "tsx",
+            str(ROOT / "test" / "glue" / "stage.ts"),
+            str(upload),
+            str(staged),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -173,10 +219,14 @@ def _compare_staged(spark, new_database, upload: Path, tmp_path: Path):
     printed = json.loads(_qdp("import", str(upload), "--json", database_url=typescript.url))
     import_id = _register(spark, glue.jdbc, upload)
     run_import(spark, read_staged(spark, str(staged)), import_id, glue.jdbc)
-    return _outcome(spark, glue.jdbc, import_id), _outcome(spark, typescript.jdbc, int(printed["importId"]))
+    return _outcome(spark, glue.jdbc, import_id), _outcome(
+        spark, typescript.jdbc, int(printed["importId"])
+    )
 
 
-def test_an_uploaded_csv_with_blank_lines_and_line_breaks_staged_by_on_upload(spark, new_database, tmp_path):
+def test_an_uploaded_csv_with_blank_lines_and_line_breaks_staged_by_on_upload(
+    spark, new_database, tmp_path
+):
     """Blank lines, a quoted line break and quotes in the uploaded file: every reject of the Glue
     import (from on-upload's staged CSV) names the same line as the TypeScript importer's."""
     source = _synth(tmp_path, 1, rows=30, bad_share="0.3").read_text(encoding="utf-8").splitlines()
@@ -198,8 +248,21 @@ def test_an_uploaded_csv_with_blank_lines_and_line_breaks_staged_by_on_upload(sp
 
 def test_an_uploaded_xlsx_staged_by_on_upload(spark, new_database, tmp_path):
     upload = tmp_path / "day1.xlsx"
-    _qdp("synth", "--rows", "80", "--seed", "glue-xlsx", "--day", "1", "--bad-share", "0.15",
-         "--format", "xlsx", "--out", str(upload))
+    _qdp(
+        "synth",
+        "--rows",
+        "80",
+        "--seed",
+        "glue-xlsx",
+        "--day",
+        "1",
+        "--bad-share",
+        "0.15",
+        "--format",
+        "xlsx",
+        "--out",
+        str(upload),
+    )
     actual, expected = _compare_staged(spark, new_database, upload, tmp_path)
     assert actual == expected
     assert actual["import"][:2] == ("published", 80)

@@ -38,16 +38,29 @@ def test_run_properties_read_by_the_import_job_are_declared():
 
 def test_argument_names_for_get_resolved_options():
     assert job_argument_names("import") == [
-        "qdp_catalog_database", "qdp_database_connection", "qdp_jdbc_batch_size",
-        "WORKFLOW_NAME", "WORKFLOW_RUN_ID", "JOB_NAME",
+        "qdp_catalog_database",
+        "qdp_database_connection",
+        "qdp_jdbc_batch_size",
+        "WORKFLOW_NAME",
+        "WORKFLOW_RUN_ID",
+        "JOB_NAME",
     ]
     assert job_argument_names("analytics") == [
-        "qdp_database_connection", "qdp_redshift_connection", "JOB_NAME", "TempDir",
+        "qdp_database_connection",
+        "qdp_redshift_connection",
+        "JOB_NAME",
+        "TempDir",
     ]
-    resolved = {"qdp_database_connection": "p-aurora", "qdp_redshift_connection": "p-redshift",
-                "JOB_NAME": "p-analytics", "TempDir": "s3://b/glue/temp/"}
+    resolved = {
+        "qdp_database_connection": "p-aurora",
+        "qdp_redshift_connection": "p-redshift",
+        "JOB_NAME": "p-analytics",
+        "TempDir": "s3://b/glue/temp/",
+    }
     assert resolved_arguments("analytics", resolved) == {
-        "databaseConnection": "p-aurora", "redshiftConnection": "p-redshift"}
+        "databaseConnection": "p-aurora",
+        "redshiftConnection": "p-redshift",
+    }
 
 
 @pytest.mark.parametrize("job", ["import", "analytics"])
@@ -66,19 +79,34 @@ def test_a_missing_declaration_says_what_to_upload(monkeypatch, tmp_path):
     import qdp_glue
 
     monkeypatch.setitem(qdp_glue._SEARCH, "job-arguments.json", [tmp_path])
-    with pytest.raises(JobError, match=r"^job-arguments.json not found \(searched .*\): upload it with --extra-files$"):
+    with pytest.raises(
+        JobError,
+        match=r"^job-arguments.json not found \(searched .*\): upload it with --extra-files$",
+    ):
         load_declaration("job-arguments.json")
 
 
 def test_jdbc_targets():
-    assert JdbcTarget.from_postgres_url("postgres://qdp:p%40ss@db.example:6543/qdp?sslmode=require") == JdbcTarget(
-        "jdbc:postgresql://db.example:6543/qdp?sslmode=require", "qdp", "p@ss")
-    assert JdbcTarget.from_glue_conf(
-        {"url": "jdbc:postgresql://aurora:5432", "user": "u", "password": "p"}, "qdp"
-    ).url == "jdbc:postgresql://aurora:5432/qdp"
-    assert JdbcTarget.from_glue_conf(
-        {"fullUrl": "jdbc:redshift://wg:5439/dev", "url": "jdbc:redshift://wg:5439", "user": "u", "password": "p"}
-    ).url == "jdbc:redshift://wg:5439/dev"
+    assert JdbcTarget.from_postgres_url(
+        "postgres://qdp:p%40ss@db.example:6543/qdp?sslmode=require"
+    ) == JdbcTarget("jdbc:postgresql://db.example:6543/qdp?sslmode=require", "qdp", "p@ss")
+    assert (
+        JdbcTarget.from_glue_conf(
+            {"url": "jdbc:postgresql://aurora:5432", "user": "u", "password": "p"}, "qdp"
+        ).url
+        == "jdbc:postgresql://aurora:5432/qdp"
+    )
+    assert (
+        JdbcTarget.from_glue_conf(
+            {
+                "fullUrl": "jdbc:redshift://wg:5439/dev",
+                "url": "jdbc:redshift://wg:5439",
+                "user": "u",
+                "password": "p",
+            }
+        ).url
+        == "jdbc:redshift://wg:5439/dev"
+    )
     with pytest.raises(JobError, match="^not a PostgreSQL URL"):
         JdbcTarget.from_postgres_url("mysql://x/y")
     with pytest.raises(JobError, match="unsupported JDBC URL"):

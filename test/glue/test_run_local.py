@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_import_database import _outcome, _qdp, _register, _stage, _synth
 
 from qdp_glue import JdbcSession
-from test_import_database import _outcome, _qdp, _register, _stage, _synth
 
 pytestmark = pytest.mark.database
 
@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_local(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "glue" / "run_local.py"), *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "glue" / "run_local.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_imports_a_staged_file_like_the_typescript_importer(spark, new_database, tmp_path):
@@ -37,20 +41,32 @@ def test_imports_a_staged_file_like_the_typescript_importer(spark, new_database,
 
     printed = json.loads(_qdp("import", str(upload), "--json", database_url=typescript.url))
     import_id = _register(spark, glue.jdbc, upload)
-    done = _run_local("import", "--staged", str(staged), "--import-id", str(import_id),
-                      "--database-url", glue.url)
+    done = _run_local(
+        "import", "--staged", str(staged), "--import-id", str(import_id), "--database-url", glue.url
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"importId": import_id, "status": printed["status"], "rowsWritten": 40}
-    assert _outcome(spark, glue.jdbc, import_id) == _outcome(spark, typescript.jdbc, int(printed["importId"]))
+    assert json.loads(done.stdout) == {
+        "importId": import_id,
+        "status": printed["status"],
+        "rowsWritten": 40,
+    }
+    assert _outcome(spark, glue.jdbc, import_id) == _outcome(
+        spark, typescript.jdbc, int(printed["importId"])
+    )
     with JdbcSession(spark, glue.jdbc) as db:
-        assert db.query(f"select indirizzo_residenza from qdp.transit_{import_id} where line_no = 4") == [
-            ('VIA "DEI MILLE", 3',)]
+        assert db.query(
+            f"select indirizzo_residenza from qdp.transit_{import_id} where line_no = 4"
+        ) == [('VIA "DEI MILLE", 3',)]
 
 
 def test_errors_are_one_line_and_exit_1(database, tmp_path):
     staged = tmp_path / "staged.csv"
     staged.write_text("QDP_LINE_NO,CODICE_FISCALE\n2,X\n", encoding="utf-8")
-    done = _run_local("import", "--staged", str(staged), "--import-id", "999999",
-                      "--database-url", database.url)
+    done = _run_local(
+        "import", "--staged", str(staged), "--import-id", "999999", "--database-url", database.url
+    )
     assert (done.returncode, done.stdout, done.stderr.strip().splitlines()[-1]) == (
-        1, "", "run_local: import 999999 does not exist")
+        1,
+        "",
+        "run_local: import 999999 does not exist",
+    )

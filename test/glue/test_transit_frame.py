@@ -6,13 +6,35 @@ import pytest
 from import_job import TRANSIT_COLUMNS, check_line_numbers, file_header, map_header, transit_frame
 from qdp_glue import JobError
 
-HEADER = ["Cognome", "NOTE", "codice fiscale", "nome", "sesso", "data_nascita",
-          "cod_istat_residenza", "indirizzo", "motivo", "data_inizio", "data_fine"]
+HEADER = [
+    "Cognome",
+    "NOTE",
+    "codice fiscale",
+    "nome",
+    "sesso",
+    "data_nascita",
+    "cod_istat_residenza",
+    "indirizzo",
+    "motivo",
+    "data_inizio",
+    "data_fine",
+]
 
 
 def _row(i, address="VIA ROMA 1", note=""):
-    return [f"ROSSI{i}", note, f"CF{i:014d}", "MARIO", "M", "01/02/1980", "023091", address,
-            "CONTATTO", "01/03/2021", "10/03/2021"]
+    return [
+        f"ROSSI{i}",
+        note,
+        f"CF{i:014d}",
+        "MARIO",
+        "M",
+        "01/02/1980",
+        "023091",
+        address,
+        "CONTATTO",
+        "01/03/2021",
+        "10/03/2021",
+    ]
 
 
 def _collect(frame):
@@ -25,11 +47,22 @@ def test_maps_columns_in_contract_order_and_numbers_lines_from_2(spark):
     assert result.columns == ["import_id", "line_no", *TRANSIT_COLUMNS]
     first, second = _collect(result)
     assert first == {
-        "import_id": 7, "line_no": 2, "codice_fiscale": "CF00000000000001", "cognome": "ROSSI1",
-        "nome": "MARIO", "sesso": "M", "data_nascita": "01/02/1980",
-        "cod_istat_residenza": "023091", "comune_residenza": None,
-        "indirizzo_residenza": "VIA ROMA 1", "telefono": None, "cod_medico": None, "medico": None,
-        "motivo": "CONTATTO", "data_inizio": "01/03/2021", "data_fine": "10/03/2021",
+        "import_id": 7,
+        "line_no": 2,
+        "codice_fiscale": "CF00000000000001",
+        "cognome": "ROSSI1",
+        "nome": "MARIO",
+        "sesso": "M",
+        "data_nascita": "01/02/1980",
+        "cod_istat_residenza": "023091",
+        "comune_residenza": None,
+        "indirizzo_residenza": "VIA ROMA 1",
+        "telefono": None,
+        "cod_medico": None,
+        "medico": None,
+        "motivo": "CONTATTO",
+        "data_inizio": "01/03/2021",
+        "data_fine": "10/03/2021",
     }
     assert (second["line_no"], second["cognome"]) == (3, "ROSSI2")
 
@@ -47,17 +80,25 @@ def test_newlines_in_quoted_fields_move_the_following_lines(spark, tmp_path):
     # As the TypeScript reader: a record's line number is its first physical line.
     path = tmp_path / "staged.csv"
     path.write_text(
-        ",".join(HEADER) + "\n"
-        + ",".join(_row(1)) + "\n"
-        + ",".join(_row(2, address='"VIA ROMA 1\nSCALA B\nINTERNO 3"')) + "\n"
-        + ",".join(_row(3, note='"nota\nlunga"')) + "\n"
-        + ",".join(_row(4)) + "\n",
+        ",".join(HEADER)
+        + "\n"
+        + ",".join(_row(1))
+        + "\n"
+        + ",".join(_row(2, address='"VIA ROMA 1\nSCALA B\nINTERNO 3"'))
+        + "\n"
+        + ",".join(_row(3, note='"nota\nlunga"'))
+        + "\n"
+        + ",".join(_row(4))
+        + "\n",
         encoding="utf-8",
     )
     rows = spark.read.csv(str(path), header=True, multiLine=True)
     result = _collect(transit_frame(rows, map_header(rows.columns), 3))
     assert [(r["line_no"], r["cognome"]) for r in result] == [
-        (2, "ROSSI1"), (3, "ROSSI2"), (6, "ROSSI3"), (8, "ROSSI4"),
+        (2, "ROSSI1"),
+        (3, "ROSSI2"),
+        (6, "ROSSI3"),
+        (8, "ROSSI4"),
     ]
     assert result[1]["indirizzo_residenza"] == "VIA ROMA 1\nSCALA B\nINTERNO 3"
 
@@ -95,19 +136,36 @@ def test_refuses_a_mapping_of_another_width(spark):
 def test_the_staged_line_number_column_gives_line_no(spark):
     # on-upload may carry the uploaded file's own line numbers (blank lines, .xlsx rows).
     header = ["qdp_line_no", *HEADER]
-    rows = spark.createDataFrame([["7", *_row(1)], [" 12 ", *_row(2, address="A\nB")], ["13", *_row(3)]], header)
+    rows = spark.createDataFrame(
+        [["7", *_row(1)], [" 12 ", *_row(2, address="A\nB")], ["13", *_row(3)]], header
+    )
     mapping = map_header(file_header(header))
     assert mapping.unrecognised == ["NOTE"]
     result = _collect(transit_frame(rows, mapping, 4))
-    assert [(r["line_no"], r["cognome"]) for r in result] == [(7, "ROSSI1"), (12, "ROSSI2"), (13, "ROSSI3")]
+    assert [(r["line_no"], r["cognome"]) for r in result] == [
+        (7, "ROSSI1"),
+        (12, "ROSSI2"),
+        (13, "ROSSI3"),
+    ]
     check_line_numbers(transit_frame(rows, mapping, 4))
 
 
 def test_line_numbers_that_are_not_positive_integers_fail(spark):
     header = [*HEADER, "QDP_LINE_NO"]
-    rows = spark.createDataFrame([[*_row(1), "0"], [*_row(2), "x"], [*_row(3), None], [*_row(4), "3000000000"], [*_row(5), "5"]], header)
+    rows = spark.createDataFrame(
+        [
+            [*_row(1), "0"],
+            [*_row(2), "x"],
+            [*_row(3), None],
+            [*_row(4), "3000000000"],
+            [*_row(5), "5"],
+        ],
+        header,
+    )
     transit = transit_frame(rows, map_header(file_header(header)), 4)
-    with pytest.raises(JobError, match="^the staged file's QDP_LINE_NO is not a positive integer on 4 rows$"):
+    with pytest.raises(
+        JobError, match="^the staged file's QDP_LINE_NO is not a positive integer on 4 rows$"
+    ):
         check_line_numbers(transit)
 
 
