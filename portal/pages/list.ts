@@ -72,7 +72,24 @@ function cell(column: ListColumn, value: unknown, t: Translate, lang: 'it' | 'en
   return String(value);
 }
 
+// The filter's municipalities change only with the latest import: kept per user and import.
+const OPTIONS_CACHE_SIZE = 1000;
+const optionsCache = new Map<string, { code: string; name: string }[]>();
+
 async function municipalityOptions(
+  client: pg.PoolClient,
+  viewer: SessionViewer,
+): Promise<{ code: string; name: string }[]> {
+  const key = `${viewer.id}:${viewer.dbRole}:${viewer.istatCode}:${viewer.gpCode}:${viewer.latestImport?.id ?? 0}`;
+  const cached = optionsCache.get(key);
+  if (cached) return cached;
+  const fresh = await queryMunicipalityOptions(client, viewer);
+  if (optionsCache.size >= OPTIONS_CACHE_SIZE) optionsCache.clear();
+  optionsCache.set(key, fresh);
+  return fresh;
+}
+
+async function queryMunicipalityOptions(
   client: pg.PoolClient,
   viewer: SessionViewer,
 ): Promise<{ code: string; name: string }[]> {

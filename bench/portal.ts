@@ -1,0 +1,317 @@
+// Benchmark: the portal's list page under load. A latest import of 1,000,000 quarantines on top of
+// a year of published history (loaded directly with SQL, as bench/history.ts does), the portal as
+// its own process (`node --import tsx portal/main.ts`, connected as a member of qdp_portal), and
+// autocannon with 50 concurrent connections on the first page of the list, as a GP (a few
+// thousand patients) and as the Prefecture (the whole million). Baseline, in the same run: the
+// same SQL query (portal/list-query.ts) run directly through pg by 50 concurrent clients whose
+// connections are switched to the same role and user, so that row-level security applies alike.
+// Targets (issue 5): p99 under 100 ms, and the page's median at most 2× the query's median.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { hashPassword } from '../core/passwords.ts';
+import { buildListQuery, listFiltersSchema } from '../portal/list-query.ts';
+import { freshDatabase, ROOT, startServer } from './support.ts';
+
+const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);
+const HISTORY_DAYS = Number(process.env.BENCH_HISTORY_DAYS ?? 365);
+const HISTORY_ROWS = Number(process.env.BENCH_PORTAL_HISTORY_ROWS ?? 20_000);
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_PORTAL_SECONDS ?? 15);
+const PAGE_SIZE = 50;
+const PASSWORD = 'bench-portal-password';
+const TARGET_P99_MS = 100;
+const TARGET_MEDIAN_RATIO = 2;
+
+async function one<T extends pg.QueryResultRow>(
+  client: pg.ClientBase,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T> {
+  return (await client.query<T>(sql, params)).rows[0]!;
+}
+
+/** One published import of `rows` quarantines, written directly (indexes built after the rows). */
+async function addImport(
+  client: pg.Client,
+  day: number,
+  rows: number,
+  istat: string[],
+): Promise<number> {
+  await client.query('begin');
+  const { id } = await one<{ id: string }>(
+    client,
+    `insert into qdp.imports (source_name, sha256, size_bytes, status, received_at, loaded_at,
+                              published_at, finished_at, rows_total, rows_accepted, rows_rejected)
+     values ($1, encode(sha256(convert_to($1, 'UTF8')), 'hex'), 0, 'published',
+             now() - make_interval(days => $2), now() - make_interval(days => $2),
+             now() - make_interval(days => $2), now() - make_interval(days => $2), $3, $3, 0)
+     returning id`,
+    [`bench-portal-day-${day}.csv`, HISTORY_DAYS - day + 1, rows],
+  );
+  await client.query(
+    `create table qdp.quarantines_${id} (like qdp.quarantines including defaults including constraints)`,
+  );
+  // A rolling population: consecutive days overlap by about 90%.
+  await client.query(
+    `insert into qdp.quarantines_${id}
+       (import_id, line_no, fiscal_code, surname, name, sex, birth_date, residence_istat,
+        residence_name, address, phone, gp_code, gp_name, reason, start_date, end_date, change)
+     select $1, g + 2, 'BNC' || lpad((g + $2 * ($3 / 10))::text, 13, '0'),
+            'COGNOME' || (g % 997), 'NOME' || (g % 101),
+            case when g % 2 = 0 then 'M' else 'F' end, date '1950-01-01' + (g % 20000),
+            ($4::text[])[1 + g % array_length($4::text[], 1)], 'COMUNE', 'VIA ROMA ' || (g % 300), '0450000000',
+            'MG' || lpad((g % 400)::text, 5, '0'), 'DOTT. MEDICO ' || (g % 400),
+            case when g % 3 = 0 then 'POSITIVO' else 'CONTATTO' end,
+            current_date - 400 + $2 - (g % 10), current_date - 386 + $2 + (g % 5),
+            case when g % 10 = 0 then 'new' else 'unchanged' end
+       from generate_series(0, $3 - 1) as g`,
+    [id, day, rows, istat],
+  );
+  await client.query(`alter table qdp.quarantines_${id} add primary key (fiscal_code, import_id)`);
+  await client.query(`create index on qdp.quarantines_${id} (import_id, gp_code)`);
+  await client.query(`create index on qdp.quarantines_${id} (import_id, residence_istat)`);
+  await client.query(`alter table qdp.quarantines_${id} add check (import_id = ${id})`);
+  await client.query(
+    `alter table qdp.quarantines attach partition qdp.quarantines_${id} for values in (${id})`,
+  );
+  await client.query(`insert into qdp.publications (import_id, action) values ($1, 'publish')`, [
+    id,
+  ]);
+  await client.query('commit');
+  return Number(id);
+}
+
+interface Stats {
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The list's query through pg, CONNECTIONS clients in a loop for DURATION_S seconds. */
+async function directQuery(
+  url: string,
+  login: { role: string; password: string },
+  userId: number,
+  role: string,
+): Promise<Stats> {
+  const dbUrl = new URL(url);
+  dbUrl.username = login.role;
+  dbUrl.password = login.password;
+  const filters = listFiltersSchema.parse({});
+  const clients: pg.Client[] = [];
+  let query: { text: string; values: unknown[] } | undefined;
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const c = new pg.Client({ connectionString: dbUrl.toString() });
+    await c.connect();
+    await c.query(`set role ${role}`);
+    await c.query("select set_config('qdp.user_id', $1, false)", [String(userId)]);
+    if (!query) {
+      const readable = new Set(
+        (
+          await c.query<{ attname: string }>(
+            `select attname from pg_attribute where attrelid = 'qdp.quarantines'::regclass and attnum > 0
+               and not attisdropped and has_column_privilege('qdp.quarantines'::regclass, attname, 'select')`,
+          )
+        ).rows.map((r) => r.attname),
+      );
+      query = buildListQuery(filters, {
+        readable,
+        importId: 'latest',
+        referenceDay: null,
+        limit: PAGE_SIZE + 1,
+        offset: 0,
+      });
+    }
+    clients.push(c);
+  }
+  const latencies: number[] = [];
+  const end = Date.now() + DURATION_S * 1000;
+  let errors = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (Date.now() < end) {
+        const start = process.hrtime.bigint();
+        try {
+          const r = await c.query(query!.text, query!.values);
+          if (r.rowCount !== PAGE_SIZE + 1) errors += 1;
+        } catch {
+          errors += 1;
+        }
+        latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+    }),
+  );
+  await Promise.all(clients.map((c) => c.end()));
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    requests: latencies.length,
+    errors,
+  };
+}
+
+async function logIn(base: string, username: string): Promise<string> {
+  const cookies = new Map<string, string>();
+  const keep = (r: Response) => {
+    for (const line of r.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+  };
+  const header = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const page = await fetch(`${base}/login`);
+  keep(page);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const r = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header() },
+    body: new URLSearchParams({ username, password: PASSWORD, _csrf: token }).toString(),
+  });
+  if (r.status !== 303) throw new Error(`log-in of ${username} failed: ${r.status}`);
+  keep(r);
+  return header();
+}
+
+async function loadPage(base: string, cookie: string): Promise<Stats> {
+  const result = await autocannon({
+    url: `${base}/quarantene`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { cookie },
+  });
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+const server = await startServer();
+let portalProcess: ReturnType<typeof spawn> | undefined;
+try {
+  const url = await freshDatabase(server.adminUrl, 'qdp_bench_portal');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const istat = (
+    await one<{ codes: string[] }>(
+      admin,
+      'select array_agg(istat_code order by istat_code) as codes from qdp.municipalities where in_territory',
+    )
+  ).codes;
+  const loadStart = Date.now();
+  for (let day = 1; day < HISTORY_DAYS; day++) {
+    await addImport(admin, day, HISTORY_ROWS, istat);
+    if (day % 73 === 0) console.log(`  history: ${day}/${HISTORY_DAYS} days`);
+  }
+  const latest = await addImport(admin, HISTORY_DAYS, LATEST_ROWS, istat);
+  await admin.query('analyze');
+  console.log(
+    `data: ${HISTORY_DAYS - 1} days × ${HISTORY_ROWS.toLocaleString('en-GB')} + latest import ${latest} with ${LATEST_ROWS.toLocaleString('en-GB')} quarantines, loaded in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`,
+  );
+  const gp = (
+    await one<{ gp: string }>(
+      admin,
+      'select gp_code as gp from qdp.quarantines where import_id = $1 group by 1 order by count(*) desc, 1 limit 1',
+      [latest],
+    )
+  ).gp;
+  const hash = await hashPassword(PASSWORD);
+  const users: Record<'gp' | 'prefecture', number> = { gp: 0, prefecture: 0 };
+  for (const role of ['gp', 'prefecture'] as const) {
+    users[role] = Number(
+      (
+        await one<{ id: string }>(
+          admin,
+          `insert into qdp.users (username, display_name, role, gp_code, password_hash)
+           values ($1, $1, $2, $3, $4) returning id`,
+          [`bench-${role}`, role, role === 'gp' ? gp : null, hash],
+        )
+      ).id,
+    );
+  }
+  const gpRows = (
+    await one<{ n: string }>(
+      admin,
+      'select count(*) as n from qdp.quarantines where import_id = $1 and gp_code = $2',
+      [latest, gp],
+    )
+  ).n;
+  const loginRole = {
+    role: `qdp_bench_portal_${randomBytes(3).toString('hex')}`,
+    password: randomBytes(12).toString('hex'),
+  };
+  await admin.query(
+    `create role ${loginRole.role} login password '${loginRole.password}' in role qdp_portal`,
+  );
+  await admin.end();
+
+  const portalUrl = new URL(url);
+  portalUrl.username = loginRole.role;
+  portalUrl.password = loginRole.password;
+  const port = 21_000 + Math.floor(Math.random() * 10_000);
+  portalProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'portal', 'main.ts')],
+    {
+      env: {
+        ...process.env,
+        QDP_PORTAL_DATABASE_URL: portalUrl.toString(),
+        QDP_PORTAL_COOKIE_SECRET: randomBytes(32).toString('hex'),
+        QDP_PORTAL_SECURE_COOKIES: 'false',
+        QDP_PORTAL_PORT: String(port),
+        QDP_PORTAL_PAGE_SIZE: String(PAGE_SIZE),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    portalProcess!.stdout!.on('data', (c: Buffer) => {
+      if (c.toString().includes('portal listening')) resolve();
+    });
+    portalProcess!.on('exit', (code) => reject(new Error(`portal exited with ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+
+  const rows: string[] = [];
+  let ok = true;
+  for (const role of ['gp', 'prefecture'] as const) {
+    const cookie = await logIn(base, `bench-${role}`);
+    await loadPage(base, cookie); // warm-up: caches, pool, JIT
+    const page = await loadPage(base, cookie);
+    const query = await directQuery(url, loginRole, users[role], `qdp_${role}`);
+    const ratio = page.p50 / query.p50;
+    const pass =
+      page.p99 < TARGET_P99_MS &&
+      ratio <= TARGET_MEDIAN_RATIO &&
+      page.errors === 0 &&
+      query.errors === 0;
+    ok &&= pass;
+    rows.push(
+      `| ${role} (${role === 'gp' ? `${Number(gpRows).toLocaleString('en-GB')} rows` : `${LATEST_ROWS.toLocaleString('en-GB')} rows`}) | ${page.p50.toFixed(1)} | ${page.p99.toFixed(1)} | ${page.requests} | ${query.p50.toFixed(2)} | ${query.p99.toFixed(2)} | ${ratio.toFixed(2)}× | ${page.errors + query.errors} |`,
+    );
+  }
+  console.log(
+    `\n${CONNECTIONS} connections, ${DURATION_S} s each, first page (${PAGE_SIZE} rows, sorted by fiscal code)\n` +
+      '| list as | page p50 (ms) | page p99 (ms) | pages | query p50 (ms) | query p99 (ms) | page/query p50 | errors |\n|---|---|---|---|---|---|---|---|\n' +
+      rows.join('\n'),
+  );
+  console.log(
+    `\ntarget: p99 < ${TARGET_P99_MS} ms and median ≤ ${TARGET_MEDIAN_RATIO}× the query's: ${ok ? 'met' : 'NOT MET'}`,
+  );
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  portalProcess?.kill('SIGTERM');
+  await server.stop();
+}
