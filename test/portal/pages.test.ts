@@ -1,0 +1,310 @@
+// The portal's pages at the HTTP level, beyond what the browser tests cover: input validation,
+// the administrator's users and imports actions, changing one's password, roles narrowed to
+// aggregates (no rows, small counts suppressed), list filters.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PortalClient } from './http-client.ts';
+import { PASSWORD, startPortalFixture, type PortalFixture } from './support.ts';
+
+let f: PortalFixture;
+
+beforeAll(async () => {
+  f = await startPortalFixture({ rows: 200 });
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+async function as(role: keyof PortalFixture['users']): Promise<PortalClient> {
+  const c = new PortalClient(f.url);
+  expect((await c.login(f.users[role].username, PASSWORD)).status).toBe(303);
+  return c;
+}
+
+const listCodes = (html: string) =>
+  [...html.matchAll(/<tr data-fiscal-code="([A-Z0-9]+)"/g)].map((m) => m[1]);
+
+describe('the list', () => {
+  it('a bad filter is a 400 that names it', async () => {
+    const c = await as('staff');
+    const r = await c.get('/quarantene?municipality=abc&from=2021-13-45');
+    expect(r.status).toBe(400);
+    const html = await r.text();
+    expect(html).toContain('municipality must be a 6-digit ISTAT code');
+    expect(html).toContain('from');
+  });
+
+  it('filters and sorts as the same SQL would, and pages without overlap', async () => {
+    const c = await as('staff');
+    const latest = Number(
+      (await f.db.pool.query('select qdp.latest_import_id() as id')).rows[0].id,
+    );
+    const expected = await f.db.pool.query(
+      `select fiscal_code from qdp.quarantines where import_id = $1 and residence_istat = $2 and reason = 'CONTATTO'
+       order by end_date desc, fiscal_code desc`,
+      [latest, f.istat],
+    );
+    const all = expected.rows.map((r) => r.fiscal_code);
+    expect(all.length).toBeGreaterThan(0);
+    const page1 = listCodes(
+      await (
+        await c.get(`/quarantene?municipality=${f.istat}&reason=CONTATTO&sort=end_date&dir=desc`)
+      ).text(),
+    );
+    expect(page1).toEqual(all.slice(0, 50));
+    const byName = await f.db.pool.query(
+      'select surname from qdp.quarantines where import_id = $1 order by fiscal_code limit 1',
+      [latest],
+    );
+    const surname = byName.rows[0].surname as string;
+    const found = listCodes(
+      await (await c.get(`/quarantene?q=${encodeURIComponent(surname.toLowerCase())}`)).text(),
+    );
+    const direct = await f.db.pool.query(
+      "select fiscal_code from qdp.quarantines where import_id = $1 and (surname like $2 or name like $2 or fiscal_code like $2 or (surname || ' ' || name) like $2) order by fiscal_code limit 50",
+      [latest, `${surname}%`],
+    );
+    expect(found).toEqual(direct.rows.map((r) => r.fiscal_code));
+    // LIKE wildcards in the search are literal.
+    expect(listCodes(await (await c.get('/quarantene?q=%25')).text())).toEqual([]);
+    const total = Number(
+      (
+        await f.db.pool.query('select count(*) as n from qdp.quarantines where import_id = $1', [
+          latest,
+        ])
+      ).rows[0].n,
+    );
+    const seen = new Set<string>();
+    for (let page = 1; page <= Math.ceil(total / 50); page++) {
+      for (const code of listCodes(await (await c.get(`/quarantene?page=${page}`)).text()))
+        seen.add(code!);
+    }
+    expect(seen.size).toBe(total);
+  });
+
+  it('the Prefecture cannot filter or sort by what it may not read', async () => {
+    const c = await as('prefecture');
+    expect((await c.get('/quarantene?reason=POSITIVO')).status).toBe(400);
+    const html = await (await c.get('/quarantene')).text();
+    expect(html).not.toContain('name="reason"');
+  });
+});
+
+describe('roles narrowed to aggregates', () => {
+  it('see no rows and only suppressed small counts', async () => {
+    await f.db.pool.query(
+      "update qdp.roles set aggregates_only = true where name = 'municipality'",
+    );
+    await f.db.pool.query(
+      "update qdp.settings set value = '100000' where key = 'dashboard_min_count'",
+    );
+    try {
+      const c = await as('municipality');
+      expect(listCodes(await (await c.get('/quarantene')).text())).toEqual([]);
+      const html = await (await c.get('/cruscotti')).text();
+      const json = JSON.parse(
+        /<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html)![1]!,
+      );
+      const values = json.charts.flatMap((chart: { series: { data: (number | null)[] }[] }) =>
+        chart.series.flatMap((s) => s.data),
+      );
+      expect(values.length).toBeGreaterThan(0);
+      expect(values.every((v: number | null) => v === null || v === 0)).toBe(true);
+      expect(values.some((v: number | null) => v === null)).toBe(true);
+      expect(html).toContain('&lt; 100000');
+      // A role with row access sees the exact counts under the same threshold.
+      const staff = await as('staff');
+      const staffHtml = await (await staff.get('/cruscotti')).text();
+      expect(staffHtml).not.toContain('&lt; 100000');
+    } finally {
+      await f.db.pool.query(
+        "update qdp.roles set aggregates_only = false where name = 'municipality'",
+      );
+      await f.db.pool.query(
+        "update qdp.settings set value = '5' where key = 'dashboard_min_count'",
+      );
+    }
+  });
+});
+
+describe('users (admin)', () => {
+  it('creates a municipality user bound to an ISTAT code, who then logs in and sees that scope', async () => {
+    const admin = await as('admin');
+    const missing = await admin.post(
+      '/utenti',
+      {
+        username: 'new.comune',
+        display_name: 'Nuovo',
+        role: 'municipality',
+        password: 'a-long-password-1',
+      },
+      '/utenti',
+    );
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain('a municipality user needs a 6-digit ISTAT code');
+    const short = await admin.post(
+      '/utenti',
+      {
+        username: 'new.comune',
+        display_name: 'Nuovo',
+        role: 'municipality',
+        istat_code: f.istat,
+        password: 'short',
+      },
+      '/utenti',
+    );
+    expect(short.status).toBe(400);
+    const created = await admin.post(
+      '/utenti',
+      {
+        username: 'new.comune',
+        display_name: 'Nuovo',
+        role: 'municipality',
+        istat_code: f.istat,
+        password: 'a-long-password-1',
+      },
+      '/utenti',
+    );
+    expect(created.status).toBe(200);
+    const again = await admin.post(
+      '/utenti',
+      {
+        username: 'new.comune',
+        display_name: 'Nuovo',
+        role: 'municipality',
+        istat_code: f.istat,
+        password: 'a-long-password-1',
+      },
+      '/utenti',
+    );
+    expect(await again.text()).toContain('username: already taken');
+    const user = new PortalClient(f.url);
+    expect((await user.login('new.comune', 'a-long-password-1')).status).toBe(303);
+    const latest = Number(
+      (await f.db.pool.query('select qdp.latest_import_id() as id')).rows[0].id,
+    );
+    const mine = await f.db.pool.query(
+      'select fiscal_code from qdp.quarantines where import_id = $1 and residence_istat = $2 order by fiscal_code limit 50',
+      [latest, f.istat],
+    );
+    expect(listCodes(await (await user.get('/quarantene')).text())).toEqual(
+      mine.rows.map((r) => r.fiscal_code),
+    );
+
+    const id = Number(
+      (await f.db.pool.query("select id from qdp.users where username = 'new.comune'")).rows[0].id,
+    );
+    expect(
+      (await admin.post(`/utenti/${id}/password`, { password: 'another-long-password' }, '/utenti'))
+        .status,
+    ).toBe(303);
+    expect((await user.get('/quarantene')).status).toBe(303); // reset ends the sessions
+    expect((await user.login('new.comune', 'a-long-password-1')).status).toBe(401);
+    expect((await user.login('new.comune', 'another-long-password')).status).toBe(303);
+    expect((await admin.post(`/utenti/${id}/disable`, {}, '/utenti')).status).toBe(303);
+    expect((await user.get('/quarantene')).status).toBe(303);
+    expect(
+      (await new PortalClient(f.url).login('new.comune', 'another-long-password')).status,
+    ).toBe(401);
+    const audit = await f.db.pool.query(
+      "select action from qdp.audit_log where action like 'user.%' order by id",
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      'user.create',
+      'user.password',
+      'user.disable',
+    ]);
+  });
+
+  it('other roles get 403 on the administrators' pages and actions', async () => {
+    const staff = await as('staff');
+    expect((await staff.get('/utenti')).status).toBe(403);
+    expect((await staff.get('/registro')).status).toBe(403);
+    expect((await staff.get(`/importazioni/${f.imports[0]}/scarti.csv`)).status).toBe(403);
+    expect((await staff.post(`/importazioni/${f.imports[0]}/rollback`, {})).status).toBe(403);
+  });
+});
+
+describe('imports (admin)', () => {
+  it('a wrong-state action shows the lifecycle message; rollback moves the latest and is audited', async () => {
+    const admin = await as('admin');
+    const wrong = await admin.post(`/importazioni/${f.imports[2]}/discard`, {}, '/importazioni');
+    expect(wrong.status).toBe(303);
+    expect(decodeURIComponent(wrong.headers.get('location')!)).toBe(
+      `/importazioni?failed=import ${f.imports[2]} is published, only a held import can be discarded`,
+    );
+    const back = await admin.post(`/importazioni/${f.imports[0]}/rollback`, {}, '/importazioni');
+    expect(back.headers.get('location')).toBe('/importazioni?done=1');
+    expect(Number((await f.db.pool.query('select qdp.latest_import_id() as id')).rows[0].id)).toBe(
+      f.imports[0],
+    );
+    const staff = await as('staff');
+    expect(await (await staff.get('/quarantene')).text()).toContain(
+      `importazione ${f.imports[0]} `,
+    );
+    await admin.post(`/importazioni/${f.imports[2]}/rollback`, {}, '/importazioni');
+    const discard = await admin.post(`/importazioni/${f.heldImport}/discard`, {}, '/importazioni');
+    expect(discard.headers.get('location')).toBe('/importazioni?done=1');
+    const audit = await f.db.pool.query(
+      "select action, import_id::int from qdp.audit_log where action like 'import.%' order by id",
+    );
+    expect(audit.rows).toEqual([
+      { action: 'import.rollback', import_id: f.imports[0] },
+      { action: 'import.rollback', import_id: f.imports[2] },
+      { action: 'import.discard', import_id: f.heldImport },
+    ]);
+  });
+
+  it('the rejects report downloads as neutralised CSV and is audited', async () => {
+    const admin = await as('admin');
+    const r = await admin.get(`/importazioni/${f.imports[0]}/scarti.csv`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await r.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    const count = Number(
+      (
+        await f.db.pool.query('select count(*) as n from qdp.rejects where import_id = $1', [
+          f.imports[0],
+        ])
+      ).rows[0].n,
+    );
+    expect(lines.length - 1).toBe(count);
+    expect(count).toBeGreaterThan(0);
+    expect(lines.every((l) => !/(^|;)[=+\-@]/.test(l))).toBe(true);
+  });
+});
+
+describe('password', () => {
+  it('changes only with the current password, and ends the other sessions', async () => {
+    const a = await as('gp');
+    const b = await as('gp');
+    const wrong = await a.post(
+      '/password',
+      { current: 'nope', password: 'brand-new-password', confirm: 'brand-new-password' },
+      '/password',
+    );
+    expect(wrong.status).toBe(400);
+    const mismatch = await a.post(
+      '/password',
+      { current: PASSWORD, password: 'brand-new-password', confirm: 'other-new-password' },
+      '/password',
+    );
+    expect(mismatch.status).toBe(400);
+    const ok = await a.post(
+      '/password',
+      { current: PASSWORD, password: 'brand-new-password', confirm: 'brand-new-password' },
+      '/password',
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('Password cambiata.');
+    expect((await a.get('/quarantene')).status).toBe(200);
+    expect((await b.get('/quarantene')).status).toBe(303);
+    await f.db.pool.query(
+      'update qdp.users set password_hash = (select password_hash from qdp.users where id = $1) where id = $2',
+      [f.users.staff.id, f.users.gp.id],
+    );
+  });
+});
