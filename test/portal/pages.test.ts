@@ -216,7 +216,7 @@ describe('users (admin)', () => {
     ]);
   });
 
-  it('other roles get 403 on the administrators' pages and actions', async () => {
+  it("other roles get 403 on the administrators' pages and actions", async () => {
     const staff = await as('staff');
     expect((await staff.get('/utenti')).status).toBe(403);
     expect((await staff.get('/registro')).status).toBe(403);
