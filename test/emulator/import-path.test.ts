@@ -472,6 +472,36 @@ describe('a daily file sent with OpenSSH sftp', () => {
       return rows[0]?.workflow_run_id ? rows : undefined;
     });
     expect(imports.map((r) => r.status)).toEqual(['loading']);
+    // S3 delivers at least once, with the key URL-encoded as AWS does: a second delivery while
+    // the import is in flight registers nothing and starts nothing.
+    const startedBefore = glue.calls.filter((c) => c.operation === 'StartWorkflowRun').length;
+    expect(
+      await invoke(platform.functions['on-upload'], {
+        Records: [
+          {
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              bucket: { name: platform.bucket },
+              object: { key: 'inbox/regione-veneto/giorno+2.csv', size: 1 },
+            },
+          },
+        ],
+      }),
+    ).toEqual({
+      records: [
+        {
+          bucket: platform.bucket,
+          key: 'inbox/regione-veneto/giorno 2.csv',
+          status: 'in_progress',
+          importId: imports[0]?.id,
+        },
+      ],
+    });
+    expect(glue.calls.filter((c) => c.operation === 'StartWorkflowRun')).toHaveLength(
+      startedBefore,
+    );
+    expect((await importOf('regione-veneto/giorno 2.csv')).length).toBe(1);
   }, 120_000);
 });
 
@@ -593,5 +623,19 @@ describe('the import deadline', () => {
         1,
       ],
     ]);
+    // The emulator evaluates the alarm on the new data point and tells ETL_Failure.
+    const state = await eventually('the deadline alarm', async () => {
+      const { MetricAlarms: now } = await cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [alarm as string] }),
+      );
+      return now?.[0]?.StateValue === 'ALARM' ? now[0].StateValue : undefined;
+    });
+    expect(state).toBe('ALARM');
+    const [told] = await failure.receive(1);
+    expect(JSON.parse(told?.message ?? '{}')).toMatchObject({
+      AlarmName: alarm,
+      NewStateValue: 'ALARM',
+      Trigger: { MetricName: DEADLINE_METRIC.name, Namespace: DEADLINE_METRIC.namespace },
+    });
   }, 60_000);
 });
