@@ -4,6 +4,8 @@
 // across one transaction per migration (concurrent runs wait, then find nothing to apply) and
 // migrations hold several statements, neither of which the Data API offers.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { existsSync, readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import pg from 'pg';
 import { syncMunicipalities } from '../../core/municipalities.ts';
 import { migrate, type MigrationResult } from '../../db/migrate.ts';
@@ -30,6 +32,22 @@ export async function credentials(secretArn: string): Promise<z.infer<typeof sec
   return parsed.data;
 }
 
+/**
+ * The Lambda Node.js runtimes keep the Amazon RDS certificate authorities in this bundle but, from
+ * Node.js 20 on, do not load it by default: it is added to Node's roots so that `verify-full`
+ * checks Aurora's certificate without NODE_EXTRA_CA_CERTS.
+ */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
+export function tlsOptions(
+  mode: 'verify-full' | 'disable',
+  caBundle = LAMBDA_CA_BUNDLE,
+): false | { rejectUnauthorized: true; ca?: string[] } {
+  if (mode === 'disable') return false;
+  if (!existsSync(caBundle)) return { rejectUnauthorized: true };
+  return { rejectUnauthorized: true, ca: [...rootCertificates, readFileSync(caBundle, 'utf8')] };
+}
+
 export async function handler(): Promise<MigrateOutcome> {
   const env = parseEnvironment('migrate');
   const { username, password } = await credentials(env[ENV.databaseSecretArn]);
@@ -39,7 +57,7 @@ export async function handler(): Promise<MigrateOutcome> {
     database: env[ENV.databaseName],
     user: username,
     password,
-    ssl: env[ENV.databaseTls] === 'disable' ? false : { rejectUnauthorized: true },
+    ssl: tlsOptions(env[ENV.databaseTls]),
   });
   await client.connect();
   try {
