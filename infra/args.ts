@@ -126,8 +126,8 @@ export interface QuarantineDataPlatformArgs {
    */
   enableAnalytics?: boolean;
   /**
-   * Whether the web portal (EC2 behind a load balancer) is deployed. Not built yet: the switch and
-   * its certificate are validated and have no effect until the portal component lands.
+   * Whether the web portal (EC2 instances in an Auto Scaling group behind an Application Load
+   * Balancer) is deployed.
    * @default true
    */
   enablePortal?: boolean;
@@ -142,6 +142,35 @@ export interface QuarantineDataPlatformArgs {
    * @default false
    */
   portalAllowPlainHttp?: boolean;
+  /**
+   * EC2 instance type of the portal, an x86_64 type (the instances run the x86_64 Amazon Linux
+   * 2023: the portal bundle carries a linux-x64 native binding).
+   * @default "t3.small"
+   */
+  portalInstanceType?: pulumi.Input<string>;
+  /**
+   * Portal instances: the Auto Scaling group keeps at least this many (2 to 10; two zones).
+   * @default 2
+   */
+  portalMinInstances?: number;
+  /**
+   * Portal instances at most (at least `portalMinInstances`, up to 10).
+   * @default 4
+   */
+  portalMaxInstances?: number;
+  /**
+   * IPv4 CIDR blocks allowed to reach the portal's load balancer (HTTPS, and HTTP only to be
+   * redirected). The portal serves GPs and municipalities across the territory: open by default.
+   * @default ["0.0.0.0/0"]
+   */
+  portalAllowedCidrs?: string[];
+  /**
+   * Public subnets of `vpcId` (two or more zones) for the portal's internet-facing load balancer;
+   * required with `vpcId` when the portal is on. The created VPC gets public subnets of its own
+   * (an internet gateway, no NAT: only the load balancer lives there).
+   * @default undefined
+   */
+  publicSubnetIds?: pulumi.Input<string>[];
   /**
    * Where the SFTP endpoint listens: `PUBLIC` (an AWS-managed internet endpoint; access by SSH key
    * only) or `VPC` (inside the private subnets, reachable from `sftpAllowedCidrs` through the VPC,
@@ -180,6 +209,10 @@ export const DEFAULTS = {
   enableAnalytics: true,
   enablePortal: true,
   portalAllowPlainHttp: false,
+  portalInstanceType: 't3.small',
+  portalMinInstances: 2,
+  portalMaxInstances: 4,
+  portalAllowedCidrs: ['0.0.0.0/0'] as string[],
   sftpEndpointType: 'PUBLIC' as 'PUBLIC' | 'VPC',
   sftpAllowedCidrs: [] as string[],
 } as const;
@@ -437,6 +470,66 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
     );
   }
 
+  const minPortal = args.portalMinInstances;
+  const maxPortal = args.portalMaxInstances;
+  if (
+    minPortal !== undefined &&
+    !(Number.isInteger(minPortal) && minPortal >= 2 && minPortal <= 10)
+  ) {
+    problems.push(`portalMinInstances: ${minPortal} must be a whole number from 2 to 10`);
+  }
+  if (
+    maxPortal !== undefined &&
+    !(Number.isInteger(maxPortal) && maxPortal >= 2 && maxPortal <= 10)
+  ) {
+    problems.push(`portalMaxInstances: ${maxPortal} must be a whole number from 2 to 10`);
+  }
+  const effectiveMinPortal = minPortal ?? DEFAULTS.portalMinInstances;
+  const effectiveMaxPortal = maxPortal ?? DEFAULTS.portalMaxInstances;
+  if (effectiveMinPortal > effectiveMaxPortal) {
+    problems.push(
+      `portalMaxInstances: ${effectiveMaxPortal} must be at least portalMinInstances (${effectiveMinPortal})`,
+    );
+  }
+  const portalCidrs = args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs;
+  if (args.portalAllowedCidrs !== undefined && portalCidrs.length === 0) {
+    problems.push(
+      'portalAllowedCidrs: must list at least one IPv4 CIDR block (or use enablePortal: false)',
+    );
+  }
+  portalCidrs.forEach((cidr, i) => {
+    if (!isCidr(cidr, 0, 32)) {
+      problems.push(
+        `portalAllowedCidrs[${i}]: "${cidr}" must be an IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24`,
+      );
+    }
+  });
+  if (portal && hasVpc && args.publicSubnetIds === undefined) {
+    problems.push(
+      'publicSubnetIds: required with vpcId when enablePortal is true (public subnets in at least two availability zones for the load balancer)',
+    );
+  }
+  if (args.publicSubnetIds !== undefined && !hasVpc) {
+    problems.push('publicSubnetIds: only applies with vpcId (the created VPC makes its own)');
+  }
+  if (args.publicSubnetIds !== undefined && args.publicSubnetIds.length < 2) {
+    problems.push(
+      `publicSubnetIds: ${args.publicSubnetIds.length} given, at least 2 needed (in different availability zones)`,
+    );
+  }
+  if (
+    !portal &&
+    (args.portalInstanceType !== undefined ||
+      args.portalMinInstances !== undefined ||
+      args.portalMaxInstances !== undefined ||
+      args.portalAllowedCidrs !== undefined ||
+      args.publicSubnetIds !== undefined)
+  ) {
+    problems.push(
+      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs and publicSubnetIds must be left out',
+    );
+  }
+
   const endpoint = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
   if (endpoint !== 'PUBLIC' && endpoint !== 'VPC') {
     problems.push(`sftpEndpointType: "${String(endpoint)}" must be "PUBLIC" or "VPC"`);
@@ -471,12 +564,22 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
 export type ResolvedArgs = Required<
   Omit<
     QuarantineDataPlatformArgs,
-    'vpcId' | 'privateSubnetIds' | 'kmsKeyArn' | 'portalCertificateArn' | 'region'
+    | 'vpcId'
+    | 'privateSubnetIds'
+    | 'publicSubnetIds'
+    | 'kmsKeyArn'
+    | 'portalCertificateArn'
+    | 'region'
   >
 > &
   Pick<
     QuarantineDataPlatformArgs,
-    'vpcId' | 'privateSubnetIds' | 'kmsKeyArn' | 'portalCertificateArn' | 'region'
+    | 'vpcId'
+    | 'privateSubnetIds'
+    | 'publicSubnetIds'
+    | 'kmsKeyArn'
+    | 'portalCertificateArn'
+    | 'region'
   >;
 
 export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
@@ -499,6 +602,10 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
     enableAnalytics: args.enableAnalytics ?? DEFAULTS.enableAnalytics,
     enablePortal: args.enablePortal ?? DEFAULTS.enablePortal,
     portalAllowPlainHttp: args.portalAllowPlainHttp ?? DEFAULTS.portalAllowPlainHttp,
+    portalInstanceType: args.portalInstanceType ?? DEFAULTS.portalInstanceType,
+    portalMinInstances: args.portalMinInstances ?? DEFAULTS.portalMinInstances,
+    portalMaxInstances: args.portalMaxInstances ?? DEFAULTS.portalMaxInstances,
+    portalAllowedCidrs: args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs,
     sftpEndpointType: args.sftpEndpointType ?? DEFAULTS.sftpEndpointType,
     sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
   };

@@ -8,6 +8,7 @@
 //   from infra/ and from dist/infra/ alike. A consumer needs neither esbuild nor the sources.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,10 @@ export function packagedBundle(fn: string): string {
 
 const bundles = new Map<string, Promise<string>>();
 const temporary: string[] = [];
+/** Removes a bundle built for this process when it exits (only ever one in the temp directory). */
+function removeOnExit(dir: string): void {
+  if (path.resolve(dir).startsWith(path.resolve(tmpdir()) + path.sep)) temporary.push(dir);
+}
 process.once('exit', () => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
@@ -69,10 +74,47 @@ export function functionBundle(fn: BundledFunction): Promise<string> {
       const bundler = '../functions/bundle.ts';
       const { bundleFunction } = (await import(bundler)) as Bundler;
       const dir = await bundleFunction(fn);
-      temporary.push(dir);
+      removeOnExit(dir);
       return dir;
     })();
     bundles.set(fn, found);
+  }
+  return found;
+}
+
+/** The folder of the portal's bundle under bundles/. */
+export const PORTAL_BUNDLE = 'portal';
+
+/**
+ * The directory of the portal's bundle (server bundle, static assets, the systemd unit
+ * `qdp-portal.service`): the packaged one, or one built now by portal/bundle.ts (the portal's
+ * own bundler; its one exported function builds the directory and returns its path).
+ */
+export function portalBundle(): Promise<string> {
+  let found = bundles.get(PORTAL_BUNDLE);
+  if (found === undefined) {
+    found = (async () => {
+      const packaged = packagedBundle(PORTAL_BUNDLE);
+      if (existsSync(path.join(packaged, 'qdp-portal.service'))) return packaged;
+      const bundler = '../portal/bundle.ts';
+      const module = (await import(bundler)) as Record<string, unknown>;
+      const builders = Object.values(module).filter(
+        (v): v is () => Promise<string> => typeof v === 'function',
+      );
+      const build =
+        typeof module['bundlePortal'] === 'function'
+          ? (module['bundlePortal'] as () => Promise<string>)
+          : builders.length === 1
+            ? builders[0]!
+            : undefined;
+      if (build === undefined) {
+        throw new Error('portal/bundle.ts: expected one exported function that builds the bundle');
+      }
+      const dir = await build();
+      removeOnExit(dir);
+      return dir;
+    })();
+    bundles.set(PORTAL_BUNDLE, found);
   }
   return found;
 }

@@ -5,7 +5,12 @@
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleFunction } from '../functions/bundle.ts';
-import { BUNDLED_FUNCTIONS, DATA_FILES, PACKAGE_ROOT } from './artifacts.ts';
+import { bundlePortal } from '../portal/bundle.ts';
+import { BUNDLED_FUNCTIONS, DATA_FILES, PACKAGE_ROOT, PORTAL_BUNDLE } from './artifacts.ts';
+
+function packagedPortalBundle(outDir: string): string {
+  return path.join(outDir, 'bundles', PORTAL_BUNDLE);
+}
 import { jobDeclarations } from './etl.ts';
 
 /** The data files the package ships: DATA_FILES and each job's script and extra files. */
@@ -26,6 +31,7 @@ export async function buildPackageAssets(outDir: string): Promise<void> {
   for (const fn of BUNDLED_FUNCTIONS) {
     await bundleFunction(fn, { outDir: path.join(outDir, 'bundles', fn) });
   }
+  await bundlePortal({ outDir: packagedPortalBundle(outDir) });
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.meta.filename) {

@@ -38,6 +38,44 @@ export function parameterGroupFamily(engineVersion: string): string {
   return `aurora-postgresql${engineVersion.split('.')[0]}`;
 }
 
+/**
+ * A client of the database: an ingress rule on PostgreSQL's port in the database's group from the
+ * client's group, and the client's egress rule to it (named `<name>-db-from-<client>`,
+ * `<name>-<client>-to-db`).
+ */
+export function allowDatabaseClient(
+  name: string,
+  client: string,
+  databaseGroupId: pulumi.Input<string>,
+  clientGroupId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): void {
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-db-from-${client}`,
+    {
+      securityGroupId: databaseGroupId,
+      description: `PostgreSQL from the ${client} security group`,
+      ipProtocol: 'tcp',
+      fromPort: POSTGRES_PORT,
+      toPort: POSTGRES_PORT,
+      referencedSecurityGroupId: clientGroupId,
+    },
+    { parent },
+  );
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-${client}-to-db`,
+    {
+      securityGroupId: clientGroupId,
+      description: 'PostgreSQL to the quarantine database',
+      ipProtocol: 'tcp',
+      fromPort: POSTGRES_PORT,
+      toPort: POSTGRES_PORT,
+      referencedSecurityGroupId: databaseGroupId,
+    },
+    { parent },
+  );
+}
+
 export class Database extends pulumi.ComponentResource {
   readonly cluster: aws.rds.Cluster;
   /** The writer instance: the database accepts connections once it exists. */
@@ -63,30 +101,7 @@ export class Database extends pulumi.ComponentResource {
       { parent: this },
     );
     for (const [client, clientGroupId] of Object.entries(args.clientSecurityGroups ?? {})) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-db-from-${client}`,
-        {
-          securityGroupId: group.id,
-          description: `PostgreSQL from the ${client} security group`,
-          ipProtocol: 'tcp',
-          fromPort: POSTGRES_PORT,
-          toPort: POSTGRES_PORT,
-          referencedSecurityGroupId: clientGroupId,
-        },
-        { parent: this },
-      );
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-${client}-to-db`,
-        {
-          securityGroupId: clientGroupId,
-          description: 'PostgreSQL to the quarantine database',
-          ipProtocol: 'tcp',
-          fromPort: POSTGRES_PORT,
-          toPort: POSTGRES_PORT,
-          referencedSecurityGroupId: group.id,
-        },
-        { parent: this },
-      );
+      allowDatabaseClient(name, client, group.id, clientGroupId, this);
     }
     const subnets = new aws.rds.SubnetGroup(
       `${name}-db`,

@@ -12,6 +12,7 @@ import { PlatformKey } from './key.ts';
 import { Landing } from './landing.ts';
 import { Migrations, migrateFunctionName } from './migrations.ts';
 import { Network } from './network.ts';
+import { Portal } from './portal.ts';
 
 export * from './args.ts';
 export * from './alerts.ts';
@@ -24,6 +25,8 @@ export * from './lambda.ts';
 export * from './landing.ts';
 export * from './migrations.ts';
 export * from './network.ts';
+export * from './portal.ts';
+export { hashDirectory } from './artifacts.ts';
 
 /** Thrown before any resource is declared when the arguments are invalid; lists every problem. */
 export class InvalidArgumentsError extends Error {
@@ -50,7 +53,8 @@ function hasAwsProvider(opts: pulumi.ComponentResourceOptions | undefined): bool
 
 /**
  * The quarantine data platform of one health authority in one region: network, landing bucket
- * and SFTP server, import trigger, ETL (Glue), database and its migrations, analytics, alerts.
+ * and SFTP server, import trigger, ETL (Glue), database and its migrations, analytics, alerts,
+ * portal.
  */
 export class QuarantineDataPlatform extends pulumi.ComponentResource {
   /** Host name of the SFTP server. */
@@ -85,6 +89,15 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   readonly migrations: Migrations;
   /** The Glue workflow that on-upload starts for each file. */
   readonly glueWorkflowName: pulumi.Output<string>;
+  /** Undefined when `enablePortal` is false. */
+  readonly portal: Portal | undefined;
+  /** The portal's address (`https://…`); undefined when `enablePortal` is false. */
+  readonly portalUrl: pulumi.Output<string | undefined>;
+  /**
+   * The secret the portal reads its secret settings from (set its value after the first
+   * deploy, see the README); undefined when `enablePortal` is false.
+   */
+  readonly portalSettingsSecretArn: pulumi.Output<string | undefined>;
 
   constructor(
     name: string,
@@ -113,8 +126,17 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     this.network = new Network(
       name,
       a.vpcId !== undefined
-        ? { vpcId: a.vpcId, privateSubnetIds: a.privateSubnetIds }
-        : { cidrBlock: a.vpcCidrBlock, availabilityZoneCount: a.availabilityZoneCount },
+        ? {
+            vpcId: a.vpcId,
+            privateSubnetIds: a.privateSubnetIds,
+            publicSubnetIds: a.publicSubnetIds,
+            portal: a.enablePortal,
+          }
+        : {
+            cidrBlock: a.vpcCidrBlock,
+            availabilityZoneCount: a.availabilityZoneCount,
+            portal: a.enablePortal,
+          },
       childOpts,
     );
     this.key = new PlatformKey(
@@ -189,6 +211,28 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       },
       childOpts,
     );
+    this.portal = a.enablePortal
+      ? new Portal(
+          name,
+          {
+            vpcId: this.network.vpcId,
+            privateSubnetIds: this.network.privateSubnetIds,
+            publicSubnetIds: this.network.publicSubnetIds,
+            kmsKeyArn: this.key.keyArn,
+            bucketName: this.landing.bucketName,
+            bucketArn: this.landing.bucket.arn,
+            databaseSecurityGroupId: this.database.securityGroupId,
+            authorityName: a.authorityName,
+            certificateArn: a.portalCertificateArn,
+            allowPlainHttp: a.portalAllowPlainHttp,
+            instanceType: a.portalInstanceType,
+            minInstances: a.portalMinInstances,
+            maxInstances: a.portalMaxInstances,
+            allowedCidrs: a.portalAllowedCidrs,
+          },
+          childOpts,
+        )
+      : undefined;
     const trigger = importTriggerNames(name);
     this.alerts = new Alerts(
       name,
@@ -212,6 +256,13 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         },
         functionNames: [trigger.functionName, migrateFunctionName(name)],
         deadLetterQueueNames: [trigger.queueName],
+        portal:
+          this.portal === undefined
+            ? undefined
+            : {
+                loadBalancerArnSuffix: this.portal.loadBalancerArnSuffix,
+                targetGroupArnSuffix: this.portal.targetGroupArnSuffix,
+              },
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,
@@ -262,6 +313,9 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     this.privateSubnetIds = this.network.privateSubnetIds;
     this.workloadSecurityGroupId = this.network.workloadSecurityGroupId;
     this.glueWorkflowName = this.etl.workflowName;
+    this.portalUrl = this.portal?.url ?? pulumi.output<string | undefined>(undefined);
+    this.portalSettingsSecretArn =
+      this.portal?.settingsSecretArn ?? pulumi.output<string | undefined>(undefined);
     this.registerOutputs({
       sftpEndpoint: this.sftpEndpoint,
       landingBucketName: this.landingBucketName,
@@ -276,6 +330,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       privateSubnetIds: this.privateSubnetIds,
       workloadSecurityGroupId: this.workloadSecurityGroupId,
       glueWorkflowName: this.glueWorkflowName,
+      portalUrl: this.portalUrl,
+      portalSettingsSecretArn: this.portalSettingsSecretArn,
     });
   }
 }

@@ -24,6 +24,9 @@ export const INTERFACE_ENDPOINT_SERVICES = [
   'glue',
 ] as const;
 
+/** Interface endpoints Session Manager needs to reach the portal's instances (no SSH, no NAT). */
+export const SESSION_MANAGER_ENDPOINT_SERVICES = ['ssm', 'ssmmessages', 'ec2messages'] as const;
+
 export interface NetworkArgs {
   /** The caller's VPC; with it, `privateSubnetIds` too, and nothing is created. @default undefined */
   vpcId?: pulumi.Input<string>;
@@ -33,11 +36,20 @@ export interface NetworkArgs {
   cidrBlock?: string;
   /** Availability zones of the created VPC. @default 2 */
   availabilityZoneCount?: number;
+  /**
+   * For the portal: public subnets in the created VPC (an internet gateway, no NAT; only the
+   * load balancer lives there) and the Session Manager endpoints. @default false
+   */
+  portal?: boolean;
+  /** The caller's public subnets (with `vpcId`, when the portal is on). @default undefined */
+  publicSubnetIds?: pulumi.Input<string>[];
 }
 
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** Public subnets (the portal's load balancer); empty without the portal. */
+  readonly publicSubnetIds: pulumi.Output<string[]>;
   /**
    * The security group of the platform's own workloads in the VPC (Lambda functions, Glue
    * connections): no ingress at all; egress HTTPS to the AWS endpoints only. The components
@@ -58,6 +70,7 @@ export class Network extends pulumi.ComponentResource {
       this.vpc = undefined;
       this.vpcId = pulumi.output(args.vpcId);
       this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+      this.publicSubnetIds = pulumi.output(args.publicSubnetIds ?? []);
       const workloads = workloadGroup(name, this.vpcId, this);
       // How the caller's VPC reaches AWS (NAT gateway, its own endpoints) is not known here:
       // HTTPS to any address, and nothing else.
@@ -82,7 +95,12 @@ export class Network extends pulumi.ComponentResource {
           cidrBlock,
           numberOfAvailabilityZones: args.availabilityZoneCount ?? 2,
           subnetStrategy: 'Auto',
-          subnetSpecs: [{ type: 'Isolated', name: 'private' }],
+          subnetSpecs: args.portal
+            ? [
+                { type: 'Isolated', name: 'private' },
+                { type: 'Public', name: 'public' },
+              ]
+            : [{ type: 'Isolated', name: 'private' }],
           natGateways: { strategy: 'None' },
           enableDnsHostnames: true,
           enableDnsSupport: true,
@@ -91,6 +109,7 @@ export class Network extends pulumi.ComponentResource {
       );
       this.vpcId = this.vpc.vpcId;
       this.privateSubnetIds = this.vpc.isolatedSubnetIds;
+      this.publicSubnetIds = args.portal ? this.vpc.publicSubnetIds : pulumi.output([]);
 
       const { region } = awsContext(this);
       const routeTables = aws.ec2.getRouteTablesOutput(
@@ -127,7 +146,10 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      const services: readonly string[] = args.portal
+        ? [...INTERFACE_ENDPOINT_SERVICES, ...SESSION_MANAGER_ENDPOINT_SERVICES]
+        : INTERFACE_ENDPOINT_SERVICES;
+      for (const service of services) {
         new aws.ec2.VpcEndpoint(
           `${name}-${service}`,
           {

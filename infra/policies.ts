@@ -441,38 +441,66 @@ export const queuesAndLogsEncrypted: ResourceValidationPolicy = {
 
 const ANYWHERE = ['0.0.0.0/0', '::/0'];
 
-export const noIngressFromAnywhere: ResourceValidationPolicy = {
+/** Ports a load balancer's listeners may open to anywhere: HTTPS, and HTTP to redirect it. */
+export const LISTENER_PORTS = [443, 80];
+
+export const noIngressFromAnywhere: StackValidationPolicy = {
   name: 'qdp-no-ingress-from-anywhere',
-  description: 'No security group admits traffic from 0.0.0.0/0 or ::/0.',
+  description:
+    "No security group admits traffic from 0.0.0.0/0 or ::/0, except a load balancer's group on its listener ports (443, and 80 to redirect).",
   enforcementLevel: 'mandatory',
-  validateResource: [
-    forType('aws:ec2/securityGroup:SecurityGroup', (props, args, report) => {
-      for (const rule of list(props['ingress']) as Props[]) {
-        const open = [...list(rule['cidrBlocks']), ...list(rule['ipv6CidrBlocks'])].filter((c) =>
+  validateStack: ({ resources }, report) => {
+    // Groups that belong to a load balancer: given to one's securityGroups.
+    const balancers = resources.filter((r) => r.type === 'aws:lb/loadBalancer:LoadBalancer');
+    const isBalancerGroup = (groupId: unknown, group?: PolicyResource): boolean =>
+      balancers.some(
+        (lb) =>
+          list(lb.props['securityGroups']).includes(groupId) ||
+          (group !== undefined &&
+            (lb.propertyDependencies['securityGroups'] ?? []).some((d) => d.urn === group.urn)),
+      );
+    const listenerOnly = (from: unknown, to: unknown) =>
+      Number(from) === Number(to) && LISTENER_PORTS.includes(Number(from));
+    const groupOf = (r: PolicyResource) => (r.propertyDependencies['securityGroupId'] ?? [])[0];
+    for (const r of resources) {
+      if (r.type === 'aws:ec2/securityGroup:SecurityGroup') {
+        for (const rule of list(r.props['ingress']) as Props[]) {
+          const open = [...list(rule['cidrBlocks']), ...list(rule['ipv6CidrBlocks'])].filter((c) =>
+            ANYWHERE.includes(String(c)),
+          );
+          if (
+            open.length > 0 &&
+            !(listenerOnly(rule['fromPort'], rule['toPort']) && isBalancerGroup(undefined, r))
+          ) {
+            report(
+              `security group ${r.name}: ingress on ports ${String(rule['fromPort'])}-${String(rule['toPort'])} from ${open.join(', ')}`,
+              r.urn,
+            );
+          }
+        }
+      } else if (r.type === 'aws:ec2/securityGroupRule:SecurityGroupRule') {
+        const open = [...list(r.props['cidrBlocks']), ...list(r.props['ipv6CidrBlocks'])].filter(
+          (c) => ANYWHERE.includes(String(c)),
+        );
+        const allowed =
+          listenerOnly(r.props['fromPort'], r.props['toPort']) &&
+          isBalancerGroup(r.props['securityGroupId'], groupOf(r));
+        if (r.props['type'] === 'ingress' && open.length > 0 && !allowed) {
+          report(`security group rule ${r.name}: ingress from ${open.join(', ')}`, r.urn);
+        }
+      } else if (r.type === 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule') {
+        const open = [r.props['cidrIpv4'], r.props['cidrIpv6']].filter((c) =>
           ANYWHERE.includes(String(c)),
         );
-        if (open.length > 0) {
-          report(
-            `security group ${args.name}: ingress on ports ${String(rule['fromPort'])}-${String(rule['toPort'])} from ${open.join(', ')}`,
-          );
+        const allowed =
+          listenerOnly(r.props['fromPort'], r.props['toPort']) &&
+          isBalancerGroup(r.props['securityGroupId'], groupOf(r));
+        if (open.length > 0 && !allowed) {
+          report(`ingress rule ${r.name}: from ${open.join(', ')}`, r.urn);
         }
       }
-    }),
-    forType('aws:ec2/securityGroupRule:SecurityGroupRule', (props, args, report) => {
-      const open = [...list(props['cidrBlocks']), ...list(props['ipv6CidrBlocks'])].filter((c) =>
-        ANYWHERE.includes(String(c)),
-      );
-      if (props['type'] === 'ingress' && open.length > 0) {
-        report(`security group rule ${args.name}: ingress from ${open.join(', ')}`);
-      }
-    }),
-    forType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', (props, args, report) => {
-      const open = [props['cidrIpv4'], props['cidrIpv6']].filter((c) =>
-        ANYWHERE.includes(String(c)),
-      );
-      if (open.length > 0) report(`ingress rule ${args.name}: from ${open.join(', ')}`);
-    }),
-  ],
+    }
+  },
 };
 
 /** The database ports: Aurora PostgreSQL and Redshift Serverless. */
@@ -580,6 +608,66 @@ export const noWildcardActions: ResourceValidationPolicy = {
   },
 };
 
+/** Load balancer TLS policies we accept: TLS 1.2 and 1.3 only. */
+export const CURRENT_TLS_POLICIES = [
+  'ELBSecurityPolicy-TLS13-1-2-2021-06',
+  'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
+  'ELBSecurityPolicy-TLS13-1-3-2021-06',
+];
+
+export const portalSecure: ResourceValidationPolicy = {
+  name: 'qdp-portal-secure',
+  description:
+    'Portal instances: launch templates require IMDSv2, encrypt every volume and name no key pair. Load balancers drop invalid headers; every listener is HTTPS with a TLS 1.2+ policy, or HTTP that only redirects to HTTPS.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    forType('aws:ec2/launchTemplate:LaunchTemplate', (props, args, report) => {
+      const metadata = (props['metadataOptions'] ?? {}) as Props;
+      if (metadata['httpTokens'] !== 'required') {
+        report(`launch template ${args.name}: IMDSv2 not required (metadataOptions.httpTokens)`);
+      }
+      const unencrypted = (list(props['blockDeviceMappings']) as Props[]).filter(
+        (m) => String(((m['ebs'] ?? {}) as Props)['encrypted']) !== 'true',
+      );
+      if (unencrypted.length > 0 || list(props['blockDeviceMappings']).length === 0) {
+        report(`launch template ${args.name}: a volume is not encrypted`);
+      }
+      if (props['keyName'] !== undefined) {
+        report(
+          `launch template ${args.name}: key pair ${String(props['keyName'])} (Session Manager only)`,
+        );
+      }
+    }),
+    forType('aws:lb/loadBalancer:LoadBalancer', (props, args, report) => {
+      if (
+        props['loadBalancerType'] === 'application' &&
+        props['dropInvalidHeaderFields'] !== true
+      ) {
+        report(`load balancer ${args.name}: invalid header fields not dropped`);
+      }
+    }),
+    forType('aws:lb/listener:Listener', (props, args, report) => {
+      if (props['protocol'] === 'HTTPS') {
+        if (!CURRENT_TLS_POLICIES.includes(String(props['sslPolicy']))) {
+          report(
+            `listener ${args.name}: TLS policy ${String(props['sslPolicy'])} (expected one of ${CURRENT_TLS_POLICIES.join(', ')})`,
+          );
+        }
+        return;
+      }
+      const actions = list(props['defaultActions']) as Props[];
+      const redirects = actions.every(
+        (a) => a['type'] === 'redirect' && ((a['redirect'] ?? {}) as Props)['protocol'] === 'HTTPS',
+      );
+      if (actions.length === 0 || !redirects) {
+        report(
+          `listener ${args.name}: plain ${String(props['protocol'])} that does not redirect to HTTPS`,
+        );
+      }
+    }),
+  ],
+};
+
 /**
  * Actions that AWS only allows on `*`: network interfaces of functions and Glue connections in a
  * VPC (they do not exist before they are made) and PutMetricData (no resource; then a
@@ -653,4 +741,5 @@ export const platformPolicies: (ResourceValidationPolicy | StackValidationPolicy
   lambdaSecure,
   lambdaDeadLetters,
   queuesAndLogsEncrypted,
+  portalSecure,
 ];

@@ -35,6 +35,11 @@ describe('validateArgs', () => {
         databaseDeletionProtection: false,
         vpcId: 'vpc-0abc',
         privateSubnetIds: ['subnet-a', 'subnet-b'],
+        publicSubnetIds: ['subnet-c', 'subnet-d'],
+        portalInstanceType: 'm7i.large',
+        portalMinInstances: 3,
+        portalMaxInstances: 6,
+        portalAllowedCidrs: ['203.0.113.0/24'],
         kmsKeyArn: 'arn:aws:kms:eu-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         enableAnalytics: false,
         sftpEndpointType: 'VPC',
@@ -137,7 +142,7 @@ describe('validateArgs', () => {
   });
 
   test('existing VPC or a created one', () => {
-    expect(problems({ vpcId: 'vpc-1' })).toEqual([
+    expect(problems({ vpcId: 'vpc-1', publicSubnetIds: ['subnet-c', 'subnet-d'] })).toEqual([
       'privateSubnetIds: required with vpcId (private subnets in at least two availability zones)',
     ]);
     expect(problems({ privateSubnetIds: ['subnet-a'] })).toEqual([
@@ -148,6 +153,7 @@ describe('validateArgs', () => {
       problems({
         vpcId: 'vpc-1',
         privateSubnetIds: ['subnet-a', 'subnet-b'],
+        publicSubnetIds: ['subnet-c', 'subnet-d'],
         vpcCidrBlock: '10.0.0.0/16',
         availabilityZoneCount: 3,
       }),
@@ -232,6 +238,56 @@ describe('validateArgs', () => {
     ]);
   });
 
+  test('portal sizes, allowed addresses and public subnets', () => {
+    expect(
+      problems({
+        portalInstanceType: 'm7i.large',
+        portalMinInstances: 3,
+        portalMaxInstances: 10,
+        portalAllowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'],
+      }),
+    ).toEqual([]);
+    expect(problems({ portalMinInstances: 1, portalMaxInstances: 11 })).toEqual([
+      'portalMinInstances: 1 must be a whole number from 2 to 10',
+      'portalMaxInstances: 11 must be a whole number from 2 to 10',
+    ]);
+    expect(problems({ portalMinInstances: 6 })).toEqual([
+      'portalMaxInstances: 4 must be at least portalMinInstances (6)',
+    ]);
+    expect(problems({ portalMinInstances: 2.5 })).toEqual([
+      'portalMinInstances: 2.5 must be a whole number from 2 to 10',
+    ]);
+    expect(problems({ portalAllowedCidrs: [] })).toEqual([
+      'portalAllowedCidrs: must list at least one IPv4 CIDR block (or use enablePortal: false)',
+    ]);
+    expect(problems({ portalAllowedCidrs: ['10.0.0.0/33', 'anywhere'] })).toEqual([
+      'portalAllowedCidrs[0]: "10.0.0.0/33" must be an IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24',
+      'portalAllowedCidrs[1]: "anywhere" must be an IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24',
+    ]);
+    const vpc = { vpcId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b'] };
+    expect(problems(vpc)).toEqual([
+      'publicSubnetIds: required with vpcId when enablePortal is true (public subnets in at least two availability zones for the load balancer)',
+    ]);
+    expect(problems({ ...vpc, publicSubnetIds: ['subnet-p'] })).toEqual([
+      'publicSubnetIds: 1 given, at least 2 needed (in different availability zones)',
+    ]);
+    expect(problems({ ...vpc, publicSubnetIds: ['subnet-p', 'subnet-q'] })).toEqual([]);
+    expect(problems({ publicSubnetIds: ['subnet-p', 'subnet-q'] })).toEqual([
+      'publicSubnetIds: only applies with vpcId (the created VPC makes its own)',
+    ]);
+    expect(
+      problems({
+        enablePortal: false,
+        portalCertificateArn: undefined,
+        portalInstanceType: 't4g.small',
+        portalAllowedCidrs: ['0.0.0.0/0'],
+      }),
+    ).toEqual([
+      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs and publicSubnetIds must be left out',
+    ]);
+    expect(problems({ ...vpc, enablePortal: false, portalCertificateArn: undefined })).toEqual([]);
+  });
+
   test('Outputs and promises are not checked (their values are not known yet)', () => {
     expect(
       validateArgs({
@@ -265,6 +321,10 @@ describe('validateArgs', () => {
       enableAnalytics: true,
       enablePortal: true,
       portalAllowPlainHttp: false,
+      portalInstanceType: 't3.small',
+      portalMinInstances: 2,
+      portalMaxInstances: 4,
+      portalAllowedCidrs: ['0.0.0.0/0'],
       sftpEndpointType: 'PUBLIC',
       sftpAllowedCidrs: [],
     });

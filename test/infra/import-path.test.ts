@@ -549,7 +549,9 @@ describe('ETL (Glue)', () => {
 
   test('jobs: Glue 5.0, scripts uploaded from glue/, argument names from glue/job-arguments.json', async () => {
     expect(JOBS.glueVersion).toBe('5.0');
-    const objects = ofType(rec, 'aws:s3/bucketObjectv2:BucketObjectv2');
+    const objects = ofType(rec, 'aws:s3/bucketObjectv2:BucketObjectv2').filter((o) =>
+      String(o.inputs['key']).startsWith('glue/'),
+    );
     const uploaded = Object.fromEntries(
       await Promise.all(
         objects.map(async (o) => [
@@ -825,7 +827,8 @@ describe('ETL (Glue)', () => {
     ).toEqual(['ulss9-after-crawl', 'ulss9-start']);
     expect(
       ofType(off, 'aws:s3/bucketObjectv2:BucketObjectv2')
-        .map((o) => o.inputs['key'])
+        .map((o) => String(o.inputs['key']))
+        .filter((key) => key.startsWith('glue/'))
         .sort(),
     ).toEqual([
       'glue/files/daily-file.json',

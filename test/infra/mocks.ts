@@ -142,11 +142,14 @@ function outputsOf(
     case 'awsx:ec2:Vpc': {
       const zones = Number(inputs['numberOfAvailabilityZones'] ?? 3);
       const subnets = Array.from({ length: zones }, (_, i) => `subnet-${args.name}-${i}`);
+      const specs = (inputs['subnetSpecs'] ?? []) as { type: string }[];
       return {
         vpcId: `vpc-${args.name}`,
         isolatedSubnetIds: subnets,
         privateSubnetIds: [],
-        publicSubnetIds: [],
+        publicSubnetIds: specs.some((s) => s.type === 'Public')
+          ? subnets.map((s) => `${s}-public`)
+          : [],
       };
     }
     case 'aws:kms/key:Key':
@@ -177,6 +180,23 @@ function outputsOf(
       return { arn: arn('glue', `job/${String(inputs['name'])}`) };
     case 'aws:cloudwatch/eventRule:EventRule':
       return { arn: `arn:aws:events:${region}:${ACCOUNT_ID}:rule/${String(inputs['name'])}` };
+    case 'aws:lb/loadBalancer:LoadBalancer':
+      return {
+        arn: arn('elasticloadbalancing', `loadbalancer/app/${args.name}/50dc6c495c0c9188`),
+        arnSuffix: `app/${args.name}/50dc6c495c0c9188`,
+        dnsName: `${args.name}-1234567890.${region}.elb.amazonaws.com`,
+      };
+    case 'aws:lb/targetGroup:TargetGroup':
+      return {
+        arn: arn('elasticloadbalancing', `targetgroup/${args.name}/73e2d6bc24d8a067`),
+        arnSuffix: `targetgroup/${args.name}/73e2d6bc24d8a067`,
+      };
+    case 'aws:ec2/launchTemplate:LaunchTemplate':
+      return { latestVersion: 1 };
+    case 'aws:iam/instanceProfile:InstanceProfile':
+      return { arn: `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${args.name}` };
+    case 'aws:secretsmanager/secret:Secret':
+      return { arn: arn('secretsmanager', `secret:${String(inputs['name'] ?? args.name)}-AbCdEf`) };
     case 'aws:lambda/invocation:Invocation':
       return { result: '{"applied":[]}' };
     case 'aws:redshiftserverless/namespace:Namespace':

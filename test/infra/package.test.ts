@@ -107,6 +107,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
       'landing',
       'migrations',
       'network',
+      'portal',
     ].flatMap((m) => [`dist/infra/${m}.d.ts`, `dist/infra/${m}.js`]),
   );
   expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
@@ -121,6 +122,10 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     migrations.map((m) => `migrations/${m}`),
   );
   expect(bundled('migrate')).toContain('index.mjs');
+  // The portal's bundle as portal/bundle.ts builds it: server, native binding, assets, unit.
+  for (const f of ['qdp-portal.service', 'server.mjs', 'package.json']) {
+    expect(bundled('portal')).toContain(f);
+  }
   expect(
     files.filter((f) => !f.startsWith('dist/infra/') && !f.startsWith('dist/bundles/')),
   ).toEqual(
@@ -198,6 +203,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
       'bundles/migrate',
       'bundles/notify',
       'bundles/on-upload',
+      'bundles/portal',
       ...packageDataFiles().filter((f) => f.startsWith('glue/') || f.startsWith('core/')),
     ].sort(),
   );
@@ -205,4 +211,4 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     'territoryProvinces: must name at least one province (two-letter codes such as VR, RM)',
   );
   console.log(`package test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}, 240_000);
+}, 480_000);

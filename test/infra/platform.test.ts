@@ -7,6 +7,7 @@ import {
   deadlineCron,
   INTERFACE_ENDPOINT_SERVICES,
   InvalidArgumentsError,
+  SESSION_MANAGER_ENDPOINT_SERVICES,
   KEY_ADMIN_ACTIONS,
   QuarantineDataPlatform,
   TRANSFER_SECURITY_POLICY,
@@ -34,6 +35,7 @@ const SUB_COMPONENTS = [
   'quarantine:alerts:Alerts',
   'quarantine:trigger:ImportTrigger',
   'quarantine:migrations:Migrations',
+  'quarantine:portal:Portal',
 ];
 
 async function deploy(
@@ -90,6 +92,8 @@ const ALARMS = [
   'ulss9-on-upload-dlq-depth',
   'ulss9-db-cpu',
   'ulss9-db-storage',
+  'ulss9-portal-unhealthy',
+  'ulss9-portal-5xx',
 ];
 
 const TYPICAL_COUNTS = {
@@ -97,9 +101,11 @@ const TYPICAL_COUNTS = {
   'aws:cloudwatch/eventRule:EventRule': 3,
   'aws:cloudwatch/eventTarget:EventTarget': 3,
   'aws:cloudwatch/logGroup:LogGroup': 5,
-  'aws:cloudwatch/metricAlarm:MetricAlarm': 9,
-  'aws:ec2/securityGroup:SecurityGroup': 4,
-  'aws:ec2/vpcEndpoint:VpcEndpoint': 6,
+  'aws:autoscaling/group:Group': 1,
+  'aws:cloudwatch/metricAlarm:MetricAlarm': 11,
+  'aws:ec2/launchTemplate:LaunchTemplate': 1,
+  'aws:ec2/securityGroup:SecurityGroup': 6,
+  'aws:ec2/vpcEndpoint:VpcEndpoint': 9,
   'aws:glue/catalogDatabase:CatalogDatabase': 1,
   'aws:glue/classifier:Classifier': 1,
   'aws:glue/connection:Connection': 2,
@@ -108,14 +114,19 @@ const TYPICAL_COUNTS = {
   'aws:glue/securityConfiguration:SecurityConfiguration': 1,
   'aws:glue/trigger:Trigger': 4,
   'aws:glue/workflow:Workflow': 1,
-  'aws:iam/role:Role': 8,
-  'aws:iam/rolePolicy:RolePolicy': 8,
+  'aws:iam/instanceProfile:InstanceProfile': 1,
+  'aws:iam/role:Role': 9,
+  'aws:iam/rolePolicy:RolePolicy': 9,
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
   'aws:kms/alias:Alias': 1,
   'aws:kms/key:Key': 1,
   'aws:lambda/function:Function': 3,
   'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 1,
   'aws:lambda/invocation:Invocation': 1,
   'aws:lambda/permission:Permission': 4,
+  'aws:lb/listener:Listener': 2,
+  'aws:lb/loadBalancer:LoadBalancer': 1,
+  'aws:lb/targetGroup:TargetGroup': 1,
   'aws:rds/cluster:Cluster': 1,
   'aws:rds/clusterInstance:ClusterInstance': 1,
   'aws:rds/clusterParameterGroup:ClusterParameterGroup': 1,
@@ -126,21 +137,22 @@ const TYPICAL_COUNTS = {
   'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration': 2,
   'aws:s3/bucketLogging:BucketLogging': 1,
   'aws:s3/bucketNotification:BucketNotification': 1,
-  'aws:s3/bucketObjectv2:BucketObjectv2': 5,
+  'aws:s3/bucketObjectv2:BucketObjectv2': 6,
   'aws:s3/bucketOwnershipControls:BucketOwnershipControls': 2,
   'aws:s3/bucketPolicy:BucketPolicy': 2,
   'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': 2,
   'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration': 2,
   'aws:s3/bucketVersioning:BucketVersioning': 1,
   'aws:scheduler/schedule:Schedule': 1,
+  'aws:secretsmanager/secret:Secret': 1,
   'aws:sns/topic:Topic': 2,
   'aws:sns/topicSubscription:TopicSubscription': 4,
   'aws:sqs/queue:Queue': 1,
   'aws:transfer/server:Server': 1,
   'aws:transfer/sshKey:SshKey': 3,
   'aws:transfer/user:User': 2,
-  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 5,
-  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 3,
+  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 8,
+  'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 7,
   'awsx:ec2:Vpc': 1,
   'quarantine:alerts:Alerts': 1,
   'quarantine:analytics:Analytics': 1,
@@ -151,6 +163,7 @@ const TYPICAL_COUNTS = {
   'quarantine:landing:Landing': 1,
   'quarantine:migrations:Migrations': 1,
   'quarantine:network:Network': 1,
+  'quarantine:portal:Portal': 1,
   'quarantine:trigger:ImportTrigger': 1,
 };
 
@@ -166,8 +179,8 @@ describe('resources declared', () => {
       TYPICAL_COUNTS;
     expect(countsByType(rec)).toEqual({
       ...rest,
-      'aws:iam/role:Role': 7,
-      'aws:iam/rolePolicy:RolePolicy': 7,
+      'aws:iam/role:Role': 8,
+      'aws:iam/rolePolicy:RolePolicy': 8,
       'aws:transfer/sshKey:SshKey': 1,
       'aws:transfer/user:User': 1,
     });
@@ -184,13 +197,13 @@ describe('resources declared', () => {
     // No Redshift connection, analytics job, its two triggers or its script.
     expect(countsByType(rec)).toEqual({
       ...rest,
-      'aws:ec2/securityGroup:SecurityGroup': 3,
+      'aws:ec2/securityGroup:SecurityGroup': 5,
       'aws:glue/connection:Connection': 1,
       'aws:glue/job:Job': 1,
       'aws:glue/trigger:Trigger': 2,
-      'aws:s3/bucketObjectv2:BucketObjectv2': 4,
-      'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 4,
-      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 2,
+      'aws:s3/bucketObjectv2:BucketObjectv2': 5,
+      'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 7,
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 6,
     });
     expect(
       rec.resources.filter((r) => r.name.includes('redshift') || r.name.includes('analytics')),
@@ -205,17 +218,26 @@ describe('resources declared', () => {
       ...minimalArgs,
       vpcId: 'vpc-given',
       privateSubnetIds: ['subnet-a', 'subnet-b'],
+      publicSubnetIds: ['subnet-c', 'subnet-d'],
       kmsKeyArn,
     });
     const counts = countsByType(rec);
+    expect(one(rec, 'aws:lb/loadBalancer:LoadBalancer', 'ulss9-portal').inputs['subnets']).toEqual([
+      'subnet-c',
+      'subnet-d',
+    ]);
+    expect(
+      one(rec, 'aws:autoscaling/group:Group', 'ulss9-portal').inputs['vpcZoneIdentifiers'],
+    ).toEqual(['subnet-a', 'subnet-b']);
     expect(counts['awsx:ec2:Vpc']).toBeUndefined();
     expect(counts['aws:ec2/vpcEndpoint:VpcEndpoint']).toBeUndefined();
     expect(counts['aws:kms/key:Key']).toBeUndefined();
     expect(counts['aws:kms/alias:Alias']).toBeUndefined();
-    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(3);
+    expect(counts['aws:ec2/securityGroup:SecurityGroup']).toBe(5);
     expect(await resolve(platform.kmsKeyArn)).toBe(kmsKeyArn);
-    // The workloads' group in the caller's VPC: HTTPS anywhere (the caller's NAT or endpoints)
-    // and PostgreSQL to the database, nothing else; still no ingress.
+    // The workloads' group in the caller's VPC: HTTPS anywhere (the caller's NAT or endpoints),
+    // PostgreSQL to the database, Redshift, itself (Glue), nothing else; still no ingress but
+    // its own (Glue).
     const workloads = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-workloads');
     expect(workloads.inputs).toEqual({
       vpcId: 'vpc-given',
@@ -225,6 +247,7 @@ describe('resources declared', () => {
     const redshift = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-redshift');
     expect(
       ofType(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
+        .filter((r) => r.inputs['securityGroupId'] === workloads.id)
         .map((r) => [r.name, r.inputs])
         .sort(byName),
     ).toEqual([
@@ -273,7 +296,7 @@ describe('resources declared', () => {
         },
       ],
     ]);
-    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(3);
+    expect(counts['aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule']).toBe(7);
     const namespace = one(rec, 'aws:redshiftserverless/namespace:Namespace', 'ulss9-analytics');
     expect([namespace.inputs['kmsKeyId'], namespace.inputs['adminPasswordSecretKmsKeyId']]).toEqual(
       [kmsKeyArn, kmsKeyArn],
@@ -370,9 +393,15 @@ describe('security-relevant inputs', () => {
   test('no Allow statement with a * action; * resources only where AWS requires them', async () => {
     const { rec } = await deploy('ulss9', typicalArgs);
     const docs = policies(rec);
-    const roles = ['deadline', 'glue', 'migrate', 'notify', 'on-upload', 'sftp-logging'].concat(
-      ['regione-veneto', 'ulss9-ops'].map((u) => `sftp-u-${u}`),
-    );
+    const roles = [
+      'deadline',
+      'glue',
+      'migrate',
+      'notify',
+      'on-upload',
+      'portal',
+      'sftp-logging',
+    ].concat(['regione-veneto', 'ulss9-ops'].map((u) => `sftp-u-${u}`));
     expect(docs.map((d) => d.owner).sort()).toEqual(
       [
         ...roles.flatMap((r) => [
@@ -664,7 +693,7 @@ describe('security-relevant inputs', () => {
     ]);
   });
 
-  test('no security group admits 0.0.0.0/0; the database and Redshift admit only the workloads group', async () => {
+  test('only the load balancer admits 0.0.0.0/0, on 443 and 80; the database and Redshift admit only their clients', async () => {
     const { rec, platform } = await deploy('ulss9', typicalArgs);
     for (const group of ofType(rec, 'aws:ec2/securityGroup:SecurityGroup')) {
       const ingress = (group.inputs['ingress'] ?? []) as { cidrBlocks?: string[] }[];
@@ -673,6 +702,8 @@ describe('security-relevant inputs', () => {
     const db = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db');
     const workloads = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-workloads');
     const endpoints = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-endpoints');
+    const alb = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-alb');
+    const portal = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-portal');
     // No inline rules on either group: their rules are exactly the separate ones below.
     expect(db.inputs).toEqual({
       vpcId: 'vpc-ulss9-vpc',
@@ -692,6 +723,39 @@ describe('security-relevant inputs', () => {
         .map((r) => [r.name, r.inputs])
         .sort(byName),
     ).toEqual([
+      [
+        'ulss9-alb-443-0-0-0-0-0',
+        {
+          securityGroupId: alb.id,
+          description: 'HTTPS to the portal',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: '0.0.0.0/0',
+        },
+      ],
+      [
+        'ulss9-alb-80-0-0-0-0-0',
+        {
+          securityGroupId: alb.id,
+          description: 'HTTP (redirected to HTTPS)',
+          ipProtocol: 'tcp',
+          fromPort: 80,
+          toPort: 80,
+          cidrIpv4: '0.0.0.0/0',
+        },
+      ],
+      [
+        'ulss9-db-from-portal',
+        {
+          securityGroupId: db.id,
+          description: 'PostgreSQL from the portal security group',
+          ipProtocol: 'tcp',
+          fromPort: 5432,
+          toPort: 5432,
+          referencedSecurityGroupId: portal.id,
+        },
+      ],
       [
         'ulss9-db-from-workloads',
         {
@@ -715,6 +779,17 @@ describe('security-relevant inputs', () => {
         },
       ],
       [
+        'ulss9-portal-from-alb',
+        {
+          securityGroupId: portal.id,
+          description: 'From the portal load balancer',
+          ipProtocol: 'tcp',
+          fromPort: 8080,
+          toPort: 8080,
+          referencedSecurityGroupId: alb.id,
+        },
+      ],
+      [
         'ulss9-redshift-from-workloads',
         {
           securityGroupId: redshift.id,
@@ -734,6 +809,17 @@ describe('security-relevant inputs', () => {
         .sort(byName),
     ).toEqual([
       [
+        'ulss9-alb-to-portal',
+        {
+          securityGroupId: alb.id,
+          description: 'To the portal instances',
+          ipProtocol: 'tcp',
+          fromPort: 8080,
+          toPort: 8080,
+          referencedSecurityGroupId: portal.id,
+        },
+      ],
+      [
         'ulss9-glue-self-out',
         {
           securityGroupId: workloads.id,
@@ -742,6 +828,28 @@ describe('security-relevant inputs', () => {
           fromPort: 0,
           toPort: 65535,
           referencedSecurityGroupId: workloads.id,
+        },
+      ],
+      [
+        'ulss9-portal-https',
+        {
+          securityGroupId: portal.id,
+          description: 'HTTPS to AWS services through the VPC endpoints',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: '0.0.0.0/0',
+        },
+      ],
+      [
+        'ulss9-portal-to-db',
+        {
+          securityGroupId: portal.id,
+          description: 'PostgreSQL to the quarantine database',
+          ipProtocol: 'tcp',
+          fromPort: 5432,
+          toPort: 5432,
+          referencedSecurityGroupId: db.id,
         },
       ],
       [
@@ -877,7 +985,10 @@ describe('security-relevant inputs', () => {
       cidrBlock: '10.40.0.0/16',
       numberOfAvailabilityZones: 2,
       subnetStrategy: 'Auto',
-      subnetSpecs: [{ type: 'Isolated', name: 'private' }],
+      subnetSpecs: [
+        { type: 'Isolated', name: 'private' },
+        { type: 'Public', name: 'public' },
+      ],
       natGateways: { strategy: 'None' },
       enableDnsHostnames: true,
       enableDnsSupport: true,
@@ -894,7 +1005,7 @@ describe('security-relevant inputs', () => {
         .filter((e) => e.name !== 'ulss9-s3')
         .map((e) => e.inputs),
     ).toEqual(
-      INTERFACE_ENDPOINT_SERVICES.map((service) => ({
+      [...INTERFACE_ENDPOINT_SERVICES, ...SESSION_MANAGER_ENDPOINT_SERVICES].map((service) => ({
         vpcId: 'vpc-ulss9-vpc',
         serviceName: `com.amazonaws.eu-south-1.${service}`,
         vpcEndpointType: 'Interface',

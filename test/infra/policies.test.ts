@@ -2,10 +2,15 @@
 // declares under mocks. The default, minimal and VPC-endpoint configurations pass every rule; each
 // rule is shown to fail on a deliberately insecure input, with its exact message.
 import { expect, test } from 'vitest';
-import { Landing, QuarantineDataPlatform } from '../../infra/index.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Landing, Portal, QuarantineDataPlatform } from '../../infra/index.ts';
 import type { QuarantineDataPlatformArgs } from '../../infra/index.ts';
 import {
   ACTIONS_ONLY_ON_ANY_RESOURCE,
+  CURRENT_TLS_POLICIES,
+  portalSecure,
   databasePortsFromGroupsOnly,
   glueEncrypted,
   lambdaDeadLetters,
@@ -24,7 +29,7 @@ import {
   snsTopicKms,
   transferServerSecure,
 } from '../../infra/policies.ts';
-import { ED25519_KEY, minimalArgs, typicalArgs } from './fixtures.ts';
+import { CERTIFICATE_ARN, ED25519_KEY, minimalArgs, typicalArgs } from './fixtures.ts';
 import { installMocks, resolve, settle } from './mocks.ts';
 import type { Recorded } from './mocks.ts';
 import { policyResources, runPolicies } from './policy-harness.ts';
@@ -111,18 +116,22 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     permissions: counts['aws:lambda/permission:Permission'],
     queues: counts['aws:sqs/queue:Queue'],
     logGroups: counts['aws:cloudwatch/logGroup:LogGroup'],
+    launchTemplates: counts['aws:ec2/launchTemplate:LaunchTemplate'],
+    loadBalancers: counts['aws:lb/loadBalancer:LoadBalancer'],
+    listeners: counts['aws:lb/listener:Listener'],
+    secrets: counts['aws:secretsmanager/secret:Secret'],
   }).toEqual({
     buckets: 2,
     topics: 2,
     servers: 1,
     clusters: 1,
     instances: 1,
-    securityGroups: 4,
-    ingressRules: 3,
+    securityGroups: 6,
+    ingressRules: 7,
     namespaces: 1,
     workgroups: 1,
-    roles: 8,
-    rolePolicies: 8,
+    roles: 9,
+    rolePolicies: 9,
     keys: 1,
     bucketPolicies: 2,
     glueJobs: 2,
@@ -133,6 +142,10 @@ test('the typical, minimal and VPC-endpoint configurations pass every rule', asy
     permissions: 4,
     queues: 1,
     logGroups: 5,
+    launchTemplates: 1,
+    loadBalancers: 1,
+    listeners: 2,
+    secrets: 1,
   });
 });
 
@@ -715,3 +728,85 @@ test('queues and logs: an unencrypted queue, a log group without key or retentio
 function byMessage(a: { message: string }, b: { message: string }): number {
   return a.message.localeCompare(b.message);
 }
+
+test('portal: the Portal passes; IMDSv1, an unencrypted volume, a key pair, an old TLS policy, plain HTTP, 0.0.0.0/0 beyond the listeners', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'qdp-portal-policy-'));
+  try {
+    const rec = await installMocks();
+    const portal = new Portal('qdp', {
+      vpcId: 'vpc-1',
+      privateSubnetIds: ['subnet-a', 'subnet-b'],
+      publicSubnetIds: ['subnet-pa', 'subnet-pb'],
+      kmsKeyArn: 'arn:aws:kms:eu-south-1:123456789012:key/k',
+      bucketName: 'landing',
+      bucketArn: 'arn:aws:s3:::landing',
+      databaseSecurityGroupId: 'sg-db',
+      authorityName: 'ASL',
+      certificateArn: CERTIFICATE_ARN,
+      bundleDir: dir,
+    });
+    await resolve(portal.url);
+    await settle(rec);
+    const recorded = rec.resources;
+    expect(await check(recorded)).toEqual([]);
+    const lt = 'aws:ec2/launchTemplate:LaunchTemplate';
+    const weak = changed(recorded, lt, 'qdp-portal', (i) => ({
+      ...i,
+      metadataOptions: { httpTokens: 'optional' },
+      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { encrypted: 'false' } }],
+      keyName: 'admin',
+    }));
+    expect(await check(weak, [portalSecure])).toEqual(
+      [
+        'IMDSv2 not required (metadataOptions.httpTokens)',
+        'a volume is not encrypted',
+        'key pair admin (Session Manager only)',
+      ].map((m) => ({ policy: 'qdp-portal-secure', message: `launch template qdp-portal: ${m}` })),
+    );
+    const listeners = changed(
+      changed(recorded, 'aws:lb/listener:Listener', 'qdp-portal-https', (i) => ({
+        ...i,
+        sslPolicy: 'ELBSecurityPolicy-2016-08',
+      })),
+      'aws:lb/listener:Listener',
+      'qdp-portal-http',
+      (i) => ({ ...i, defaultActions: [{ type: 'forward', targetGroupArn: 'tg' }] }),
+    );
+    const headers = changed(listeners, 'aws:lb/loadBalancer:LoadBalancer', 'qdp-portal', (i) => ({
+      ...i,
+      dropInvalidHeaderFields: false,
+    }));
+    expect((await check(headers, [portalSecure])).sort(byMessage)).toEqual(
+      [
+        'listener qdp-portal-http: plain HTTP that does not redirect to HTTPS',
+        `listener qdp-portal-https: TLS policy ELBSecurityPolicy-2016-08 (expected one of ${CURRENT_TLS_POLICIES.join(', ')})`,
+        'load balancer qdp-portal: invalid header fields not dropped',
+      ].map((message) => ({ policy: 'qdp-portal-secure', message })),
+    );
+    // Anywhere on another port of the load balancer's group, or on the instances' group.
+    const ssh = changed(
+      recorded,
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+      'qdp-alb-443-0-0-0-0-0',
+      (i) => ({ ...i, fromPort: 22, toPort: 22 }),
+    );
+    const direct = changed(
+      ssh,
+      'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+      'qdp-portal-from-alb',
+      (i) => ({ ...i, referencedSecurityGroupId: undefined, cidrIpv4: '0.0.0.0/0' }),
+    );
+    expect((await check(direct, [noIngressFromAnywhere])).sort(byMessage)).toEqual([
+      {
+        policy: 'qdp-no-ingress-from-anywhere',
+        message: 'ingress rule qdp-alb-443-0-0-0-0-0: from 0.0.0.0/0',
+      },
+      {
+        policy: 'qdp-no-ingress-from-anywhere',
+        message: 'ingress rule qdp-portal-from-alb: from 0.0.0.0/0',
+      },
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,419 @@
+// Portal: EC2 instances (Amazon Linux 2023 x86_64, IMDSv2 only, encrypted volumes, no key pair and
+// no port 22: Session Manager only) from a launch template, in an Auto Scaling group in the
+// private subnets, behind an internet-facing Application Load Balancer: HTTPS with the caller's
+// certificate, HTTP redirected to HTTPS (plain HTTP only when explicitly allowed). Security groups
+// are chained load balancer → instances → database. Each instance fetches the portal bundle (built
+// by portal/bundle.ts, uploaded here as a zip whose key carries its hash, so a new bundle rolls
+// the instances) from the landing bucket's `portal/` prefix and runs it as the systemd service
+// `qdp-portal`. Its secret settings (database URL of the portal's login role, cookie secret) come
+// from the Secrets Manager secret `<name>-portal` (see infra/README.md).
+import path from 'node:path';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { hashDirectory, portalBundle } from './artifacts.ts';
+import { serviceTrust, policyDocument } from './context.ts';
+import { allowDatabaseClient } from './database.ts';
+
+/** Where the bundle objects live in the bucket. */
+export const PORTAL_PREFIX = 'portal/';
+/** The port the portal listens on, behind the load balancer. */
+export const PORTAL_PORT = 8080;
+/** The portal's health endpoint (its contract with the load balancer). */
+export const PORTAL_HEALTH_PATH = '/healthz';
+/** The systemd unit the bundle carries. */
+export const PORTAL_SERVICE = 'qdp-portal.service';
+/**
+ * The latest Amazon Linux 2023 (x86_64: the bundle carries Argon2's linux-x64-gnu binding),
+ * resolved by EC2 from the public SSM parameter at launch.
+ */
+export const PORTAL_AMI =
+  'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+/** What the bundle's systemd unit expects on the instance (portal/bundle.ts defaults). */
+export const PORTAL_INSTALL_DIR = '/opt/qdp-portal';
+export const PORTAL_ENVIRONMENT_FILE = '/etc/qdp-portal/portal.env';
+export const PORTAL_USER = 'qdp-portal';
+export const PORTAL_NODE = '/usr/bin/node';
+/** TLS 1.3 and 1.2 only. */
+export const PORTAL_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+/** Root volume (GiB): the OS, Node.js and the bundle. */
+export const PORTAL_VOLUME_GIB = 20;
+
+export interface PortalArgs {
+  vpcId: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Public subnets for the internet-facing load balancer. */
+  publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  kmsKeyArn: pulumi.Input<string>;
+  /** The bucket the bundle is uploaded to (under `portal/`). */
+  bucketName: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  /** The database's security group: the instances become its clients. */
+  databaseSecurityGroupId: pulumi.Input<string>;
+  authorityName: pulumi.Input<string>;
+  /** ACM certificate of the HTTPS listener; without it `allowPlainHttp` must be true. */
+  certificateArn?: pulumi.Input<string>;
+  /** @default false */
+  allowPlainHttp?: boolean;
+  /** @default "t3.small" */
+  instanceType?: pulumi.Input<string>;
+  /** @default 2 */
+  minInstances?: number;
+  /** @default 4 */
+  maxInstances?: number;
+  /** Who may reach the load balancer. @default ["0.0.0.0/0"] */
+  allowedCidrs?: string[];
+  /** @default the portal bundle (portal/bundle.ts, or the package's) */
+  bundleDir?: Promise<string> | string;
+}
+
+/** The instance's boot script: Node.js 22, the bundle, the settings, the service. */
+export function portalUserData(settings: {
+  bucket: string;
+  bundleKey: string;
+  secretArn: string;
+  region: string;
+  secureCookies: boolean;
+  authorityName: string;
+}): string {
+  const env = [
+    `QDP_PORTAL_HOST=0.0.0.0`,
+    `QDP_PORTAL_PORT=${PORTAL_PORT}`,
+    `QDP_PORTAL_TRUST_PROXY=true`,
+    `QDP_PORTAL_SECURE_COOKIES=${settings.secureCookies}`,
+    `QDP_PORTAL_AUTHORITY_NAME=${JSON.stringify(settings.authorityName)}`,
+  ];
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    'dnf install -y nodejs22 unzip',
+    // The unit runs /usr/bin/node; Amazon Linux names the Node.js 22 binary node-22.
+    `[ -e ${PORTAL_NODE} ] || ln -s "$(command -v node-22)" ${PORTAL_NODE}`,
+    `id ${PORTAL_USER} >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin ${PORTAL_USER}`,
+    `install -d -m 0755 ${PORTAL_INSTALL_DIR}`,
+    `aws s3 cp --region ${settings.region} s3://${settings.bucket}/${settings.bundleKey} /tmp/qdp-portal.zip`,
+    `unzip -o -q /tmp/qdp-portal.zip -d ${PORTAL_INSTALL_DIR}`,
+    'rm /tmp/qdp-portal.zip',
+    'umask 077',
+    `install -d -m 0700 ${path.posix.dirname(PORTAL_ENVIRONMENT_FILE)}`,
+    `cat > ${PORTAL_ENVIRONMENT_FILE} <<'SETTINGS'`,
+    ...env,
+    'SETTINGS',
+    // The secret settings (JSON: QDP_PORTAL_DATABASE_URL, QDP_PORTAL_COOKIE_SECRET): read at boot,
+    // never in the launch template or the state.
+    `aws secretsmanager get-secret-value --region ${settings.region} --secret-id ${settings.secretArn} --query SecretString --output text \\`,
+    `  | ${PORTAL_NODE} -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const k of ["QDP_PORTAL_DATABASE_URL", "QDP_PORTAL_COOKIE_SECRET"]) { if (!s[k]) throw new Error(k + " missing from the portal secret"); console.log(k + "=" + JSON.stringify(s[k])); }' >> ${PORTAL_ENVIRONMENT_FILE}`,
+    `install -m 0644 ${PORTAL_INSTALL_DIR}/${PORTAL_SERVICE} /etc/systemd/system/${PORTAL_SERVICE}`,
+    'systemctl daemon-reload',
+    `systemctl enable --now ${PORTAL_SERVICE}`,
+    '',
+  ].join('\n');
+}
+
+export class Portal extends pulumi.ComponentResource {
+  /** `https://<load balancer>` (or `http://` with plain HTTP). */
+  readonly url: pulumi.Output<string>;
+  readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  readonly targetGroupArnSuffix: pulumi.Output<string>;
+  /** The instances' security group (a client of the database). */
+  readonly instanceSecurityGroupId: pulumi.Output<string>;
+  /** The secret holding the portal's secret settings (set it after the first deploy). */
+  readonly settingsSecretArn: pulumi.Output<string>;
+
+  constructor(name: string, args: PortalArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.certificateArn === undefined && args.allowPlainHttp !== true) {
+      throw new Error('Portal: certificateArn is required unless allowPlainHttp is true');
+    }
+    super('quarantine:portal:Portal', name, {}, opts);
+    const https = args.certificateArn !== undefined;
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+
+    // Load balancer → instances → database.
+    const albGroup = new aws.ec2.SecurityGroup(
+      `${name}-alb`,
+      { vpcId: args.vpcId, description: 'Portal load balancer: HTTPS (and HTTP to redirect)' },
+      { parent: this },
+    );
+    const instanceGroup = new aws.ec2.SecurityGroup(
+      `${name}-portal`,
+      { vpcId: args.vpcId, description: 'Portal instances: from the load balancer only; no SSH' },
+      { parent: this },
+    );
+    const listenerPorts = https ? [443, 80] : [80];
+    for (const cidr of args.allowedCidrs ?? ['0.0.0.0/0']) {
+      for (const port of listenerPorts) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-alb-${port}-${cidr.replace(/[./]/g, '-')}`,
+          {
+            securityGroupId: albGroup.id,
+            description: port === 443 ? 'HTTPS to the portal' : 'HTTP (redirected to HTTPS)',
+            ipProtocol: 'tcp',
+            fromPort: port,
+            toPort: port,
+            cidrIpv4: cidr,
+          },
+          { parent: this },
+        );
+      }
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-alb-to-portal`,
+      {
+        securityGroupId: albGroup.id,
+        description: 'To the portal instances',
+        ipProtocol: 'tcp',
+        fromPort: PORTAL_PORT,
+        toPort: PORTAL_PORT,
+        referencedSecurityGroupId: instanceGroup.id,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-portal-from-alb`,
+      {
+        securityGroupId: instanceGroup.id,
+        description: 'From the portal load balancer',
+        ipProtocol: 'tcp',
+        fromPort: PORTAL_PORT,
+        toPort: PORTAL_PORT,
+        referencedSecurityGroupId: albGroup.id,
+      },
+      { parent: this },
+    );
+    // HTTPS to AWS (S3, Secrets Manager, KMS, Session Manager, the package repository on S3):
+    // the private subnets have no route to the internet, only the VPC endpoints.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-portal-https`,
+      {
+        securityGroupId: instanceGroup.id,
+        description: 'HTTPS to AWS services through the VPC endpoints',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: '0.0.0.0/0',
+      },
+      { parent: this },
+    );
+    allowDatabaseClient(name, 'portal', args.databaseSecurityGroupId, instanceGroup.id, this);
+
+    // The bundle, under a key that changes with its content.
+    const bundleDir = pulumi.output(args.bundleDir ?? portalBundle());
+    const bundleKey = bundleDir.apply(
+      (dir) => `${PORTAL_PREFIX}bundle-${hashDirectory(dir).slice(0, 16)}.zip`,
+    );
+    const bundle = new aws.s3.BucketObjectv2(
+      `${name}-portal-bundle`,
+      {
+        bucket: args.bucketName,
+        key: bundleKey,
+        source: bundleDir.apply((dir) => new pulumi.asset.FileArchive(dir)),
+        serverSideEncryption: 'aws:kms',
+        kmsKeyId: args.kmsKeyArn,
+      },
+      { parent: this },
+    );
+    const settings = new aws.secretsmanager.Secret(
+      `${name}-portal`,
+      {
+        name: `${name}-portal`,
+        description:
+          'Portal secret settings (JSON): QDP_PORTAL_DATABASE_URL (the qdp_portal login), QDP_PORTAL_COOKIE_SECRET',
+        kmsKeyId: args.kmsKeyArn,
+      },
+      { parent: this },
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-portal`,
+      { assumeRolePolicy: serviceTrust('ec2.amazonaws.com') },
+      { parent: this },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-portal-ssm`,
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${aws.getPartitionOutput({}, { parent: this }).partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      },
+      { parent: this },
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-portal`,
+      {
+        role: role.id,
+        policy: policyDocument([
+          {
+            Sid: 'ReadBundle',
+            Effect: 'Allow',
+            Action: ['s3:GetObject'],
+            Resource: pulumi.interpolate`${args.bucketArn}/${PORTAL_PREFIX}*`,
+          },
+          {
+            Sid: 'ReadSettings',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: settings.arn,
+          },
+          {
+            Sid: 'PlatformKey',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt'],
+            Resource: args.kmsKeyArn,
+          },
+        ]),
+      },
+      { parent: this },
+    );
+    const profile = new aws.iam.InstanceProfile(
+      `${name}-portal`,
+      { role: role.name },
+      { parent: this },
+    );
+
+    const userData = pulumi
+      .all([args.bucketName, bundle.key, settings.arn, region, args.authorityName])
+      .apply(([bucket, key, secretArn, r, authorityName]) =>
+        Buffer.from(
+          portalUserData({
+            bucket,
+            bundleKey: key,
+            secretArn,
+            region: r,
+            secureCookies: https,
+            authorityName,
+          }),
+        ).toString('base64'),
+      );
+    const template = new aws.ec2.LaunchTemplate(
+      `${name}-portal`,
+      {
+        description: 'Quarantine data platform portal',
+        imageId: PORTAL_AMI,
+        instanceType: args.instanceType ?? 't3.small',
+        iamInstanceProfile: { arn: profile.arn },
+        vpcSecurityGroupIds: [instanceGroup.id],
+        // IMDSv2 only, not reachable from containers or forwarded hops.
+        metadataOptions: {
+          httpEndpoint: 'enabled',
+          httpTokens: 'required',
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: 'disabled',
+        },
+        // Encrypted with the account's EBS key: a customer key would need a grant for the Auto
+        // Scaling service-linked role, which may not exist when the key policy is written.
+        blockDeviceMappings: [
+          {
+            deviceName: '/dev/xvda',
+            ebs: {
+              encrypted: 'true',
+              volumeSize: PORTAL_VOLUME_GIB,
+              volumeType: 'gp3',
+              deleteOnTermination: 'true',
+            },
+          },
+        ],
+        monitoring: { enabled: true },
+        userData,
+        updateDefaultVersion: true,
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    const loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-portal`,
+      {
+        loadBalancerType: 'application',
+        internal: false,
+        subnets: args.publicSubnetIds,
+        securityGroups: [albGroup.id],
+        dropInvalidHeaderFields: true,
+        enableHttp2: true,
+      },
+      { parent: this },
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+      `${name}-portal`,
+      {
+        vpcId: args.vpcId,
+        port: PORTAL_PORT,
+        protocol: 'HTTP',
+        targetType: 'instance',
+        deregistrationDelay: 30,
+        healthCheck: {
+          path: PORTAL_HEALTH_PATH,
+          matcher: '200',
+          interval: 15,
+          healthyThreshold: 2,
+          unhealthyThreshold: 3,
+        },
+      },
+      { parent: this },
+    );
+    if (https) {
+      new aws.lb.Listener(
+        `${name}-portal-https`,
+        {
+          loadBalancerArn: loadBalancer.arn,
+          port: 443,
+          protocol: 'HTTPS',
+          sslPolicy: PORTAL_TLS_POLICY,
+          certificateArn: args.certificateArn,
+          defaultActions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
+        },
+        { parent: this },
+      );
+      new aws.lb.Listener(
+        `${name}-portal-http`,
+        {
+          loadBalancerArn: loadBalancer.arn,
+          port: 80,
+          protocol: 'HTTP',
+          defaultActions: [
+            {
+              type: 'redirect',
+              redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' },
+            },
+          ],
+        },
+        { parent: this },
+      );
+    } else {
+      new aws.lb.Listener(
+        `${name}-portal-http`,
+        {
+          loadBalancerArn: loadBalancer.arn,
+          port: 80,
+          protocol: 'HTTP',
+          defaultActions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
+        },
+        { parent: this },
+      );
+    }
+    const minInstances = args.minInstances ?? 2;
+    new aws.autoscaling.Group(
+      `${name}-portal`,
+      {
+        vpcZoneIdentifiers: args.privateSubnetIds,
+        minSize: minInstances,
+        maxSize: args.maxInstances ?? 4,
+        desiredCapacity: minInstances,
+        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+        targetGroupArns: [targetGroup.arn],
+        healthCheckType: 'ELB',
+        healthCheckGracePeriod: 300,
+        // A new launch template version (a new bundle) replaces the instances a few at a time.
+        instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
+      },
+      { parent: this },
+    );
+
+    this.url = pulumi.interpolate`${https ? 'https' : 'http'}://${loadBalancer.dnsName}`;
+    this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
+    this.targetGroupArnSuffix = targetGroup.arnSuffix;
+    this.instanceSecurityGroupId = instanceGroup.id;
+    this.settingsSecretArn = settings.arn;
+    this.registerOutputs({
+      url: this.url,
+      settingsSecretArn: this.settingsSecretArn,
+      instanceSecurityGroupId: this.instanceSecurityGroupId,
+    });
+  }
+}
