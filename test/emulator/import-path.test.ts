@@ -473,7 +473,8 @@ describe('a daily file sent with OpenSSH sftp', () => {
     });
     expect(imports.map((r) => r.status)).toEqual(['loading']);
     // S3 delivers at least once, with the key URL-encoded as AWS does: a second delivery while
-    // the import is in flight registers nothing and starts nothing.
+    // the import is in flight registers nothing and starts nothing; each record of a batch is
+    // handled on its own.
     const startedBefore = glue.calls.filter((c) => c.operation === 'StartWorkflowRun').length;
     expect(
       await invoke(platform.functions['on-upload'], {
@@ -486,6 +487,14 @@ describe('a daily file sent with OpenSSH sftp', () => {
               object: { key: 'inbox/regione-veneto/giorno+2.csv', size: 1 },
             },
           },
+          {
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              bucket: { name: platform.bucket },
+              object: { key: 'inbox/regione-veneto/note.txt', size: 1 },
+            },
+          },
         ],
       }),
     ).toEqual({
@@ -496,6 +505,7 @@ describe('a daily file sent with OpenSSH sftp', () => {
           status: 'in_progress',
           importId: imports[0]?.id,
         },
+        { bucket: platform.bucket, key: 'inbox/regione-veneto/note.txt', status: 'ignored' },
       ],
     });
     expect(glue.calls.filter((c) => c.operation === 'StartWorkflowRun')).toHaveLength(
