@@ -159,6 +159,21 @@ describe('sessions', () => {
     }
   });
 
+  it('a session ends after session_idle_minutes without requests, and session_max_hours after log-in', async () => {
+    for (const column of ['last_seen_at', 'created_at'] as const) {
+      const c = new PortalClient(f.url);
+      await c.login(f.users.staff.username, PASSWORD);
+      expect((await c.get('/quarantene')).status).toBe(200);
+      const age =
+        column === 'last_seen_at' ? "interval '31 minutes'" : "interval '12 hours 1 minute'";
+      await f.db.pool.query(
+        `update qdp.portal_sessions set ${column} = now() - ${age} where user_id = $1 and ${column} > now() - interval '1 minute'`,
+        [f.users.staff.id],
+      );
+      expect((await c.get('/quarantene')).status, column).toBe(303);
+    }
+  });
+
   it('only the hash of a session token is stored', async () => {
     const c = new PortalClient(f.url);
     await c.login(f.users.staff.username, PASSWORD);
