@@ -27,6 +27,7 @@ export const SETTINGS: Record<string, Kind> = {
   databaseDeletionProtection: 'boolean',
   vpcId: 'string',
   privateSubnetIds: 'strings',
+  publicSubnetIds: 'strings',
   vpcCidrBlock: 'string',
   availabilityZoneCount: 'number',
   kmsKeyArn: 'string',
@@ -34,6 +35,10 @@ export const SETTINGS: Record<string, Kind> = {
   enablePortal: 'boolean',
   portalCertificateArn: 'string',
   portalAllowPlainHttp: 'boolean',
+  portalInstanceType: 'string',
+  portalMinInstances: 'number',
+  portalMaxInstances: 'number',
+  portalAllowedCidrs: 'strings',
   sftpEndpointType: 'endpointType',
   sftpAllowedCidrs: 'strings',
 };

@@ -22,3 +22,6 @@ export const databaseSecretArn = platform.databaseSecretArn;
 export const dashboardName = platform.dashboardName;
 export const analyticsWorkgroupName = platform.analyticsWorkgroupName;
 export const kmsKeyArn = platform.kmsKeyArn;
+export const glueWorkflowName = platform.glueWorkflowName;
+export const portalUrl = platform.portalUrl;
+export const portalSettingsSecretArn = platform.portalSettingsSecretArn;
