@@ -73,12 +73,19 @@ class JdbcTarget:
         return _DRIVERS[subprotocol]
 
     def spark_options(self) -> dict[str, str]:
-        return {
+        """Options of Spark's JDBC source; the unknown ones reach the driver as connection
+        properties."""
+        options = {
             "url": self.url,
             "user": self.user,
             "password": self.password,
             "driver": self.driver(),
         }
+        if options["driver"] == _DRIVERS["postgresql"]:
+            # One multi-row INSERT per batch instead of one INSERT per row: 2.3x faster writes
+            # into the transit table (bench/glue-import.ts).
+            options["reWriteBatchedInserts"] = "true"
+        return options
 
     @staticmethod
     def from_glue_conf(conf: dict[str, str], database: str | None = None) -> JdbcTarget:

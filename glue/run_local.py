@@ -48,6 +48,7 @@ def local_spark(jdbc_jar: str | None = None) -> SparkSession:
         .config("spark.jars", str(jar))
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )

@@ -111,3 +111,17 @@ def test_jdbc_targets():
         JdbcTarget.from_postgres_url("mysql://x/y")
     with pytest.raises(JobError, match="unsupported JDBC URL"):
         JdbcTarget("jdbc:mysql://x/y", "u", "p").driver()
+
+
+def test_spark_options_batch_postgresql_inserts_into_multi_row_statements():
+    postgres = JdbcTarget("jdbc:postgresql://h:5432/qdp", "u", "p").spark_options()
+    assert postgres == {
+        "url": "jdbc:postgresql://h:5432/qdp",
+        "user": "u",
+        "password": "p",
+        "driver": "org.postgresql.Driver",
+        "reWriteBatchedInserts": "true",
+    }
+    redshift = JdbcTarget("jdbc:redshift://wg:5439/dev", "u", "p").spark_options()
+    assert redshift["driver"] == "com.amazon.redshift.jdbc42.Driver"
+    assert "reWriteBatchedInserts" not in redshift
