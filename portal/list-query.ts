@@ -66,6 +66,8 @@ export const listFiltersSchema = z.object({
   sort: z.enum(SORT_KEYS as [SortKey, ...SortKey[]]).default('fiscal_code'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
+  /** An earlier import (administrators only: the database shows others the latest only). */
+  import: z.union([empty, z.coerce.number().int().positive()]).optional(),
 });
 export type ListFilters = z.output<typeof listFiltersSchema>;
 

@@ -122,6 +122,7 @@ function queryString(
     'sort',
     'dir',
     'page',
+    'import',
   ]) {
     const value = merged[key];
     if (value !== undefined && value !== '' && value !== null) params.set(key, String(value));
@@ -133,6 +134,29 @@ function option(value: string, label: string, selected: string | undefined): Htm
   return h`<option value="${value}"${selected === value ? h` selected` : ''}>${label}</option>`;
 }
 
+/**
+ * The import the list shows: the latest, or for an administrator the one asked for (with its
+ * reference day, for "ending"). Others asking for an import get a 400: the database would show
+ * them nothing of it anyway.
+ */
+async function chosenImport(
+  client: pg.PoolClient,
+  viewer: SessionViewer,
+  filters: ListFilters,
+): Promise<{ importId: number | 'latest'; referenceDay: string | null }> {
+  if (filters.import === undefined) {
+    return { importId: 'latest', referenceDay: viewer.latestImport?.referenceDay ?? null };
+  }
+  if (viewer.role !== 'admin') {
+    throw new HttpError(400, 'invalidInput', 'import: only administrators choose the import');
+  }
+  const { rows } = await client.query<{ day: string | null }>(
+    'select reference_day::text as day from qdp_analytics.imports where import_id = $1',
+    [filters.import],
+  );
+  return { importId: filters.import, referenceDay: rows[0]?.day ?? null };
+}
+
 export function registerListRoutes(portal: Portal): void {
   const { app, config } = portal;
 
@@ -142,12 +166,12 @@ export function registerListRoutes(portal: Portal): void {
       const ctx = portal.pageContext(req, reply, viewer);
       const { t, lang } = ctx;
       const readable = await portal.readableColumns(client, viewer.dbRole, 'qdp.quarantines');
+      const chosen = await chosenImport(client, viewer, filters);
       let built;
       try {
         built = buildListQuery(filters, {
           readable,
-          importId: 'latest',
-          referenceDay: viewer.latestImport?.referenceDay ?? null,
+          ...chosen,
           limit: config.pageSize + 1,
           offset: (filters.page - 1) * config.pageSize,
         });
@@ -194,8 +218,10 @@ ${canReason ? h`<div class="col-6 col-md-2"><label for="f-reason" class="form-la
 <div class="col-6 col-md-2"><label for="f-to" class="form-label">${t('to')}</label><input type="date" class="form-control" id="f-to" name="to" value="${filters.to ?? ''}"></div>
 <div class="col-6 col-md-3"><label for="f-sort" class="form-label">${t('sort')}</label><select class="form-select" id="f-sort" name="sort">${SORT_KEYS.filter((s) => s !== 'municipality' || readable.has('residence_name')).map((s) => option(s, t(SORT_LABEL[s]!), filters.sort))}</select></div>
 <div class="col-6 col-md-2"><label for="f-dir" class="form-label">${t('direction')}</label><select class="form-select" id="f-dir" name="dir">${option('asc', t('asc'), filters.dir)}${option('desc', t('desc'), filters.dir)}</select></div>
+${viewer.role === 'admin' ? h`<div class="col-6 col-md-2"><label for="f-import" class="form-label">${t('importCol')}</label><input type="number" min="1" class="form-control" id="f-import" name="import" value="${filters.import ?? ''}"></div>` : ''}
 <div class="col-12 col-md-2"><button type="submit" class="btn btn-primary w-100">${t('apply')}</button></div>
 </form>
+${chosen.importId !== 'latest' ? alert('warning', `${t('importCol')} ${chosen.importId}`) : ''}
 <div class="my-2">${exportForm}</div>
 ${table}
 ${pager}`;
@@ -208,10 +234,10 @@ ${pager}`;
     return portal.asUser(req, reply, async (client, viewer) => {
       if (!EXPORT_ROLES.has(viewer.role)) throw new HttpError(403, 'forbidden');
       const readable = await portal.readableColumns(client, viewer.dbRole, 'qdp.quarantines');
+      const chosen = await chosenImport(client, viewer, filters);
       const built = buildListQuery(filters, {
         readable,
-        importId: 'latest',
-        referenceDay: viewer.latestImport?.referenceDay ?? null,
+        ...chosen,
         limit: config.exportMaxRows + 1,
         offset: 0,
       });
@@ -224,8 +250,10 @@ ${pager}`;
         );
       }
       const { page: _page, ...auditFilters } = filters;
+      const exportedImport =
+        chosen.importId === 'latest' ? (viewer.latestImport?.id ?? null) : chosen.importId;
       await client.query("select qdp.audit('list.export', null, $1, $2, $3)", [
-        viewer.latestImport?.id ?? null,
+        exportedImport,
         JSON.stringify({ filters: auditFilters, rows: rows.length }),
         portal.clientAddress(req),
       ]);
@@ -237,7 +265,7 @@ ${pager}`;
         .header('content-type', 'text/csv; charset=utf-8')
         .header(
           'content-disposition',
-          `attachment; filename="quarantene-${viewer.latestImport?.id ?? 'none'}.csv"`,
+          `attachment; filename="quarantene-${exportedImport ?? 'none'}.csv"`,
         )
         .header('cache-control', 'no-store')
         .send(`\uFEFF${lines.join('')}`);

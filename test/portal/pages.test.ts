@@ -82,6 +82,20 @@ describe('the list', () => {
     expect(seen.size).toBe(total);
   });
 
+  it('an administrator may list an earlier import; others may not ask', async () => {
+    const admin = await as('admin');
+    const older = await f.db.pool.query(
+      'select fiscal_code from qdp.quarantines where import_id = $1 order by fiscal_code limit 50',
+      [f.imports[0]],
+    );
+    const html = await (await admin.get(`/quarantene?import=${f.imports[0]}`)).text();
+    expect(listCodes(html)).toEqual(older.rows.map((r) => r.fiscal_code));
+    const staff = await as('staff');
+    const refused = await staff.get(`/quarantene?import=${f.imports[0]}`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('import: only administrators choose the import');
+  });
+
   it('the Prefecture cannot filter or sort by what it may not read', async () => {
     const c = await as('prefecture');
     expect((await c.get('/quarantene?reason=POSITIVO')).status).toBe(400);
