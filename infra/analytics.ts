@@ -23,6 +23,12 @@ export interface AnalyticsArgs {
    * @default {}
    */
   clientSecurityGroups?: Record<string, pulumi.Input<string>>;
+  /**
+   * S3's prefix list (the VPC's gateway endpoint): with enhanced VPC routing, COPY and UNLOAD
+   * reach S3 through the workgroup's network interfaces. @default undefined (HTTPS to any
+   * address: how the caller's VPC reaches S3 is not known)
+   */
+  s3PrefixListId?: pulumi.Input<string>;
   /** Base capacity in Redshift Processing Units (8 is the smallest). @default 8 */
   baseCapacity?: pulumi.Input<number>;
 }
@@ -41,11 +47,26 @@ export class Analytics extends pulumi.ComponentResource {
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('quarantine:analytics:Analytics', name, {}, opts);
 
-    // No inline rules: ingress only from the clients (below), no egress (enhanced VPC routing
-    // sends COPY/UNLOAD through the VPC; nothing else leaves the workgroup).
+    // No inline rules: ingress only from the clients (below); egress only HTTPS to S3 (enhanced
+    // VPC routing sends the COPY and UNLOAD of the analytics job's Redshift connector through the
+    // VPC; nothing else leaves the workgroup).
     const group = new aws.ec2.SecurityGroup(
       `${name}-redshift`,
       { vpcId: args.vpcId, description: 'Redshift Serverless of the quarantine data platform' },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-redshift-s3`,
+      {
+        securityGroupId: group.id,
+        description: 'COPY and UNLOAD: HTTPS to S3',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        ...(args.s3PrefixListId === undefined
+          ? { cidrIpv4: '0.0.0.0/0' }
+          : { prefixListId: args.s3PrefixListId }),
+      },
       { parent: this },
     );
     for (const [client, clientGroupId] of Object.entries(args.clientSecurityGroups ?? {})) {

@@ -182,6 +182,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             vpcId: this.network.vpcId,
             subnetIds: this.network.privateSubnetIds,
             clientSecurityGroups: { workloads: this.network.workloadSecurityGroupId },
+            s3PrefixListId: this.network.s3PrefixListId,
           },
           childOpts,
         )

@@ -58,6 +58,8 @@ export class Network extends pulumi.ComponentResource {
    * its own group).
    */
   readonly workloadSecurityGroupId: pulumi.Output<string>;
+  /** S3's prefix list (the gateway endpoint); undefined in the caller's VPC. */
+  readonly s3PrefixListId: pulumi.Output<string> | undefined;
   /** The created VPC, or undefined with the caller's. */
   readonly vpc: awsx.ec2.Vpc | undefined;
 
@@ -71,6 +73,7 @@ export class Network extends pulumi.ComponentResource {
       this.vpcId = pulumi.output(args.vpcId);
       this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
       this.publicSubnetIds = pulumi.output(args.publicSubnetIds ?? []);
+      this.s3PrefixListId = undefined;
       const workloads = workloadGroup(name, this.vpcId, this);
       // How the caller's VPC reaches AWS (NAT gateway, its own endpoints) is not known here:
       // HTTPS to any address, and nothing else.
@@ -192,6 +195,7 @@ export class Network extends pulumi.ComponentResource {
         { parent: this },
       );
       this.workloadSecurityGroupId = workloads.id;
+      this.s3PrefixListId = s3.prefixListId;
     }
     this.registerOutputs({
       vpcId: this.vpcId,

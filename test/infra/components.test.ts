@@ -93,7 +93,7 @@ test('Analytics alone: Redshift and its group, one client with its two rules', a
     'aws:ec2/securityGroup:SecurityGroup': 1,
     'aws:redshiftserverless/namespace:Namespace': 1,
     'aws:redshiftserverless/workgroup:Workgroup': 1,
-    'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 1,
+    'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 2,
     'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
     'quarantine:analytics:Analytics': 1,
   });
@@ -106,6 +106,17 @@ test('Analytics alone: Redshift and its group, one client with its two rules', a
     one(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', 'solo-etl-to-redshift')
       .inputs['securityGroupId'],
   ).toBe('sg-etl');
+  // Without a prefix list (the caller's VPC), COPY and UNLOAD may reach S3 at any address.
+  const s3 = one(
+    rec,
+    'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule',
+    'solo-redshift-s3',
+  );
+  expect([s3.inputs['fromPort'], s3.inputs['cidrIpv4'], s3.inputs['prefixListId']]).toEqual([
+    443,
+    '0.0.0.0/0',
+    undefined,
+  ]);
   expect(
     one(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', 'solo-redshift-from-etl')
       .inputs['referencedSecurityGroupId'],

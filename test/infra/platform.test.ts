@@ -151,7 +151,7 @@ const TYPICAL_COUNTS = {
   'aws:transfer/server:Server': 1,
   'aws:transfer/sshKey:SshKey': 3,
   'aws:transfer/user:User': 2,
-  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 8,
+  'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 9,
   'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 7,
   'awsx:ec2:Vpc': 1,
   'quarantine:alerts:Alerts': 1,
@@ -802,7 +802,7 @@ describe('security-relevant inputs', () => {
       ],
     ]);
     // Every egress rule: the workloads reach the endpoints, S3, the database and Redshift, each
-    // on its port.
+    // on its port; Redshift reaches S3 (COPY, UNLOAD); the portal chain.
     expect(
       ofType(rec, 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule')
         .map((r) => [r.name, r.inputs])
@@ -850,6 +850,17 @@ describe('security-relevant inputs', () => {
           fromPort: 5432,
           toPort: 5432,
           referencedSecurityGroupId: db.id,
+        },
+      ],
+      [
+        'ulss9-redshift-s3',
+        {
+          securityGroupId: redshift.id,
+          description: 'COPY and UNLOAD: HTTPS to S3',
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          prefixListId: 'pl-ulss9-s3',
         },
       ],
       [
@@ -943,7 +954,7 @@ describe('security-relevant inputs', () => {
       configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }],
     });
     // Its group: no inline rules; one ingress rule (5439 from the workloads), the workloads'
-    // matching egress rule.
+    // matching egress rule; its own egress: HTTPS to S3 through the gateway endpoint.
     expect(redshift.inputs).toEqual({
       vpcId: 'vpc-ulss9-vpc',
       description: 'Redshift Serverless of the quarantine data platform',
