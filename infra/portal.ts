@@ -109,6 +109,17 @@ export function portalUserData(settings: {
   ].join('\n');
 }
 
+/** A bundle does not change while the program runs: hash each directory once. */
+const bundleHashes = new Map<string, string>();
+function bundleHash(dir: string): string {
+  let hash = bundleHashes.get(dir);
+  if (hash === undefined) {
+    hash = hashDirectory(dir);
+    bundleHashes.set(dir, hash);
+  }
+  return hash;
+}
+
 export class Portal extends pulumi.ComponentResource {
   /** `https://<load balancer>` (or `http://` with plain HTTP). */
   readonly url: pulumi.Output<string>;
@@ -198,7 +209,7 @@ export class Portal extends pulumi.ComponentResource {
     // The bundle, under a key that changes with its content.
     const bundleDir = pulumi.output(args.bundleDir ?? portalBundle());
     const bundleKey = bundleDir.apply(
-      (dir) => `${PORTAL_PREFIX}bundle-${hashDirectory(dir).slice(0, 16)}.zip`,
+      (dir) => `${PORTAL_PREFIX}bundle-${bundleHash(dir).slice(0, 16)}.zip`,
     );
     const bundle = new aws.s3.BucketObjectv2(
       `${name}-portal-bundle`,
