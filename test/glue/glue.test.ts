@@ -86,16 +86,22 @@ test(
   'pytest: the Glue jobs on PySpark and the real PostgreSQL',
   { timeout: 30 * 60_000 },
   async () => {
-    const result = await run(await gluePython(), ['-m', 'pytest', 'test/glue', '-q', '-rfEs'], {
-      ...process.env,
-      QDP_GLUE_TEST_ADMIN_URL: adminUrl(),
-      QDP_GLUE_TEST_TEMPLATE: TEMPLATE_DATABASE,
-      QDP_NODE: process.execPath,
-    });
+    const result = await run(
+      await gluePython(),
+      ['-m', 'pytest', 'test/glue', '-q', '-rfEs', '--durations=5'],
+      {
+        ...process.env,
+        QDP_GLUE_TEST_ADMIN_URL: adminUrl(),
+        QDP_GLUE_TEST_TEMPLATE: TEMPLATE_DATABASE,
+        QDP_NODE: process.execPath,
+      },
+    );
     expect(result.code, `pytest failed:\n${result.output}`).toBe(0);
     const summary = result.output.trim().split('\n').at(-1) ?? '';
     // Every test ran: a skip or deselection would hide a missing tool.
     expect(summary, result.output).toMatch(/^\d+ passed in /);
-    console.log(`pytest (test/glue): ${summary}`);
+    // The slowest tests, for whoever wants the suite faster.
+    const slowest = result.output.split('slowest 5 durations')[1]?.split('\n=')[0] ?? '';
+    console.log(`pytest (test/glue): ${summary}\nslowest:${slowest}`);
   },
 );
