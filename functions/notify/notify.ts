@@ -40,8 +40,11 @@ export type NotifyEvent =
 
 export interface NotifyOutcome {
   kind: 'job' | 'crawler' | 'deadline' | 'ignored';
-  /** The imports a message was published for, with the status the message reports. */
-  imports: { importId: number; status: string; topic: string }[];
+  /**
+   * The imports reported, with the status the message reports; `alreadyNotified` when an earlier
+   * delivery (or the other job of the same workflow run) already published that message.
+   */
+  imports: { importId: number; status: string; topic: string; alreadyNotified?: true }[];
   deadlineMissed?: boolean;
   reason?: string;
 }
@@ -76,9 +79,21 @@ async function settleAndReport(
   }
   const summary = await summaryOf(deps.sql, found.id);
   const message = importMessage(summary);
-  await deps.publish(message);
+  const reported = { importId: found.id, status: summary.status, topic: message.topic };
+  // Once per import: events come at least once, and the analytics job ends in the same run.
+  const claim = await deps.sql.query<{ claimed: boolean }>(
+    'select qdp.claim_notification(:id) as claimed',
+    { id: found.id },
+  );
+  if (claim[0]?.claimed !== true) return { ...reported, alreadyNotified: true };
+  try {
+    await deps.publish(message);
+  } catch (error) {
+    await deps.sql.query('select qdp.release_notification(:id)', { id: found.id });
+    throw error;
+  }
   if (summary.status === 'published') await deps.putDeadlineMetric(0);
-  return { importId: found.id, status: summary.status, topic: message.topic };
+  return reported;
 }
 
 export async function handleJobStateChange(

@@ -104,6 +104,41 @@ describe('Glue job state changes', () => {
     expect(calls.metrics).toEqual([0]);
   });
 
+  it('sends the message once: a second delivery and the analytics job of the same run send nothing', async () => {
+    const id = await uploaded('day1.csv');
+    await importStagedFile(db.pool, id, objects.pathOf(BUCKET, `staging/${id}/day1.csv`));
+    jobRuns.set('jr_1', 'wr_1');
+    jobRuns.set('jr_analytics', 'wr_1');
+    const reported = { importId: id, status: 'published', topic: 'ETL_Success' };
+    expect((await handleNotifyEvent(job('jr_1', 'SUCCEEDED'), deps())).imports).toEqual([reported]);
+    expect((await handleNotifyEvent(job('jr_1', 'SUCCEEDED'), deps())).imports).toEqual([
+      { ...reported, alreadyNotified: true },
+    ]);
+    const analytics = {
+      'detail-type': 'Glue Job State Change' as const,
+      detail: { jobName: 'qdp-analytics', jobRunId: 'jr_analytics', state: 'SUCCEEDED' },
+    };
+    expect((await handleNotifyEvent(analytics, deps())).imports).toEqual([
+      { ...reported, alreadyNotified: true },
+    ]);
+    expect(calls.messages).toHaveLength(1);
+    expect(calls.metrics).toEqual([0]);
+  });
+
+  it('gives the claim back when publishing fails, so the retried delivery sends the message', async () => {
+    const id = await uploaded('day1.csv');
+    await importStagedFile(db.pool, id, objects.pathOf(BUCKET, `staging/${id}/day1.csv`));
+    jobRuns.set('jr_1', 'wr_1');
+    const failing = { ...deps(), publish: () => Promise.reject(new Error('SNS throttled')) };
+    await expect(handleNotifyEvent(job('jr_1', 'SUCCEEDED'), failing)).rejects.toThrow(
+      'SNS throttled',
+    );
+    expect(calls.messages).toEqual([]);
+    const retried = await handleNotifyEvent(job('jr_1', 'SUCCEEDED'), deps());
+    expect(retried.imports).toEqual([{ importId: id, status: 'published', topic: 'ETL_Success' }]);
+    expect(calls.messages.map((m) => m.topic)).toEqual(['ETL_Success']);
+  });
+
   it('ends an import whose job failed as failed, with the job message, to ETL_Failure', async () => {
     const id = await uploaded('day1.csv');
     jobRuns.set('jr_9', 'wr_1');
