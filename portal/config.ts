@@ -4,7 +4,9 @@
 import { z } from 'zod';
 
 const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+    error: 'must be true or false (or 1/0, yes/no)',
+  })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const environmentSchema = z.object({

@@ -9,7 +9,12 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type pg from 'pg';
 import { SessionError, withUserSession } from '../db/session.ts';
 import type { PortalConfig } from './config.ts';
@@ -219,12 +224,14 @@ async function loadViewer(client: pg.PoolClient): Promise<SessionViewer | undefi
 export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
   const { config, pool } = deps;
   const assets = deps.assets ?? defaultAssetDirs();
-  const app = Fastify({
+  const options: FastifyServerOptions = {
     // No request logging: URLs can carry fiscal codes (DESIGN: personal data only in the audit log).
     logger: false,
-    trustProxy: config.trustProxy,
+    // One hop (the load balancer): the address it appends, not one a client wrote into the header.
+    trustProxy: config.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
     bodyLimit: 64 * 1024,
-  });
+  };
+  const app = Fastify(options);
   await app.register(fastifyCookie, { secret: config.cookieSecret });
   await app.register(fastifyFormbody);
   await app.register(fastifyHelmet, {
