@@ -294,7 +294,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         databaseName: DATABASE_NAME,
         databaseSecretArn: this.database.secretArn,
         territoryProvinces: a.territoryProvinces,
-        databaseReady: [this.database.writer],
+        // The cluster, its writer and its ingress rules; the endpoints the function reaches.
+        databaseReady: [this.database, this.network],
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,

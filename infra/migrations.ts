@@ -30,7 +30,10 @@ export interface MigrationsArgs {
   databaseSecretArn: pulumi.Input<string>;
   /** Two-letter province codes: migrate marks them in qdp.municipalities. */
   territoryProvinces: pulumi.Input<pulumi.Input<string>[]>;
-  /** What must exist before the first invocation (the database's writer instance). */
+  /**
+   * What must exist before the first invocation: the database (a component: all its children,
+   * the writer and the ingress rules) and the network's endpoints.
+   */
   databaseReady: pulumi.Resource[];
   /** @default 731 */
   logRetentionDays?: pulumi.Input<number>;
