@@ -18,7 +18,7 @@ import { freshDatabase, ROOT, startServer } from './support.ts';
 const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);
 const HISTORY_DAYS = Number(process.env.BENCH_HISTORY_DAYS ?? 365);
 const HISTORY_ROWS = Number(process.env.BENCH_PORTAL_HISTORY_ROWS ?? 20_000);
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.BENCH_PORTAL_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_PORTAL_SECONDS ?? 15);
 const PAGE_SIZE = 50;
 const PASSWORD = 'bench-portal-password';
