@@ -1,6 +1,18 @@
 // The sub-components on their own (each is usable without QuarantineDataPlatform).
 import { expect, test } from 'vitest';
-import { Alerts, Analytics, Database, Landing, Network, PlatformKey } from '../../infra/index.ts';
+import {
+  Alerts,
+  Analytics,
+  Database,
+  Etl,
+  etlNames,
+  ImportTrigger,
+  importTriggerNames,
+  Landing,
+  Migrations,
+  Network,
+  PlatformKey,
+} from '../../infra/index.ts';
 import { ED25519_KEY } from './fixtures.ts';
 import { countsByType, installMocks, one, resolve, settle } from './mocks.ts';
 
@@ -122,3 +134,121 @@ test('Analytics alone: Redshift and its group, one client with its two rules', a
       .inputs['referencedSecurityGroupId'],
   ).toBe('sg-etl');
 });
+
+test('ImportTrigger alone: function, role, log group, queue, invoke config, permission, notification', async () => {
+  const rec = await installMocks();
+  const trigger = new ImportTrigger('solo', {
+    kmsKeyArn: KEY,
+    bucketName: 'landing',
+    bucketArn: 'arn:aws:s3:::landing',
+    databaseClusterArn: 'arn:aws:rds:eu-south-1:123456789012:cluster:db',
+    databaseSecretArn: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
+    databaseName: 'quarantine',
+    glueWorkflowName: 'wf',
+    glueWorkflowArn: 'arn:aws:glue:eu-south-1:123456789012:workflow/wf',
+    failureTopicArn: 'arn:aws:sns:eu-south-1:123456789012:failure',
+  });
+  expect(await resolve(trigger.functionName)).toBe('solo-on-upload');
+  await settle(rec);
+  expect(countsByType(rec)).toEqual({
+    'aws:cloudwatch/logGroup:LogGroup': 1,
+    'aws:iam/role:Role': 1,
+    'aws:iam/rolePolicy:RolePolicy': 1,
+    'aws:lambda/function:Function': 1,
+    'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 1,
+    'aws:lambda/permission:Permission': 1,
+    'aws:s3/bucketNotification:BucketNotification': 1,
+    'aws:sqs/queue:Queue': 1,
+    'quarantine:trigger:ImportTrigger': 1,
+  });
+  for (const r of rec.resources.filter((r) => r.custom)) {
+    expect([r.name.startsWith('solo-'), r.parentType]).toEqual([
+      true,
+      'quarantine:trigger:ImportTrigger',
+    ]);
+  }
+  expect(importTriggerNames('solo')).toEqual({
+    functionName: 'solo-on-upload',
+    queueName: 'solo-on-upload-dlq',
+  });
+}, 60_000);
+
+test('Etl alone without analytics: one connection, one job, two triggers; Glue names from the instance name', async () => {
+  const rec = await installMocks();
+  const etl = new Etl('solo', {
+    kmsKeyArn: KEY,
+    bucketName: 'landing',
+    bucketArn: 'arn:aws:s3:::landing',
+    subnetIds: ['subnet-a', 'subnet-b'],
+    securityGroupId: 'sg-w',
+    databaseEndpoint: 'db.example',
+    databaseName: 'quarantine',
+    databaseSecretArn: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
+  });
+  expect(await resolve(etl.workflowName)).toBe('solo-import');
+  expect(await resolve(etl.analyticsJobName)).toBeUndefined();
+  await settle(rec);
+  expect(countsByType(rec)).toEqual({
+    'aws:cloudwatch/logGroup:LogGroup': 1,
+    'aws:glue/catalogDatabase:CatalogDatabase': 1,
+    'aws:glue/classifier:Classifier': 1,
+    'aws:glue/connection:Connection': 1,
+    'aws:glue/crawler:Crawler': 1,
+    'aws:glue/job:Job': 1,
+    'aws:glue/securityConfiguration:SecurityConfiguration': 1,
+    'aws:glue/trigger:Trigger': 2,
+    'aws:glue/workflow:Workflow': 1,
+    'aws:iam/role:Role': 1,
+    'aws:iam/rolePolicy:RolePolicy': 1,
+    'aws:s3/bucketObjectv2:BucketObjectv2': 4,
+    'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 1,
+    'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 1,
+    'quarantine:etl:Etl': 1,
+  });
+  for (const r of rec.resources.filter((r) => r.custom)) {
+    expect([r.name.startsWith('solo-'), r.parentType]).toEqual([true, 'quarantine:etl:Etl']);
+  }
+  expect(etlNames('solo')).toEqual({
+    catalogDatabase: 'solo_staging',
+    crawler: 'solo-staging',
+    importJob: 'solo-import',
+    analyticsJob: 'solo-analytics',
+    workflow: 'solo-import',
+    securityConfiguration: 'solo-glue',
+    databaseConnection: 'solo-aurora',
+    redshiftConnection: 'solo-redshift',
+    logGroup: '/aws-glue/solo',
+  });
+}, 60_000);
+
+test('Migrations alone: the function in the given subnets and group, and its invocation', async () => {
+  const rec = await installMocks();
+  const migrations = new Migrations('solo', {
+    kmsKeyArn: KEY,
+    subnetIds: ['subnet-a', 'subnet-b'],
+    securityGroupId: 'sg-w',
+    databaseHost: 'db.example',
+    databaseName: 'quarantine',
+    databaseSecretArn: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
+    territoryProvinces: ['VR', 'VI'],
+    databaseReady: [],
+  });
+  expect(await resolve(migrations.functionName)).toBe('solo-migrate');
+  expect(await resolve(migrations.migrationsHash)).toMatch(/^[0-9a-f]{64}$/);
+  await settle(rec);
+  expect(countsByType(rec)).toEqual({
+    'aws:cloudwatch/logGroup:LogGroup': 1,
+    'aws:iam/role:Role': 1,
+    'aws:iam/rolePolicy:RolePolicy': 1,
+    'aws:lambda/function:Function': 1,
+    'aws:lambda/invocation:Invocation': 1,
+    'quarantine:migrations:Migrations': 1,
+  });
+  expect(
+    (
+      one(rec, 'aws:lambda/invocation:Invocation', 'solo-migrate').inputs['triggers'] as {
+        territory: string;
+      }
+    ).territory,
+  ).toBe('VR,VI');
+}, 60_000);
