@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { PORTAL_ENVIRONMENT } from '../../portal/config.ts';
+import { loadPortalConfig, PORTAL_ENVIRONMENT } from '../../portal/config.ts';
 import { portalBundle } from '../../infra/artifacts.ts';
 import {
   hashDirectory,
@@ -366,6 +366,22 @@ test('the platform ships the portal’s own bundle, and the boot script matches 
     ].sort(),
   );
   for (const name of [...written, ...fromSecret]) expect(PORTAL_ENVIRONMENT).toContain(name);
+  // The portal accepts the settings as the unit's EnvironmentFile hands them over (values in
+  // double quotes are unquoted by systemd), with the two secret ones from the settings secret.
+  const environment: Record<string, string> = {
+    QDP_PORTAL_DATABASE_URL: 'postgres://qdp_portal:x@db.example:5432/quarantine',
+    QDP_PORTAL_COOKIE_SECRET: 'c'.repeat(32),
+  };
+  for (const [, key, value] of script.matchAll(/^(QDP_PORTAL_[A-Z_]+)=(.*)$/gm)) {
+    environment[key!] = value!.startsWith('"') ? (JSON.parse(value!) as string) : value!;
+  }
+  expect(loadPortalConfig(environment)).toMatchObject({
+    host: '0.0.0.0',
+    port: 8080,
+    secureCookies: true,
+    trustProxy: true,
+    authorityName: 'ULSS 9 Scaligera',
+  });
   expect(script).toContain(`--secret-id ${await resolve(platform.portalSettingsSecretArn)} `);
   // The portal's alarms watch this load balancer.
   expect(
