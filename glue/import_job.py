@@ -16,7 +16,7 @@ import contextlib
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,15 +241,18 @@ class ImportResult:
 
 def run_import(
     spark: SparkSession,
-    rows: DataFrame,
+    rows: DataFrame | Callable[[], DataFrame],
     import_id: int,
     database: JdbcTarget,
     batch_size: int = DEFAULT_JDBC_BATCH_SIZE,
 ) -> ImportResult:
     """Loads one staged file and has the database reconcile it; returns the import's status.
 
-    Steps, each re-runnable (a Glue retry of the same run converges):
-    1. the import must be 'loading'; its transit partition is emptied (rows of a killed attempt);
+    ``rows`` is the staged file's frame, or a function that reads it (so that a failed read, such
+    as a missing catalog table, fails the import too). Steps, each re-runnable (a Glue retry of
+    the same run converges):
+    1. the import must be 'loading' (or 'loaded': an earlier attempt died before reconciling,
+       so only step 5 runs); its transit partition is emptied (rows of a killed attempt);
     2. header mismatch -> qdp.reject_import, nothing written;
     3. Spark's JDBC writer appends the rows to qdp.transit_<id>;
     4. one transaction: the partition holds exactly the rows written, qdp.mark_loaded;
@@ -259,11 +262,17 @@ def run_import(
     table = transit_table(import_id)
     with JdbcSession(spark, database) as db:
         status = _status(db, import_id)
-        if status != "loading":
+        if status not in ("loading", "loaded"):
             raise JobError(
                 f"import {import_id} is {status}, the import job loads only a loading import"
             )
         try:
+            if status == "loaded":
+                with db.transaction():
+                    (outcome,) = db.query("select qdp.reconcile_import(?)", [import_id])[0]
+                return ImportResult(import_id, outcome, 0)
+            if callable(rows):
+                rows = rows()
             mapping = map_header(file_header(rows.columns))
             problem = header_problem(mapping)
             if problem is not None:
@@ -384,25 +393,29 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Gl
                     tuple(k["Name"] for k in table.get("PartitionKeys", [])),
                 )
             )
-    table_name, predicate = find_catalog_table(
-        tables,
-        properties[properties_names["stagedBucket"]],
-        properties[properties_names["stagedKey"]],
-    )
-    frame = context.create_dynamic_frame.from_catalog(
-        database=arguments["catalogDatabase"],
-        table_name=table_name,
-        push_down_predicate=predicate,
-        # Quoted fields may hold newlines (an address on two lines): read records, not lines.
-        additional_options={"multiLine": True},
-        transformation_ctx="staged",
-    )
-    rows = frame.toDF()
-    if predicate:  # partition columns are not file columns
-        rows = rows.drop(*[t.partition_keys for t in tables if t.name == table_name][0])
+
+    def read_staged() -> DataFrame:
+        table_name, predicate = find_catalog_table(
+            tables,
+            properties[properties_names["stagedBucket"]],
+            properties[properties_names["stagedKey"]],
+        )
+        frame = context.create_dynamic_frame.from_catalog(
+            database=arguments["catalogDatabase"],
+            table_name=table_name,
+            push_down_predicate=predicate,
+            # Quoted fields may hold newlines (an address on two lines): read records, not lines.
+            additional_options={"multiLine": True},
+            transformation_ctx="staged",
+        )
+        rows = frame.toDF()
+        if predicate:  # partition columns are not file columns
+            rows = rows.drop(*[t.partition_keys for t in tables if t.name == table_name][0])
+        return rows
+
     database = JdbcTarget.from_glue_conf(context.extract_jdbc_conf(arguments["databaseConnection"]))
     result = run_import(
-        context.spark_session, rows, import_id, database, int(arguments["jdbcBatchSize"])
+        context.spark_session, read_staged, import_id, database, int(arguments["jdbcBatchSize"])
     )
     # No personal data here: ids and counts only.
     print(f"import {result.import_id}: {result.status}, {result.rows_written} rows written")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from py4j.protocol import Py4JJavaError
 
-from import_job import run_import
+from import_job import file_header, map_header, run_import, transit_frame
 from qdp_glue import JdbcSession, JobError
 
 pytestmark = pytest.mark.database
@@ -267,3 +267,41 @@ def test_an_uploaded_xlsx_staged_by_on_upload(spark, new_database, tmp_path):
     assert actual == expected
     assert actual["import"][:2] == ("published", 80)
     assert len(actual["rejects"]) > 0
+
+
+def test_a_retry_after_the_load_only_reconciles(spark, database, tmp_path):
+    # An earlier attempt wrote the rows and marked the import loaded, then died.
+    path = _synth(tmp_path, 1, rows=20, bad_share="0")
+    import_id = _register(spark, database.jdbc, path)
+    rows = _read_staged(spark, path)
+    (
+        transit_frame(rows, map_header(file_header(rows.columns)), import_id)
+        .write.format("jdbc")
+        .options(**database.jdbc.spark_options())
+        .option("dbtable", f"qdp.transit_{import_id}")
+        .mode("append")
+        .save()
+    )
+    with JdbcSession(spark, database.jdbc) as db:
+        db.query("select qdp.mark_loaded(?)", [import_id])
+
+    def not_read():
+        raise AssertionError("the staged file must not be read again")
+
+    result = run_import(spark, not_read, import_id, database.jdbc)
+    assert (result.status, result.rows_written) == ("published", 0)
+    assert _outcome(spark, database.jdbc, import_id)["import"][:3] == ("published", 20, 20)
+
+
+def test_a_failed_read_fails_the_import(spark, database, tmp_path):
+    path = _synth(tmp_path, 1, rows=5, bad_share="0")
+    import_id = _register(spark, database.jdbc, path)
+    missing = "expected one Data Catalog table for s3://b/staging/1/f.csv, found 0 (none)"
+
+    def no_table():
+        raise JobError(missing)
+
+    with pytest.raises(JobError, match="^expected one Data Catalog table"):
+        run_import(spark, no_table, import_id, database.jdbc)
+    status, *_, error = _outcome(spark, database.jdbc, import_id)["import"]
+    assert (status, error) == ("failed", f"import failed: {missing}")
