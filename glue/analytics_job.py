@@ -109,41 +109,48 @@ def redshift_type(table: str, column: Column) -> str:
     raise JobError(f"{SCHEMA}.{table}.{column.name}: type {type_} has no Redshift mapping")
 
 
-def replace_actions(table: Table) -> tuple[str, str]:
-    """SQL run on Redshift before and after the rows are written to the staging table: the
-    preactions make an empty staging table, the postactions swap it in, in one transaction."""
+def replace_actions(table: Table) -> tuple[list[str], list[str]]:
+    """The statements run on Redshift before the rows are written to the staging table (an empty
+    staging table) and after (in one transaction: the old table dropped, the staging table renamed
+    in its place)."""
     staging = f"{SCHEMA}.{table.name}{STAGING_SUFFIX}"
     columns = ", ".join(
         f"{c.name} {redshift_type(table.name, c)}{'' if c.nullable else ' not null'}"
         for c in table.columns
     )
-    pre = (
-        f"create schema if not exists {SCHEMA}; "
-        f"drop table if exists {staging}; "
-        f"create table {staging} ({columns});"
-    )
-    post = (
-        f"begin; drop table if exists {SCHEMA}.{table.name}; "
-        f"alter table {staging} rename to {table.name}; commit;"
-    )
+    pre = [
+        f"create schema if not exists {SCHEMA}",
+        f"drop table if exists {staging}",
+        f"create table {staging} ({columns})",
+    ]
+    post = [
+        f"drop table if exists {SCHEMA}.{table.name}",
+        f"alter table {staging} rename to {table.name}",
+    ]
     return pre, post
 
 
-# Writes one frame to Redshift: (frame, staging table, preactions, postactions).
-Writer = Callable[[DataFrame, str, str, str], None]
+# Writes one frame to Redshift: (frame, staging table, statements before, statements after).
+Writer = Callable[[DataFrame, str, list[str], list[str]], None]
 
 
 def jdbc_writer(spark: SparkSession, target: JdbcTarget) -> Writer:
-    """The writer over plain JDBC (tests; any PostgreSQL-protocol target). In Glue, ``main``
-    uses Glue's Redshift connector, which runs the same actions around a COPY from S3."""
+    """Spark's JDBC writer (batched INSERTs) between the statements of replace_actions, the
+    statements after in one transaction. The same in Glue (Redshift's JDBC driver) and in the
+    tests (a PostgreSQL standing in for Redshift). The aggregates are small (a few thousand rows a
+    day); for millions of rows, Glue's Redshift connector would COPY through S3 instead (it needs
+    an IAM role Redshift can assume)."""
 
-    def write(frame: DataFrame, staging: str, pre: str, post: str) -> None:
+    def write(frame: DataFrame, staging: str, pre: list[str], post: list[str]) -> None:
         with JdbcSession(spark, target) as db:
-            db.execute(pre)
+            for statement in pre:
+                db.execute(statement)
             frame.write.format("jdbc").options(**target.spark_options()).option(
                 "dbtable", staging
             ).mode("append").save()
-            db.execute(post)
+            with db.transaction():
+                for statement in post:
+                    db.execute(statement)
 
     return write
 
@@ -198,7 +205,6 @@ def run_analytics(spark: SparkSession, source: JdbcTarget, write: Writer) -> lis
 
 def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Glue
     from awsglue.context import GlueContext
-    from awsglue.dynamicframe import DynamicFrame
     from awsglue.job import Job
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
@@ -211,23 +217,9 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Gl
     job = Job(context)
     job.init(resolved["JOB_NAME"], resolved)
     source = JdbcTarget.from_glue_conf(context.extract_jdbc_conf(arguments["databaseConnection"]))
-    redshift = context.extract_jdbc_conf(arguments["redshiftConnection"])
-    database = (redshift.get("fullUrl") or redshift["url"]).rstrip("/").rsplit("/", 1)[-1]
-
-    def write(frame: DataFrame, staging: str, pre: str, post: str) -> None:
-        context.write_dynamic_frame.from_jdbc_conf(
-            frame=DynamicFrame.fromDF(frame, context, staging),
-            catalog_connection=arguments["redshiftConnection"],
-            connection_options={
-                "dbtable": staging,
-                "database": database,
-                "preactions": pre,
-                "postactions": post,
-            },
-            redshift_tmp_dir=resolved["TempDir"],
-        )
-
-    for copied in run_analytics(context.spark_session, source, write):
+    redshift = JdbcTarget.from_glue_conf(context.extract_jdbc_conf(arguments["redshiftConnection"]))
+    spark = context.spark_session
+    for copied in run_analytics(spark, source, jdbc_writer(spark, redshift)):
         print(f"{SCHEMA}.{copied.table}: {copied.rows} rows")
     job.commit()
 

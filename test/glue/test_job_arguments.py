@@ -49,13 +49,11 @@ def test_argument_names_for_get_resolved_options():
         "qdp_database_connection",
         "qdp_redshift_connection",
         "JOB_NAME",
-        "TempDir",
     ]
     resolved = {
         "qdp_database_connection": "p-aurora",
         "qdp_redshift_connection": "p-redshift",
         "JOB_NAME": "p-analytics",
-        "TempDir": "s3://b/glue/temp/",
     }
     assert resolved_arguments("analytics", resolved) == {
         "databaseConnection": "p-aurora",
