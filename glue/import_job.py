@@ -211,6 +211,23 @@ def transit_frame(rows: DataFrame, mapping: HeaderMapping, import_id: int) -> Da
     )
 
 
+def check_text_columns(rows: DataFrame, mapping: HeaderMapping) -> None:
+    """Every contract column must reach the job as text: a crawler that typed one (023091 read as
+    the number 23091, a phone number as a bigint) has already changed its values, so the job stops
+    rather than load them. The crawler's CSV classifier must read every column as a string."""
+    typed = [
+        f"{name} ({data_type})"
+        for (name, data_type), index in zip(rows.dtypes, mapping.columns, strict=True)
+        if index is not None and data_type != "string"
+    ]
+    if typed:
+        raise JobError(
+            "the Data Catalog typed columns of the staged file that must be text: "
+            + ", ".join(typed)
+            + " (the crawler's CSV classifier must read every column as a string)"
+        )
+
+
 def check_line_numbers(transit: DataFrame) -> None:
     """Every line number must be a positive integer (the staged file's own column may not be)."""
     bad = transit.filter(F.col("line_no").isNull()).count()
@@ -278,6 +295,7 @@ def run_import(
             if problem is not None:
                 db.query("select qdp.reject_import(?, ?)", [import_id, problem])
                 return ImportResult(import_id, "rejected", 0)
+            check_text_columns(rows, mapping)
             db.execute(f"truncate {table}")
             transit = transit_frame(rows, mapping, import_id).persist()
             try:

@@ -305,3 +305,18 @@ def test_a_failed_read_fails_the_import(spark, database, tmp_path):
         run_import(spark, no_table, import_id, database.jdbc)
     status, *_, error = _outcome(spark, database.jdbc, import_id)["import"]
     assert (status, error) == ("failed", f"import failed: {missing}")
+
+
+def test_a_catalog_that_typed_the_columns_fails_the_import_before_writing(
+    spark, database, tmp_path
+):
+    path = _synth(tmp_path, 1, rows=10, bad_share="0")
+    import_id = _register(spark, database.jdbc, path)
+    typed = spark.read.csv(str(path), header=True, sep=";", inferSchema=True)  # as a crawler would
+    with pytest.raises(JobError, match="COD_ISTAT_RESIDENZA \\(int\\), TELEFONO \\(bigint\\)"):
+        run_import(spark, typed, import_id, database.jdbc)
+    status, *_, error = _outcome(spark, database.jdbc, import_id)["import"]
+    assert status == "failed"
+    assert error.startswith("import failed: the Data Catalog typed columns of the staged file")
+    with JdbcSession(spark, database.jdbc) as db:
+        assert db.query(f"select count(*) from qdp.transit_{import_id}") == [(0,)]

@@ -3,7 +3,14 @@ order and physical line numbers as the TypeScript reader counts them."""
 
 import pytest
 
-from import_job import TRANSIT_COLUMNS, check_line_numbers, file_header, map_header, transit_frame
+from import_job import (
+    TRANSIT_COLUMNS,
+    check_line_numbers,
+    check_text_columns,
+    file_header,
+    map_header,
+    transit_frame,
+)
 from qdp_glue import JobError
 
 HEADER = [
@@ -172,3 +179,21 @@ def test_line_numbers_that_are_not_positive_integers_fail(spark):
 def test_two_line_number_columns_are_refused():
     with pytest.raises(JobError, match="^the staged file has 2 QDP_LINE_NO columns$"):
         file_header(["QDP_LINE_NO", "CF", "qdp line no"])
+
+
+def test_columns_the_catalog_typed_are_refused(spark):
+    # A crawler that inferred types has already turned 023091 into 23091.
+    header = ["QDP_LINE_NO", "CODICE_FISCALE", "COD_ISTAT_RESIDENZA", "TELEFONO", "NOTE"]
+    rows = spark.createDataFrame(
+        [(2, "X", 23091, 3331234567, 1)],
+        "QDP_LINE_NO long, CODICE_FISCALE string, COD_ISTAT_RESIDENZA int, TELEFONO bigint, NOTE int",
+    )
+    with pytest.raises(JobError) as raised:
+        check_text_columns(rows, map_header(file_header(header)))
+    assert str(raised.value) == (
+        "the Data Catalog typed columns of the staged file that must be text: "
+        "COD_ISTAT_RESIDENZA (int), TELEFONO (bigint) "
+        "(the crawler's CSV classifier must read every column as a string)"
+    )
+    text = spark.createDataFrame([(2, "X", "023091")], "QDP_LINE_NO long, CF string, ISTAT string")
+    check_text_columns(text, map_header(file_header(["QDP_LINE_NO", "CF", "ISTAT_RESIDENZA"])))
