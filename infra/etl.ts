@@ -38,11 +38,34 @@ interface JobDeclaration {
 interface JobArgumentsFile {
   glueVersion: string;
   jobs: { import: JobDeclaration; analytics: JobDeclaration };
+  stagedFile: {
+    /** What the crawler's CSV classifier must say so that every column reaches the job as text. */
+    classifier: {
+      delimiter: string;
+      quoteSymbol: string;
+      containsHeader: string;
+      serde: string;
+      customDatatypeConfigured: boolean;
+      customDatatypes: string[];
+    };
+  };
 }
 
 /** glue/job-arguments.json: the contract with the scripts (owned by glue/). */
 export function jobDeclarations(): JobArgumentsFile {
   return JSON.parse(readFileSync(dataFile(DATA_FILES.jobArguments), 'utf8')) as JobArgumentsFile;
+}
+
+/** The classifier settings of the declaration, without its comments. */
+function csvClassifierOf(c: JobArgumentsFile['stagedFile']['classifier']) {
+  return {
+    delimiter: c.delimiter,
+    quoteSymbol: c.quoteSymbol,
+    containsHeader: c.containsHeader,
+    serde: c.serde,
+    customDatatypeConfigured: c.customDatatypeConfigured,
+    customDatatypes: c.customDatatypes,
+  };
 }
 
 /** The argument name of a job's argument, as the scripts read it; fails on an unknown key. */
@@ -175,11 +198,11 @@ export class Etl extends pulumi.ComponentResource {
       `${name}-csv`,
       {
         name: `${name}-csv`,
-        // The staged file's shape (glue/job-arguments.json "stagedFile"): on-upload writes it so.
+        // The staged file's shape and the classifier settings that keep every column text
+        // (glue/job-arguments.json "stagedFile"): on-upload writes the file so, the import job
+        // refuses a column the catalog typed.
         csvClassifier: {
-          delimiter: ',',
-          quoteSymbol: '"',
-          containsHeader: 'PRESENT',
+          ...csvClassifierOf(jobDeclarations().stagedFile.classifier),
           disableValueTrimming: false,
           allowSingleColumn: false,
         },

@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { DEFAULT_LIMITS } from '../../core/contract.ts';
 import { ENV, environmentNames } from '../../functions/environment.ts';
+import { LAMBDA_RUNTIME as BUNDLED_RUNTIME } from '../../functions/runtime.ts';
 import { DATA_FILES, functionBundle, hashDirectory, PACKAGE_ROOT } from '../../infra/artifacts.ts';
 import {
+  ephemeralStorageFor,
   GLUE_JDBC_BATCH_SIZE,
   LAMBDA_RUNTIME,
   QuarantineDataPlatform,
@@ -33,6 +36,7 @@ const BUCKET = 'ulss9-landing-abc1234';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 const CLUSTER_ARN = `arn:aws:rds:${REGION}:${ACCOUNT_ID}:cluster:ulss9-db`;
 const FAILURE = `arn:aws:sns:${REGION}:${ACCOUNT_ID}:ulss9-ETL_Failure`;
+const PORTAL_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:ulss9-portal-AbCdEf`;
 const SUCCESS = `arn:aws:sns:${REGION}:${ACCOUNT_ID}:ulss9-ETL_Success`;
 const fnArn = (fn: string) => `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:ulss9-${fn}`;
 const glueArn = (resource: string) => `arn:aws:glue:${REGION}:${ACCOUNT_ID}:${resource}`;
@@ -88,7 +92,9 @@ beforeAll(async () => {
 
 describe('functions', () => {
   test('every function: Node.js 22 from its esbuild bundle, JSON logs to its own encrypted log group', async () => {
+    // One declaration (functions/runtime.ts): the bundler builds for what infra declares.
     expect(LAMBDA_RUNTIME).toBe('nodejs22.x');
+    expect(LAMBDA_RUNTIME).toBe(BUNDLED_RUNTIME);
     const functions = ofType(rec, 'aws:lambda/function:Function');
     expect(functions.map((f) => f.name).sort()).toEqual(
       ['ulss9-migrate', 'ulss9-notify', 'ulss9-on-upload'].sort(),
@@ -157,6 +163,13 @@ describe('functions', () => {
       2048,
       { targetArn: queueArn },
     ]);
+    // /tmp holds the landed file up to the contract's limit, plus Lambda's default 512 MB.
+    expect(f['ephemeralStorage']).toEqual({
+      size: Math.ceil(DEFAULT_LIMITS.maxFileBytes / 2 ** 20) + 512,
+    });
+    expect((f['ephemeralStorage'] as { size: number }).size * 2 ** 20).toBeGreaterThan(
+      DEFAULT_LIMITS.maxFileBytes,
+    );
     expect((f['environment'] as { variables: unknown }).variables).toEqual({
       [ENV.databaseClusterArn]: CLUSTER_ARN,
       [ENV.databaseSecretArn]: secretArn,
@@ -250,6 +263,19 @@ describe('functions', () => {
     });
   });
 
+  test('on-upload /tmp: derived from the file limit, within what Lambda allows', () => {
+    expect(ephemeralStorageFor(2 ** 30)).toBe(1024 + 512);
+    expect(ephemeralStorageFor(1)).toBe(513);
+    expect(() => ephemeralStorageFor(10 * 2 ** 30)).toThrow(
+      `on-upload: max_file_bytes ${10 * 2 ** 30} needs 10752 MB of /tmp; Lambda allows at most 10240 MB`,
+    );
+    for (const fn of ['notify', 'migrate']) {
+      expect(
+        one(rec, 'aws:lambda/function:Function', `ulss9-${fn}`).inputs['ephemeralStorage'],
+      ).toBe(undefined);
+    }
+  });
+
   test('migrate: in the VPC (workloads group, private subnets), one at a time, invoked when the migrations change', async () => {
     const f = one(rec, 'aws:lambda/function:Function', 'ulss9-migrate').inputs;
     expect([
@@ -270,6 +296,8 @@ describe('functions', () => {
       [ENV.databasePort]: '5432',
       [ENV.databaseTls]: 'verify-full',
       [ENV.territoryProvinces]: 'VR',
+      [ENV.portalSettingsSecretArn]: PORTAL_SECRET,
+      [ENV.portalLoginRole]: 'qdp_portal_login',
     });
     expect(policy(rec, 'ulss9-migrate')).toEqual({
       Version: '2012-10-17',
@@ -280,6 +308,23 @@ describe('functions', () => {
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue'],
           Resource: secretArn,
+        },
+        // The portal's settings secret: that one secret, read and written; the key only to
+        // encrypt a new version through Secrets Manager.
+        {
+          Sid: 'PortalSettings',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+          Resource: PORTAL_SECRET,
+        },
+        {
+          Sid: 'PortalSettingsKey',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey'],
+          Resource: keyArn,
+          Condition: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+          },
         },
         {
           Sid: 'VpcNetworkInterfaces',
@@ -304,11 +349,13 @@ describe('functions', () => {
       triggers: {
         migrations: hashDirectory(path.join(PACKAGE_ROOT, 'db', 'migrations')),
         territory: 'VR',
+        portalSettings: PORTAL_SECRET,
       },
     });
     expect(invocation['triggers']).toEqual({
       migrations: hashDirectory(path.join(await functionBundle('migrate'), 'migrations')),
       territory: 'VR',
+      portalSettings: PORTAL_SECRET,
     });
   });
 
@@ -467,6 +514,10 @@ describe('ETL (Glue)', () => {
         delimiter: ',',
         quoteSymbol: '"',
         containsHeader: 'PRESENT',
+        // Every column text (the import job refuses a typed one): glue/job-arguments.json.
+        serde: 'OpenCSVSerDe',
+        customDatatypeConfigured: true,
+        customDatatypes: ['STRING'],
         disableValueTrimming: false,
         allowSingleColumn: false,
       },
