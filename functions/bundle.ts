@@ -1,6 +1,7 @@
 // Bundles one Lambda function with esbuild into a directory that infra/ ships as a
 // pulumi.asset.FileArchive (and the emulator tests deploy as a zip). The directory holds
-// index.mjs (handler `index.handler`, runtime nodejs22.x: infra/lambda.ts declares both) and the data files the bundled code reads next to itself:
+// index.mjs (handler `index.handler`, declared in infra/lambda.ts; runtime LAMBDA_RUNTIME of
+// functions/runtime.ts) and the data files the bundled code reads next to itself:
 // the daily-file contract, and for migrate the SQL migrations and
 // the municipalities reference package (loaded with require at run time).
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -9,11 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { FUNCTION_NAMES, type FunctionName } from './environment.ts';
+import { LAMBDA_RUNTIME } from './runtime.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The Lambda runtime the bundles are built for (infra/lambda.ts declares the functions with it). */
-export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 export interface BundleOptions {
   /** Where to write the bundle (emptied first). Default: a new temporary directory. */

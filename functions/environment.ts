@@ -30,7 +30,36 @@ export const ENV = {
   timeZone: 'QDP_TIME_ZONE',
   /** Two-letter province codes of the territory (migrate marks them in qdp.municipalities). */
   territoryProvinces: 'QDP_TERRITORY_PROVINCES',
+  /**
+   * The portal's settings secret (set only with the portal): migrate keeps the portal's database
+   * login and writes its settings there (functions/migrate/portal-login.ts).
+   */
+  portalSettingsSecretArn: 'QDP_PORTAL_SETTINGS_SECRET_ARN',
+  /** The login role migrate keeps for the portal (a member of qdp_portal). */
+  portalLoginRole: 'QDP_PORTAL_LOGIN_ROLE',
 } as const;
+
+/** The portal's login role in AWS (local mode has its own, portal/local.ts). */
+export const PORTAL_LOGIN_ROLE = 'qdp_portal_login';
+
+/**
+ * The keys of the portal's settings secret (JSON): the two settings of portal/config.ts that are
+ * secret; the instances' boot script (infra/portal.ts) copies them into the portal's environment.
+ */
+export const PORTAL_SECRET_SETTINGS = {
+  databaseUrl: 'QDP_PORTAL_DATABASE_URL',
+  cookieSecret: 'QDP_PORTAL_COOKIE_SECRET',
+} as const;
+
+/** Roles of the access policy (db/migrations/0010) the portal's login role must not be. */
+const POLICY_ROLES = [
+  'qdp_portal',
+  'qdp_admin',
+  'qdp_staff',
+  'qdp_prefecture',
+  'qdp_municipality',
+  'qdp_gp',
+];
 
 /** Where things live in the landing bucket (infra's notification filter and crawler use them). */
 export const INBOX_PREFIX = 'inbox/';
@@ -109,6 +138,12 @@ export const migrateSchema = z.object({
         .filter((p) => p.length > 0),
     )
     .refine((list) => list.length > 0, 'must name at least one province (e.g. VR)'),
+  [ENV.portalSettingsSecretArn]: arn.optional(),
+  [ENV.portalLoginRole]: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name')
+    .refine((role) => !POLICY_ROLES.includes(role), 'must not be a role of the access policy')
+    .default(PORTAL_LOGIN_ROLE),
 });
 
 /** The schema of each function, by the name of its folder. */

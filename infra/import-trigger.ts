@@ -10,6 +10,7 @@
 // a month, with no NAT) and gain nothing: it opens no connection to anything inside.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { DEFAULT_LIMITS } from '../core/contract.ts';
 import { ENV, INBOX_PREFIX, STAGING_PREFIX } from '../functions/environment.ts';
 import { functionBundle } from './artifacts.ts';
 import { awsContext } from './context.ts';
@@ -21,6 +22,25 @@ export const TRIGGER_SUFFIXES = ['.csv', '.CSV', '.xlsx', '.XLSX'];
 export const ON_UPLOAD_TIMEOUT_SECONDS = 900;
 /** The streaming xlsx reader peaks at about 640 MB at 500k rows (DESIGN §11). */
 export const ON_UPLOAD_MEMORY_MB = 2048;
+/** What Lambda gives /tmp by default and what it allows at most (MB). */
+export const LAMBDA_EPHEMERAL_STORAGE_RANGE_MB = { min: 512, max: 10_240 } as const;
+/**
+ * /tmp of on-upload: the landed file is kept there while it is read (up to the contract's
+ * max_file_bytes, core/contract/daily-file.json), plus Lambda's default 512 MB for the rest (the
+ * staged CSV is streamed to S3, not written there).
+ */
+export const ON_UPLOAD_EPHEMERAL_STORAGE_MB = ephemeralStorageFor(DEFAULT_LIMITS.maxFileBytes);
+
+/** The /tmp size (MB) for files up to `maxFileBytes`; fails beyond what Lambda allows. */
+export function ephemeralStorageFor(maxFileBytes: number): number {
+  const mb = Math.ceil(maxFileBytes / 2 ** 20) + LAMBDA_EPHEMERAL_STORAGE_RANGE_MB.min;
+  if (mb > LAMBDA_EPHEMERAL_STORAGE_RANGE_MB.max) {
+    throw new Error(
+      `on-upload: max_file_bytes ${maxFileBytes} needs ${mb} MB of /tmp; Lambda allows at most ${LAMBDA_EPHEMERAL_STORAGE_RANGE_MB.max} MB`,
+    );
+  }
+  return mb;
+}
 /** Lambda retries a failed asynchronous invocation this many times. */
 export const ON_UPLOAD_RETRY_ATTEMPTS = 2;
 /** Days the dead-letter queue keeps an event (SQS's maximum). */
@@ -87,6 +107,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
         logRetentionDays: args.logRetentionDays ?? 731,
         timeoutSeconds: ON_UPLOAD_TIMEOUT_SECONDS,
         memoryMb: ON_UPLOAD_MEMORY_MB,
+        ephemeralStorageMb: ON_UPLOAD_EPHEMERAL_STORAGE_MB,
         deadLetterQueueArn: queue.arn,
         statements: [
           {

@@ -94,8 +94,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   /** The portal's address (`https://…`); undefined when `enablePortal` is false. */
   readonly portalUrl: pulumi.Output<string | undefined>;
   /**
-   * The secret the portal reads its secret settings from (set its value after the first
-   * deploy, see the README); undefined when `enablePortal` is false.
+   * The secret the portal reads its secret settings from (written by the migrate function on
+   * deploy: the database login and the cookie secret); undefined when `enablePortal` is false.
    */
   readonly portalSettingsSecretArn: pulumi.Output<string | undefined>;
 
@@ -212,6 +212,12 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       },
       childOpts,
     );
+    // The portal's instances start once the migrations (declared below: they need the portal's
+    // settings secret) have written their settings.
+    let migrationsDeclared: (migrations: pulumi.Resource) => void = () => undefined;
+    const launchAfter = new Promise<pulumi.Resource>((resolve) => {
+      migrationsDeclared = resolve;
+    });
     this.portal = a.enablePortal
       ? new Portal(
           name,
@@ -230,6 +236,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             minInstances: a.portalMinInstances,
             maxInstances: a.portalMaxInstances,
             allowedCidrs: a.portalAllowedCidrs,
+            launchAfter,
           },
           childOpts,
         )
@@ -294,12 +301,14 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         databaseName: DATABASE_NAME,
         databaseSecretArn: this.database.secretArn,
         territoryProvinces: a.territoryProvinces,
+        portalSettingsSecretArn: this.portal?.settingsSecretArn,
         // The cluster, its writer and its ingress rules; the endpoints the function reaches.
         databaseReady: [this.database, this.network],
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
+    migrationsDeclared(this.migrations);
 
     this.sftpEndpoint = this.landing.sftpEndpoint;
     this.landingBucketName = this.landing.bucketName;

@@ -3,10 +3,11 @@
 // exactly the statements the function needs, environment variables encrypted with the platform key.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { LAMBDA_RUNTIME } from '../functions/runtime.ts';
 import { policyDocument, serviceTrust, type Statement } from './context.ts';
 
-/** The runtime of every function (functions/bundle.ts targets the same). */
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+/** The runtime of every function (functions/runtime.ts: the bundler builds for the same). */
+export { LAMBDA_RUNTIME };
 /** The handler of every bundle: index.mjs exports `handler`. */
 export const LAMBDA_HANDLER = 'index.handler';
 /** Graviton: cheaper per GB-second; the bundles are plain JavaScript. */
@@ -43,6 +44,8 @@ export interface PlatformFunctionArgs {
   statements: Statement[];
   timeoutSeconds: number;
   memoryMb: number;
+  /** Size of /tmp (512–10240 MB). @default undefined (Lambda's 512 MB) */
+  ephemeralStorageMb?: number;
   /** Private subnets and security groups: the function then runs in the VPC. */
   vpc?: {
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -123,6 +126,9 @@ export function platformFunction(
       code: new pulumi.asset.FileArchive(args.bundleDir),
       timeout: args.timeoutSeconds,
       memorySize: args.memoryMb,
+      ...(args.ephemeralStorageMb === undefined
+        ? {}
+        : { ephemeralStorage: { size: args.ephemeralStorageMb } }),
       kmsKeyArn: args.kmsKeyArn,
       environment: { variables: args.environment },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },

@@ -3,11 +3,16 @@
 // runner's advisory lock and multi-statement files, which the Data API does not give) and an
 // invocation of it that Pulumi repeats whenever the migrations (or the territory) change, after
 // the database exists. A failing migration fails the deployment.
+// With the portal, the same run keeps the portal's database login (a member of qdp_portal) and
+// writes its settings into the portal's settings secret (functions/migrate/portal-login.ts): the
+// function may read and write that one secret; the password is made inside the function and
+// never passes through the program, its state or the function's result.
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { ENV } from '../functions/environment.ts';
+import { ENV, PORTAL_LOGIN_ROLE } from '../functions/environment.ts';
 import { functionBundle, hashDirectory } from './artifacts.ts';
+import type { Statement } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { POSTGRES_PORT } from './database.ts';
 
@@ -35,6 +40,11 @@ export interface MigrationsArgs {
    * the writer and the ingress rules) and the network's endpoints.
    */
   databaseReady: pulumi.Resource[];
+  /**
+   * The portal's settings secret (encrypted with `kmsKeyArn`): migrate keeps the portal's login
+   * and writes its settings there. @default undefined (no portal: no login role, no secret access)
+   */
+  portalSettingsSecretArn?: pulumi.Input<string>;
   /** @default 731 */
   logRetentionDays?: pulumi.Input<number>;
   /** @default functions/migrate bundled (or the package's bundle) */
@@ -51,6 +61,31 @@ export class Migrations extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('quarantine:migrations:Migrations', name, {}, opts);
     const bundleDir = args.bundleDir ?? functionBundle('migrate');
+    const portalSecret = args.portalSettingsSecretArn;
+    const portalStatements: Statement[] =
+      portalSecret === undefined
+        ? []
+        : [
+            {
+              Sid: 'PortalSettings',
+              Effect: 'Allow',
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+              Resource: portalSecret,
+            },
+            {
+              // A new secret version is encrypted with the platform key (kms:Decrypt is the
+              // environment's statement); only through Secrets Manager.
+              Sid: 'PortalSettingsKey',
+              Effect: 'Allow',
+              Action: ['kms:GenerateDataKey'],
+              Resource: args.kmsKeyArn,
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': pulumi.interpolate`secretsmanager.${aws.getRegionOutput({}, { parent: this }).region}.amazonaws.com`,
+                },
+              },
+            },
+          ];
     const { fn } = platformFunction(
       `${name}-migrate`,
       {
@@ -66,6 +101,12 @@ export class Migrations extends pulumi.ComponentResource {
           [ENV.territoryProvinces]: pulumi
             .output(args.territoryProvinces)
             .apply((provinces) => provinces.join(',')),
+          ...(portalSecret === undefined
+            ? {}
+            : {
+                [ENV.portalSettingsSecretArn]: portalSecret,
+                [ENV.portalLoginRole]: PORTAL_LOGIN_ROLE,
+              }),
         },
         kmsKeyArn: args.kmsKeyArn,
         logRetentionDays: args.logRetentionDays ?? 731,
@@ -81,6 +122,7 @@ export class Migrations extends pulumi.ComponentResource {
             Action: ['secretsmanager:GetSecretValue'],
             Resource: args.databaseSecretArn,
           },
+          ...portalStatements,
         ],
       },
       this,
@@ -97,6 +139,8 @@ export class Migrations extends pulumi.ComponentResource {
         triggers: {
           migrations: this.migrationsHash,
           territory: pulumi.output(args.territoryProvinces).apply((p) => p.join(',')),
+          // Enabling the portal (or a new settings secret) runs the function again.
+          ...(portalSecret === undefined ? {} : { portalSettings: portalSecret }),
         },
       },
       { parent: this, dependsOn: [fn, ...args.databaseReady] },

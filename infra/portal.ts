@@ -6,13 +6,15 @@
 // by portal/bundle.ts, uploaded here as a zip whose key carries its hash, so a new bundle rolls
 // the instances) from the landing bucket's `portal/` prefix and runs it as the systemd service
 // `qdp-portal`. Its secret settings (database URL of the portal's login role, cookie secret) come
-// from the Secrets Manager secret `<name>-portal` (see infra/README.md).
+// from the Secrets Manager secret `<name>-portal`, which the migrate function writes on deploy
+// (infra/migrations.ts); the instances are launched after it (`launchAfter`).
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { hashDirectory, portalBundle } from './artifacts.ts';
 import { serviceTrust, policyDocument } from './context.ts';
 import { allowDatabaseClient } from './database.ts';
+import { PORTAL_SECRET_SETTINGS } from '../functions/environment.ts';
 
 /** Where the bundle objects live in the bucket. */
 export const PORTAL_PREFIX = 'portal/';
@@ -64,6 +66,11 @@ export interface PortalArgs {
   allowedCidrs?: string[];
   /** @default the portal bundle (portal/bundle.ts, or the package's) */
   bundleDir?: Promise<string> | string;
+  /**
+   * What writes the settings secret (the platform's migrations): the Auto Scaling group is
+   * created after it, so that the first instances find their settings. @default undefined
+   */
+  launchAfter?: pulumi.Input<pulumi.Resource>;
 }
 
 /** The instance's boot script: Node.js 22, the bundle, the settings, the service. */
@@ -98,10 +105,10 @@ export function portalUserData(settings: {
     `cat > ${PORTAL_ENVIRONMENT_FILE} <<'SETTINGS'`,
     ...env,
     'SETTINGS',
-    // The secret settings (JSON: QDP_PORTAL_DATABASE_URL, QDP_PORTAL_COOKIE_SECRET): read at boot,
-    // never in the launch template or the state.
+    // The secret settings (JSON, written by the migrate function): read at boot, never in the
+    // launch template or the state.
     `aws secretsmanager get-secret-value --region ${settings.region} --secret-id ${settings.secretArn} --query SecretString --output text \\`,
-    `  | ${PORTAL_NODE} -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const k of ["QDP_PORTAL_DATABASE_URL", "QDP_PORTAL_COOKIE_SECRET"]) { if (!s[k]) throw new Error(k + " missing from the portal secret"); console.log(k + "=" + JSON.stringify(s[k])); }' >> ${PORTAL_ENVIRONMENT_FILE}`,
+    `  | ${PORTAL_NODE} -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const k of ${JSON.stringify(Object.values(PORTAL_SECRET_SETTINGS))}) { if (!s[k]) throw new Error(k + " missing from the portal secret"); console.log(k + "=" + JSON.stringify(s[k])); }' >> ${PORTAL_ENVIRONMENT_FILE}`,
     `install -m 0644 ${PORTAL_INSTALL_DIR}/${PORTAL_SERVICE} /etc/systemd/system/${PORTAL_SERVICE}`,
     'systemctl daemon-reload',
     `systemctl enable --now ${PORTAL_SERVICE}`,
@@ -127,7 +134,7 @@ export class Portal extends pulumi.ComponentResource {
   readonly targetGroupArnSuffix: pulumi.Output<string>;
   /** The instances' security group (a client of the database). */
   readonly instanceSecurityGroupId: pulumi.Output<string>;
-  /** The secret holding the portal's secret settings (set it after the first deploy). */
+  /** The secret holding the portal's secret settings (the migrate function writes it). */
   readonly settingsSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: PortalArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -226,8 +233,7 @@ export class Portal extends pulumi.ComponentResource {
       `${name}-portal`,
       {
         name: `${name}-portal`,
-        description:
-          'Portal secret settings (JSON): QDP_PORTAL_DATABASE_URL (the qdp_portal login), QDP_PORTAL_COOKIE_SECRET',
+        description: `Portal secret settings (JSON), written by the migrate function: ${Object.values(PORTAL_SECRET_SETTINGS).join(', ')}`,
         kmsKeyId: args.kmsKeyArn,
       },
       { parent: this },
@@ -413,7 +419,7 @@ export class Portal extends pulumi.ComponentResource {
         // A new launch template version (a new bundle) replaces the instances a few at a time.
         instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
       },
-      { parent: this },
+      { parent: this, ...(args.launchAfter === undefined ? {} : { dependsOn: args.launchAfter }) },
     );
 
     this.url = pulumi.interpolate`${https ? 'https' : 'http'}://${loadBalancer.dnsName}`;

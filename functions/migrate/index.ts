@@ -3,6 +3,8 @@
 // It connects with pg rather than the Data API: the runner holds a session-level advisory lock
 // across one transaction per migration (concurrent runs wait, then find nothing to apply) and
 // migrations hold several statements, neither of which the Data API offers.
+// With the portal (QDP_PORTAL_SETTINGS_SECRET_ARN set) it then keeps the portal's database login
+// and writes the portal's settings secret (portal-login.ts).
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -12,12 +14,48 @@ import { migrate, type MigrationResult } from '../../db/migrate.ts';
 import { log } from '../aws.ts';
 import { ENV, parseEnvironment } from '../environment.ts';
 import { z } from 'zod';
+import {
+  ensurePortalLogin,
+  secretsManagerStore,
+  type PortalLoginOutcome,
+  type SettingsStore,
+} from './portal-login.ts';
 
 const secretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
 export interface MigrateOutcome extends MigrationResult {
   municipalities: number;
   inTerritory: number;
+  /** What was done to the portal's login (no secret in it); absent without the portal. */
+  portalLogin?: PortalLoginOutcome;
+}
+
+type MigrateEnvironment = ReturnType<typeof parseEnvironment<'migrate'>>;
+
+/**
+ * Migrations, municipalities and (given the portal's settings secret) the portal's login, on a
+ * session as the master user. Logs and returns the outcome (the invocation's result, kept in the
+ * Pulumi state): counts and names only, never a password.
+ */
+export async function runMigrate(
+  client: pg.ClientBase,
+  env: MigrateEnvironment,
+  portalSettings?: SettingsStore,
+): Promise<MigrateOutcome> {
+  const result = await migrate(client);
+  const territory = await syncMunicipalities(client, env[ENV.territoryProvinces]);
+  const outcome: MigrateOutcome = { ...result, ...territory };
+  if (portalSettings !== undefined) {
+    outcome.portalLogin = await ensurePortalLogin(client, portalSettings, {
+      role: env[ENV.portalLoginRole],
+      host: env[ENV.databaseHost],
+      port: env[ENV.databasePort],
+      database: env[ENV.databaseName],
+      tls: env[ENV.databaseTls],
+    });
+  }
+  log({ function: 'migrate', ...outcome });
+  return outcome;
 }
 
 /** The database credentials from the secret RDS manages (JSON with username and password). */
@@ -51,6 +89,7 @@ export function tlsOptions(
 export async function handler(): Promise<MigrateOutcome> {
   const env = parseEnvironment('migrate');
   const { username, password } = await credentials(env[ENV.databaseSecretArn]);
+  const portalSecret = env[ENV.portalSettingsSecretArn];
   const client = new pg.Client({
     host: env[ENV.databaseHost],
     port: env[ENV.databasePort],
@@ -61,11 +100,13 @@ export async function handler(): Promise<MigrateOutcome> {
   });
   await client.connect();
   try {
-    const result = await migrate(client);
-    const territory = await syncMunicipalities(client, env[ENV.territoryProvinces]);
-    const outcome = { ...result, ...territory };
-    log({ function: 'migrate', ...outcome });
-    return outcome;
+    return await runMigrate(
+      client,
+      env,
+      portalSecret === undefined
+        ? undefined
+        : secretsManagerStore(new SecretsManagerClient({}), portalSecret),
+    );
   } finally {
     await client.end();
   }

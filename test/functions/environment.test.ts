@@ -38,6 +38,8 @@ describe('environment', () => {
       'QDP_DATABASE_PORT',
       'QDP_DATABASE_TLS',
       'QDP_TERRITORY_PROVINCES',
+      'QDP_PORTAL_SETTINGS_SECRET_ARN',
+      'QDP_PORTAL_LOGIN_ROLE',
     ]);
   });
 
@@ -68,6 +70,7 @@ describe('environment', () => {
       QDP_DATABASE_PORT: 5432,
       QDP_DATABASE_TLS: 'verify-full',
       QDP_TERRITORY_PROVINCES: ['VR', 'VI'],
+      QDP_PORTAL_LOGIN_ROLE: 'qdp_portal_login',
     });
   });
 
@@ -95,6 +98,26 @@ describe('environment', () => {
       }),
     ).toThrow(
       'notify: invalid environment: QDP_TIME_ZONE: must be an IANA time zone such as Europe/Rome',
+    );
+    const migrate = {
+      [ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
+      [ENV.databaseName]: 'qdp',
+      [ENV.databaseHost]: 'db.example',
+      [ENV.territoryProvinces]: 'VR',
+    };
+    expect(() =>
+      parseEnvironment('migrate', {
+        ...migrate,
+        [ENV.portalSettingsSecretArn]: 'qdp-portal',
+        [ENV.portalLoginRole]: 'Portal-Login',
+      }),
+    ).toThrow(
+      'migrate: invalid environment: QDP_PORTAL_SETTINGS_SECRET_ARN: must be an ARN (arn:aws:…); QDP_PORTAL_LOGIN_ROLE: must be a lower-case PostgreSQL role name',
+    );
+    expect(() =>
+      parseEnvironment('migrate', { ...migrate, [ENV.portalLoginRole]: 'qdp_portal' }),
+    ).toThrow(
+      'migrate: invalid environment: QDP_PORTAL_LOGIN_ROLE: must not be a role of the access policy',
     );
   });
 

@@ -13,10 +13,29 @@ import {
   Network,
   PlatformKey,
 } from '../../infra/index.ts';
+import { ENV, PORTAL_LOGIN_ROLE, parseEnvironment } from '../../functions/environment.ts';
 import { ED25519_KEY } from './fixtures.ts';
-import { countsByType, installMocks, one, resolve, settle } from './mocks.ts';
+import { countsByType, installMocks, one, resolve, settle, type Recorder } from './mocks.ts';
 
 const KEY = 'arn:aws:kms:eu-south-1:123456789012:key/given';
+
+interface PolicyStatement {
+  Sid?: string;
+  Effect: string;
+  Action: string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+function policyOf(rec: Recorder, name: string): { Statement: PolicyStatement[] } {
+  return JSON.parse(String(one(rec, 'aws:iam/rolePolicy:RolePolicy', name).inputs['policy'])) as {
+    Statement: PolicyStatement[];
+  };
+}
+
+function statementIds(rec: Recorder, name: string): (string | undefined)[] {
+  return policyOf(rec, name).Statement.map((s) => s.Sid);
+}
 
 test('Database alone in the caller’s subnets, with its own children only', async () => {
   const rec = await installMocks();
@@ -251,4 +270,86 @@ test('Migrations alone: the function in the given subnets and group, and its inv
       }
     ).territory,
   ).toBe('VR,VI');
+  // No portal: no portal login, no access to any other secret.
+  const fn = one(rec, 'aws:lambda/function:Function', 'solo-migrate').inputs;
+  expect(Object.keys((fn['environment'] as { variables: object }).variables).sort()).toEqual(
+    [
+      ENV.databaseSecretArn,
+      ENV.databaseName,
+      ENV.databaseHost,
+      ENV.databasePort,
+      ENV.databaseTls,
+      ENV.territoryProvinces,
+    ].sort(),
+  );
+  expect(statementIds(rec, 'solo-migrate')).toEqual([
+    'OwnLogs',
+    'EnvironmentKey',
+    'DatabaseSecret',
+    'VpcNetworkInterfaces',
+  ]);
+  expect(
+    Object.keys(
+      one(rec, 'aws:lambda/invocation:Invocation', 'solo-migrate').inputs['triggers'] as object,
+    ),
+  ).toEqual(['migrations', 'territory']);
+}, 60_000);
+
+test('Migrations with the portal: the login role, that one secret read and written, rerun on a new secret', async () => {
+  const rec = await installMocks();
+  const portalSecret = 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:solo-portal-x';
+  const migrations = new Migrations('solo', {
+    kmsKeyArn: KEY,
+    subnetIds: ['subnet-a'],
+    securityGroupId: 'sg-w',
+    databaseHost: 'db.example',
+    databaseName: 'quarantine',
+    databaseSecretArn: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
+    territoryProvinces: ['VR'],
+    portalSettingsSecretArn: portalSecret,
+    databaseReady: [],
+  });
+  await resolve(migrations.result);
+  await settle(rec);
+  const variables = (
+    one(rec, 'aws:lambda/function:Function', 'solo-migrate').inputs['environment'] as {
+      variables: Record<string, string>;
+    }
+  ).variables;
+  expect([variables[ENV.portalSettingsSecretArn], variables[ENV.portalLoginRole]]).toEqual([
+    portalSecret,
+    PORTAL_LOGIN_ROLE,
+  ]);
+  expect(parseEnvironment('migrate', variables)[ENV.portalLoginRole]).toBe('qdp_portal_login');
+  const statements = policyOf(rec, 'solo-migrate').Statement;
+  expect(statements.map((s) => s.Sid)).toEqual([
+    'OwnLogs',
+    'EnvironmentKey',
+    'DatabaseSecret',
+    'PortalSettings',
+    'PortalSettingsKey',
+    'VpcNetworkInterfaces',
+  ]);
+  expect(statements.filter((s) => s.Sid?.startsWith('PortalSettings'))).toEqual([
+    {
+      Sid: 'PortalSettings',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+      Resource: portalSecret,
+    },
+    {
+      Sid: 'PortalSettingsKey',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey'],
+      Resource: KEY,
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-south-1.amazonaws.com' } },
+    },
+  ]);
+  expect(
+    (
+      one(rec, 'aws:lambda/invocation:Invocation', 'solo-migrate').inputs['triggers'] as {
+        portalSettings: string;
+      }
+    ).portalSettings,
+  ).toBe(portalSecret);
 }, 60_000);

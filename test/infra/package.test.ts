@@ -138,6 +138,8 @@ test('packed, installed into a consumer program, compiled with tsc and run under
       'dist/core/municipalities.js',
       'dist/functions/environment.d.ts',
       'dist/functions/environment.js',
+      'dist/functions/runtime.d.ts',
+      'dist/functions/runtime.js',
       'package.json',
       ...packageDataFiles().map((f) => `dist/${f}`),
     ].sort(),

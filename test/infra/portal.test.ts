@@ -4,6 +4,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadPortalConfig, PORTAL_ENVIRONMENT } from '../../portal/config.ts';
@@ -84,6 +85,31 @@ test('counts, parents and names', async () => {
     expect([r.name.startsWith('solo-'), r.parentType]).toEqual([true, 'quarantine:portal:Portal']);
   }
 });
+
+test('launchAfter: the Auto Scaling group waits for what writes the settings secret', async () => {
+  const rec = await installMocks();
+  let release: (resource: pulumi.Resource) => void = () => undefined;
+  const launchAfter = new Promise<pulumi.Resource>((resolveGate) => {
+    release = resolveGate;
+  });
+  const portal = new Portal('solo', args({ launchAfter }));
+  await resolve(portal.url);
+  // Everything else is declared (the launch template last); the group, which would follow it
+  // within a few ticks, is not while the gate is closed.
+  for (
+    let i = 0;
+    i < 200 && ofType(rec, 'aws:ec2/launchTemplate:LaunchTemplate').length === 0;
+    i++
+  ) {
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  expect(ofType(rec, 'aws:ec2/launchTemplate:LaunchTemplate').length).toBe(1);
+  await new Promise((done) => setTimeout(done, 500));
+  expect(ofType(rec, 'aws:autoscaling/group:Group')).toEqual([]);
+  release(new aws.sqs.Queue('solo-gate', {}));
+  await settle(rec);
+  expect(ofType(rec, 'aws:autoscaling/group:Group').length).toBe(1);
+}, 60_000);
 
 test('launch template: AL2023 x86_64 from SSM, IMDSv2 required, encrypted volume, no key pair, the instance profile', async () => {
   const { rec } = await declare();
