@@ -21,13 +21,21 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIELDS } from '../../core/contract.ts';
-import { DEADLINE_METRIC, STAGED_LINE_NUMBER_COLUMN } from '../../functions/environment.ts';
+import {
+  DEADLINE_METRIC,
+  PORTAL_SECRET_SETTINGS,
+  STAGED_LINE_NUMBER_COLUMN,
+} from '../../functions/environment.ts';
 import { importMessage, type ImportSummary } from '../../core/messages.ts';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { ENV, WORKFLOW_RUN_PROPERTIES } from '../../functions/environment.ts';
@@ -55,6 +63,9 @@ let regione: KeyPair;
 let ops: KeyPair;
 let work: string;
 let clusterArn: string;
+/** The portal's settings secret in the emulator, and the login role migrate keeps (cluster-wide: one per run). */
+let portalSecretArn: string;
+const PORTAL_LOGIN = `qdp_test_portal_${process.pid}_${Date.now() % 100000}`;
 /** The first import (giorno 1.csv), once on-upload has registered it. */
 let first: { id: number; status: string; workflow_run_id: string };
 let events: EventBridgeClient;
@@ -102,6 +113,11 @@ beforeAll(async () => {
       }),
     }),
   );
+  // The portal's settings secret as the component creates it: no value until migrate writes one.
+  const portalSecret = await secrets.send(
+    new CreateSecretCommand({ Name: `${PLATFORM}-portal`, Description: 'portal settings' }),
+  );
+  portalSecretArn = portalSecret.ARN as string;
   secrets.destroy();
   // Only what points at Aurora changes: the emulator reaches the test PostgreSQL instead.
   const throughDataApi = {
@@ -118,6 +134,9 @@ beforeAll(async () => {
       [ENV.databaseName]: database.name,
       [ENV.databaseTls]: 'disable',
       [ENV.databaseSecretArn]: secret.ARN as string,
+      // The component sets the portal's secret (the recorded ARN is the mocks'): the emulator's.
+      [ENV.portalSettingsSecretArn]: portalSecretArn,
+      [ENV.portalLoginRole]: PORTAL_LOGIN,
     },
   });
   s3 = new S3Client({ ...config(), forcePathStyle: true });
@@ -143,6 +162,13 @@ afterAll(async () => {
   await glue?.close();
   await dataApi?.close();
   await database?.drop();
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`drop role if exists ${PORTAL_LOGIN}`);
+  } finally {
+    await admin.end();
+  }
 });
 
 async function invoke(functionName: string, payload: unknown): Promise<unknown> {
@@ -197,8 +223,16 @@ describe('provisioning from the component', () => {
   });
 
   it('the migrate function applies every migration once; concurrent runs apply nothing twice', async () => {
-    const first = (await invoke(platform.functions.migrate, {})) as { applied: string[] };
+    const first = (await invoke(platform.functions.migrate, {})) as {
+      applied: string[];
+      portalLogin: unknown;
+    };
     expect(first.applied.length).toBeGreaterThan(5);
+    expect(first.portalLogin).toEqual({
+      role: PORTAL_LOGIN,
+      password: 'generated',
+      settings: 'written',
+    });
     const again = (await Promise.all([
       invoke(platform.functions.migrate, {}),
       invoke(platform.functions.migrate, {}),
@@ -212,6 +246,44 @@ describe('provisioning from the component', () => {
       'select count(*)::int as n from qdp.municipalities where in_territory',
     );
     expect(rows[0].n).toBeGreaterThan(90); // the province of Verona: 98 municipalities
+  }, 120_000);
+
+  it('migrate keeps the portal login: the secret holds a URL that logs in, kept by later runs, never returned', async () => {
+    // The runs of the test above made it; one more run keeps it.
+    const again = (await invoke(platform.functions.migrate, {})) as {
+      portalLogin: { role: string; password: string; settings: string };
+    };
+    expect(again.portalLogin).toEqual({
+      role: PORTAL_LOGIN,
+      password: 'kept',
+      settings: 'unchanged',
+    });
+    const secrets = new SecretsManagerClient(config());
+    const value = await secrets.send(new GetSecretValueCommand({ SecretId: portalSecretArn }));
+    secrets.destroy();
+    const settings = JSON.parse(value.SecretString ?? '{}') as Record<string, string>;
+    expect(Object.keys(settings).sort()).toEqual(Object.values(PORTAL_SECRET_SETTINGS).sort());
+    const url = new URL(settings[PORTAL_SECRET_SETTINGS.databaseUrl]!);
+    expect([url.username, url.pathname, url.searchParams.get('sslmode')]).toEqual([
+      PORTAL_LOGIN,
+      `/${database.name}`,
+      'disable',
+    ]);
+    expect(JSON.stringify(again)).not.toContain(url.password);
+    expect(JSON.stringify(again)).not.toContain(settings[PORTAL_SECRET_SETTINGS.cookieSecret]);
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "select current_user as who, pg_has_role(current_user, 'qdp_portal', 'member') as member",
+      );
+      expect(rows).toEqual([{ who: PORTAL_LOGIN, member: true }]);
+      await expect(client.query('select 1 from qdp.patients limit 1')).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await client.end();
+    }
   }, 120_000);
 });
 
