@@ -15,9 +15,12 @@ function userIdText(userId: number | bigint): string {
 }
 
 /**
- * Runs `fn` in a transaction as the user `userId`: BEGIN, SET LOCAL ROLE to the user's portal
- * role, qdp.user_id = userId; COMMIT when `fn` resolves, ROLLBACK when it throws.
+ * Runs `fn` in a transaction as the user `userId`: BEGIN, the user's portal role and
+ * qdp.user_id = userId (transaction-local); COMMIT when `fn` resolves, ROLLBACK when it throws.
  * `fn` must not commit, roll back or change role: a role change is detected and rolled back.
+ * Two round trips besides `fn`'s own (the portal's pages pay them on every request): the opening
+ * and the check with COMMIT are each one simple-protocol query, with the user id (validated to
+ * digits) and the role (from the database, quoted) inlined.
  */
 export async function withUserSession<T>(
   pool: pg.Pool,
@@ -30,29 +33,37 @@ export async function withUserSession<T>(
   // returned to the pool.
   let broken: Error | undefined;
   try {
-    await client.query('begin');
     try {
-      const { rows } = await client.query<{ db_role: string | null }>(
-        'select qdp.session_role($1) as db_role',
-        [id],
-      );
-      const role = rows[0]?.db_role;
+      // set_config('role', …, true) is SET LOCAL ROLE (same membership check); the role lookup
+      // runs first (OFFSET 0 keeps it a separate step), and an unknown or disabled user gives no
+      // row, so nothing is switched.
+      const opened = (await client.query(
+        `begin;
+         select set_config('role', r.db_role, true) as db_role,
+                set_config('qdp.user_id', '${id}', true) as user_id
+         from (select qdp.session_role(${id}) as db_role offset 0) r
+         where r.db_role is not null`,
+      )) as unknown as pg.QueryResult<{ db_role: string }>[];
+      const role = opened[1]?.rows[0]?.db_role;
       if (!role) {
         throw new SessionError(`user ${id} is unknown or disabled: no session can be opened`);
       }
-      await client.query(`set local role ${pg.escapeIdentifier(role)}`);
-      await client.query("select set_config('qdp.user_id', $1, true)", [id]);
       const result = await fn(client);
-      const after = await client.query<{ role: string; user_id: string }>(
-        "select current_user as role, current_setting('qdp.user_id', true) as user_id",
-      );
-      if (after.rows[0]?.role !== role || after.rows[0]?.user_id !== id) {
+      try {
+        // Division by zero when the role or the user changed (or `fn` ended the transaction):
+        // the COMMIT in the same query then never runs.
+        await client.query(
+          `select 1 / (current_user = ${pg.escapeLiteral(role)}
+                       and current_setting('qdp.user_id', true) = '${id}')::int;
+           commit`,
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code !== '22012') throw error;
         broken = new SessionError(
           `the session of user ${id} left role ${role} or its user: the transaction was rolled back`,
         );
         throw broken;
       }
-      await client.query('commit');
       return result;
     } catch (error) {
       try {

@@ -133,6 +133,25 @@ describe('withUserSession', () => {
     expect(after.rows).toEqual([{ role: login.role }]);
   });
 
+  it("costs two round trips besides the function's own: opening, and the check with COMMIT", async () => {
+    const sent: string[] = [];
+    const count = (client: { query: (...args: never[]) => unknown }) => {
+      const original = client.query.bind(client);
+      client.query = ((...args: never[]) => {
+        sent.push(String(args[0]).trim().split(/\s+/)[0]!);
+        return original(...args);
+      }) as typeof client.query;
+    };
+    login.pool.once('acquire', count);
+    const gp = await withUserSession(login.pool, t.users.gp2, async (c) => {
+      const { rows } = await c.query('select qdp.current_gp_code() as gp');
+      return rows[0].gp;
+    });
+    expect(gp).toBe('G2');
+    expect(sent).toEqual(['begin;', 'select', 'select']);
+    login.pool.removeListener('acquire', count);
+  });
+
   it('the login role, before switching, can only ask qdp.session_role', async () => {
     const result = await login.pool.query('select qdp.session_role($1) as role', [t.users.admin]);
     expect(result.rows).toEqual([{ role: 'qdp_admin' }]);
