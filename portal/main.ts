@@ -2,6 +2,7 @@
 // (portal/config.ts), one database pool as the portal's login role, the server on
 // QDP_PORTAL_HOST:QDP_PORTAL_PORT, a clean stop on SIGTERM (systemd) or SIGINT.
 import pg from 'pg';
+import { connectionOptionsFor } from '../db/tls.ts';
 import { loadPortalConfig, PortalConfigError, type PortalConfig } from './config.ts';
 import { buildPortal } from './server.ts';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +16,8 @@ export interface RunningPortal {
 
 export async function startPortal(config: PortalConfig): Promise<RunningPortal> {
   const pool = new pg.Pool({
-    connectionString: config.databaseUrl,
+    // Aurora's certificate is verified against Amazon RDS's authorities too (db/tls.ts).
+    ...connectionOptionsFor(config.databaseUrl),
     max: config.poolMax,
     connectionTimeoutMillis: 5000,
   });
