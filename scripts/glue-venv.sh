@@ -12,22 +12,14 @@ venv=.cache/glue-venv
 requirements=glue/requirements-test.txt
 python="${QDP_PYTHON:-python3}"
 
-apt_install() {
-  if [ "$(id -u)" != 0 ]; then
-    echo "error: $* missing; install them (apt-get install $*) or run this script as root" >&2
-    exit 1
-  fi
-  echo "installing $* from Debian" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
+source scripts/debian-packages.sh
 missing=()
 # Debian's python3 is 3.11 (Glue 5.0's); its venv module comes in python3-venv.
 command -v "$python" >/dev/null || missing+=(python3 python3-venv)
 command -v "$python" >/dev/null && { "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv); }
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 [ -f /usr/share/java/postgresql.jar ] || missing+=(libpostgresql-jdbc-java)
-[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+install_debian_packages "the Glue tests" ${missing[@]+"${missing[@]}"}
 
 stamp="$venv/.requirements.sha256"
 wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"

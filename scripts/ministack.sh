@@ -16,6 +16,8 @@ venv="$root/.cache/ministack-venv"
 state="$root/.cache/ministack"
 port="${QDP_MINISTACK_PORT:-4566}"
 sftp_port="${QDP_MINISTACK_SFTP_PORT:-2222}"
+# shellcheck source=debian-packages.sh
+source "$root/scripts/debian-packages.sh"
 
 # Debian packages the emulator tests need: python3-venv (MiniStack's environment) and
 # openssh-client (ssh-keygen and sftp, the SFTP client of the end-to-end test).
@@ -24,14 +26,7 @@ system_packages() {
   command -v python3 >/dev/null || missing+=(python3)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   command -v sftp >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
-  [ ${#missing[@]} -eq 0 ] && return
-  if [ "$(id -u)" != 0 ]; then
-    echo "error: missing ${missing[*]}: apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "installing ${missing[*]} from Debian" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  install_debian_packages "the emulator tests" ${missing[@]+"${missing[@]}"}
 }
 
 install() {

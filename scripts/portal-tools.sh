@@ -6,13 +6,5 @@ set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v sqlmap >/dev/null 2>&1 || missing+=(sqlmap)
-if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing ${missing[*]} (Debian packages) for the portal's tests"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  echo "error: the portal's tests need ${missing[*]}: run 'sudo apt-get install ${missing[*]}'" >&2
-  exit 1
-fi
+source "$(dirname "$0")/debian-packages.sh"
+install_debian_packages "the portal's tests" ${missing[@]+"${missing[@]}"}
