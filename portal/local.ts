@@ -2,6 +2,7 @@
 // (member of qdp_portal, a fresh random password each start), plain-HTTP cookies on localhost.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { keepPortalLoginRole } from '../db/portal-login.ts';
 import { loadPortalConfig } from './config.ts';
 import { startPortal, type RunningPortal } from './main.ts';
 
@@ -20,14 +21,7 @@ export async function startLocalPortal(
     const password = randomBytes(18).toString('base64url');
     const client = await pool.connect();
     try {
-      const exists = await client.query('select 1 from pg_roles where rolname = $1', [
-        LOCAL_PORTAL_LOGIN,
-      ]);
-      if (exists.rowCount === 0) await client.query(`create role ${LOCAL_PORTAL_LOGIN} login`);
-      await client.query(
-        `alter role ${LOCAL_PORTAL_LOGIN} login nosuperuser password '${password}'`,
-      );
-      await client.query(`grant qdp_portal to ${LOCAL_PORTAL_LOGIN}`);
+      await keepPortalLoginRole(client, LOCAL_PORTAL_LOGIN, password);
     } finally {
       client.release();
     }

@@ -9,7 +9,7 @@
 //   is set as a SCRAM-SHA-256 verifier computed here (so PostgreSQL's statement log, exported to
 //   CloudWatch, never sees it), and the outcome says only what was done.
 // - The cookie secret the portal signs with is generated once, when the secret has none.
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -17,7 +17,10 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
+import { keepPortalLoginRole } from '../../db/portal-login.ts';
 import { PORTAL_SECRET_SETTINGS } from '../environment.ts';
+
+export { scramVerifier, SCRAM_ITERATIONS } from '../../db/portal-login.ts';
 
 /** The secret's JSON object, or undefined while it has no value. */
 export interface SettingsStore {
@@ -48,28 +51,10 @@ export interface PortalLoginOutcome {
 const PASSWORD_BYTES = 24;
 /** The cookie secret: 32 random bytes (portal/config.ts asks for at least 32 characters). */
 const COOKIE_SECRET_BYTES = 32;
-/** PostgreSQL's own default (scram_iterations). */
-export const SCRAM_ITERATIONS = 4096;
 /** Passwords kept as they are: printable ASCII, where SASLprep changes nothing. */
 const KEEPABLE_PASSWORD = /^[\x21-\x7e]{16,}$/;
 /** Serialises concurrent runs on the role (CREATE ROLE has no IF NOT EXISTS). */
 const LOCK_KEY = 'qdp:portal-login';
-
-/**
- * A SCRAM-SHA-256 verifier of `password` in the form PostgreSQL stores (and accepts in
- * `ALTER ROLE … PASSWORD`, storing it as given): RFC 5802/7677.
- */
-export function scramVerifier(
-  password: string,
-  salt: Buffer = randomBytes(16),
-  iterations = SCRAM_ITERATIONS,
-): string {
-  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
-}
 
 /** The password the secret holds for `role`, when it holds a usable one. */
 function keptPassword(settings: Record<string, unknown>, role: string): string | undefined {
@@ -108,7 +93,6 @@ export async function ensurePortalLogin(
   store: SettingsStore,
   target: PortalLoginTarget,
 ): Promise<PortalLoginOutcome> {
-  const role = client.escapeIdentifier(target.role);
   // One run at a time from reading the secret to writing it (the lock ends with the
   // transaction): a concurrent run then finds the password this one wrote and keeps it.
   await client.query('begin');
@@ -117,20 +101,7 @@ export async function ensurePortalLogin(
     const current = (await store.read()) ?? {};
     const kept = keptPassword(current, target.role);
     const password = kept ?? randomBytes(PASSWORD_BYTES).toString('base64url');
-    const { rows } = await client.query<{ rolsuper: boolean }>(
-      'select rolsuper from pg_catalog.pg_roles where rolname = $1',
-      [target.role],
-    );
-    if (rows.length === 0) {
-      await client.query(`create role ${role} login inherit nosuperuser nocreatedb nocreaterole`);
-    } else if (rows[0]!.rolsuper) {
-      // A superuser bypasses row-level security: the portal must never connect as one.
-      throw new Error(`role ${target.role} is a superuser: the portal must not log in as one`);
-    }
-    await client.query(
-      `alter role ${role} with login inherit password ${client.escapeLiteral(scramVerifier(password))}`,
-    );
-    await client.query(`grant qdp_portal to ${role}`);
+    await keepPortalLoginRole(client, target.role, password);
 
     const cookieSecret = current[PORTAL_SECRET_SETTINGS.cookieSecret];
     const next: Record<string, unknown> = {
