@@ -1,6 +1,6 @@
 // The portal's configuration, from the environment, validated once at start: every problem is
-// reported at once, naming the variable. Limits the database applies (lock-out, session length,
-// dashboard suppression) are qdp.settings rows, changed with `qdp settings set`.
+// reported at once, naming the variable. Limits the database applies (lock-out, log-in throttle,
+// session length, dashboard suppression) are qdp.settings rows, changed with `qdp settings set`.
 import { z } from 'zod';
 
 const flag = z
@@ -19,7 +19,6 @@ const environmentSchema = z.object({
   QDP_PORTAL_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   QDP_PORTAL_PAGE_SIZE: z.coerce.number().int().min(10).max(500).default(50),
   QDP_PORTAL_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(200_000),
-  QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   QDP_PORTAL_AUTHORITY_NAME: z.string().min(1).default('Azienda ULSS'),
 });
 
@@ -39,8 +38,6 @@ export interface PortalConfig {
   pageSize: number;
   /** The most rows one CSV export may hold. */
   exportMaxRows: number;
-  /** Log-in attempts per client address per minute before HTTP 429 (the account lock-out is separate). */
-  loginAttemptsPerMinute: number;
   authorityName: string;
 }
 
@@ -71,7 +68,6 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     poolMax: e.QDP_PORTAL_POOL_MAX,
     pageSize: e.QDP_PORTAL_PAGE_SIZE,
     exportMaxRows: e.QDP_PORTAL_EXPORT_MAX_ROWS,
-    loginAttemptsPerMinute: e.QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE,
     authorityName: e.QDP_PORTAL_AUTHORITY_NAME,
   };
 }

@@ -1,7 +1,8 @@
 // Log in, log out, change password. Passwords are checked with Argon2id in the portal; the lookup,
-// the failure count with its lock-out and the sessions live in SQL (0013_portal_login.sql), which
-// the portal's login role reaches only through narrow functions. A session always gets a new
-// random token at log-in (no fixation); only its SHA-256 is stored.
+// the failure count with its lock-out and the sessions live in SQL (0013_portal_login.sql), as does
+// the per-address throttle that every instance shares (0024_portal_login_throttle.sql, setting
+// login_attempts_per_minute); the portal's login role reaches them only through narrow functions.
+// A session always gets a new random token at log-in (no fixation); only its SHA-256 is stored.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../core/passwords.ts';
@@ -14,32 +15,6 @@ import {
   tokenHash,
 } from '../common.ts';
 import type { Portal } from '../server.ts';
-
-/** Fixed-window counter of log-in attempts per client address (the account lock-out is in SQL). */
-export class LoginThrottle {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Counts one attempt; false when the address is over its limit this minute. */
-  allow(address: string): boolean {
-    const now = this.now();
-    const w = this.windows.get(address);
-    if (!w || now - w.start >= 60_000) {
-      if (this.windows.size > 10_000) this.prune(now);
-      this.windows.set(address, { start: now, count: 1 });
-      return true;
-    }
-    w.count += 1;
-    return w.count <= this.perMinute;
-  }
-
-  private prune(now: number): void {
-    for (const [key, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(key);
-  }
-}
 
 const loginSchema = z.object({
   username: z.string().trim().min(1).max(100),
@@ -59,7 +34,6 @@ let dummyHash: Promise<string> | undefined;
 
 export function registerAuthRoutes(portal: Portal): void {
   const { app, config, pool } = portal;
-  const throttle = new LoginThrottle(config.loginAttemptsPerMinute);
   const cookieName = sessionCookieName(config);
 
   const loginPage = (
@@ -102,7 +76,11 @@ ${hiddenCsrf(ctx)}
 
   app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
     const t = portal.pageContext(req, reply).t;
-    if (!throttle.allow(portal.clientAddress(req))) {
+    const attempt = await pool.query<{ allowed: boolean }>(
+      'select qdp.portal_login_attempt($1) as allowed',
+      [portal.clientAddress(req)],
+    );
+    if (!attempt.rows[0]?.allowed) {
       return loginPage(req, reply, { kind: 'danger', text: t('loginThrottled') }, 429);
     }
     const parsed = loginSchema.safeParse(req.body);

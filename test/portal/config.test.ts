@@ -23,7 +23,6 @@ describe('loadPortalConfig', () => {
       poolMax: 20,
       pageSize: 50,
       exportMaxRows: 200_000,
-      loginAttemptsPerMinute: 10,
       authorityName: 'Azienda ULSS',
     });
   });

@@ -1,6 +1,10 @@
-// The portal's security at the HTTP level: log-in (right, wrong, lock-out, throttling), sessions
-// (fixation, log-out, disabled users), CSRF on every form, security headers, health.
+// The portal's security at the HTTP level: log-in (right, wrong, lock-out, throttling shared by
+// every instance), sessions (fixation, log-out, disabled users), CSRF on every form, security
+// headers, health.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translator } from '../../portal/i18n.ts';
+import { buildPortal } from '../../portal/server.ts';
+import { createPortalLogin } from '../db/access-fixtures.ts';
 import { PortalClient } from './http-client.ts';
 import { PASSWORD, startPortalFixture, type PortalFixture } from './support.ts';
 
@@ -15,6 +19,31 @@ afterAll(async () => {
 });
 
 const SESSION = 'qdp_session';
+const it_ = translator('it');
+
+/** A second portal server on the same database (another instance behind the load balancer). */
+async function secondInstance(): Promise<{ url: string; close(): Promise<void> }> {
+  const login = await createPortalLogin(f.db);
+  const app = await buildPortal({ config: f.config, pool: login.pool });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    close: async () => {
+      await app.close();
+      await login.drop();
+    },
+  };
+}
+
+/** Sets login_attempts_per_minute (as `qdp settings set` does) and forgets earlier attempts. */
+async function throttleLimit(perMinute: number): Promise<void> {
+  await f.db.pool.query(
+    "update qdp.settings set value = $1 where key = 'login_attempts_per_minute'",
+    [String(perMinute)],
+  );
+  await f.db.pool.query('delete from qdp.portal_login_attempts');
+}
 
 describe('log-in', () => {
   it('a right password opens a session and redirects to the list; the list then shows the user', async () => {
@@ -83,21 +112,53 @@ describe('log-in', () => {
     expect((await c.login(f.users.gp.username, PASSWORD)).status).toBe(303);
   });
 
-  it('throttles log-in attempts per client address', async () => {
-    const throttled = await startPortalFixture({
-      rows: 20,
-      held: false,
-      env: { QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: '3' },
-    });
+  it('throttles log-in attempts per client address, shared by two portal instances on one database; the window passes', async () => {
+    const second = await secondInstance();
+    await throttleLimit(3);
     try {
-      const c = new PortalClient(throttled.url);
+      const one = new PortalClient(f.url);
+      const two = new PortalClient(second.url);
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await c.login('nobody', 'x')).status);
+      for (const c of [one, two, one, two, one])
+        statuses.push((await c.login('nobody', 'x')).status);
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
-      // The right password is refused too while throttled.
-      expect((await c.login(throttled.users.admin.username, PASSWORD)).status).toBe(429);
+      // The right password is refused too while throttled, on either instance, with the same message.
+      for (const c of [one, two]) {
+        const refused = await c.login(f.users.admin.username, PASSWORD);
+        expect(refused.status).toBe(429);
+        expect(await refused.text()).toContain(it_('loginThrottled'));
+      }
+      // A minute later the address may try again.
+      await f.db.pool.query(
+        "update qdp.portal_login_attempts set at = now() - interval '61 seconds'",
+      );
+      expect((await two.login(f.users.admin.username, PASSWORD)).status).toBe(303);
     } finally {
-      await throttled.close();
+      await throttleLimit(1000);
+      await second.close();
+    }
+  });
+
+  it('concurrent log-ins racing on two instances: exactly the limit gets through', async () => {
+    const second = await secondInstance();
+    await throttleLimit(4);
+    try {
+      const clients = Array.from(
+        { length: 12 },
+        (_, i) => new PortalClient(i % 2 === 0 ? f.url : second.url),
+      );
+      // CSRF tokens first (a GET is not an attempt), then every attempt at once.
+      const tokens = await Promise.all(clients.map((c) => c.csrf('/login')));
+      const statuses = await Promise.all(
+        clients.map((c, i) =>
+          c.request('POST', '/login', { username: 'nobody', password: 'x', _csrf: tokens[i]! }),
+        ),
+      ).then((responses) => responses.map((r) => r.status));
+      expect(statuses.filter((s) => s === 401).length).toBe(4);
+      expect(statuses.filter((s) => s === 429).length).toBe(8);
+    } finally {
+      await throttleLimit(1000);
+      await second.close();
     }
   });
 });

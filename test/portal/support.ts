@@ -105,6 +105,10 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
     );
     users[key] = { id: Number(r[0]!.id), username };
   }
+  // Tests log in many times from one address; the throttling test sets its own limit.
+  await db.pool.query(
+    "update qdp.settings set value = '1000' where key = 'login_attempts_per_minute'",
+  );
   const login = await createPortalLogin(db);
   const config = loadPortalConfig({
     QDP_PORTAL_DATABASE_URL: 'postgres://unused.invalid/qdp',
@@ -112,8 +116,6 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
     QDP_PORTAL_SECURE_COOKIES: 'false',
     QDP_PORTAL_PORT: '0',
     QDP_PORTAL_PAGE_SIZE: '50',
-    // Tests log in many times from one address; the throttling test sets its own limit.
-    QDP_PORTAL_LOGIN_ATTEMPTS_PER_MINUTE: '1000',
     ...options.env,
   });
   const app = await buildPortal({ config, pool: login.pool });
