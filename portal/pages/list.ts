@@ -93,16 +93,19 @@ async function queryMunicipalityOptions(
   client: pg.PoolClient,
   viewer: SessionViewer,
 ): Promise<{ code: string; name: string }[]> {
-  // The GP reads no aggregates by municipality: its options come from its own (few) rows.
+  const latest = viewer.latestImport?.id;
+  if (latest === undefined) return [];
+  // The GP reads no aggregates by municipality: its options come from its own (few) rows. The
+  // import is a literal id so that the partitioned table is pruned while planning (list-query.ts).
   const sql =
     viewer.role === 'gp'
       ? `select distinct q.residence_istat as code, coalesce(m.name, q.residence_name, q.residence_istat) as name
          from qdp.quarantines q left join qdp.municipalities m on m.istat_code = q.residence_istat
-         where q.import_id = qdp.latest_import_id() order by 2`
+         where q.import_id = $1 order by 2`
       : `select distinct b.residence_istat as code, coalesce(m.name, b.residence_istat) as name
          from qdp_analytics.by_municipality b left join qdp.municipalities m on m.istat_code = b.residence_istat
-         where b.import_id = qdp.latest_import_id() and b.people > 0 order by 2`;
-  const { rows } = await client.query<{ code: string; name: string }>(sql);
+         where b.import_id = $1 and b.people > 0 order by 2`;
+  const { rows } = await client.query<{ code: string; name: string }>(sql, [latest]);
   return rows;
 }
 
@@ -135,17 +138,21 @@ function option(value: string, label: string, selected: string | undefined): Htm
 }
 
 /**
- * The import the list shows: the latest, or for an administrator the one asked for (with its
- * reference day, for "ending"). Others asking for an import get a 400: the database would show
- * them nothing of it anyway.
+ * The import the list shows: the latest (its id as the session read it), or for an administrator
+ * the one asked for (with its reference day, for "ending"). Others asking for an import get a
+ * 400: the database would show them nothing of it anyway.
  */
 async function chosenImport(
   client: pg.PoolClient,
   viewer: SessionViewer,
   filters: ListFilters,
-): Promise<{ importId: number | 'latest'; referenceDay: string | null }> {
+): Promise<{ importId: number | null; referenceDay: string | null; picked: boolean }> {
   if (filters.import === undefined) {
-    return { importId: 'latest', referenceDay: viewer.latestImport?.referenceDay ?? null };
+    return {
+      importId: viewer.latestImport?.id ?? null,
+      referenceDay: viewer.latestImport?.referenceDay ?? null,
+      picked: false,
+    };
   }
   if (viewer.role !== 'admin') {
     throw new HttpError(400, 'invalidInput', 'import: only administrators choose the import');
@@ -154,7 +161,7 @@ async function chosenImport(
     'select reference_day::text as day from qdp_analytics.imports where import_id = $1',
     [filters.import],
   );
-  return { importId: filters.import, referenceDay: rows[0]?.day ?? null };
+  return { importId: filters.import, referenceDay: rows[0]?.day ?? null, picked: true };
 }
 
 export function registerListRoutes(portal: Portal): void {
@@ -171,7 +178,8 @@ export function registerListRoutes(portal: Portal): void {
       try {
         built = buildListQuery(filters, {
           readable,
-          ...chosen,
+          importId: chosen.importId,
+          referenceDay: chosen.referenceDay,
           limit: config.pageSize + 1,
           offset: (filters.page - 1) * config.pageSize,
         });
@@ -221,7 +229,7 @@ ${canReason ? h`<div class="col-6 col-md-2"><label for="f-reason" class="form-la
 ${viewer.role === 'admin' ? h`<div class="col-6 col-md-2"><label for="f-import" class="form-label">${t('importCol')}</label><input type="number" min="1" class="form-control" id="f-import" name="import" value="${filters.import ?? ''}"></div>` : ''}
 <div class="col-12 col-md-2"><button type="submit" class="btn btn-primary w-100">${t('apply')}</button></div>
 </form>
-${chosen.importId !== 'latest' ? alert('warning', `${t('importCol')} ${chosen.importId}`) : ''}
+${chosen.picked ? alert('warning', `${t('importCol')} ${chosen.importId}`) : ''}
 <div class="my-2">${exportForm}</div>
 ${table}
 ${pager}`;
@@ -237,7 +245,8 @@ ${pager}`;
       const chosen = await chosenImport(client, viewer, filters);
       const built = buildListQuery(filters, {
         readable,
-        ...chosen,
+        importId: chosen.importId,
+        referenceDay: chosen.referenceDay,
         limit: config.exportMaxRows + 1,
         offset: 0,
       });
@@ -250,8 +259,7 @@ ${pager}`;
         );
       }
       const { page: _page, ...auditFilters } = filters;
-      const exportedImport =
-        chosen.importId === 'latest' ? (viewer.latestImport?.id ?? null) : chosen.importId;
+      const exportedImport = chosen.importId;
       await client.query("select qdp.audit('list.export', null, $1, $2, $3)", [
         exportedImport,
         JSON.stringify({ filters: auditFilters, rows: rows.length }),
@@ -294,10 +302,11 @@ ${pager}`;
         'end_date',
         'change',
       ].filter((f) => readable.has(f));
+      // A literal import id: the partitioned table is pruned while planning (list-query.ts).
       const { rows } = await client.query(
         `select ${fields.map((f) => `q.${f}`).join(', ')} from qdp.quarantines q
-         where q.fiscal_code = $1 and q.import_id = qdp.latest_import_id()`,
-        [fiscalCode],
+         where q.fiscal_code = $1 and q.import_id = $2`,
+        [fiscalCode, viewer.latestImport?.id ?? null],
       );
       const row = rows[0];
       if (!row) throw new HttpError(404, 'notFound');

@@ -538,6 +538,8 @@ describe('policy shape', () => {
       'gps',
       'imports',
       'patients',
+      // The log-in throttle's attempts (0024): reached only through qdp.portal_login_attempt.
+      'portal_login_attempts',
       // The portal's sessions (0013): reached only through its security-definer functions.
       'portal_sessions',
       'publications',
@@ -610,7 +612,7 @@ describe('policy shape', () => {
         };
       });
       expect(plan).toContain(
-        `Index Scan using quarantines_${t.latestImport}_import_id_gp_code_idx on quarantines_${t.latestImport}`,
+        `Index Scan using quarantines_${t.latestImport}_import_id_gp_code_fiscal_code_idx on quarantines_${t.latestImport}`,
       );
       expect(plan).toContain(
         'Index Cond: ((import_id = qdp.latest_import_id()) AND (gp_code = qdp.current_gp_code()))',
