@@ -1,14 +1,18 @@
 // The dashboard aggregates of 0012_analytics.sql: filled by the publication hook, once per import,
 // equal to the same counts computed directly from the quarantines; scoped per role.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDailyFile } from '../../core/importer.ts';
+import { syncMunicipalities } from '../../core/municipalities.ts';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
+import { MIGRATIONS_DIR, migrate, readMigrations } from '../../db/migrate.ts';
 import { withUserSession } from '../../db/session.ts';
 import { createPortalLogin, type PortalLogin } from '../db/access-fixtures.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { withDatabase } from '../support/global-setup.ts';
 
 let db: TestDatabase;
 let dir: string;
@@ -44,6 +48,57 @@ afterAll(async () => {
 const rowsOf = async (sql: string, params: unknown[] = []) =>
   (await db.pool.query(sql, params)).rows;
 
+/** The per-key aggregate tables and their keys (besides the reason). */
+const PER_KEY_TABLES = [
+  { table: 'by_municipality', keys: ['residence_istat'] },
+  { table: 'by_gp', keys: ['gp_code'] },
+  { table: 'by_gp_municipality', keys: ['gp_code', 'residence_istat'] },
+] as const;
+
+async function actualPerKey(pool: pg.Pool, table: string, keys: readonly string[], id: number) {
+  const order = keys.map((_, i) => i + 1).join(', ');
+  return (
+    await pool.query(
+      `select ${keys.join(', ')}, reason, people, entries, extended, shortened, ending, exits
+       from qdp_analytics.${table} where import_id = $1 order by ${order}, reason`,
+      [id],
+    )
+  ).rows;
+}
+
+/**
+ * The same counts computed directly from the quarantines of an import and of the one before it.
+ * Exits per key are the previous import's people minus those carried over (see 0012).
+ */
+async function expectedPerKey(
+  pool: pg.Pool,
+  keys: readonly string[],
+  id: number,
+  previous: number,
+) {
+  const key = keys.map((k) => `coalesce(${k}, '') as ${k}`).join(', ');
+  // People of one import (cur or prev) under the key k, with a further condition on them (x).
+  const count = (from: 'cur' | 'prev', where = 'true') =>
+    `(select count(*) from ${from} x where ${keys.map((k) => `coalesce(x.${k}, '') = k.${k}`).join(' and ')} and x.reason = k.reason and ${where})`;
+  return (
+    await pool.query(
+      `with cur as (select * from qdp.quarantines where import_id = $1),
+            prev as (select * from qdp.quarantines where import_id = $2),
+            ref as (select max(start_date) as day from cur),
+            keys as (select ${key}, reason from cur union select ${key}, reason from prev)
+       select ${keys.map((k) => `k.${k}`).join(', ')}, k.reason,
+         ${count('cur')}::int as people,
+         ${count('cur', "x.change = 'new'")}::int as entries,
+         ${count('cur', "x.change = 'extended'")}::int as extended,
+         ${count('cur', "x.change = 'shortened'")}::int as shortened,
+         ${count('cur', 'x.end_date = (select day from ref)')}::int as ending,
+         (${count('prev')} - ${count('cur', "x.change <> 'new'")})::int as exits
+       from keys k order by ${keys.map((_, i) => i + 1).join(', ')}, k.reason`,
+      [id, previous],
+    )
+  ).rows;
+}
+
 describe('the publication hook', () => {
   it('aggregates every published import once, with its reference day and previous import', async () => {
     const rows = await rowsOf(
@@ -65,41 +120,16 @@ describe('the publication hook', () => {
     expect(pubs).toEqual(imports.map((id) => ({ import_id: id, action: 'publish' })));
   });
 
-  it('counts by municipality and by GP exactly as the quarantines say', async () => {
+  it('counts by municipality, by GP and by GP × municipality exactly as the quarantines say', async () => {
     for (const [i, id] of imports.entries()) {
       const previous = i === 0 ? -1 : imports[i - 1]!;
-      // Exits per key are the previous import's people minus those carried over (see 0012).
-      const expectedBy = (column: string) =>
-        rowsOf(
-          `with cur as (select * from qdp.quarantines where import_id = $1),
-                prev as (select * from qdp.quarantines where import_id = $2),
-                ref as (select max(start_date) as day from cur),
-                keys as (select coalesce(${column}, '') as k, reason from cur
-                         union select coalesce(${column}, ''), reason from prev)
-           select k.k as code, k.reason,
-             (select count(*) from cur c where coalesce(c.${column}, '') = k.k and c.reason = k.reason)::int as people,
-             (select count(*) from cur c where coalesce(c.${column}, '') = k.k and c.reason = k.reason and c.change = 'new')::int as entries,
-             (select count(*) from cur c where coalesce(c.${column}, '') = k.k and c.reason = k.reason and c.change = 'extended')::int as extended,
-             (select count(*) from cur c where coalesce(c.${column}, '') = k.k and c.reason = k.reason and c.change = 'shortened')::int as shortened,
-             (select count(*) from cur c, ref where coalesce(c.${column}, '') = k.k and c.reason = k.reason and c.end_date = ref.day)::int as ending,
-             ((select count(*) from prev p where coalesce(p.${column}, '') = k.k and p.reason = k.reason)
-              - (select count(*) from cur c where coalesce(c.${column}, '') = k.k and c.reason = k.reason and c.change <> 'new'))::int as exits
-           from keys k order by 1, 2`,
-          [id, previous],
+      for (const { table, keys } of PER_KEY_TABLES) {
+        const actual = await actualPerKey(db.pool, table, keys, id);
+        expect(actual, `${table} of import ${id}`).toEqual(
+          await expectedPerKey(db.pool, keys, id, previous),
         );
-      const actualMun = await rowsOf(
-        `select residence_istat as code, reason, people, entries, extended, shortened, ending, exits
-         from qdp_analytics.by_municipality where import_id = $1 order by 1, 2`,
-        [id],
-      );
-      expect(actualMun).toEqual(await expectedBy('residence_istat'));
-      expect(actualMun.length).toBeGreaterThan(10);
-      const actualGp = await rowsOf(
-        `select gp_code as code, reason, people, entries, extended, shortened, ending, exits
-         from qdp_analytics.by_gp where import_id = $1 order by 1, 2`,
-        [id],
-      );
-      expect(actualGp).toEqual(await expectedBy('gp_code'));
+        expect(actual.length).toBeGreaterThan(10);
+      }
       // The totals are exact: the exits are the people of the previous import absent from this one.
       const total = await rowsOf(
         'select people, entries, exits, ending from qdp_analytics.imports where import_id = $1',
@@ -116,7 +146,25 @@ describe('the publication hook', () => {
       );
       expect(total).toEqual(direct);
       if (i > 0) expect(direct[0]!.exits).toBeGreaterThan(0);
+      // Every per-key table adds up to the import's totals.
+      for (const { table } of PER_KEY_TABLES) {
+        expect(
+          await rowsOf(
+            `select sum(people)::int as people, sum(entries)::int as entries, sum(exits)::int as exits,
+               sum(ending)::int as ending from qdp_analytics.${table} where import_id = $1`,
+            [id],
+          ),
+          table,
+        ).toEqual(total);
+      }
     }
+    // A GP's patients live in more than one municipality (what the GP's chart shows).
+    const spread = await rowsOf(
+      `select max(n)::int as n from (select count(distinct residence_istat) as n
+         from qdp_analytics.by_gp_municipality where import_id = $1 and gp_code <> '' group by gp_code) g`,
+      [imports[2]],
+    );
+    expect(spread[0]!.n).toBeGreaterThan(1);
   });
 
   it('a rollback adds a publication and recomputes nothing', async () => {
@@ -207,6 +255,28 @@ describe('who reads which aggregates', () => {
     expect(await count('municipality', munSql)).toBe(ownMun);
     expect(await count('admin', gpSql)).toBe(allGp);
     expect(await count('gp', gpSql)).toBe(ownGp);
+    // GP × municipality: the health authority all of it, a GP its own code (with the reason),
+    // the Prefecture and the municipality nothing.
+    const gmSql = 'select count(*) as n from qdp_analytics.by_gp_municipality';
+    const allGm = Number((await rowsOf(gmSql))[0]!.n);
+    const ownGm = Number(
+      (
+        await rowsOf(
+          'select count(*) as n from qdp_analytics.by_gp_municipality where gp_code = $1',
+          [gp],
+        )
+      )[0]!.n,
+    );
+    expect(ownGm).toBeGreaterThan(0);
+    expect(ownGm).toBeLessThan(allGm);
+    expect(await count('admin', gmSql)).toBe(allGm);
+    expect(await count('staff', gmSql)).toBe(allGm);
+    expect(await count('gp', gmSql)).toBe(ownGm);
+    expect(
+      await count('gp', 'select count(reason) as n from qdp_analytics.by_gp_municipality'),
+    ).toBe(ownGm);
+    await expect(count('prefecture', gmSql)).rejects.toThrow(/permission denied/);
+    await expect(count('municipality', gmSql)).rejects.toThrow(/permission denied/);
     await expect(count('gp', munSql)).rejects.toThrow(/permission denied/);
     await expect(count('prefecture', gpSql)).rejects.toThrow(/permission denied/);
     await expect(count('municipality', gpSql)).rejects.toThrow(/permission denied/);
@@ -225,5 +295,58 @@ describe('who reads which aggregates', () => {
     expect(await count('admin', 'select count(*) as n from qdp_analytics.accesses')).toBe(
       Number((await rowsOf('select count(*) as n from qdp_analytics.accesses'))[0]!.n),
     );
+  });
+});
+
+describe('migration 0023 on a database that already has published imports', () => {
+  it('backfills GP × municipality for them, leaving the other aggregates as they were', async () => {
+    const name = `qdp_backfill_${process.pid}`;
+    const migrations = await mkdtemp(path.join(tmpdir(), 'qdp-migrations-0022-'));
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    const url = withDatabase(adminUrl(), name);
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    // `drop database … with (force)` ends any connection still open: not an error of the test.
+    pool.on('error', () => undefined);
+    const migrator = new pg.Client({ connectionString: url });
+    try {
+      for (const m of readMigrations().filter((m) => m.version < 23))
+        await cp(path.join(MIGRATIONS_DIR, m.file), path.join(migrations, m.file));
+      await migrator.connect();
+      await migrate(migrator, migrations);
+      await syncMunicipalities(migrator, ['VR']);
+      const ids: number[] = [];
+      for (const day of [1, 2, 3]) {
+        const { summary } = await importDailyFile(pool, path.join(dir, `day${day}.csv`));
+        expect(summary.status).toBe('published');
+        ids.push(summary.importId);
+      }
+      const before = {
+        municipality: await actualPerKey(pool, 'by_municipality', ['residence_istat'], ids[2]!),
+        gp: await actualPerKey(pool, 'by_gp', ['gp_code'], ids[2]!),
+      };
+      const { applied } = await migrate(migrator);
+      expect(applied).toContain('0023_analytics_gp_municipality.sql');
+      for (const [i, id] of ids.entries()) {
+        const keys = ['gp_code', 'residence_istat'];
+        const actual = await actualPerKey(pool, 'by_gp_municipality', keys, id);
+        expect(actual.length).toBeGreaterThan(10);
+        expect(actual, `import ${id}`).toEqual(
+          await expectedPerKey(pool, keys, id, i === 0 ? -1 : ids[i - 1]!),
+        );
+      }
+      expect(await actualPerKey(pool, 'by_municipality', ['residence_istat'], ids[2]!)).toEqual(
+        before.municipality,
+      );
+      expect(await actualPerKey(pool, 'by_gp', ['gp_code'], ids[2]!)).toEqual(before.gp);
+    } finally {
+      await migrator.end();
+      await pool.end();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      await rm(migrations, { recursive: true, force: true });
+    }
   });
 });
