@@ -47,8 +47,8 @@ async function charts(
 ): Promise<Chart[]> {
   const active = viewer.aggregatesOnly;
   const s = (n: unknown) => suppress(Number(n ?? 0), threshold, active);
-  // The GP's scope is its patients (by_gp); everyone else's is by municipality (all of them, or
-  // the municipality's own row: the database decides).
+  // The GP's scope is its patients (by_gp, by_gp_municipality); everyone else's is by
+  // municipality (all of them, or the municipality's own row: the database decides).
   const scopeTable = viewer.role === 'gp' ? 'qdp_analytics.by_gp' : 'qdp_analytics.by_municipality';
   const result: Chart[] = [];
   const series = await client.query(
@@ -75,21 +75,24 @@ async function charts(
       { label: t('exits'), data: series.rows.map((r) => s(r.exits)) },
     ],
   });
-  if (viewer.role !== 'gp') {
-    const mun = await client.query(
-      `select coalesce(m.name, b.residence_istat) as name, sum(b.people) as people
-       from qdp_analytics.by_municipality b left join qdp.municipalities m on m.istat_code = b.residence_istat
-       where b.import_id = qdp.latest_import_id()
-       group by 1 having sum(b.people) > 0 order by 2 desc, 1 limit ${DASHBOARD_TOP}`,
-    );
-    result.push({
-      id: 'by-municipality',
-      title: t('chartByMunicipality'),
-      type: 'bar',
-      labels: mun.rows.map((r) => String(r.name)),
-      series: [{ label: t('people'), data: mun.rows.map((r) => s(r.people)) }],
-    });
-  }
+  // By municipality of residence: for a GP its own patients' (by_gp_municipality), for everyone
+  // else every municipality's or the municipality's own (the database decides).
+  const munTable =
+    viewer.role === 'gp' ? 'qdp_analytics.by_gp_municipality' : 'qdp_analytics.by_municipality';
+  const mun = await client.query(
+    `select coalesce(m.name, b.residence_istat) as name, sum(b.people) as people
+     from ${munTable} b left join qdp.municipalities m on m.istat_code = b.residence_istat
+     where b.import_id = qdp.latest_import_id()
+     group by b.residence_istat, m.name having sum(b.people) > 0 order by 2 desc, 1
+     limit ${DASHBOARD_TOP}`,
+  );
+  result.push({
+    id: 'by-municipality',
+    title: t(viewer.role === 'gp' ? 'chartByMunicipalityGp' : 'chartByMunicipality'),
+    type: 'bar',
+    labels: mun.rows.map((r) => String(r.name)),
+    series: [{ label: t('people'), data: mun.rows.map((r) => s(r.people)) }],
+  });
   const reasonReadable = ['admin', 'staff', 'gp'].includes(viewer.role);
   if (reasonReadable) {
     const reasons = await client.query(
