@@ -1,15 +1,39 @@
 // Imports: administrators see the whole history (status, counts, duration, error) with the
 // rejects report and the publish / discard / roll-back actions (qdp.portal_import_action: the
 // lifecycle functions of 0003, audited); other users see the latest import's row only, which the
-// database gives them without the operational columns.
+// database gives them without the operational columns. The history comes in pages of
+// QDP_PORTAL_PAGE_SIZE imports, newest first; an action returns to the page it was taken on.
 import { z } from 'zod';
 import { csvLine } from '../../core/csv-export.ts';
 import { alert, h, hiddenCsrf, layout } from '../html.ts';
 import { formatDateTime, HttpError } from '../common.ts';
+import { listFiltersSchema } from '../list-query.ts';
 import type { Portal } from '../server.ts';
 
-/** How many imports the history page lists (newest first). */
-export const IMPORTS_PAGE_ROWS = 400;
+/**
+ * The imports page's query: the page (the same rule as the list's), and the outcome of the action
+ * that redirected here. Unknown parameters are ignored; a bad page is a 400 naming it.
+ */
+const importsQuerySchema = z.object({
+  page: listFiltersSchema.shape.page,
+  done: z.string().optional(),
+  failed: z.string().optional(),
+});
+
+function parseImportsQuery(query: unknown): z.output<typeof importsQuerySchema> {
+  const parsed = importsQuerySchema.safeParse(query ?? {});
+  if (!parsed.success) {
+    const what = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+    throw new HttpError(400, 'invalidInput', what);
+  }
+  return parsed.data;
+}
+
+/** A URL of the imports pages on a page of the history (page 1: no parameter), then `more`. */
+function onPage(path: string, page: number, more = ''): string {
+  const query = [page > 1 ? `page=${page}` : '', more].filter(Boolean).join('&');
+  return query ? `${path}?${query}` : path;
+}
 
 const actionSchema = z.object({
   id: z.coerce.number().int().positive(),
@@ -23,26 +47,28 @@ function duration(from: Date | null, to: Date | null): string {
 }
 
 export function registerImportRoutes(portal: Portal): void {
-  const { app } = portal;
+  const { app, config } = portal;
 
-  app.get('/importazioni', async (req, reply) =>
-    portal.asUser(req, reply, async (client, viewer) => {
+  app.get('/importazioni', async (req, reply) => {
+    const { page, done, failed } = parseImportsQuery(req.query);
+    return portal.asUser(req, reply, async (client, viewer) => {
       const ctx = portal.pageContext(req, reply, viewer);
       const { t, lang } = ctx;
       const admin = viewer.role === 'admin';
-      const { rows } = await client.query(
+      // One row more than a page tells whether there is a next page.
+      const { rows: fetched } = await client.query(
         `select i.id, i.source_name, i.status, i.received_at, i.finished_at, i.published_at, i.rows_total,
            i.rows_accepted, i.rows_rejected${admin ? ', i.error' : ''},
            i.id = qdp.latest_import_id() as latest
-         from qdp.imports i order by i.id desc limit $1`,
-        [IMPORTS_PAGE_ROWS],
+         from qdp.imports i order by i.id desc limit $1 offset $2`,
+        [config.pageSize + 1, (page - 1) * config.pageSize],
       );
-      const done = (req.query as Record<string, string | undefined>).done;
-      const failed = (req.query as Record<string, string | undefined>).failed;
+      const more = fetched.length > config.pageSize;
+      const rows = fetched.slice(0, config.pageSize);
       const actions = (r: Record<string, unknown>) => {
         if (!admin) return '';
         const form = (action: 'publish' | 'discard' | 'rollback', label: string, kind: string) =>
-          h`<form method="post" action="/importazioni/${String(r.id)}/${action}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-xs btn-sm me-1" data-action="${action}">${label}</button></form>`;
+          h`<form method="post" action="${onPage(`/importazioni/${String(r.id)}/${action}`, page)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-xs btn-sm me-1" data-action="${action}">${label}</button></form>`;
         return h`${r.status === 'held' ? [form('publish', t('publish'), 'primary'), form('discard', t('discard'), 'outline-danger')] : ''}${r.status === 'published' && !r.latest ? form('rollback', t('rollback'), 'outline-primary') : ''}${Number(r.rows_rejected ?? 0) > 0 || r.status === 'rejected' ? h`<a class="btn btn-link btn-sm" href="/importazioni/${String(r.id)}/scarti.csv">${t('rejects')}</a>` : ''}`;
       };
       const body = h`<h1 class="h3">${t('importsTitle')}</h1>
@@ -53,15 +79,23 @@ ${failed ? alert('danger', failed) : ''}
 <tbody>${rows.map(
         (r) =>
           h`<tr data-import-id="${String(r.id)}" data-status="${r.status}"><td>${String(r.id)}</td><td>${r.source_name}</td><td>${r.status}${r.latest ? h` <span class="badge bg-success">${t('latest')}</span>` : ''}</td><td>${r.received_at ? formatDateTime(r.received_at, lang) : ''}</td><td>${r.published_at ? formatDateTime(r.published_at, lang) : ''}</td><td>${r.rows_total}</td><td>${r.rows_accepted}</td><td>${r.rows_rejected}</td><td>${duration(r.received_at, r.finished_at)}</td>${admin ? h`<td class="small">${r.error}</td><td>${actions(r)}</td>` : ''}</tr>`,
-      )}</tbody></table></div>`;
+      )}</tbody></table></div>
+${rows.length === 0 ? alert('info', t('noImportsOnPage')) : ''}
+<nav class="d-flex gap-3 align-items-center my-3" aria-label="${t('importsPages')}" data-testid="imports-pages">
+${page > 1 ? h`<a class="btn btn-outline-primary btn-sm" rel="prev" href="${onPage('/importazioni', page - 1)}" aria-label="${t('previousPage', { n: page - 1 })}">${t('previous')}</a>` : ''}
+<span aria-current="page">${t('page', { n: page })}</span>
+${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="${onPage('/importazioni', page + 1)}" aria-label="${t('nextPage', { n: page + 1 })}">${t('next')}</a>` : ''}
+</nav>`;
       return portal.send(reply, layout(ctx, t('importsTitle'), body));
-    }),
-  );
+    });
+  });
 
   app.post('/importazioni/:id/:action', { preHandler: app.csrfProtection }, async (req, reply) => {
     const parsed = actionSchema.safeParse(req.params);
     if (!parsed.success) throw new HttpError(404, 'notFound');
     const { id, action } = parsed.data;
+    // The page of the history the action was taken on, to return to it.
+    const { page } = parseImportsQuery(req.query);
     let failure: string | undefined;
     const result = await portal.asUser(req, reply, async (client, viewer) => {
       if (viewer.role !== 'admin') throw new HttpError(403, 'forbidden');
@@ -86,7 +120,7 @@ ${failed ? alert('danger', failed) : ''}
     });
     if (result !== undefined) return result;
     return reply.redirect(
-      failure ? `/importazioni?failed=${encodeURIComponent(failure)}` : '/importazioni?done=1',
+      onPage('/importazioni', page, failure ? `failed=${encodeURIComponent(failure)}` : 'done=1'),
       303,
     );
   });

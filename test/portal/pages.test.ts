@@ -289,6 +289,68 @@ describe('imports (admin)', () => {
     expect(count).toBeGreaterThan(0);
     expect(lines.every((l) => !/(^|;)[=+\-@]/.test(l))).toBe(true);
   });
+
+  it('pages the history newest first, keeps the page through an action, and refuses a bad page', async () => {
+    // More imports than two pages: a run of rejected files, as the lifecycle records them.
+    await f.db.pool.query(
+      `select qdp.reject_import(r.import_id, 'the file has no data rows')
+       from generate_series(1, 110) g,
+         qdp.register_import('extra-' || g || '.csv', encode(sha256(('extra-' || g)::bytea), 'hex'), 10) r`,
+    );
+    const size = f.config.pageSize;
+    const ids = (
+      await f.db.pool.query<{ id: number }>('select id::int from qdp.imports order by id desc')
+    ).rows.map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(2 * size);
+    const shown = (html: string) =>
+      [...html.matchAll(/<tr data-import-id="(\d+)"/g)].map((m) => Number(m[1]));
+    // The pager's previous or next link: [href, accessible label].
+    const link = (html: string, rel: 'prev' | 'next') =>
+      new RegExp(`<a [^>]*rel="${rel}" href="([^"]*)" aria-label="([^"]*)"`)
+        .exec(html)
+        ?.slice(1, 3);
+    const admin = await as('admin');
+
+    const first = await (await admin.get('/importazioni')).text();
+    expect(shown(first)).toEqual(ids.slice(0, size));
+    expect(link(first, 'prev')).toBeUndefined();
+    expect(link(first, 'next')).toEqual(['/importazioni?page=2', 'Pagina successiva (2)']);
+
+    const second = await (await admin.get('/importazioni?page=2')).text();
+    expect(shown(second)).toEqual(ids.slice(size, 2 * size));
+    expect(link(second, 'prev')).toEqual(['/importazioni', 'Pagina precedente (1)']);
+    expect(link(second, 'next')).toEqual(['/importazioni?page=3', 'Pagina successiva (3)']);
+
+    const last = Math.ceil(ids.length / size);
+    const lastHtml = await (await admin.get(`/importazioni?page=${last}`)).text();
+    expect(shown(lastHtml)).toEqual(ids.slice((last - 1) * size));
+    expect(link(lastHtml, 'next')).toBeUndefined();
+    // The oldest imports, on the last page, keep their actions, which come back to that page.
+    expect(lastHtml).toContain(`action="/importazioni/${f.imports[0]}/rollback?page=${last}"`);
+    const wrong = await admin.post(
+      `/importazioni/${f.imports[0]}/discard?page=${last}`,
+      {},
+      '/importazioni',
+    );
+    expect(wrong.status).toBe(303);
+    expect(decodeURIComponent(wrong.headers.get('location')!)).toBe(
+      `/importazioni?page=${last}&failed=import ${f.imports[0]} is published, only a held import can be discarded`,
+    );
+    const beyond = await (await admin.get(`/importazioni?page=${last + 1}`)).text();
+    expect(shown(beyond)).toEqual([]);
+    expect(beyond).toContain('Nessuna importazione in questa pagina.');
+
+    for (const bad of ['0', 'abc', '2.5', '100001']) {
+      const r = await admin.get(`/importazioni?page=${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(await r.text()).toMatch(/page /);
+    }
+    // Others see the latest import's row only: one page.
+    const staff = await as('staff');
+    const staffHtml = await (await staff.get('/importazioni')).text();
+    expect(shown(staffHtml)).toEqual([f.imports[2]]);
+    expect(link(staffHtml, 'next')).toBeUndefined();
+  });
 });
 
 describe('password', () => {
