@@ -14,41 +14,84 @@ function userIdText(userId: number | bigint): string {
   return String(userId);
 }
 
+/** A portal session: the SHA-256 of its cookie's token (`qdp.portal_sessions`). */
+export interface PortalSessionToken {
+  portalTokenHash: Buffer;
+}
+
+/** Who the transaction runs as: a user id, or the user of a portal session. */
+export type SessionSubject = number | bigint | PortalSessionToken;
+
 /**
- * Runs `fn` in a transaction as the user `userId`: BEGIN, the user's portal role and
- * qdp.user_id = userId (transaction-local); COMMIT when `fn` resolves, ROLLBACK when it throws.
- * `fn` must not commit, roll back or change role: a role change is detected and rolled back.
- * Two round trips besides `fn`'s own (the portal's pages pay them on every request): the opening
- * and the check with COMMIT are each one simple-protocol query, with the user id (validated to
- * digits) and the role (from the database, quoted) inlined.
+ * The opened session: its user, its database role, and the opening row (for a portal session,
+ * the viewer columns of `qdp.portal_open_session`, 0026).
+ */
+export interface OpenedSession {
+  userId: string;
+  role: string;
+  row: Record<string, unknown>;
+}
+
+/**
+ * The relation the opening selects from: one row with `db_role` and `user_id`, or none for an
+ * unknown, ended or disabled subject. Values are inlined (simple protocol, one round trip), so
+ * they are validated here: digits, or the hex of a 32-byte hash.
+ */
+function openingSource(subject: SessionSubject): string {
+  if (typeof subject === 'object') {
+    const hash = subject.portalTokenHash;
+    if (!Buffer.isBuffer(hash) || hash.length !== 32) {
+      throw new SessionError('invalid portal session token hash: expected 32 bytes');
+    }
+    return `qdp.portal_open_session('\\x${hash.toString('hex')}'::bytea)`;
+  }
+  const id = userIdText(subject);
+  return `(select ${id}::bigint as user_id, qdp.session_role(${id}) as db_role)`;
+}
+
+/**
+ * Runs `fn` in a transaction as one user (an id, or the user of a portal session's token):
+ * BEGIN, the user's portal role and qdp.user_id (transaction-local); COMMIT when `fn` resolves,
+ * ROLLBACK when it throws. `fn` must not commit, roll back or change role: a role change is
+ * detected and rolled back. Two round trips besides `fn`'s own (the portal's pages pay them on
+ * every request): the opening and the check with COMMIT are each one simple-protocol query, with
+ * the subject (validated) and the role (from the database, quoted) inlined.
  */
 export async function withUserSession<T>(
   pool: pg.Pool,
-  userId: number | bigint,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  subject: SessionSubject,
+  fn: (client: pg.PoolClient, opened: OpenedSession) => Promise<T>,
 ): Promise<T> {
-  const id = userIdText(userId);
+  const source = openingSource(subject);
   const client = await pool.connect();
   // A connection whose state is unknown (a failed rollback, a changed role) is destroyed, not
   // returned to the pool.
   let broken: Error | undefined;
   try {
     try {
-      // set_config('role', …, true) is SET LOCAL ROLE (same membership check); the role lookup
-      // runs first (OFFSET 0 keeps it a separate step), and an unknown or disabled user gives no
-      // row, so nothing is switched.
+      // set_config('role', …, true) is SET LOCAL ROLE (same membership check); the lookup runs
+      // first (OFFSET 0 keeps it a separate step, called once), and an unknown, ended or disabled
+      // subject gives no row, so nothing is switched.
       const opened = (await client.query(
         `begin;
-         select set_config('role', r.db_role, true) as db_role,
-                set_config('qdp.user_id', '${id}', true) as user_id
-         from (select qdp.session_role(${id}) as db_role offset 0) r
-         where r.db_role is not null`,
-      )) as unknown as pg.QueryResult<{ db_role: string }>[];
-      const role = opened[1]?.rows[0]?.db_role;
-      if (!role) {
-        throw new SessionError(`user ${id} is unknown or disabled: no session can be opened`);
+         select set_config('role', s.db_role, true) as session_role,
+                set_config('qdp.user_id', s.user_id::text, true) as session_user_id, s.*
+         from (select * from ${source} s offset 0) s
+         where s.db_role is not null`,
+      )) as unknown as pg.QueryResult<Record<string, unknown>>[];
+      const row = opened[1]?.rows[0];
+      if (!row) {
+        throw new SessionError(
+          typeof subject === 'object'
+            ? 'the portal session is unknown or ended, or its user is disabled: no session can be opened'
+            : `user ${String(subject)} is unknown or disabled: no session can be opened`,
+        );
       }
-      const result = await fn(client);
+      const role = String(row.session_role);
+      // Digits: the setting the database itself just made from a bigint.
+      const id = String(row.session_user_id);
+      const { session_role: _role, session_user_id: _user, ...columns } = row;
+      const result = await fn(client, { userId: id, role, row: columns });
       try {
         // Division by zero when the role or the user changed (or `fn` ended the transaction):
         // the COMMIT in the same query then never runs.

@@ -45,9 +45,12 @@ export interface SessionViewer extends Viewer {
 
 export interface PortalState {
   lang: Language;
+  /** The session cookie's token as the browser sent it; the database says whether it is live. */
   sessionToken: string | undefined;
-  userId: number | undefined;
 }
+
+/** What a session token looks like (common.ts newSessionToken: 32 random bytes, base64url). */
+const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -140,18 +143,31 @@ export class Portal {
     reply: FastifyReply,
     fn: (client: pg.PoolClient, viewer: SessionViewer) => Promise<T>,
   ): Promise<T | FastifyReply> {
-    const userId = req.portal.userId;
-    if (userId === undefined) return redirectToLogin(req, reply);
+    const portalTokenHash = sessionTokenHash(req);
+    if (!portalTokenHash) return redirectToLogin(req, reply);
     try {
-      return await withUserSession(this.pool, userId, async (client) => {
-        const viewer = await loadViewer(client);
-        if (!viewer) throw new SessionError('no viewer');
-        return fn(client, viewer);
-      });
+      // The session's check, the role switch and the viewer in one round trip (0026).
+      return await withUserSession(this.pool, { portalTokenHash }, (client, opened) =>
+        fn(client, viewerOf(opened.row)),
+      );
     } catch (error) {
       if (error instanceof SessionError) return redirectToLogin(req, reply);
       throw error;
     }
+  }
+
+  /**
+   * The signed-in user's id, or undefined, for the few routes that do not open the user's
+   * transaction (the log-in page, `/`, form posts that only redirect); asUser needs no lookup.
+   */
+  async sessionUserId(req: FastifyRequest): Promise<number | undefined> {
+    const hash = sessionTokenHash(req);
+    if (!hash) return undefined;
+    const { rows } = await this.pool.query<{ user_id: string | null }>(
+      'select qdp.portal_session_user($1) as user_id',
+      [hash],
+    );
+    return rows[0]?.user_id ? Number(rows[0].user_id) : undefined;
   }
 
   /** Columns of `table` the transaction's role may select (cached per role: grants change only by migration). */
@@ -185,38 +201,33 @@ function redirectToLogin(req: FastifyRequest, reply: FastifyReply): FastifyReply
   return reply.redirect(`/login?next=${next}`, 303);
 }
 
-async function loadViewer(client: pg.PoolClient): Promise<SessionViewer | undefined> {
-  const { rows } = await client.query(
-    `select u.id, u.username, u.display_name, u.role, u.istat_code, u.gp_code, r.aggregates_only,
-       r.purpose, r.legal_basis, r.db_role,
-       l.id as latest_id, l.source_name, l.published_at, a.reference_day::text as reference_day
-     from qdp.users u
-     join qdp.roles r on r.name = u.role
-     left join qdp.imports l on l.id = qdp.latest_import_id()
-     left join qdp_analytics.imports a on a.import_id = l.id
-     where u.id = qdp.current_user_id()`,
-  );
-  const r = rows[0];
-  if (!r) return undefined;
+function sessionTokenHash(req: FastifyRequest): Buffer | undefined {
+  const token = req.portal.sessionToken;
+  return token && SESSION_TOKEN_SHAPE.test(token) ? tokenHash(token) : undefined;
+}
+
+/** The viewer from the opening row of a portal session (qdp.portal_open_session, 0026). */
+function viewerOf(r: Record<string, unknown>): SessionViewer {
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
-    id: Number(r.id),
-    username: r.username,
-    displayName: r.display_name,
-    role: r.role,
-    istatCode: r.istat_code,
-    gpCode: r.gp_code,
-    aggregatesOnly: r.aggregates_only,
-    purpose: r.purpose,
-    legalBasis: r.legal_basis,
-    dbRole: r.db_role,
+    id: Number(r.user_id),
+    username: String(r.username),
+    displayName: String(r.display_name),
+    role: String(r.role),
+    istatCode: text(r.istat_code),
+    gpCode: text(r.gp_code),
+    aggregatesOnly: r.aggregates_only === true,
+    purpose: String(r.purpose),
+    legalBasis: String(r.legal_basis),
+    dbRole: String(r.db_role),
     latestImport:
-      r.latest_id === null
+      r.latest_import_id === null
         ? null
         : {
-            id: Number(r.latest_id),
-            sourceName: r.source_name,
-            publishedAt: r.published_at,
-            referenceDay: r.reference_day,
+            id: Number(r.latest_import_id),
+            sourceName: String(r.latest_source_name),
+            publishedAt: (r.latest_published_at as Date | null) ?? null,
+            referenceDay: text(r.latest_reference_day),
           },
   };
 }
@@ -308,16 +319,7 @@ export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
     } else if (isLanguage(req.cookies.qdp_lang)) {
       lang = req.cookies.qdp_lang;
     }
-    const token = req.cookies[cookieName];
-    let userId: number | undefined;
-    if (token && /^[A-Za-z0-9_-]{43}$/.test(token) && !req.url.startsWith('/static/')) {
-      const { rows } = await pool.query<{ user_id: string | null }>(
-        'select qdp.portal_session_user($1) as user_id',
-        [tokenHash(token)],
-      );
-      if (rows[0]?.user_id) userId = Number(rows[0].user_id);
-    }
-    req.portal = { lang, sessionToken: token, userId };
+    req.portal = { lang, sessionToken: req.cookies[cookieName] };
   });
 
   const portal = new Portal(app, config, pool);
@@ -380,7 +382,7 @@ export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
     reply.status(204).header('cache-control', 'max-age=86400').send(),
   );
   app.get('/', async (req, reply) =>
-    reply.redirect(req.portal.userId ? '/quarantene' : '/login', 303),
+    reply.redirect((await portal.sessionUserId(req)) ? '/quarantene' : '/login', 303),
   );
 
   registerAuthRoutes(portal);

@@ -70,7 +70,7 @@ ${hiddenCsrf(ctx)}
   };
 
   app.get('/login', async (req, reply) => {
-    if (req.portal.userId !== undefined) return reply.redirect('/quarantene', 303);
+    if ((await portal.sessionUserId(req)) !== undefined) return reply.redirect('/quarantene', 303);
     return loginPage(req, reply);
   });
 
@@ -123,7 +123,7 @@ ${hiddenCsrf(ctx)}
       tokenHash(token),
       portal.clientAddress(req),
     ]);
-    req.portal.userId = Number(account.user_id);
+    req.portal.sessionToken = token; // the rest of this request runs in the new session
     await portal.asUser(req, reply, async (client) => {
       await client.query("select qdp.audit('login', null, null, null, $1)", [
         portal.clientAddress(req),

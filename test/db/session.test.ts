@@ -1,7 +1,8 @@
 // withUserSession: one transaction, one portal role, one user; nothing survives on the pooled
 // connection. Run through a login role that is a member of qdp_portal, as in production.
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionError, withUserSession } from '../../db/session.ts';
+import { SessionError, withUserSession, type OpenedSession } from '../../db/session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   createPortalLogin,
@@ -150,6 +151,98 @@ describe('withUserSession', () => {
     expect(gp).toBe('G2');
     expect(sent).toEqual(['begin;', 'select', 'select']);
     login.pool.removeListener('acquire', count);
+  });
+
+  describe('opened by a portal session token (qdp.portal_open_session, 0026)', () => {
+    /** A portal session of `userId` as the log-in opens it; returns its token's hash. */
+    const portalSession = async (userId: number): Promise<Buffer> => {
+      const hash = createHash('sha256').update(randomBytes(32)).digest();
+      await login.pool.query("select qdp.portal_login_succeeded($1, $2, '192.0.2.1')", [
+        userId,
+        hash,
+      ]);
+      return hash;
+    };
+
+    it("switches to the session user's role and gives the viewer in the opening", async () => {
+      const hash = await portalSession(t.users.gp2);
+      let seen: OpenedSession | undefined;
+      const inside = await withUserSession(
+        login.pool,
+        { portalTokenHash: hash },
+        async (c, opened) => {
+          seen = opened;
+          const { rows } = await c.query(
+            "select current_user as role, current_setting('qdp.user_id') as user_id, qdp.current_gp_code() as gp",
+          );
+          return rows[0];
+        },
+      );
+      expect(inside).toEqual({ role: 'qdp_gp', user_id: String(t.users.gp2), gp: 'G2' });
+      expect(seen).toMatchObject({
+        userId: String(t.users.gp2),
+        role: 'qdp_gp',
+        row: {
+          user_id: String(t.users.gp2),
+          db_role: 'qdp_gp',
+          role: 'gp',
+          gp_code: 'G2',
+          istat_code: null,
+          aggregates_only: false,
+          latest_import_id: String(t.latestImport),
+        },
+      });
+      expect(seen!.row).toHaveProperty('username');
+      expect(seen!.row).not.toHaveProperty('session_role');
+    });
+
+    it('refuses an unknown or ended session and a disabled user before running the function', async () => {
+      let ran = false;
+      const run = async () => {
+        ran = true;
+      };
+      const message =
+        'the portal session is unknown or ended, or its user is disabled: no session can be opened';
+      const unknown = createHash('sha256').update('no such token').digest();
+      await expect(withUserSession(login.pool, { portalTokenHash: unknown }, run)).rejects.toThrow(
+        new SessionError(message),
+      );
+      const ended = await portalSession(t.users.munA);
+      await login.pool.query('select qdp.portal_session_end($1)', [ended]);
+      await expect(withUserSession(login.pool, { portalTokenHash: ended }, run)).rejects.toThrow(
+        message,
+      );
+      const disabled = await portalSession(t.users.munB);
+      await db.pool.query('update qdp.users set disabled = true where id = $1', [t.users.munB]);
+      try {
+        await expect(
+          withUserSession(login.pool, { portalTokenHash: disabled }, run),
+        ).rejects.toThrow(message);
+      } finally {
+        await db.pool.query('update qdp.users set disabled = false where id = $1', [t.users.munB]);
+      }
+      await expect(
+        withUserSession(login.pool, { portalTokenHash: Buffer.from('short') }, run),
+      ).rejects.toThrow('invalid portal session token hash: expected 32 bytes');
+      expect(ran).toBe(false);
+    });
+
+    it('costs the same two round trips', async () => {
+      const hash = await portalSession(t.users.staff);
+      const sent: string[] = [];
+      const count = (client: { query: (...args: never[]) => unknown }) => {
+        const original = client.query.bind(client);
+        client.query = ((...args: never[]) => {
+          sent.push(String(args[0]).trim().split(/\s+/)[0]!);
+          return original(...args);
+        }) as typeof client.query;
+      };
+      login.pool.once('acquire', count);
+      await withUserSession(login.pool, { portalTokenHash: hash }, async (c) => {
+        await c.query('select 1');
+      });
+      expect(sent).toEqual(['begin;', 'select', 'select']);
+    });
   });
 
   it('the login role, before switching, can only ask qdp.session_role', async () => {
