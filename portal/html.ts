@@ -75,7 +75,7 @@ function languageLink(ctx: PageContext): Html {
   const other = ctx.lang === 'it' ? 'en' : 'it';
   const url = new URL(ctx.path, 'http://portal.invalid');
   url.searchParams.set('lang', other);
-  return h`<a class="nav-link" href="${url.pathname + url.search}" lang="${other}" hreflang="${other}">${ctx.t('otherLanguage')}</a>`;
+  return h`<li class="nav-item"><a class="nav-link" href="${url.pathname + url.search}" lang="${other}" hreflang="${other}">${ctx.t('otherLanguage')}</a></li>`;
 }
 
 export function layout(
@@ -130,6 +130,16 @@ ${scripts.map((src) => h`<script src="${src}" defer></script>`)}
 
 export function alert(kind: 'danger' | 'success' | 'info' | 'warning', text: string): Html {
   return h`<div class="alert alert-${kind}" role="${kind === 'danger' ? 'alert' : 'status'}">${text}</div>`;
+}
+
+/**
+ * The attributes of the box around a table, which scrolls sideways when the table is wider than
+ * the screen (a phone): `<div ${scrollBox(label)}><table …></table></div>`. The box is a named
+ * region in the tab order, so that a keyboard user can scroll it with the arrow keys even when the
+ * table holds no link or button (WCAG 2.1.1; axe: scrollable-region-focusable).
+ */
+export function scrollBox(label: string): Html {
+  return h`class="table-responsive" role="region" aria-label="${label}" tabindex="0"`;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hashPassword } from '../../core/passwords.ts';
-import { alert, h, hiddenCsrf, layout } from '../html.ts';
+import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
 import { formatDateTime, HttpError, PASSWORD_MIN_LENGTH } from '../common.ts';
 import type { Portal } from '../server.ts';
 
@@ -85,7 +85,7 @@ export function registerAdminRoutes(portal: Portal): void {
         h`<form method="post" action="/utenti/${String(id)}/${action}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-sm me-1" data-action="${action}">${label}</button></form>`;
       const body = h`<h1 class="h3">${t('usersTitle')}</h1>
 ${message ? alert(message.kind, message.text) : ''}
-<div class="table-responsive"><table class="table table-sm" data-testid="users">
+<div ${scrollBox(t('usersTitle'))}><table class="table table-sm" data-testid="users">
 <thead><tr><th scope="col">${t('username')}</th><th scope="col">${t('displayName')}</th><th scope="col">${t('role')}</th><th scope="col">${t('istatCode')}</th><th scope="col">${t('gpCode')}</th><th scope="col">${t('disabled')}</th><th scope="col">${t('locked')}</th><th scope="col">${t('actions')}</th></tr></thead>
 <tbody>${rows.map(
         (u) =>
@@ -272,7 +272,7 @@ ${message ? alert(message.kind, message.text) : ''}
 <div class="col-6 col-md-2"><label class="form-label" for="a-to">${t('to')}</label><input type="date" class="form-control" id="a-to" name="to" value="${f.to ?? ''}"></div>
 <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">${t('filter')}</button></div>
 </form>
-<div class="table-responsive"><table class="table table-sm" data-testid="audit">
+<div ${scrollBox(t('auditTitle'))}><table class="table table-sm" data-testid="audit">
 <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('user')}</th><th scope="col">${t('role')}</th><th scope="col">${t('action')}</th><th scope="col">${t('fiscalCode')}</th><th scope="col">${t('importCol')}</th><th scope="col">${t('client')}</th></tr></thead>
 <tbody>${rows
         .slice(0, config.pageSize)

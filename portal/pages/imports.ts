@@ -5,7 +5,7 @@
 // QDP_PORTAL_PAGE_SIZE imports, newest first; an action returns to the page it was taken on.
 import { z } from 'zod';
 import { csvLine } from '../../core/csv-export.ts';
-import { alert, h, hiddenCsrf, layout } from '../html.ts';
+import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
 import { formatDateTime, HttpError } from '../common.ts';
 import { listFiltersSchema } from '../list-query.ts';
 import type { Portal } from '../server.ts';
@@ -74,7 +74,7 @@ export function registerImportRoutes(portal: Portal): void {
       const body = h`<h1 class="h3">${t('importsTitle')}</h1>
 ${done ? alert('success', t('actionDone')) : ''}
 ${failed ? alert('danger', failed) : ''}
-<div class="table-responsive"><table class="table table-sm" data-testid="imports">
+<div ${scrollBox(t('importsTitle'))}><table class="table table-sm" data-testid="imports">
 <thead><tr><th scope="col">#</th><th scope="col">${t('file')}</th><th scope="col">${t('status')}</th><th scope="col">${t('received')}</th><th scope="col">${t('publishedAt')}</th><th scope="col">${t('rowsTotal')}</th><th scope="col">${t('rowsAccepted')}</th><th scope="col">${t('rowsRejected')}</th><th scope="col">${t('duration')}</th>${admin ? h`<th scope="col">${t('errorCol')}</th><th scope="col">${t('actions')}</th>` : ''}</tr></thead>
 <tbody>${rows.map(
         (r) =>

@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { csvLine } from '../../core/csv-export.ts';
-import { alert, h, hiddenCsrf, layout, type Html } from '../html.ts';
+import { alert, h, hiddenCsrf, layout, scrollBox, type Html } from '../html.ts';
 import type { MessageKey, Translate } from '../i18n.ts';
 import {
   buildListQuery,
@@ -197,7 +197,7 @@ export function registerListRoutes(portal: Portal): void {
       const table =
         pageRows.length === 0
           ? alert('info', t('noRows'))
-          : h`<div class="table-responsive"><table class="table table-sm table-hover" data-testid="quarantine-list">
+          : h`<div ${scrollBox(t('navList'))}><table class="table table-sm table-hover" data-testid="quarantine-list">
 <caption class="visually-hidden">${t('navList')}</caption>
 <thead><tr>${columns.map((c) => h`<th scope="col" data-column="${c}">${t(COLUMN_LABEL[c])}</th>`)}</tr></thead>
 <tbody>${pageRows.map(
@@ -350,7 +350,7 @@ ${pager}`;
           h`<dt class="col-sm-4" data-field="${f}">${t(label[f]!)}</dt><dd class="col-sm-8" data-value="${f}">${value(f)}</dd>`,
       )}</dl>
 <h2 class="h4 mt-4">${t('timeline')}</h2>
-<div class="table-responsive"><table class="table table-sm" data-testid="timeline">
+<div ${scrollBox(t('timeline'))}><table class="table table-sm" data-testid="timeline">
 <thead><tr><th scope="col">${t('importCol')}</th><th scope="col">${t('publishedAt')}</th><th scope="col">${t('start')}</th><th scope="col">${t('end')}</th><th scope="col">${t('change')}</th></tr></thead>
 <tbody>${timeline.rows.map(
         (r) =>
