@@ -71,16 +71,20 @@ export function registerImportRoutes(portal: Portal): void {
           h`<form method="post" action="${onPage(`/importazioni/${String(r.id)}/${action}`, page)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-xs btn-sm me-1" data-action="${action}">${label}</button></form>`;
         return h`${r.status === 'held' ? [form('publish', t('publish'), 'primary'), form('discard', t('discard'), 'outline-danger')] : ''}${r.status === 'published' && !r.latest ? form('rollback', t('rollback'), 'outline-primary') : ''}${Number(r.rows_rejected ?? 0) > 0 || r.status === 'rejected' ? h`<a class="btn btn-link btn-sm" href="/importazioni/${String(r.id)}/scarti.csv">${t('rejects')}</a>` : ''}`;
       };
+      // An empty page (beyond the last import) says so, without a table of headers only.
+      const table =
+        rows.length === 0
+          ? alert('info', t('noImportsOnPage'))
+          : h`<div ${scrollBox(t('importsTitle'))}><table class="table table-sm" data-testid="imports">
+<thead><tr><th scope="col">#</th><th scope="col">${t('file')}</th><th scope="col">${t('status')}</th><th scope="col">${t('received')}</th><th scope="col">${t('publishedAt')}</th><th scope="col">${t('rowsTotal')}</th><th scope="col">${t('rowsAccepted')}</th><th scope="col">${t('rowsRejected')}</th><th scope="col">${t('duration')}</th>${admin ? h`<th scope="col">${t('errorCol')}</th><th scope="col">${t('actions')}</th>` : ''}</tr></thead>
+<tbody>${rows.map(
+              (r) =>
+                h`<tr data-import-id="${String(r.id)}" data-status="${r.status}"><td>${String(r.id)}</td><td>${r.source_name}</td><td>${r.status}${r.latest ? h` <span class="badge bg-success">${t('latest')}</span>` : ''}</td><td>${r.received_at ? formatDateTime(r.received_at, lang) : ''}</td><td>${r.published_at ? formatDateTime(r.published_at, lang) : ''}</td><td>${r.rows_total}</td><td>${r.rows_accepted}</td><td>${r.rows_rejected}</td><td>${duration(r.received_at, r.finished_at)}</td>${admin ? h`<td class="small">${r.error}</td><td>${actions(r)}</td>` : ''}</tr>`,
+            )}</tbody></table></div>`;
       const body = h`<h1 class="h3">${t('importsTitle')}</h1>
 ${done ? alert('success', t('actionDone')) : ''}
 ${failed ? alert('danger', failed) : ''}
-<div ${scrollBox(t('importsTitle'))}><table class="table table-sm" data-testid="imports">
-<thead><tr><th scope="col">#</th><th scope="col">${t('file')}</th><th scope="col">${t('status')}</th><th scope="col">${t('received')}</th><th scope="col">${t('publishedAt')}</th><th scope="col">${t('rowsTotal')}</th><th scope="col">${t('rowsAccepted')}</th><th scope="col">${t('rowsRejected')}</th><th scope="col">${t('duration')}</th>${admin ? h`<th scope="col">${t('errorCol')}</th><th scope="col">${t('actions')}</th>` : ''}</tr></thead>
-<tbody>${rows.map(
-        (r) =>
-          h`<tr data-import-id="${String(r.id)}" data-status="${r.status}"><td>${String(r.id)}</td><td>${r.source_name}</td><td>${r.status}${r.latest ? h` <span class="badge bg-success">${t('latest')}</span>` : ''}</td><td>${r.received_at ? formatDateTime(r.received_at, lang) : ''}</td><td>${r.published_at ? formatDateTime(r.published_at, lang) : ''}</td><td>${r.rows_total}</td><td>${r.rows_accepted}</td><td>${r.rows_rejected}</td><td>${duration(r.received_at, r.finished_at)}</td>${admin ? h`<td class="small">${r.error}</td><td>${actions(r)}</td>` : ''}</tr>`,
-      )}</tbody></table></div>
-${rows.length === 0 ? alert('info', t('noImportsOnPage')) : ''}
+${table}
 <nav class="d-flex gap-3 align-items-center my-3" aria-label="${t('importsPages')}" data-testid="imports-pages">
 ${page > 1 ? h`<a class="btn btn-outline-primary btn-sm" rel="prev" href="${onPage('/importazioni', page - 1)}" aria-label="${t('previousPage', { n: page - 1 })}">${t('previous')}</a>` : ''}
 <span aria-current="page">${t('page', { n: page })}</span>

@@ -261,6 +261,21 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
             found.push(...(await audit(page, `admin ${name} users`, phone)));
             await visit(page, '/registro');
             found.push(...(await audit(page, `admin ${name} audit log`, phone)));
+            // Filtered through its form, as an administrator does it.
+            await page.locator('#a-user').fill(f.users.admin.username);
+            await Promise.all([
+              page.waitForResponse(
+                (r) => r.url().includes('/registro?') && r.request().method() === 'GET',
+              ),
+              page.locator('form[action="/registro"] button[type=submit]').click(),
+            ]);
+            await expect(
+              page.locator('[data-testid=audit] tbody tr').count(),
+            ).resolves.toBeGreaterThan(0);
+            found.push(...(await audit(page, `admin ${name} audit log filtered`, phone)));
+            // A page of the history beyond the last import: the page says it is empty.
+            await visit(page, '/importazioni?page=2');
+            found.push(...(await audit(page, `admin ${name} imports page 2`, phone)));
           }
           expect(consoleErrors).toEqual([]);
         } finally {
@@ -271,7 +286,7 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
     });
   });
 
-  it('error pages: a patient not found (404), a bad filter (400), a page not allowed (403), no such page (404)', async () => {
+  it('error pages: a patient not found (404), a bad filter (400), a page not allowed (403), no such page (404); then English pages', async () => {
     const found: string[] = [];
     const { context, page } = await logIn('municipality');
     try {
@@ -285,6 +300,13 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
       found.push(...(await audit(page, 'unknown 404')));
       await visit(page, '/no-such-page?lang=en', 404);
       found.push(...(await audit(page, 'unknown 404 en')));
+      // The language stays English (a cookie) for the pages that follow.
+      await visit(page, '/quarantene');
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+      found.push(...(await audit(page, 'list en')));
+      await visit(page, '/cruscotti');
+      await page.waitForSelector('body[data-charts-drawn]');
+      found.push(...(await audit(page, 'dashboards en')));
     } finally {
       await context.close();
     }
