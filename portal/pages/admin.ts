@@ -1,12 +1,22 @@
 // Administrators: users (create, disable, enable, unlock, new password; municipality users bound
 // to an ISTAT code, GP users to a GP code, as the users table's checks demand) and the audit log
 // (who looked at which patient, when, from where; filterable). The database refuses both to
-// every other role; the portal also hides them.
+// every other role; the portal also hides them. The audit filter's user and fiscal code never
+// travel in clear in a URL: the form is posted and redirected to a GET that carries them sealed
+// for the session (common.ts SessionSeal); action, dates and page stay plain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hashPassword } from '../../core/passwords.ts';
 import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
-import { formatDateTime, HttpError, PASSWORD_MIN_LENGTH } from '../common.ts';
+import {
+  formatDateTime,
+  HttpError,
+  PASSWORD_MIN_LENGTH,
+  SEALED_PARAM,
+  SEALED_REFUSED,
+  sessionSeal,
+  type SessionSeal,
+} from '../common.ts';
 import type { Portal } from '../server.ts';
 
 const ROLES = ['admin', 'staff', 'prefecture', 'municipality', 'gp'] as const;
@@ -58,6 +68,48 @@ const auditFilterSchema = z.object({
     .optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
+
+type AuditFilters = z.output<typeof auditFilterSchema>;
+
+function parseAuditFilters(input: unknown): AuditFilters {
+  const parsed = auditFilterSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalidInput', parsed.error.issues.map((i) => i.message).join('; '));
+  }
+  return parsed.data;
+}
+
+/** The personal filters (user, fiscal code), sealed together; the rest stays plain. */
+const SEALED_AUDIT_FILTERS = ['user', 'fiscal_code'] as const;
+
+/** The audit view's filters from its URL: plain ones from the query, personal ones unsealed. */
+function auditUrlFilters(query: unknown, seal: SessionSeal): AuditFilters {
+  const { [SEALED_PARAM]: sealed, ...plain } = (query ?? {}) as Record<string, unknown>;
+  for (const key of SEALED_AUDIT_FILTERS) {
+    if (plain[key] !== undefined)
+      throw new HttpError(400, 'invalidInput', `${key}: sent with the filter form only`);
+  }
+  let personal: Record<string, unknown> = {};
+  if (sealed !== undefined) {
+    const opened = typeof sealed === 'string' ? seal.open('audit-filter', sealed) : undefined;
+    if (opened === undefined) throw new HttpError(400, 'invalidInput', SEALED_REFUSED);
+    personal = JSON.parse(opened) as Record<string, unknown>;
+  }
+  return parseAuditFilters({ ...plain, ...personal });
+}
+
+/** The audit view's query string: user and fiscal code sealed, the rest plain. */
+function auditQueryString(f: AuditFilters, page: number, seal: SessionSeal): string {
+  const q = new URLSearchParams();
+  const personal = Object.fromEntries(
+    SEALED_AUDIT_FILTERS.filter((k) => f[k]).map((k) => [k, f[k]]),
+  );
+  if (Object.keys(personal).length > 0)
+    q.set(SEALED_PARAM, seal.seal('audit-filter', JSON.stringify(personal)));
+  for (const k of ['action', 'from', 'to'] as const) if (f[k]) q.set(k, f[k]);
+  q.set('page', String(page));
+  return q.toString();
+}
 
 function requireAdmin(role: string): void {
   if (role !== 'admin') throw new HttpError(403, 'forbidden');
@@ -225,18 +277,20 @@ ${message ? alert(message.kind, message.text) : ''}
     return reply.redirect('/utenti', 303);
   });
 
+  // The filter form: validated, then redirected to the audit view's URL with the personal
+  // filters sealed (Post/Redirect/Get).
+  app.post('/registro', { preHandler: app.csrfProtection }, async (req, reply) => {
+    if ((await portal.sessionUserId(req)) === undefined) throw new HttpError(401, 'sessionEnded');
+    const seal = sessionSeal(config, req.portal.sessionToken);
+    const f = parseAuditFilters(req.body);
+    return reply.redirect(`/registro?${auditQueryString(f, 1, seal)}`, 303);
+  });
+
   app.get('/registro', async (req, reply) => {
-    const parsed = auditFilterSchema.safeParse(req.query ?? {});
-    if (!parsed.success) {
-      throw new HttpError(
-        400,
-        'invalidInput',
-        parsed.error.issues.map((i) => i.message).join('; '),
-      );
-    }
-    const f = parsed.data;
     return portal.asUser(req, reply, async (client, viewer) => {
       requireAdmin(viewer.role);
+      const seal = sessionSeal(config, req.portal.sessionToken);
+      const f = auditUrlFilters(req.query, seal);
       const ctx = portal.pageContext(req, reply, viewer);
       const { t, lang } = ctx;
       const where: string[] = [];
@@ -257,14 +311,9 @@ ${message ? alert(message.kind, message.text) : ''}
         values,
       );
       const more = rows.length > config.pageSize;
-      const params = (page: number) => {
-        const q = new URLSearchParams();
-        for (const [k, v] of Object.entries({ ...f, page }))
-          if (v !== undefined && v !== '') q.set(k, String(v));
-        return q.toString();
-      };
+      const params = (page: number) => auditQueryString(f, page, seal);
       const body = h`<h1 class="h3">${t('auditTitle')}</h1>
-<form method="get" action="/registro" class="row g-3 align-items-end my-3">
+<form method="post" action="/registro" class="row g-3 align-items-end my-3">${hiddenCsrf(ctx)}
 <div class="col-6 col-md-2"><label class="form-label" for="a-user">${t('user')}</label><input class="form-control" id="a-user" name="user" value="${f.user ?? ''}"></div>
 <div class="col-6 col-md-3"><label class="form-label" for="a-cf">${t('fiscalCode')}</label><input class="form-control" id="a-cf" name="fiscal_code" value="${f.fiscal_code ?? ''}" maxlength="16"></div>
 <div class="col-6 col-md-2"><label class="form-label" for="a-action">${t('action')}</label><input class="form-control" id="a-action" name="action" value="${f.action ?? ''}"></div>

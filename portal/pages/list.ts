@@ -1,6 +1,9 @@
 // The quarantine list (search, filters, sort, pages, CSV export) and the patient page. What rows
 // and fields appear is decided by the database for the session's role; the export and every view
-// of a patient are written to the audit log in the same transaction.
+// of a patient are written to the audit log in the same transaction. No URL carries a fiscal code
+// or a name: the patient link and the search travel sealed for the session (common.ts
+// SessionSeal); the search form is posted and redirected (Post/Redirect/Get) to a GET whose
+// municipality, dates, sort and page stay plain, so links and pages keep working.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { csvLine } from '../../core/csv-export.ts';
@@ -17,7 +20,15 @@ import {
   type ListColumn,
   type ListFilters,
 } from '../list-query.ts';
-import { formatDate, HttpError, isoDay } from '../common.ts';
+import {
+  formatDate,
+  HttpError,
+  isoDay,
+  SEALED_PARAM,
+  SEALED_REFUSED,
+  sessionSeal,
+  type SessionSeal,
+} from '../common.ts';
 import type { Portal, SessionViewer } from '../server.ts';
 
 const COLUMN_LABEL: Record<ListColumn, MessageKey> = {
@@ -61,6 +72,23 @@ function parseFilters(query: unknown): ListFilters {
     throw new HttpError(400, 'invalidInput', what);
   }
   return parsed.data;
+}
+
+/**
+ * The filters of a list URL: the plain ones from the query string, the search from its sealed
+ * value. A plain `q` is refused: a search never travels in clear.
+ */
+function urlFilters(query: unknown, seal: SessionSeal): ListFilters {
+  const { [SEALED_PARAM]: sealed, ...plain } = (query ?? {}) as Record<string, unknown>;
+  if (plain.q !== undefined) {
+    throw new HttpError(400, 'invalidInput', 'q: a search is sent with the search form only');
+  }
+  let q: string | undefined;
+  if (sealed !== undefined) {
+    q = typeof sealed === 'string' ? seal.open('list-search', sealed) : undefined;
+    if (q === undefined) throw new HttpError(400, 'invalidInput', SEALED_REFUSED);
+  }
+  return parseFilters({ ...plain, q });
 }
 
 function cell(column: ListColumn, value: unknown, t: Translate, lang: 'it' | 'en'): string {
@@ -109,14 +137,16 @@ async function queryMunicipalityOptions(
   return rows;
 }
 
+/** The query string of a list URL: the search sealed, everything else plain. */
 function queryString(
   filters: ListFilters,
   overrides: Partial<Record<keyof ListFilters, string | number>>,
+  seal: SessionSeal,
 ): string {
   const params = new URLSearchParams();
   const merged = { ...filters, ...overrides } as Record<string, unknown>;
+  if (filters.q) params.set(SEALED_PARAM, seal.seal('list-search', filters.q));
   for (const key of [
-    'q',
     'municipality',
     'reason',
     'status',
@@ -167,9 +197,18 @@ async function chosenImport(
 export function registerListRoutes(portal: Portal): void {
   const { app, config } = portal;
 
+  // The search form: validated, then redirected to the list's URL with the search sealed.
+  app.post('/quarantene', { preHandler: app.csrfProtection }, async (req, reply) => {
+    if ((await portal.sessionUserId(req)) === undefined) throw new HttpError(401, 'sessionEnded');
+    const seal = sessionSeal(config, req.portal.sessionToken);
+    const { page: _page, ...filters } = parseFilters(req.body);
+    return reply.redirect(`/quarantene?${queryString({ ...filters, page: 1 }, {}, seal)}`, 303);
+  });
+
   app.get('/quarantene', async (req, reply) => {
-    const filters = parseFilters(req.query);
     return portal.asUser(req, reply, async (client, viewer) => {
+      const seal = sessionSeal(config, req.portal.sessionToken);
+      const filters = urlFilters(req.query, seal);
       const ctx = portal.pageContext(req, reply, viewer);
       const { t, lang } = ctx;
       const readable = await portal.readableColumns(client, viewer.dbRole, 'qdp.quarantines');
@@ -204,20 +243,20 @@ export function registerListRoutes(portal: Portal): void {
               (r) =>
                 h`<tr data-fiscal-code="${r.fiscal_code}">${columns.map((c) =>
                   c === 'fiscal_code'
-                    ? h`<td><a href="/persone/${encodeURIComponent(String(r.fiscal_code))}">${r.fiscal_code}</a></td>`
+                    ? h`<td><a href="/persone/${seal.seal('patient', String(r.fiscal_code))}">${r.fiscal_code}</a></td>`
                     : h`<td>${cell(c, r[c], t, lang)}</td>`,
                 )}</tr>`,
             )}</tbody></table></div>`;
       const pager = h`<nav aria-label="${t('page', { n: filters.page })}" class="d-flex gap-3 align-items-center my-3">
-${filters.page > 1 ? h`<a class="btn btn-outline-primary btn-sm" rel="prev" href="/quarantene?${queryString(filters, { page: filters.page - 1 })}">${t('previous')}</a>` : ''}
+${filters.page > 1 ? h`<a class="btn btn-outline-primary btn-sm" rel="prev" href="/quarantene?${queryString(filters, { page: filters.page - 1 }, seal)}">${t('previous')}</a>` : ''}
 <span>${t('page', { n: filters.page })} · ${t('rowsShown', { n: pageRows.length })}</span>
-${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="/quarantene?${queryString(filters, { page: filters.page + 1 })}">${t('next')}</a>` : ''}
+${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="/quarantene?${queryString(filters, { page: filters.page + 1 }, seal)}">${t('next')}</a>` : ''}
 </nav>`;
       const exportForm = EXPORT_ROLES.has(viewer.role)
-        ? h`<form method="post" action="/quarantene/export?${queryString(filters, { page: '' })}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-secondary btn-sm">${t('exportCsv')}</button></form>`
+        ? h`<form method="post" action="/quarantene/export?${queryString(filters, { page: '' }, seal)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-secondary btn-sm">${t('exportCsv')}</button></form>`
         : '';
       const body = h`<h1 class="h3">${t('navList')}</h1>
-<form method="get" action="/quarantene" class="row g-3 align-items-end my-3" role="search">
+<form method="post" action="/quarantene" class="row g-3 align-items-end my-3" role="search">${hiddenCsrf(ctx)}
 <div class="col-12 col-md-4"><label for="f-q" class="form-label">${t('search')}</label><input class="form-control" id="f-q" name="q" value="${filters.q ?? ''}" maxlength="100"></div>
 <div class="col-6 col-md-3"><label for="f-mun" class="form-label">${t('municipality')}</label><select class="form-select" id="f-mun" name="municipality">${option('', t('any'), filters.municipality)}${municipalities.map((m) => option(m.code, m.name, filters.municipality))}</select></div>
 ${canReason ? h`<div class="col-6 col-md-2"><label for="f-reason" class="form-label">${t('reason')}</label><select class="form-select" id="f-reason" name="reason">${option('', t('any'), filters.reason)}${REASONS.map((r) => option(r, t(r === 'POSITIVO' ? 'positive' : 'contact'), filters.reason))}</select></div>` : ''}
@@ -238,8 +277,8 @@ ${pager}`;
   });
 
   app.post('/quarantene/export', { preHandler: app.csrfProtection }, async (req, reply) => {
-    const filters = parseFilters(req.query);
     return portal.asUser(req, reply, async (client, viewer) => {
+      const filters = urlFilters(req.query, sessionSeal(config, req.portal.sessionToken));
       if (!EXPORT_ROLES.has(viewer.role)) throw new HttpError(403, 'forbidden');
       const readable = await portal.readableColumns(client, viewer.dbRole, 'qdp.quarantines');
       const chosen = await chosenImport(client, viewer, filters);
@@ -280,10 +319,14 @@ ${pager}`;
     });
   });
 
-  app.get('/persone/:fiscalCode', async (req: FastifyRequest, reply: FastifyReply) => {
-    const fiscalCode = String((req.params as { fiscalCode: string }).fiscalCode).toUpperCase();
-    if (!/^[A-Z0-9]{16}$/.test(fiscalCode)) throw new HttpError(404, 'notFound');
+  // The patient page: the fiscal code is sealed in the path. A value that does not open (altered,
+  // another session's, another purpose's) is the same 404 as another scope's person.
+  app.get('/persone/:sealed', async (req: FastifyRequest, reply: FastifyReply) => {
+    const sealed = String((req.params as { sealed: string }).sealed);
     return portal.asUser(req, reply, async (client, viewer) => {
+      const fiscalCode = sessionSeal(config, req.portal.sessionToken).open('patient', sealed);
+      if (fiscalCode === undefined || !/^[A-Z0-9]{16}$/.test(fiscalCode))
+        throw new HttpError(404, 'notFound');
       const readable = await portal.readableColumns(client, viewer.dbRole, 'qdp.quarantines');
       const fields = [
         'fiscal_code',

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionSeal } from '../../portal/common.ts';
 import { launchChromium } from './browser.ts';
 import { PASSWORD, startPortalFixture, type PortalFixture, type RoleKey } from './support.ts';
 
@@ -168,7 +169,13 @@ describe.each(ROLES)('as %s', (role) => {
           : [f.imports[0], await latestId()],
       );
       const other = rows[0]!;
-      const response = await page.goto(`${f.url}/persone/${other.fiscal_code}`);
+      // The link as the portal would seal it for this session: only the database can refuse it.
+      const session = (await context.cookies()).find((c) => c.name === 'qdp_session')!.value;
+      const sealed = new SessionSeal(f.config.cookieSecret, session).seal(
+        'patient',
+        other.fiscal_code,
+      );
+      const response = await page.goto(`${f.url}/persone/${sealed}`);
       expect(response!.status()).toBe(404);
       await shot(page, role, 'not-found');
       const body = await page.locator('main').innerText();
@@ -361,20 +368,32 @@ describe('audit, export, imports', () => {
       exportedLines = lines.length - 1;
       await mun.page.locator('[data-testid=quarantine-list] tbody tr').nth(1).locator('a').click();
       await mun.page.waitForURL(/\/persone\//);
-      viewed = decodeURIComponent(mun.page.url().split('/persone/')[1]!);
+      viewed = (await mun.page.locator('[data-value=fiscal_code]').innerText()).trim();
+      expect(mun.page.url()).not.toContain(viewed);
     } finally {
       await mun.context.close();
     }
     const admin = await logIn('admin');
     try {
-      await admin.page.goto(`${f.url}/registro?user=${f.users.municipality.username}`);
+      // The audit view's filters are a form (posted, then redirected with the user sealed).
+      await admin.page.goto(`${f.url}/registro`);
+      await admin.page.locator('#a-user').fill(f.users.municipality.username);
+      await admin.page.getByRole('button', { name: 'Filtra' }).click();
+      await admin.page.waitForURL(/\/registro\?sealed=/);
+      expect(admin.page.url()).not.toContain(f.users.municipality.username);
       await shot(admin.page, 'admin', 'audit');
       const actions = await admin.page
         .locator('[data-testid=audit] tbody tr')
         .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')));
       expect(actions).toContain('list.export');
       expect(actions).toContain('patient.view');
-      await admin.page.goto(`${f.url}/registro?fiscal_code=${viewed}`);
+      await admin.page.locator('#a-user').fill('');
+      await admin.page.locator('#a-cf').fill(viewed!);
+      await admin.page.getByRole('button', { name: 'Filtra' }).click();
+      await admin.page.waitForURL(
+        (u) => u.pathname === '/registro' && u.search.includes('sealed='),
+      );
+      expect(admin.page.url()).not.toContain(viewed);
       const rows = await admin.page.locator('[data-testid=audit] tbody tr').allInnerTexts();
       expect(
         rows.some((r) => r.includes(f.users.municipality.username) && r.includes('patient.view')),

@@ -3,7 +3,13 @@
 // aggregates (no rows, small counts suppressed), list filters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalClient } from './http-client.ts';
-import { PASSWORD, startPortalFixture, type PortalFixture } from './support.ts';
+import {
+  PASSWORD,
+  startAnotherInstance,
+  startPortalFixture,
+  submitSearch,
+  type PortalFixture,
+} from './support.ts';
 
 let f: PortalFixture;
 
@@ -57,16 +63,16 @@ describe('the list', () => {
       [latest],
     );
     const surname = byName.rows[0].surname as string;
-    const found = listCodes(
-      await (await c.get(`/quarantene?q=${encodeURIComponent(surname.toLowerCase())}`)).text(),
-    );
+    const searched = await submitSearch(c, '/quarantene', { q: surname.toLowerCase() });
+    const found = listCodes(await searched.page.text());
     const direct = await f.db.pool.query(
       "select fiscal_code from qdp.quarantines where import_id = $1 and (surname like $2 or name like $2 or fiscal_code like $2 or (surname || ' ' || name) like $2) order by fiscal_code limit 50",
       [latest, `${surname}%`],
     );
     expect(found).toEqual(direct.rows.map((r) => r.fiscal_code));
     // LIKE wildcards in the search are literal.
-    expect(listCodes(await (await c.get('/quarantene?q=%25')).text())).toEqual([]);
+    const wildcard = await submitSearch(c, '/quarantene', { q: '%' });
+    expect(listCodes(await wildcard.page.text())).toEqual([]);
     const total = Number(
       (
         await f.db.pool.query('select count(*) as n from qdp.quarantines where import_id = $1', [
@@ -80,6 +86,61 @@ describe('the list', () => {
         seen.add(code!);
     }
     expect(seen.size).toBe(total);
+  });
+
+  it('the search is posted and comes back sealed; filters, sort and page stay plain and paging keeps them all', async () => {
+    // Another instance on the same database with pages of 10 rows, so that a search has pages.
+    const small = await startAnotherInstance(f, { pageSize: 10 });
+    const c = new PortalClient(small.url);
+    expect((await c.login(f.users.staff.username, PASSWORD)).status).toBe(303);
+    try {
+      const latest = Number(
+        (await f.db.pool.query('select qdp.latest_import_id() as id')).rows[0].id,
+      );
+      // A one-letter prefix: enough rows for several pages.
+      const letter = (
+        await f.db.pool.query(
+          `select l from qdp.quarantines, unnest(array[left(surname, 1), left(name, 1)]) as l
+         where import_id = $1 group by l order by count(distinct fiscal_code) desc, l limit 1`,
+          [latest],
+        )
+      ).rows[0].l as string;
+      const expected = (
+        await f.db.pool.query(
+          `select fiscal_code from qdp.quarantines where import_id = $1
+           and (surname like $2 or name like $2 or fiscal_code like $2 or (surname || ' ' || name) like $2)
+         order by start_date desc, fiscal_code desc`,
+          [latest, `${letter}%`],
+        )
+      ).rows.map((r) => r.fiscal_code as string);
+      expect(expected.length).toBeGreaterThan(20);
+      const { location, page } = await submitSearch(c, '/quarantene', {
+        q: letter,
+        municipality: '',
+        sort: 'start_date',
+        dir: 'desc',
+      });
+      const url = new URL(location, c.base);
+      expect(url.pathname).toBe('/quarantene');
+      expect([...url.searchParams.keys()].sort()).toEqual(['dir', 'page', 'sealed', 'sort']);
+      expect(url.searchParams.get('sort')).toBe('start_date');
+      const html = await page.text();
+      expect(listCodes(html)).toEqual(expected.slice(0, 10));
+      // The next page keeps the sealed search and the sort.
+      const next = /rel="next" href="([^"]+)"/.exec(html)![1]!.replaceAll('&amp;', '&');
+      expect(new URL(next, c.base).searchParams.get('page')).toBe('2');
+      expect(listCodes(await (await c.get(next)).text())).toEqual(expected.slice(10, 20));
+      // A plain search in the URL is refused: it would sit in access logs.
+      const plain = await c.get(`/quarantene?q=${letter}`);
+      expect(plain.status).toBe(400);
+      expect(await plain.text()).toContain('q: a search is sent with the search form only');
+      // A bad value in the form is a 400 naming it, before any redirect.
+      const bad = await c.post('/quarantene', { q: letter, from: '2021-13-45' }, '/quarantene');
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('from');
+    } finally {
+      await small.close();
+    }
   });
 
   it('an administrator may list an earlier import; others may not ask', async () => {

@@ -2,11 +2,17 @@
 // every instance), sessions (fixation, log-out, disabled users), CSRF on every form, security
 // headers, health.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEALED_REFUSED, SessionSeal } from '../../portal/common.ts';
 import { translator } from '../../portal/i18n.ts';
-import { buildPortal } from '../../portal/server.ts';
-import { createPortalLogin } from '../db/access-fixtures.ts';
 import { PortalClient } from './http-client.ts';
-import { PASSWORD, startPortalFixture, type PortalFixture } from './support.ts';
+import {
+  PASSWORD,
+  startAnotherInstance,
+  startPortalFixture,
+  submitSearch,
+  type PortalFixture,
+  type RoleKey,
+} from './support.ts';
 
 let f: PortalFixture;
 
@@ -20,21 +26,6 @@ afterAll(async () => {
 
 const SESSION = 'qdp_session';
 const it_ = translator('it');
-
-/** A second portal server on the same database (another instance behind the load balancer). */
-async function secondInstance(): Promise<{ url: string; close(): Promise<void> }> {
-  const login = await createPortalLogin(f.db);
-  const app = await buildPortal({ config: f.config, pool: login.pool });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  return {
-    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-    close: async () => {
-      await app.close();
-      await login.drop();
-    },
-  };
-}
 
 /** Sets login_attempts_per_minute (as `qdp settings set` does) and forgets earlier attempts. */
 async function throttleLimit(perMinute: number): Promise<void> {
@@ -113,7 +104,7 @@ describe('log-in', () => {
   });
 
   it('throttles log-in attempts per client address, shared by two portal instances on one database; the window passes', async () => {
-    const second = await secondInstance();
+    const second = await startAnotherInstance(f);
     await throttleLimit(3);
     try {
       const one = new PortalClient(f.url);
@@ -140,7 +131,7 @@ describe('log-in', () => {
   });
 
   it('concurrent log-ins racing on two instances: exactly the limit gets through', async () => {
-    const second = await secondInstance();
+    const second = await startAnotherInstance(f);
     await throttleLimit(4);
     try {
       const clients = Array.from(
@@ -254,7 +245,9 @@ describe('CSRF', () => {
     const posts: [string, Record<string, string>][] = [
       ['/logout', {}],
       ['/password', { current: PASSWORD, password: 'x'.repeat(20), confirm: 'x'.repeat(20) }],
+      ['/quarantene', { q: 'ROSSI' }],
       ['/quarantene/export', {}],
+      ['/registro', { fiscal_code: '' }],
       [`/importazioni/${f.imports[0]}/rollback`, {}],
       [
         '/utenti',
@@ -290,6 +283,237 @@ describe('CSRF', () => {
     await b.login(f.users.admin.username, PASSWORD);
     const r = await b.request('POST', `/utenti/${f.users.staff.id}/disable`, { _csrf: tokenOfA });
     expect(r.status).toBe(403);
+  });
+});
+
+describe('no fiscal code or name in a URL', () => {
+  const ROLES: RoleKey[] = ['admin', 'staff', 'prefecture', 'municipality', 'gp'];
+  /** Most pages one role's crawl visits (the list's pages, a few patients, every other page). */
+  const MAX_VISITS = 150;
+  /** Patient pages followed from each list page (their links are all checked). */
+  const PATIENTS_PER_PAGE = 3;
+
+  /** Every person of every import: fiscal codes, and the words of surnames and names. */
+  async function everyone(): Promise<{ codes: string[]; words: Set<string> }> {
+    const { rows } = await f.db.pool.query<{ fiscal_code: string; surname: string; name: string }>(
+      'select distinct fiscal_code, surname, name from qdp.quarantines',
+    );
+    const words = new Set<string>();
+    for (const r of rows)
+      for (const w of `${r.surname} ${r.name}`.split(/[^A-Z]+/)) if (w) words.add(w);
+    return { codes: rows.map((r) => r.fiscal_code), words };
+  }
+
+  /**
+   * The problems of one URL: a fiscal code anywhere in it (sealed values are random: a 16-letter
+   * code cannot appear there by chance), a surname or name as a word of its plain parts, or a
+   * sealed value that is not ciphertext (too short to hold IV, tag and text).
+   */
+  function problems(url: string, people: { codes: string[]; words: Set<string> }): string[] {
+    const found: string[] = [];
+    const parsed = new URL(url, f.url);
+    const whole = decodeURIComponent(parsed.pathname + parsed.search).toUpperCase();
+    for (const code of people.codes) if (whole.includes(code)) found.push(`fiscal code in ${url}`);
+    const sealed: string[] = [];
+    const segments = parsed.pathname.split('/');
+    if (segments[1] === 'persone' && segments[2]) sealed.push(segments.splice(2, 1)[0]!);
+    const plain = [...segments];
+    for (const [key, value] of parsed.searchParams) {
+      plain.push(key);
+      if (key === 'sealed') sealed.push(value);
+      else if (key === 'next') plain.push(...problems(value, people));
+      else plain.push(value);
+    }
+    for (const part of plain)
+      for (const w of part.toUpperCase().split(/[^A-Z]+/))
+        if (people.words.has(w)) found.push(`name "${w}" in ${url}`);
+    for (const value of sealed)
+      if (!/^[A-Za-z0-9_-]+$/.test(value) || Buffer.from(value, 'base64url').length <= 28)
+        found.push(`not a sealed value: ${url}`);
+    return found;
+  }
+
+  it('no href, form action or Location of any page of any role carries a fiscal code or a name', async () => {
+    const people = await everyone();
+    const checked = new Set<string>();
+    const found: string[] = [];
+    const check = (url: string) => {
+      checked.add(url);
+      found.push(...problems(url, people));
+    };
+    for (const role of ROLES) {
+      const c = new PortalClient(f.url);
+      const login = await c.login(f.users[role].username, PASSWORD);
+      check(login.headers.get('location')!);
+      const queue = ['/quarantene', '/cruscotti', '/importazioni', '/password'];
+      if (role === 'admin') queue.push('/utenti', '/registro');
+      // The forms that carry personal data, filled as a user would: a surname, a fiscal code.
+      const first = (
+        await f.db.pool.query(
+          `select fiscal_code, surname from qdp.quarantines where import_id = qdp.latest_import_id()
+           and ($1 <> 'municipality' or residence_istat = $2) and ($1 <> 'gp' or gp_code = $3)
+           order by fiscal_code limit 1`,
+          [role, f.istat, f.gp],
+        )
+      ).rows[0];
+      for (const q of [first.surname, first.fiscal_code, first.surname.slice(0, 1)]) {
+        const { location, page } = await submitSearch(c, '/quarantene', { q, sort: 'surname' });
+        check(location);
+        expect(page.status, `${role} search ${q.length}`).toBe(200);
+        queue.push(location);
+      }
+      if (role === 'admin') {
+        const forms: Record<string, string>[] = [
+          { fiscal_code: first.fiscal_code },
+          { user: f.users.gp.username, action: 'login' },
+        ];
+        for (const form of forms) {
+          const { location, page } = await submitSearch(c, '/registro', form);
+          check(location);
+          expect(page.status).toBe(200);
+          queue.push(location);
+        }
+      }
+      const visited = new Set<string>();
+      let patients = 0;
+      while (queue.length > 0 && visited.size < MAX_VISITS) {
+        const path = queue.shift()!;
+        if (visited.has(path)) continue;
+        visited.add(path);
+        const r = await c.get(path);
+        const location = r.headers.get('location');
+        if (location) {
+          check(location);
+          queue.push(location);
+        }
+        if (!(r.headers.get('content-type') ?? '').startsWith('text/html')) continue;
+        expect(r.status, `${role} ${path}`).toBe(200);
+        const html = await r.text();
+        let patientsHere = 0;
+        for (const m of html.matchAll(/\s(href|action)="([^"]*)"/g)) {
+          const url = m[2]!.replaceAll('&amp;', '&');
+          check(url);
+          if (m[1] !== 'href' || !url.startsWith('/') || url.startsWith('/static/')) continue;
+          if (url.includes('lang=') || url.endsWith('.csv')) continue;
+          if (url.startsWith('/persone/')) {
+            if (patientsHere++ >= PATIENTS_PER_PAGE) continue;
+            patients++;
+          }
+          queue.push(url);
+        }
+      }
+      expect(patients, role).toBeGreaterThan(0);
+      // Roles with more rows than a page also crawled the pager (page 2 carries the filters).
+      const scope = await f.db.pool.query(
+        `select count(*)::int as n from qdp.quarantines where import_id = qdp.latest_import_id()
+         and ($1 <> 'municipality' or residence_istat = $2) and ($1 <> 'gp' or gp_code = $3)`,
+        [role, f.istat, f.gp],
+      );
+      expect(
+        [...visited].some((p) => p.includes('page=2')),
+        `${role} paged`,
+      ).toBe(scope.rows[0].n > f.config.pageSize);
+    }
+    // A signed-out visit to a patient link: the log-in redirect carries only the sealed path.
+    const anonymous = new PortalClient(f.url);
+    const staff = new PortalClient(f.url);
+    await staff.login(f.users.staff.username, PASSWORD);
+    const link = /href="(\/persone\/[^"]+)"/.exec(
+      await (await staff.get('/quarantene')).text(),
+    )![1]!;
+    const redirected = await anonymous.get(link);
+    expect(redirected.status).toBe(303);
+    check(redirected.headers.get('location')!);
+    expect(found).toEqual([]);
+    expect(checked.size).toBeGreaterThan(100);
+  }, 240_000);
+
+  it('a sealed value altered, from another session or for another purpose opens nothing', async () => {
+    const people = await everyone();
+    const c = new PortalClient(f.url);
+    await c.login(f.users.staff.username, PASSWORD);
+    const seal = new SessionSeal(f.config.cookieSecret, c.cookies.get(SESSION)!);
+    const person = (
+      await f.db.pool.query(
+        'select fiscal_code, surname from qdp.quarantines where import_id = qdp.latest_import_id() order by fiscal_code limit 1',
+      )
+    ).rows[0];
+    const views = async () =>
+      Number(
+        (
+          await f.db.pool.query(
+            "select count(*) as n from qdp.audit_log where action = 'patient.view' and fiscal_code = $1",
+            [person.fiscal_code],
+          )
+        ).rows[0].n,
+      );
+    // The same sealing as the portal's: this session's patient link opens the page.
+    const before = await views();
+    const good = seal.seal('patient', person.fiscal_code);
+    expect((await c.get(`/persone/${good}`)).status).toBe(200);
+    const flipped = (value: string, at: number) =>
+      value.slice(0, at) + (value[at] === 'A' ? 'B' : 'A') + value.slice(at + 1);
+    const other = new PortalClient(f.url);
+    await other.login(f.users.staff.username, PASSWORD);
+    const otherSeal = new SessionSeal(f.config.cookieSecret, other.cookies.get(SESSION)!);
+    const refused = [
+      flipped(good, 0), // the IV
+      flipped(good, 20), // the text
+      flipped(good, good.length - 2), // the tag
+      good.slice(0, -4),
+      otherSeal.seal('patient', person.fiscal_code), // another session's link
+      seal.seal('list-search', person.fiscal_code), // another purpose
+      new SessionSeal('y'.repeat(32), c.cookies.get(SESSION)!).seal('patient', person.fiscal_code),
+      'A'.repeat(99), // well-formed, not sealed
+    ];
+    for (const value of refused) {
+      const r = await c.get(`/persone/${value}`);
+      expect(r.status, value).toBe(404);
+      const html = await r.text();
+      expect(html).not.toContain(person.fiscal_code);
+      expect(html).not.toContain(person.surname);
+    }
+    // The old plain link is no link either (the error page repeats only what was asked).
+    const plainLink = await c.get(`/persone/${person.fiscal_code}`);
+    expect(plainLink.status).toBe(404);
+    expect(await plainLink.text()).not.toContain(person.surname);
+    // Only the one real view is audited (its commit follows the page: read after the others).
+    expect(await views()).toBe(before + 1);
+    // The list's and the audit view's sealed filters: a 400 that names nothing they held.
+    const search = new URL(
+      (await submitSearch(c, '/quarantene', { q: person.surname })).location,
+      f.url,
+    );
+    for (const [path, value] of [
+      ['/quarantene', flipped(search.searchParams.get('sealed')!, 30)],
+      ['/quarantene', otherSeal.seal('list-search', person.surname)],
+      ['/quarantene', 'A'.repeat(2000)],
+      ['/quarantene/export', flipped(search.searchParams.get('sealed')!, 30)],
+    ] as const) {
+      const r =
+        path === '/quarantene'
+          ? await c.get(`${path}?sealed=${value}`)
+          : await c.post(`${path}?sealed=${value}`, {});
+      expect(r.status, path).toBe(400);
+      const html = await r.text();
+      expect(html).toContain(SEALED_REFUSED);
+      expect(html).not.toContain(person.surname);
+    }
+    const admin = new PortalClient(f.url);
+    await admin.login(f.users.admin.username, PASSWORD);
+    const filtered = new URL(
+      (await submitSearch(admin, '/registro', { fiscal_code: person.fiscal_code })).location,
+      f.url,
+    );
+    const tampered = await admin.get(
+      `/registro?sealed=${flipped(filtered.searchParams.get('sealed')!, 25)}`,
+    );
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).not.toContain(person.fiscal_code);
+    const plain = await admin.get(`/registro?fiscal_code=${person.fiscal_code}`);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toContain('fiscal_code: sent with the filter form only');
+    expect(problems(search.toString(), people)).toEqual([]);
   });
 });
 

@@ -1,5 +1,8 @@
-// sqlmap (Debian's package) against the search and filter parameters of the quarantine list (as
-// the Prefecture, the widest scope) and of the audit view (as an administrator): nothing
+// sqlmap (Debian's package) against every search and filter parameter of the quarantine list (as
+// the Prefecture, the widest scope) and of the audit view (as an administrator), each through the
+// request that carries it: the personal ones (the list's search, the audit's user and fiscal code)
+// through their POST form, whose 303 sqlmap follows to the page that runs the query with them
+// sealed; the plain ones (municipality, dates, sort, page, ...) in the GET query string. Nothing
 // injectable. A missing sqlmap fails the test with what to install.
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -26,23 +29,36 @@ afterAll(async () => {
   if (out) await rm(out, { recursive: true, force: true });
 });
 
-async function sessionCookie(username: string): Promise<string> {
+/** A logged-in session: its cookies, and a CSRF token for its forms. */
+async function session(username: string): Promise<{ cookie: string; csrf: string }> {
   const c = new PortalClient(f.url);
   expect((await c.login(username, PASSWORD)).status).toBe(303);
-  return [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrf = await c.csrf('/quarantene');
+  return { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), csrf };
 }
 
-/** Runs sqlmap asynchronously: the portal under test serves from this same process. */
-async function sqlmap(url: string, cookie: string, params: string[]): Promise<string> {
+/**
+ * Runs sqlmap asynchronously (the portal under test serves from this same process): a GET of
+ * `url`, or with `data` a form POST.
+ */
+async function sqlmap(
+  url: string,
+  cookie: string,
+  params: string[],
+  data?: string,
+): Promise<string> {
   const child = spawn(
     'sqlmap',
     [
       '-u',
       url,
+      ...(data === undefined ? [] : [`--data=${data}`]),
       `--cookie=${cookie}`,
       '-p',
       params.join(','),
       '--batch',
+      // A 303 after a form is followed with a GET, as a browser does.
+      '--answers=resend=N',
       '--flush-session',
       '--disable-coloring',
       `--output-dir=${out}`,
@@ -69,30 +85,63 @@ async function sqlmap(url: string, cookie: string, params: string[]): Promise<st
   return text;
 }
 
+function expectNothingInjectable(log: string): void {
+  expect(log).not.toMatch(/identified the following injection point/);
+  expect(log).not.toMatch(/is vulnerable/);
+  expect(log).toMatch(/all tested parameters do not appear to be injectable/);
+}
+
+/** A form's parameters reached the page: sqlmap followed the 303 to it, never to the log-in. */
+function expectFollowedTo(log: string, page: string): void {
+  expect(log).toMatch(new RegExp(`got a 303 redirect to '[^']*${page}\\?sealed=`));
+  expect(log).not.toMatch(/redirect to '[^']*\/login/);
+}
+
 describe('sqlmap', () => {
-  it('finds nothing injectable in the list search and filters', async () => {
-    const cookie = await sessionCookie(f.users.prefecture.username);
+  it('finds nothing injectable in the list search (its form)', async () => {
+    const { cookie, csrf } = await session(f.users.prefecture.username);
     const log = await sqlmap(
-      `${f.url}/quarantene?q=ROSSI&municipality=023091&status=new&from=2021-01-01&to=2021-12-31&sort=surname&dir=asc&page=1`,
+      `${f.url}/quarantene`,
       cookie,
-      ['q', 'municipality', 'status', 'from', 'to', 'sort', 'dir', 'page'],
+      ['q'],
+      `q=ROSSI&sort=surname&_csrf=${csrf}`,
     );
-    expect(log).not.toMatch(/identified the following injection point/);
-    expect(log).not.toMatch(/is vulnerable/);
-    expect(log).toMatch(/all tested parameters do not appear to be injectable/);
+    expectNothingInjectable(log);
+    expectFollowedTo(log, '/quarantene');
+  }, 900_000);
+
+  it('finds nothing injectable in the list filters (the query string)', async () => {
+    const { cookie } = await session(f.users.prefecture.username);
+    const log = await sqlmap(
+      `${f.url}/quarantene?municipality=023091&status=new&from=2021-01-01&to=2021-12-31&sort=surname&dir=asc&page=1`,
+      cookie,
+      ['municipality', 'status', 'from', 'to', 'sort', 'dir', 'page'],
+    );
+    expectNothingInjectable(log);
     // It really talked to the page (a logged-in 200), not to the log-in redirect.
     expect(log).not.toMatch(/got a 30\d redirect/);
   }, 900_000);
 
-  it('finds nothing injectable in the audit view filters', async () => {
-    const cookie = await sessionCookie(f.users.admin.username);
+  it("finds nothing injectable in the audit view's user and fiscal code (its form)", async () => {
+    const { cookie, csrf } = await session(f.users.admin.username);
     const log = await sqlmap(
-      `${f.url}/registro?user=t-admin&fiscal_code=&action=login&from=2020-01-01&to=2030-01-01&page=1`,
+      `${f.url}/registro`,
       cookie,
-      ['user', 'action', 'from', 'to', 'page'],
+      ['user', 'fiscal_code'],
+      `user=t-admin&fiscal_code=&action=login&_csrf=${csrf}`,
     );
-    expect(log).not.toMatch(/identified the following injection point/);
-    expect(log).toMatch(/all tested parameters do not appear to be injectable/);
+    expectNothingInjectable(log);
+    expectFollowedTo(log, '/registro');
+  }, 900_000);
+
+  it('finds nothing injectable in the audit view filters (the query string)', async () => {
+    const { cookie } = await session(f.users.admin.username);
+    const log = await sqlmap(
+      `${f.url}/registro?action=login&from=2020-01-01&to=2030-01-01&page=1`,
+      cookie,
+      ['action', 'from', 'to', 'page'],
+    );
+    expectNothingInjectable(log);
     expect(log).not.toMatch(/got a 30\d redirect/);
   }, 900_000);
 });

@@ -13,6 +13,7 @@ import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { loadPortalConfig, type PortalConfig } from '../../portal/config.ts';
 import { buildPortal } from '../../portal/server.ts';
 import { createPortalLogin, type PortalLogin } from '../db/access-fixtures.ts';
+import type { PortalClient } from './http-client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 export const PASSWORD = 'portal-test-password';
@@ -137,6 +138,45 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
       await app.close();
       await login.drop();
       await db.drop();
+    },
+  };
+}
+
+/**
+ * Submits a search or filter form as the browser does (POST with its CSRF token), expects the
+ * 303 of Post/Redirect/Get and follows it: the URL it led to (which carries the personal filters
+ * sealed) and that page.
+ */
+export async function submitSearch(
+  c: PortalClient,
+  path: '/quarantene' | '/registro',
+  form: Record<string, string>,
+): Promise<{ location: string; page: Response }> {
+  const posted = await c.post(path, form, path);
+  if (posted.status !== 303) {
+    throw new Error(`POST ${path}: ${posted.status}, expected 303: ${await posted.text()}`);
+  }
+  const location = posted.headers.get('location')!;
+  return { location, page: await c.get(location) };
+}
+
+/**
+ * Another portal server on the fixture's database (a second instance behind the load balancer),
+ * with its own login pool, optionally with other settings.
+ */
+export async function startAnotherInstance(
+  f: PortalFixture,
+  config: Partial<PortalConfig> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  const login = await createPortalLogin(f.db);
+  const app = await buildPortal({ config: { ...f.config, ...config }, pool: login.pool });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    close: async () => {
+      await app.close();
+      await login.drop();
     },
   };
 }
