@@ -8,6 +8,7 @@
 // Targets (issue 5): p99 under 100 ms, and the page's median at most 2× the query's median.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -83,6 +84,84 @@ interface Stats {
   p99: number;
   requests: number;
   errors: number;
+  /** CPU milliseconds per request: the portal process, the database, this process (load or client). */
+  cpu: { portal: number; database: number; bench: number } | undefined;
+}
+
+// Where the CPU goes, from Linux's /proc (clock ticks of 10 ms): every process named `postgres`
+// (the embedded server and its backends, plus what the postmaster reaped from backends that
+// ended), the portal's process, and this process (autocannon, or the baseline's pg clients). Not
+// available when BENCH_DATABASE_URL points elsewhere or off Linux (then only latencies are shown).
+const TICK_MS = 10;
+
+function ticksOf(pid: number, withReapedChildren = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime, stime (fields 14, 15), cutime, cstime (16, 17); the split drops fields 1 and 2.
+    const own = Number(fields[11]) + Number(fields[12]);
+    return withReapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own;
+  } catch {
+    return 0;
+  }
+}
+
+function procEntries(): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  } catch {
+    return undefined; // the process ended meanwhile
+  }
+}
+
+/** The CPU ticks of the server on `port` (its postmaster, its backends, the backends it reaped). */
+function databaseTicks(port: string): number | undefined {
+  if (process.env.BENCH_DATABASE_URL || process.platform !== 'linux') return undefined;
+  const postmaster = procEntries().find((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv[0]!.endsWith('/postgres') && argv[argv.indexOf('-p') + 1] === port;
+    } catch {
+      return false;
+    }
+  });
+  if (postmaster === undefined) return undefined;
+  let total = ticksOf(postmaster, true);
+  for (const pid of procEntries()) {
+    if (parentOf(pid) === postmaster) total += ticksOf(pid);
+  }
+  return total;
+}
+
+/** Measures the CPU that `run` makes each part use, per request it reports. */
+async function withCpu(
+  databasePort: string,
+  portalPid: number | undefined,
+  run: () => Promise<Omit<Stats, 'cpu'>>,
+): Promise<Stats> {
+  const db0 = databaseTicks(databasePort);
+  const portal0 = portalPid === undefined ? 0 : ticksOf(portalPid);
+  const bench0 = process.cpuUsage();
+  const stats = await run();
+  const bench = process.cpuUsage(bench0);
+  const db1 = databaseTicks(databasePort);
+  const n = Math.max(stats.requests, 1);
+  return {
+    ...stats,
+    cpu:
+      db0 === undefined || db1 === undefined
+        ? undefined
+        : {
+            portal: portalPid === undefined ? 0 : ((ticksOf(portalPid) - portal0) * TICK_MS) / n,
+            database: ((db1 - db0) * TICK_MS) / n,
+            bench: (bench.user + bench.system) / 1000 / n,
+          },
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -96,7 +175,7 @@ async function directQuery(
   userId: number,
   role: string,
   latestImportId: number,
-): Promise<Stats> {
+): Promise<Omit<Stats, 'cpu'>> {
   const dbUrl = new URL(url);
   dbUrl.username = login.role;
   dbUrl.password = login.password;
@@ -178,7 +257,7 @@ async function logIn(base: string, username: string): Promise<string> {
   return header();
 }
 
-async function loadPage(base: string, cookie: string): Promise<Stats> {
+async function loadPage(base: string, cookie: string): Promise<Omit<Stats, 'cpu'>> {
   const result = await autocannon({
     url: `${base}/quarantene`,
     connections: CONNECTIONS,
@@ -280,12 +359,15 @@ try {
   const base = `http://127.0.0.1:${port}`;
 
   const rows: string[] = [];
+  const cpuRows: string[] = [];
   let ok = true;
   for (const role of ['gp', 'prefecture'] as const) {
     const cookie = await logIn(base, `bench-${role}`);
     await loadPage(base, cookie); // warm-up: caches, pool, JIT
-    const page = await loadPage(base, cookie);
-    const query = await directQuery(url, loginRole, users[role], `qdp_${role}`, latest);
+    const page = await withCpu(new URL(url).port, portalProcess.pid, () => loadPage(base, cookie));
+    const query = await withCpu(new URL(url).port, undefined, () =>
+      directQuery(url, loginRole, users[role], `qdp_${role}`, latest),
+    );
     const ratio = page.p50 / query.p50;
     const pass =
       page.p99 < TARGET_P99_MS &&
@@ -296,12 +378,25 @@ try {
     rows.push(
       `| ${role} (${role === 'gp' ? `${Number(gpRows).toLocaleString('en-GB')} rows` : `${LATEST_ROWS.toLocaleString('en-GB')} rows`}) | ${page.p50.toFixed(1)} | ${page.p99.toFixed(1)} | ${page.requests} | ${query.p50.toFixed(2)} | ${query.p99.toFixed(2)} | ${ratio.toFixed(2)}× | ${page.errors + query.errors} |`,
     );
+    if (page.cpu && query.cpu) {
+      const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
+      cpuRows.push(
+        `| ${role} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${(total(page.cpu) / total(query.cpu)).toFixed(1)}× |`,
+      );
+    }
   }
   console.log(
     `\n${CONNECTIONS} connections, ${DURATION_S} s each, first page (${PAGE_SIZE} rows, sorted by fiscal code)\n` +
       '| list as | page p50 (ms) | page p99 (ms) | pages | query p50 (ms) | query p99 (ms) | page/query p50 | errors |\n|---|---|---|---|---|---|---|---|\n' +
       rows.join('\n'),
   );
+  if (cpuRows.length > 0) {
+    console.log(
+      '\nCPU per request (ms): the page (portal process, database, autocannon) and the query (database, pg clients)\n' +
+        '| list as | page: portal | page: database | page: autocannon | page: total | query: database | query: clients | query: total | page/query CPU |\n|---|---|---|---|---|---|---|---|---|\n' +
+        cpuRows.join('\n'),
+    );
+  }
   console.log(
     `\ntarget: p99 < ${TARGET_P99_MS} ms and median ≤ ${TARGET_MEDIAN_RATIO}× the query's: ${ok ? 'met' : 'NOT MET'}`,
   );
