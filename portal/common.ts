@@ -1,5 +1,12 @@
 // What the server and its pages share (kept apart from server.ts, which imports the pages).
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hkdfSync,
+  randomBytes,
+  randomFillSync,
+} from 'node:crypto';
 import type { PortalConfig } from './config.ts';
 import type { Language, MessageKey } from './i18n.ts';
 
@@ -77,6 +84,20 @@ export const SEALED_MAX_LENGTH = 1024;
 const SEAL_IV_BYTES = 12;
 const SEAL_TAG_BYTES = 16;
 
+// IVs drawn from the system's CSPRNG a few hundred at a time: one call per IV cost as much as the
+// encryption itself, and a list page seals one link per row. Each slice is used once.
+const ivPool = Buffer.alloc(SEAL_IV_BYTES * 256);
+let ivPoolOffset = ivPool.length;
+
+function freshIv(): Buffer {
+  if (ivPoolOffset === ivPool.length) {
+    randomFillSync(ivPool);
+    ivPoolOffset = 0;
+  }
+  // A copy: the pool is refilled in place later.
+  return Buffer.from(ivPool.subarray(ivPoolOffset, (ivPoolOffset += SEAL_IV_BYTES)));
+}
+
 /**
  * Personal data (fiscal codes, names, usernames) that must travel in a URL, sealed for one
  * session: AES-256-GCM under a key derived by HKDF-SHA-256 from QDP_PORTAL_COOKIE_SECRET (the same
@@ -98,7 +119,7 @@ export class SessionSeal {
   }
 
   seal(purpose: SealPurpose, plaintext: string): string {
-    const iv = randomBytes(SEAL_IV_BYTES);
+    const iv = freshIv();
     const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: SEAL_TAG_BYTES });
     cipher.setAAD(Buffer.from(purpose));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
