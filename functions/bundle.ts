@@ -3,12 +3,13 @@
 // index.mjs (handler `index.handler`, declared in infra/lambda.ts; runtime LAMBDA_RUNTIME of
 // functions/runtime.ts) and the data files the bundled code reads next to itself:
 // the daily-file contract, and for migrate the SQL migrations and
-// the municipalities reference package (loaded with require at run time).
+// the municipalities reference package (loaded with require at run time). bundleEntry is the one
+// way to bundle a module with those files: cli/bundle.ts builds the `qdp` command with it too.
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { FUNCTION_NAMES, type FunctionName } from './environment.ts';
 import { LAMBDA_RUNTIME } from './runtime.ts';
 
@@ -21,25 +22,35 @@ export interface BundleOptions {
   minify?: boolean;
 }
 
-/** Builds `functions/<fn>/index.ts` into a directory and returns the directory's path. */
-export async function bundleFunction(
-  fn: FunctionName,
-  options: BundleOptions = {},
-): Promise<string> {
-  if (!FUNCTION_NAMES.includes(fn)) {
-    throw new Error(`unknown function "${String(fn)}": one of ${FUNCTION_NAMES.join(', ')}`);
-  }
-  const outDir = options.outDir ?? (await mkdtemp(path.join(tmpdir(), `qdp-${fn}-`)));
+/** One module bundled with its data files: the Lambda functions here, the `qdp` command (cli/bundle.ts). */
+export interface EntryBundle {
+  /** The entry module (absolute path). */
+  entry: string;
+  /** The directory to write (emptied first). */
+  outDir: string;
+  /** The bundle's file name in outDir. */
+  outfile: string;
+  /** esbuild's target, e.g. node22. */
+  target: string;
+  minify: boolean;
+  /** Also the SQL migrations and the municipalities reference package (for db/ and core/municipalities.ts). */
+  databaseFiles: boolean;
+  plugins?: Plugin[];
+}
+
+/** Bundles one entry module with esbuild into a directory with the files its modules read. */
+export async function bundleEntry(options: EntryBundle): Promise<void> {
+  const { outDir } = options;
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: [path.join(ROOT, 'functions', fn, 'index.ts')],
-    outfile: path.join(outDir, 'index.mjs'),
+    entryPoints: [options.entry],
+    outfile: path.join(outDir, options.outfile),
     bundle: true,
     platform: 'node',
-    target: LAMBDA_RUNTIME.replace(/^nodejs(\d+).*$/, 'node$1'),
+    target: options.target,
     format: 'esm',
-    minify: options.minify ?? true,
+    minify: options.minify,
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'silent',
@@ -49,10 +60,11 @@ export async function bundleFunction(
     },
     // pg's optional native binding is never used.
     external: ['pg-native'],
+    plugins: options.plugins ?? [],
   });
-  // Files the bundled modules read relative to import.meta.url (now index.mjs).
+  // Files the bundled modules read relative to import.meta.url (now the bundle's file).
   await cp(path.join(ROOT, 'core', 'contract'), path.join(outDir, 'contract'), { recursive: true });
-  if (fn === 'migrate') {
+  if (options.databaseFiles) {
     await cp(path.join(ROOT, 'db', 'migrations'), path.join(outDir, 'migrations'), {
       recursive: true,
     });
@@ -62,6 +74,25 @@ export async function bundleFunction(
       { recursive: true },
     );
   }
+}
+
+/** Builds `functions/<fn>/index.ts` into a directory and returns the directory's path. */
+export async function bundleFunction(
+  fn: FunctionName,
+  options: BundleOptions = {},
+): Promise<string> {
+  if (!FUNCTION_NAMES.includes(fn)) {
+    throw new Error(`unknown function "${String(fn)}": one of ${FUNCTION_NAMES.join(', ')}`);
+  }
+  const outDir = options.outDir ?? (await mkdtemp(path.join(tmpdir(), `qdp-${fn}-`)));
+  await bundleEntry({
+    entry: path.join(ROOT, 'functions', fn, 'index.ts'),
+    outDir,
+    outfile: 'index.mjs',
+    target: LAMBDA_RUNTIME.replace(/^nodejs(\d+).*$/, 'node$1'),
+    minify: options.minify ?? true,
+    databaseFiles: fn === 'migrate',
+  });
   return outDir;
 }
 
