@@ -119,6 +119,12 @@ export function portalBundle(): Promise<string> {
   return found;
 }
 
+/**
+ * The folder of the `qdp` command's bundle under bundles/ (cli/bundle.ts; qdp.mjs and the files it
+ * reads): the package's `bin` (bin/qdp.js) runs it, the component does not deploy it.
+ */
+export const CLI_BUNDLE = 'qdp';
+
 /** SHA-256 over a directory's files (relative names and contents, in name order). */
 export function hashDirectory(dir: string): string {
   const hash = createHash('sha256');

@@ -1,12 +1,20 @@
 // `npm run build`, after tsc: puts into dist/ what the compiled component needs at run time
 // besides JavaScript, so that a consumer of the package needs neither esbuild nor the sources:
 // the data files at their relative paths (infra/artifacts.ts DATA_FILES) and each Lambda bundle
-// in dist/bundles/<function>/ (where infra/artifacts.ts looks first). Not part of the package.
+// in dist/bundles/<function>/ (where infra/artifacts.ts looks first), the portal's bundle and the
+// `qdp` command's bundle (dist/bundles/qdp/, run by bin/qdp.js). Not part of the package.
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { bundleCli } from '../cli/bundle.ts';
 import { bundleFunction } from '../functions/bundle.ts';
 import { bundlePortal } from '../portal/bundle.ts';
-import { BUNDLED_FUNCTIONS, DATA_FILES, PACKAGE_ROOT, PORTAL_BUNDLE } from './artifacts.ts';
+import {
+  BUNDLED_FUNCTIONS,
+  CLI_BUNDLE,
+  DATA_FILES,
+  PACKAGE_ROOT,
+  PORTAL_BUNDLE,
+} from './artifacts.ts';
 
 function packagedPortalBundle(outDir: string): string {
   return path.join(outDir, 'bundles', PORTAL_BUNDLE);
@@ -22,7 +30,7 @@ export function packageDataFiles(): string[] {
   return [...files].sort();
 }
 
-/** Copies the data files and bundles every function into `outDir` (the package's dist/). */
+/** Copies the data files and builds every bundle (functions, portal, CLI) into `outDir` (the package's dist/). */
 export async function buildPackageAssets(outDir: string): Promise<void> {
   for (const relative of packageDataFiles()) {
     await mkdir(path.dirname(path.join(outDir, relative)), { recursive: true });
@@ -32,6 +40,7 @@ export async function buildPackageAssets(outDir: string): Promise<void> {
     await bundleFunction(fn, { outDir: path.join(outDir, 'bundles', fn) });
   }
   await bundlePortal({ outDir: packagedPortalBundle(outDir) });
+  await bundleCli({ outDir: path.join(outDir, 'bundles', CLI_BUNDLE) });
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.meta.filename) {

