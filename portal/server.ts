@@ -145,15 +145,32 @@ export class Portal {
   ): Promise<T | FastifyReply> {
     const portalTokenHash = sessionTokenHash(req);
     if (!portalTokenHash) return redirectToLogin(req, reply);
+    // Nothing reaches the browser before the transaction commits: a page, a download or a
+    // redirect that `fn` sends is held until then (an audited view is never shown unaudited, a
+    // redirect after an action never shows the state before it), and dropped when it rolls back.
+    // The stand-in answers a marker, not the reply: a reply is a thenable that settles once it
+    // has been sent, so handing it back through the transaction's promise would wait forever.
+    let held: { payload: unknown } | undefined;
+    reply.send = ((payload?: unknown) => {
+      held = { payload };
+      return SENT_AFTER_COMMIT;
+    }) as unknown as FastifyReply['send'];
+    let result: T;
     try {
       // The session's check, the role switch and the viewer in one round trip (0026).
-      return await withUserSession(this.pool, { portalTokenHash }, (client, opened) =>
+      result = await withUserSession(this.pool, { portalTokenHash }, (client, opened) =>
         fn(client, viewerOf(opened.row)),
       );
     } catch (error) {
-      if (error instanceof SessionError) return redirectToLogin(req, reply);
+      if (error instanceof SessionError) {
+        restoreSend(reply);
+        return redirectToLogin(req, reply);
+      }
       throw error;
+    } finally {
+      restoreSend(reply);
     }
+    return held ? reply.send(held.payload) : result;
   }
 
   /**
@@ -199,6 +216,14 @@ function redirectToLogin(req: FastifyRequest, reply: FastifyReply): FastifyReply
   if (req.method !== 'GET') throw new HttpError(401, 'sessionEnded');
   const next = encodeURIComponent(req.url);
   return reply.redirect(`/login?next=${next}`, 303);
+}
+
+/** What `reply.send` answers inside asUser's transaction (the reply goes out after COMMIT). */
+const SENT_AFTER_COMMIT = Object.freeze({ sentAfterCommit: true });
+
+/** Gives the reply back its own send (asUser holds what is sent inside the transaction). */
+function restoreSend(reply: FastifyReply): void {
+  delete (reply as { send?: unknown }).send;
 }
 
 function sessionTokenHash(req: FastifyRequest): Buffer | undefined {

@@ -445,3 +445,40 @@ describe('password', () => {
     );
   });
 });
+
+describe('what a transaction sends', () => {
+  it('reaches the browser only after the transaction committed: a patient page after its audit row', async () => {
+    // A deferred trigger makes every COMMIT that wrote an audit row wait 700 ms; the page must
+    // not arrive before it (it used to be sent first, and a failed commit left a view unaudited).
+    await f.db.pool.query(`
+      create function pg_temp_slow_commit() returns trigger language plpgsql as
+        $$ begin perform pg_sleep(0.7); return null; end $$;
+      create constraint trigger test_slow_commit after insert on qdp.audit_log
+        deferrable initially deferred for each row execute function pg_temp_slow_commit();`);
+    try {
+      const c = await as('staff');
+      const link = /href="(\/persone\/[^"]+)"/.exec(await (await c.get('/quarantene')).text())![1]!;
+      const before = Number(
+        (
+          await f.db.pool.query(
+            "select count(*) as n from qdp.audit_log where action = 'patient.view'",
+          )
+        ).rows[0].n,
+      );
+      const page = await c.get(link);
+      expect(page.status).toBe(200);
+      const after = Number(
+        (
+          await f.db.pool.query(
+            "select count(*) as n from qdp.audit_log where action = 'patient.view'",
+          )
+        ).rows[0].n,
+      );
+      expect(after).toBe(before + 1);
+    } finally {
+      await f.db.pool.query(`
+        drop trigger test_slow_commit on qdp.audit_log;
+        drop function pg_temp_slow_commit();`);
+    }
+  });
+});
