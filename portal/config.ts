@@ -1,6 +1,7 @@
 // The portal's configuration, from the environment, validated once at start: every problem is
 // reported at once, naming the variable. Limits the database applies (lock-out, log-in throttle,
 // session length, dashboard suppression) are qdp.settings rows, changed with `qdp settings set`.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const flag = z
@@ -16,6 +17,7 @@ const environmentSchema = z.object({
   QDP_PORTAL_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters'),
   QDP_PORTAL_SECURE_COOKIES: flag.default(true),
   QDP_PORTAL_TRUST_PROXY: flag.default(false),
+  QDP_PORTAL_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   QDP_PORTAL_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   QDP_PORTAL_PAGE_SIZE: z.coerce.number().int().min(10).max(500).default(50),
   QDP_PORTAL_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(200_000),
@@ -33,6 +35,9 @@ export interface PortalConfig {
   secureCookies: boolean;
   /** Behind a load balancer: take the client address from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Server processes (node:cluster) sharing the port; default: one per CPU of the host. */
+  workers: number;
+  /** Database connections per worker. */
   poolMax: number;
   /** Rows per page of the quarantine list and the audit view. */
   pageSize: number;
@@ -65,6 +70,7 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     cookieSecret: e.QDP_PORTAL_COOKIE_SECRET,
     secureCookies: e.QDP_PORTAL_SECURE_COOKIES,
     trustProxy: e.QDP_PORTAL_TRUST_PROXY,
+    workers: e.QDP_PORTAL_WORKERS ?? availableParallelism(),
     poolMax: e.QDP_PORTAL_POOL_MAX,
     pageSize: e.QDP_PORTAL_PAGE_SIZE,
     exportMaxRows: e.QDP_PORTAL_EXPORT_MAX_ROWS,

@@ -1,6 +1,10 @@
 // The portal's entry point (EC2 and any server): configuration from the environment
-// (portal/config.ts), one database pool as the portal's login role, the server on
-// QDP_PORTAL_HOST:QDP_PORTAL_PORT, a clean stop on SIGTERM (systemd) or SIGINT.
+// (portal/config.ts), QDP_PORTAL_WORKERS server processes (node:cluster) sharing
+// QDP_PORTAL_HOST:QDP_PORTAL_PORT, each with one database pool as the portal's login role, and a
+// clean stop on SIGTERM (systemd) or SIGINT. The server keeps no state of its own (sessions,
+// throttle and settings are in the database, the CSRF secret in a signed cookie), so any worker
+// can answer any request.
+import cluster from 'node:cluster';
 import pg from 'pg';
 import { connectionOptionsFor } from '../db/tls.ts';
 import { loadPortalConfig, PortalConfigError, type PortalConfig } from './config.ts';
@@ -38,10 +42,9 @@ export async function startPortal(config: PortalConfig): Promise<RunningPortal> 
   };
 }
 
-async function main(): Promise<void> {
-  let config: PortalConfig;
+function loadConfigOrExit(): PortalConfig {
   try {
-    config = loadPortalConfig();
+    return loadPortalConfig();
   } catch (error) {
     if (error instanceof PortalConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -49,6 +52,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
+
+/** One server process: serves until SIGTERM or SIGINT, then closes the server and its pool. */
+async function serve(config: PortalConfig): Promise<void> {
   const portal = await startPortal(config);
   process.stdout.write(`portal listening on ${portal.url}\n`);
   const stop = () => {
@@ -59,6 +66,42 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/**
+ * The primary of several workers: forks them, passes SIGTERM/SIGINT on and exits when they have
+ * stopped. A worker that stops on its own stops the others and the primary with an error, so that
+ * systemd (Restart=on-failure) starts the service again whole.
+ */
+function supervise(workers: number): void {
+  let stopping = false;
+  let failed = false;
+  const stopAll = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      failed = true;
+      process.stderr.write(
+        `portal: worker ${worker.process.pid} stopped (${signal ?? `exit ${code}`}); stopping the others\n`,
+      );
+      stopAll('SIGTERM');
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+  });
+  process.once('SIGTERM', () => stopAll('SIGTERM'));
+  process.once('SIGINT', () => stopAll('SIGTERM'));
+  for (let i = 0; i < workers; i++) cluster.fork();
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  if (config.workers > 1 && cluster.isPrimary) {
+    supervise(config.workers);
+  } else {
+    await serve(config);
+  }
 }
 
 // Run when executed (tsx portal/main.ts, or the bundle's server.mjs), not when imported.

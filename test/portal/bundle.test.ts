@@ -3,6 +3,7 @@
 // assets, and a real log-in (the native Argon2 binding travels with it). The systemd unit is
 // checked line by line for what matters.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,8 @@ let installed: string;
 let child: ChildProcess | undefined;
 let url: string;
 let output = '';
+/** Server processes the bundle is started with (QDP_PORTAL_WORKERS). */
+const WORKERS = 2;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -32,24 +35,10 @@ beforeAll(async () => {
   built = await bundlePortal({ installDir: '/opt/qdp-portal' });
   installed = await mkdtemp(path.join(tmpdir(), 'qdp-portal-installed-'));
   await cp(built, installed, { recursive: true });
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [path.join(installed, 'server.mjs')], {
-    cwd: installed,
-    env: {
-      PATH: process.env.PATH,
-      QDP_PORTAL_DATABASE_URL: new URL(String(login.pool.options.connectionString)).toString(),
-      QDP_PORTAL_COOKIE_SECRET: randomBytes(32).toString('hex'),
-      QDP_PORTAL_SECURE_COOKIES: 'false',
-      QDP_PORTAL_PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  for (let i = 0; i < 100 && !output.includes('portal listening'); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  if (!output.includes('portal listening')) throw new Error(`the bundle did not start:\n${output}`);
+  const started = await startBundle();
+  child = started.process;
+  output = started.output();
+  url = started.url;
 }, 120_000);
 
 afterAll(async () => {
@@ -58,6 +47,57 @@ afterAll(async () => {
   await db?.drop();
   for (const dir of [built, installed]) if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * Starts the installed bundle with WORKERS workers on a port the system picks (port 0: the
+ * workers share it; the log says which) and waits until every worker listens.
+ */
+async function startBundle(): Promise<{ process: ChildProcess; url: string; output(): string }> {
+  const started = spawn(process.execPath, [path.join(installed, 'server.mjs')], {
+    cwd: installed,
+    env: {
+      PATH: process.env.PATH,
+      QDP_PORTAL_DATABASE_URL: new URL(String(login.pool.options.connectionString)).toString(),
+      QDP_PORTAL_COOKIE_SECRET: randomBytes(32).toString('hex'),
+      QDP_PORTAL_SECURE_COOKIES: 'false',
+      QDP_PORTAL_PORT: '0',
+      QDP_PORTAL_WORKERS: String(WORKERS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  started.stdout?.on('data', (c: Buffer) => (log += c.toString()));
+  started.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+  const listening = () => listeningLines(log).length;
+  for (let i = 0; i < 150 && listening() < WORKERS; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  if (listening() < WORKERS) throw new Error(`the bundle did not start:\n${log}`);
+  return {
+    process: started,
+    url: /portal listening on (http:\/\/[^/\s]+)\//.exec(log)![1]!,
+    output: () => log,
+  };
+}
+
+function listeningLines(log: string): string[] {
+  return log.split('\n').filter((line) => line.startsWith('portal listening on '));
+}
+
+/** The processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return (
+          readFileSync(`/proc/${e}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describe('the portal bundle', () => {
   it('runs from a copy outside the repository: health, assets and a log-in', async () => {
@@ -74,6 +114,12 @@ describe('the portal bundle', () => {
     const c = new PortalClient(url);
     expect((await c.login('bundle-staff', 'bundle-password-1')).status).toBe(303);
     expect(await (await c.get('/quarantene')).text()).toContain('bundle-staff');
+  });
+
+  it('runs QDP_PORTAL_WORKERS server processes on one port, all on the same address', async () => {
+    const workers = childrenOf(child!.pid!);
+    expect(workers).toHaveLength(WORKERS);
+    expect(listeningLines(output)).toEqual(Array(WORKERS).fill(`portal listening on ${url}/`));
   });
 
   it('refuses to start with a bad configuration, naming every variable', async () => {
@@ -107,5 +153,27 @@ describe('the portal bundle', () => {
     ]) {
       expect(unit.split('\n'), line).toContain(line);
     }
+  });
+
+  it('stops whole, with an error, when a worker dies (systemd then restarts it)', async () => {
+    const other = await startBundle();
+    const workers = childrenOf(other.process.pid!);
+    const exited = new Promise<number | null>((resolve) => other.process.on('exit', resolve));
+    process.kill(workers[0]!, 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(other.output()).toContain(
+      `portal: worker ${workers[0]} stopped (SIGKILL); stopping the others`,
+    );
+    for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid}`).toBe(false);
+  });
+
+  // Last: it stops the server.
+  it('stops every worker and exits 0 on SIGTERM', async () => {
+    const workers = childrenOf(child!.pid!);
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', resolve));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid}`).toBe(false);
+    child = undefined;
   });
 });

@@ -1,6 +1,7 @@
 // Portal configuration: defaults, every problem at once naming the variable, and the client
 // address behind a load balancer (one trusted hop: a client cannot choose its own address).
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadPortalConfig, PortalConfigError } from '../../portal/config.ts';
 import { buildPortal } from '../../portal/server.ts';
@@ -20,11 +21,19 @@ describe('loadPortalConfig', () => {
       cookieSecret: base.QDP_PORTAL_COOKIE_SECRET,
       secureCookies: true,
       trustProxy: false,
+      workers: availableParallelism(),
       poolMax: 20,
       pageSize: 50,
       exportMaxRows: 200_000,
       authorityName: 'Azienda ULSS',
     });
+  });
+
+  it('takes the number of server processes, one per CPU unless told', () => {
+    expect(loadPortalConfig({ ...base, QDP_PORTAL_WORKERS: '3' }).workers).toBe(3);
+    expect(() => loadPortalConfig({ ...base, QDP_PORTAL_WORKERS: '0' })).toThrow(
+      'QDP_PORTAL_WORKERS: Too small: expected number to be >=1',
+    );
   });
 
   it('reports every problem at once, naming the variable', () => {
