@@ -125,6 +125,14 @@ export class Portal {
     };
   }
 
+  /**
+   * An error page's context: its links (the language switch) lead to '/', never back to the
+   * requested URL, which may be hand-typed and hold personal data.
+   */
+  errorPageContext(req: FastifyRequest, reply: FastifyReply): PageContext {
+    return { ...this.pageContext(req, reply), path: '/' };
+  }
+
   /** Sends a page; pages with personal data are never cached. */
   send(reply: FastifyReply, html: string, status = 200): FastifyReply {
     return reply
@@ -369,7 +377,7 @@ export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
       // Only the message and the code: never the request (its URL or form may hold personal data).
       process.stderr.write(`portal: ${e.code ?? 'error'}: ${e.message}\n`);
     }
-    const ctx = portal.pageContext(req, reply);
+    const ctx = portal.errorPageContext(req, reply);
     const t = ctx.t;
     const text = key === 'invalidInput' ? t('invalidInput', { what: detail ?? '' }) : t(key);
     return portal.send(
@@ -379,7 +387,7 @@ export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
     );
   });
   app.setNotFoundHandler(async (req, reply) => {
-    const ctx = portal.pageContext(req, reply);
+    const ctx = portal.errorPageContext(req, reply);
     return portal.send(
       reply,
       layout(

@@ -40,6 +40,23 @@ describe('the list', () => {
     expect(html).toContain('from');
   });
 
+  it('an error page never repeats a hand-typed URL (it may hold a fiscal code or a name)', async () => {
+    const c = await as('staff');
+    const typed = [
+      '/persone/RSSMRA80A01H501U',
+      '/quarantene?q=ROSSI',
+      '/quarantene?municipality=RSSMRA80A01H501U',
+      '/nowhere/RSSMRA80A01H501U?name=ROSSI',
+    ];
+    for (const url of typed) {
+      const r = await c.get(url);
+      expect(r.status, url).toBeGreaterThanOrEqual(400);
+      const html = await r.text();
+      expect(html, url).not.toContain('RSSMRA80A01H501U');
+      expect(html, url).not.toContain('ROSSI');
+    }
+  });
+
   it('filters and sorts as the same SQL would, and pages without overlap', async () => {
     const c = await as('staff');
     const latest = Number(
