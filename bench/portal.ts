@@ -1,11 +1,13 @@
 // Benchmark: the portal's list page under load. A latest import of 1,000,000 quarantines on top of
 // a year of published history (loaded directly with SQL, as bench/history.ts does), the portal as
 // its own process (`node --import tsx portal/main.ts`, connected as a member of qdp_portal), and
-// autocannon with 50 concurrent connections on the first page of the list, as a GP (a few
-// thousand patients) and as the Prefecture (the whole million). Baseline, in the same run: the
-// same SQL query (portal/list-query.ts) run directly through pg by 50 concurrent clients whose
-// connections are switched to the same role and user, so that row-level security applies alike.
-// Targets (issue 5): p99 under 100 ms, and the page's median at most 2× the query's median.
+// autocannon on the first page of the list, as a GP (a few thousand patients) and as the
+// Prefecture (the whole million), with 1, 10 and 50 concurrent connections
+// (BENCH_PORTAL_CONNECTIONS). Baseline, in the same run and at the same concurrency: the same SQL
+// query (portal/list-query.ts) run directly through pg by as many clients, their connections
+// switched to the same role and user, so that row-level security applies alike. Targets (issue 5),
+// at 50 connections: p99 under 100 ms, and the page's median at most 2× the query's median. The
+// CPU each side used per request is reported too (Linux /proc).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,7 +22,11 @@ import { freshDatabase, ROOT, startServer } from './support.ts';
 const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);
 const HISTORY_DAYS = Number(process.env.BENCH_HISTORY_DAYS ?? 365);
 const HISTORY_ROWS = Number(process.env.BENCH_PORTAL_HISTORY_ROWS ?? 20_000);
-const CONNECTIONS = Number(process.env.BENCH_PORTAL_CONNECTIONS ?? 50);
+// The issue's target is at 50 concurrent connections; fewer show how latency grows with load.
+const CONNECTION_COUNTS = (process.env.BENCH_PORTAL_CONNECTIONS ?? '1,10,50')
+  .split(',')
+  .map((c) => Number(c.trim()));
+const TARGET_CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_PORTAL_SECONDS ?? 15);
 const PAGE_SIZE = 50;
 const PASSWORD = 'bench-portal-password';
@@ -177,21 +183,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The list's query through pg, CONNECTIONS clients in a loop for DURATION_S seconds. */
+/** The list's query through pg, `connections` clients in a loop for DURATION_S seconds. */
 async function directQuery(
   url: string,
   login: { role: string; password: string },
   userId: number,
   role: string,
   latestImportId: number,
-): Promise<Omit<Stats, 'cpu'>> {
+  connections: number,
+): Promise<Omit<Stats, 'cpu'> & { end(): Promise<void> }> {
   const dbUrl = new URL(url);
   dbUrl.username = login.role;
   dbUrl.password = login.password;
   const filters = listFiltersSchema.parse({});
   const clients: pg.Client[] = [];
   let query: { text: string; values: unknown[] } | undefined;
-  for (let i = 0; i < CONNECTIONS; i++) {
+  for (let i = 0; i < connections; i++) {
     const c = new pg.Client({ connectionString: dbUrl.toString() });
     await c.connect();
     await c.query(`set role ${role}`);
@@ -232,13 +239,17 @@ async function directQuery(
       }
     }),
   );
-  await Promise.all(clients.map((c) => c.end()));
   latencies.sort((a, b) => a - b);
   return {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     requests: latencies.length,
     errors,
+    // Ended by the caller after the CPU is read: an ended backend's CPU moves to its parent only
+    // once reaped.
+    end: async () => {
+      await Promise.all(clients.map((c) => c.end()));
+    },
   };
 }
 
@@ -266,10 +277,14 @@ async function logIn(base: string, username: string): Promise<string> {
   return header();
 }
 
-async function loadPage(base: string, cookie: string): Promise<Omit<Stats, 'cpu'>> {
+async function loadPage(
+  base: string,
+  cookie: string,
+  connections: number,
+): Promise<Omit<Stats, 'cpu'>> {
   const result = await autocannon({
     url: `${base}/quarantene`,
-    connections: CONNECTIONS,
+    connections,
     duration: DURATION_S,
     headers: { cookie },
   });
@@ -370,46 +385,67 @@ try {
   const rows: string[] = [];
   const cpuRows: string[] = [];
   let ok = true;
+  let measuredTarget = false;
   for (const role of ['gp', 'prefecture'] as const) {
     const cookie = await logIn(base, `bench-${role}`);
-    await loadPage(base, cookie); // warm-up: caches, pool, JIT
-    const page = await withCpu(new URL(url).port, portalProcess.pid, () => loadPage(base, cookie));
-    const query = await withCpu(new URL(url).port, undefined, () =>
-      directQuery(url, loginRole, users[role], `qdp_${role}`, latest),
-    );
-    const ratio = page.p50 / query.p50;
-    const pass =
-      page.p99 < TARGET_P99_MS &&
-      ratio <= TARGET_MEDIAN_RATIO &&
-      page.errors === 0 &&
-      query.errors === 0;
-    ok &&= pass;
-    rows.push(
-      `| ${role} (${role === 'gp' ? `${Number(gpRows).toLocaleString('en-GB')} rows` : `${LATEST_ROWS.toLocaleString('en-GB')} rows`}) | ${page.p50.toFixed(1)} | ${page.p99.toFixed(1)} | ${page.requests} | ${query.p50.toFixed(2)} | ${query.p99.toFixed(2)} | ${ratio.toFixed(2)}× | ${page.errors + query.errors} |`,
-    );
-    if (page.cpu && query.cpu) {
-      const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
-      cpuRows.push(
-        `| ${role} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${(total(page.cpu) / total(query.cpu)).toFixed(1)}× |`,
+    await loadPage(base, cookie, Math.max(...CONNECTION_COUNTS)); // warm-up: caches, pool, JIT
+    for (const connections of CONNECTION_COUNTS) {
+      const page = await withCpu(new URL(url).port, portalProcess.pid, () =>
+        loadPage(base, cookie, connections),
       );
+      let endClients: () => Promise<void> = async () => undefined;
+      const query = await withCpu(new URL(url).port, undefined, async () => {
+        const measured = await directQuery(
+          url,
+          loginRole,
+          users[role],
+          `qdp_${role}`,
+          latest,
+          connections,
+        );
+        endClients = measured.end;
+        return measured;
+      });
+      await endClients();
+      const ratio = page.p50 / query.p50;
+      if (connections === TARGET_CONNECTIONS) {
+        const pass =
+          page.p99 < TARGET_P99_MS &&
+          ratio <= TARGET_MEDIAN_RATIO &&
+          page.errors === 0 &&
+          query.errors === 0;
+        ok &&= pass;
+        measuredTarget = true;
+      }
+      rows.push(
+        `| ${role} (${role === 'gp' ? `${Number(gpRows).toLocaleString('en-GB')} rows` : `${LATEST_ROWS.toLocaleString('en-GB')} rows`}) | ${connections} | ${page.p50.toFixed(1)} | ${page.p99.toFixed(1)} | ${page.requests} | ${query.p50.toFixed(2)} | ${query.p99.toFixed(2)} | ${ratio.toFixed(2)}× | ${page.errors + query.errors} |`,
+      );
+      if (page.cpu && query.cpu) {
+        const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
+        cpuRows.push(
+          `| ${role} | ${connections} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${(total(page.cpu) / total(query.cpu)).toFixed(1)}× |`,
+        );
+      }
     }
   }
   console.log(
-    `\n${CONNECTIONS} connections, ${DURATION_S} s each, first page (${PAGE_SIZE} rows, sorted by fiscal code), portal workers: ${process.env.QDP_PORTAL_WORKERS ?? `${availableParallelism()} (one per CPU)`}\n` +
-      '| list as | page p50 (ms) | page p99 (ms) | pages | query p50 (ms) | query p99 (ms) | page/query p50 | errors |\n|---|---|---|---|---|---|---|---|\n' +
+    `\n${DURATION_S} s each, first page (${PAGE_SIZE} rows, sorted by fiscal code), portal workers: ${process.env.QDP_PORTAL_WORKERS ?? `${availableParallelism()} (one per CPU)`}\n` +
+      '| list as | connections | page p50 (ms) | page p99 (ms) | pages | query p50 (ms) | query p99 (ms) | page/query p50 | errors |\n|---|---|---|---|---|---|---|---|---|\n' +
       rows.join('\n'),
   );
   if (cpuRows.length > 0) {
     console.log(
       '\nCPU per request (ms): the page (portal process, database, autocannon) and the query (database, pg clients)\n' +
-        '| list as | page: portal | page: database | page: autocannon | page: total | query: database | query: clients | query: total | page/query CPU |\n|---|---|---|---|---|---|---|---|---|\n' +
+        '| list as | connections | page: portal | page: database | page: autocannon | page: total | query: database | query: clients | query: total | page/query CPU |\n|---|---|---|---|---|---|---|---|---|---|\n' +
         cpuRows.join('\n'),
     );
   }
   console.log(
-    `\ntarget: p99 < ${TARGET_P99_MS} ms and median ≤ ${TARGET_MEDIAN_RATIO}× the query's: ${ok ? 'met' : 'NOT MET'}`,
+    measuredTarget
+      ? `\ntarget at ${TARGET_CONNECTIONS} connections: p99 < ${TARGET_P99_MS} ms and median ≤ ${TARGET_MEDIAN_RATIO}× the query's: ${ok ? 'met' : 'NOT MET'}`
+      : `\ntarget not measured: BENCH_PORTAL_CONNECTIONS does not include ${TARGET_CONNECTIONS}`,
   );
-  process.exitCode = ok ? 0 : 1;
+  process.exitCode = ok && measuredTarget ? 0 : 1;
 } finally {
   portalProcess?.kill('SIGTERM');
   await server.stop();
