@@ -32,6 +32,22 @@ const auditCount = async (action: string) =>
       .rows[0].n,
   );
 
+/**
+ * The first word of every query sent on the next connection taken from the login pool (one round
+ * trip each), to count what a session costs.
+ */
+function statementsOfNextSession(): string[] {
+  const sent: string[] = [];
+  login.pool.once('acquire', (client: { query: (...args: never[]) => unknown }) => {
+    const original = client.query.bind(client);
+    client.query = ((...args: never[]) => {
+      sent.push(String(args[0]).trim().split(/\s+/)[0]!);
+      return original(...args);
+    }) as typeof client.query;
+  });
+  return sent;
+}
+
 describe('withUserSession', () => {
   it("switches to the user's role and names the user, for this transaction only", async () => {
     const inside = await withUserSession(login.pool, t.users.munA, async (c) => {
@@ -135,22 +151,13 @@ describe('withUserSession', () => {
   });
 
   it("costs two round trips besides the function's own: opening, and the check with COMMIT", async () => {
-    const sent: string[] = [];
-    const count = (client: { query: (...args: never[]) => unknown }) => {
-      const original = client.query.bind(client);
-      client.query = ((...args: never[]) => {
-        sent.push(String(args[0]).trim().split(/\s+/)[0]!);
-        return original(...args);
-      }) as typeof client.query;
-    };
-    login.pool.once('acquire', count);
+    const sent = statementsOfNextSession();
     const gp = await withUserSession(login.pool, t.users.gp2, async (c) => {
       const { rows } = await c.query('select qdp.current_gp_code() as gp');
       return rows[0].gp;
     });
     expect(gp).toBe('G2');
     expect(sent).toEqual(['begin;', 'select', 'select']);
-    login.pool.removeListener('acquire', count);
   });
 
   describe('opened by a portal session token (qdp.portal_open_session, 0026)', () => {
@@ -229,15 +236,7 @@ describe('withUserSession', () => {
 
     it('costs the same two round trips', async () => {
       const hash = await portalSession(t.users.staff);
-      const sent: string[] = [];
-      const count = (client: { query: (...args: never[]) => unknown }) => {
-        const original = client.query.bind(client);
-        client.query = ((...args: never[]) => {
-          sent.push(String(args[0]).trim().split(/\s+/)[0]!);
-          return original(...args);
-        }) as typeof client.query;
-      };
-      login.pool.once('acquire', count);
+      const sent = statementsOfNextSession();
       await withUserSession(login.pool, { portalTokenHash: hash }, async (c) => {
         await c.query('select 1');
       });
