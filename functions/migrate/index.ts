@@ -6,11 +6,10 @@
 // With the portal (QDP_PORTAL_SETTINGS_SECRET_ARN set) it then keeps the portal's database login
 // and writes the portal's settings secret (portal-login.ts).
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { existsSync, readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import pg from 'pg';
 import { syncMunicipalities } from '../../core/municipalities.ts';
 import { migrate, type MigrationResult } from '../../db/migrate.ts';
+import { rdsTlsOptions } from '../../db/tls.ts';
 import { log } from '../aws.ts';
 import { ENV, parseEnvironment } from '../environment.ts';
 import { z } from 'zod';
@@ -70,20 +69,9 @@ export async function credentials(secretArn: string): Promise<z.infer<typeof sec
   return parsed.data;
 }
 
-/**
- * The Lambda Node.js runtimes keep the Amazon RDS certificate authorities in this bundle but, from
- * Node.js 20 on, do not load it by default: it is added to Node's roots so that `verify-full`
- * checks Aurora's certificate without NODE_EXTRA_CA_CERTS.
- */
-export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
-
-export function tlsOptions(
-  mode: 'verify-full' | 'disable',
-  caBundle = LAMBDA_CA_BUNDLE,
-): false | { rejectUnauthorized: true; ca?: string[] } {
-  if (mode === 'disable') return false;
-  if (!existsSync(caBundle)) return { rejectUnauthorized: true };
-  return { rejectUnauthorized: true, ca: [...rootCertificates, readFileSync(caBundle, 'utf8')] };
+/** `verify-full`: Aurora's certificate and host name checked against RDS's authorities (db/tls.ts). */
+export function tlsOptions(mode: 'verify-full' | 'disable'): false | pg.ConnectionConfig['ssl'] {
+  return mode === 'disable' ? false : rdsTlsOptions();
 }
 
 export async function handler(): Promise<MigrateOutcome> {
