@@ -333,13 +333,22 @@ function gluePython(): string {
   return made.stdout.trim().split('\n').pop() as string;
 }
 
-/** The Glue import job's logic on a local Spark, on the staged object of an import. */
+/** The Glue import job's logic on a local Spark (glue/run_local.py), on the staged object of an import. */
 function runGlueImport(stagedKey: string, importId: number, stagedText: string): unknown {
   const file = path.join(work, `staged-${importId}.csv`);
   writeFileSync(file, stagedText);
   const run = spawnSync(
     gluePython(),
-    [path.join(ROOT, 'test/emulator/glue_import.py'), file, String(importId), database.url],
+    [
+      path.join(ROOT, 'glue/run_local.py'),
+      'import',
+      '--staged',
+      file,
+      '--import-id',
+      String(importId),
+      '--database-url',
+      database.url,
+    ],
     { encoding: 'utf8', timeout: 240_000 },
   );
   if (run.status !== 0) throw new Error(`the Glue import of ${stagedKey} failed: ${run.stderr}`);
@@ -426,8 +435,9 @@ describe('the import, finished by the Glue job logic', () => {
   it('publishes; the job SUCCEEDED event reaches notify and ETL_Success gets the message', async () => {
     const stagedKey = `staging/${first.id}/giorno 1.csv`;
     expect(runGlueImport(stagedKey, first.id, await objectText(stagedKey))).toEqual({
+      importId: first.id,
       status: 'published',
-      rows: 30,
+      rowsWritten: 30,
     });
     const event = await jobEvent(first.workflow_run_id, 'SUCCEEDED', 'Job run succeeded');
     expect(await matchingRules(event)).toEqual([
