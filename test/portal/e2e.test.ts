@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionSeal } from '../../portal/common.ts';
-import { launchChromium } from './browser.ts';
+import { launchChromium, logInWithForm } from './browser.ts';
 import { PASSWORD, startPortalFixture, type PortalFixture, type RoleKey } from './support.ts';
 
 const SHOTS = path.resolve('test-results', 'portal');
@@ -93,18 +93,14 @@ async function expectedPage(role: RoleKey): Promise<string[]> {
 }
 
 async function logIn(role: RoleKey): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+  const {
+    context,
+    page,
+    consoleErrors: errors,
+  } = await logInWithForm(browser, f.url, f.users[role].username, PASSWORD, {
+    acceptDownloads: true,
   });
   (page as unknown as { qdpErrors: string[] }).qdpErrors = errors;
-  await page.goto(`${f.url}/login`);
-  await page.getByLabel('Nome utente').fill(f.users[role].username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Accedi' }).click();
-  await page.waitForURL(/\/quarantene/);
   return { context, page };
 }
 
@@ -249,57 +245,9 @@ describe.each(ROLES)('as %s', (role) => {
   });
 });
 
-describe('accessibility basics (WCAG 2.1 AA: labels, language, headings, keyboard, phone)', () => {
-  /** Problems found on the current page: unlabeled controls, missing lang, not one h1, unnamed canvases. */
-  // Runs in the browser; a string, because this project's TypeScript has no DOM types.
-  const PROBLEMS = `(() => {
-    const found = [];
-    if (!document.documentElement.lang) found.push('html without lang');
-    const h1 = document.querySelectorAll('h1').length;
-    if (h1 !== 1) found.push(h1 + ' h1 elements');
-    for (const input of document.querySelectorAll('input, select, textarea')) {
-      if (input.type === 'hidden') continue;
-      const labelled = (input.id && document.querySelector('label[for="' + input.id + '"]')) ||
-        input.getAttribute('aria-label') || input.closest('label');
-      if (!labelled) found.push('unlabelled ' + input.tagName.toLowerCase() + ' ' + input.name);
-    }
-    for (const canvas of document.querySelectorAll('canvas')) {
-      if (!canvas.getAttribute('aria-label')) found.push('canvas without aria-label');
-    }
-    for (const table of document.querySelectorAll('table')) {
-      if (table.querySelectorAll('th').length === 0) found.push('table without header cells');
-    }
-    if (!document.querySelector('main#main')) found.push('no main landmark');
-    if (!document.querySelector('a[href="#main"]')) found.push('no skip link');
-    return found;
-  })()`;
-  const problems = (page: Page): Promise<string[]> => page.evaluate(PROBLEMS);
-
-  it('every page of every role has labelled controls, a language, one h1, a skip link', async () => {
-    for (const role of ROLES) {
-      const { context, page } = await logIn(role);
-      try {
-        const paths = [
-          '/quarantene',
-          '/cruscotti',
-          '/importazioni',
-          '/password',
-          ...(role === 'admin' ? ['/utenti', '/registro'] : []),
-        ];
-        for (const p of paths) {
-          await page.goto(`${f.url}${p}`);
-          expect(await problems(page), `${role} ${p}`).toEqual([]);
-        }
-      } finally {
-        await context.close();
-      }
-    }
-    const anonymous = await browser.newPage();
-    await anonymous.goto(`${f.url}/login`);
-    expect(await problems(anonymous)).toEqual([]);
-    await anonymous.close();
-  });
-
+// The WCAG audit itself (axe-core on every page of every role, keyboard order, phone layout) is
+// test/portal/accessibility.test.ts; these two follow a user's path through the portal.
+describe('keyboard and phone', () => {
   it('logs in and reaches a patient with the keyboard only', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -322,17 +270,11 @@ describe('accessibility basics (WCAG 2.1 AA: labels, language, headings, keyboar
   });
 
   it('fits a phone screen', async () => {
-    const context = await browser.newContext({
+    const { context, page } = await logInWithForm(browser, f.url, f.users.gp.username, PASSWORD, {
       viewport: { width: 375, height: 740 },
       isMobile: true,
     });
-    const page = await context.newPage();
     try {
-      await page.goto(`${f.url}/login`);
-      await page.getByLabel('Nome utente').fill(f.users.gp.username);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Accedi' }).click();
-      await page.waitForURL(/\/quarantene/);
       // The page itself does not scroll sideways (the table scrolls inside its own box).
       const overflow = await page.evaluate<number>(
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
