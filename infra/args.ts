@@ -174,10 +174,11 @@ export interface QuarantineDataPlatformArgs {
   /**
    * Where the SFTP endpoint listens: `PUBLIC` (an AWS-managed internet endpoint; access by SSH key
    * only) or `VPC` (inside the private subnets, reachable from `sftpAllowedCidrs` through the VPC,
-   * a VPN or Direct Connect).
+   * a VPN or Direct Connect). A `string` checked by `validateArgs` (not a union type, which
+   * Pulumi's schema for other languages cannot express).
    * @default "PUBLIC"
    */
-  sftpEndpointType?: 'PUBLIC' | 'VPC';
+  sftpEndpointType?: string;
   /**
    * IPv4 CIDR blocks allowed to reach a `VPC` SFTP endpoint on port 22; required (at least one,
    * never `0.0.0.0/0`) with `VPC`, not allowed with `PUBLIC` (a public endpoint has no firewall).
@@ -190,6 +191,14 @@ export interface QuarantineDataPlatformArgs {
    * @default undefined
    */
   region?: string;
+}
+
+/** The values `sftpEndpointType` accepts. */
+export const SFTP_ENDPOINT_TYPES = ['PUBLIC', 'VPC'] as const;
+export type SftpEndpointType = (typeof SFTP_ENDPOINT_TYPES)[number];
+
+function isSftpEndpointType(value: string): value is SftpEndpointType {
+  return (SFTP_ENDPOINT_TYPES as readonly string[]).includes(value);
 }
 
 /** The defaults, in one place (each one is also stated in the TSDoc above). */
@@ -213,7 +222,7 @@ export const DEFAULTS = {
   portalMinInstances: 2,
   portalMaxInstances: 4,
   portalAllowedCidrs: ['0.0.0.0/0'] as string[],
-  sftpEndpointType: 'PUBLIC' as 'PUBLIC' | 'VPC',
+  sftpEndpointType: 'PUBLIC' as SftpEndpointType,
   sftpAllowedCidrs: [] as string[],
 } as const;
 
@@ -531,8 +540,8 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
   }
 
   const endpoint = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
-  if (endpoint !== 'PUBLIC' && endpoint !== 'VPC') {
-    problems.push(`sftpEndpointType: "${String(endpoint)}" must be "PUBLIC" or "VPC"`);
+  if (!isSftpEndpointType(endpoint)) {
+    problems.push(`sftpEndpointType: "${endpoint}" must be "PUBLIC" or "VPC"`);
   }
   const cidrs = args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs;
   if (endpoint === 'PUBLIC' && cidrs.length > 0) {
@@ -564,6 +573,7 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
 export type ResolvedArgs = Required<
   Omit<
     QuarantineDataPlatformArgs,
+    | 'sftpEndpointType'
     | 'vpcId'
     | 'privateSubnetIds'
     | 'publicSubnetIds'
@@ -580,9 +590,13 @@ export type ResolvedArgs = Required<
     | 'kmsKeyArn'
     | 'portalCertificateArn'
     | 'region'
-  >;
+  > & { sftpEndpointType: SftpEndpointType };
 
 export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
+  const sftpEndpointType = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
+  if (!isSftpEndpointType(sftpEndpointType)) {
+    throw new Error(`sftpEndpointType: "${sftpEndpointType}" must be "PUBLIC" or "VPC"`);
+  }
   return {
     ...args,
     alertEmails: args.alertEmails ?? DEFAULTS.alertEmails,
@@ -606,7 +620,7 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
     portalMinInstances: args.portalMinInstances ?? DEFAULTS.portalMinInstances,
     portalMaxInstances: args.portalMaxInstances ?? DEFAULTS.portalMaxInstances,
     portalAllowedCidrs: args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs,
-    sftpEndpointType: args.sftpEndpointType ?? DEFAULTS.sftpEndpointType,
+    sftpEndpointType,
     sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
   };
 }

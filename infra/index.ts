@@ -28,6 +28,17 @@ export * from './network.ts';
 export * from './portal.ts';
 export { hashDirectory } from './artifacts.ts';
 
+/**
+ * The component's type token: the package's name, module `index`, as Pulumi's multi-language
+ * plugin packages (`pulumi package add`) require.
+ */
+export const COMPONENT_TYPE = 'quarantine-data-platform:index:QuarantineDataPlatform';
+/**
+ * The token of releases up to 0.1, kept as an alias so that their stacks update the component and
+ * its children in place instead of replacing them.
+ */
+export const PREVIOUS_COMPONENT_TYPE = 'quarantine:index:QuarantineDataPlatform';
+
 /** Thrown before any resource is declared when the arguments are invalid; lists every problem. */
 export class InvalidArgumentsError extends Error {
   constructor(
@@ -50,6 +61,21 @@ function hasAwsProvider(opts: pulumi.ComponentResourceOptions | undefined): bool
   }
   return 'aws' in providers;
 }
+
+/** The sub-components of one platform (see the getters of `QuarantineDataPlatform`). */
+interface Parts {
+  network: Network;
+  key: PlatformKey;
+  landing: Landing;
+  database: Database;
+  alerts: Alerts;
+  analytics: Analytics | undefined;
+  etl: Etl;
+  trigger: ImportTrigger;
+  migrations: Migrations;
+  portal: Portal | undefined;
+}
+const partsOf = new WeakMap<QuarantineDataPlatform, Parts>();
 
 /**
  * The quarantine data platform of one health authority in one region: network, landing bucket
@@ -77,20 +103,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   /** The security group of the platform's Lambda functions and Glue connections. */
   readonly workloadSecurityGroupId: pulumi.Output<string>;
 
-  readonly network: Network;
-  readonly key: PlatformKey;
-  readonly landing: Landing;
-  readonly database: Database;
-  readonly alerts: Alerts;
-  /** Undefined when `enableAnalytics` is false. */
-  readonly analytics: Analytics | undefined;
-  readonly etl: Etl;
-  readonly trigger: ImportTrigger;
-  readonly migrations: Migrations;
   /** The Glue workflow that on-upload starts for each file. */
   readonly glueWorkflowName: pulumi.Output<string>;
-  /** Undefined when `enablePortal` is false. */
-  readonly portal: Portal | undefined;
   /** The portal's address (`https://…`); undefined when `enablePortal` is false. */
   readonly portalUrl: pulumi.Output<string | undefined>;
   /**
@@ -98,6 +112,48 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
    * deploy: the database login and the cookie secret); undefined when `enablePortal` is false.
    */
   readonly portalSettingsSecretArn: pulumi.Output<string | undefined>;
+
+  // The sub-components, for TypeScript programs. Getters, not fields: every field of the class
+  // becomes an output of the schema other languages read, and that schema cannot reference this
+  // package's own components.
+  get network(): Network {
+    return this.parts().network;
+  }
+  get key(): PlatformKey {
+    return this.parts().key;
+  }
+  get landing(): Landing {
+    return this.parts().landing;
+  }
+  get database(): Database {
+    return this.parts().database;
+  }
+  get alerts(): Alerts {
+    return this.parts().alerts;
+  }
+  /** Undefined when `enableAnalytics` is false. */
+  get analytics(): Analytics | undefined {
+    return this.parts().analytics;
+  }
+  get etl(): Etl {
+    return this.parts().etl;
+  }
+  get trigger(): ImportTrigger {
+    return this.parts().trigger;
+  }
+  get migrations(): Migrations {
+    return this.parts().migrations;
+  }
+  /** Undefined when `enablePortal` is false. */
+  get portal(): Portal | undefined {
+    return this.parts().portal;
+  }
+  private parts(): Parts {
+    const parts = partsOf.get(this);
+    if (parts === undefined)
+      throw new Error('QuarantineDataPlatform: read before it was constructed');
+    return parts;
+  }
 
   constructor(
     name: string,
@@ -113,7 +169,15 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     }
     if (problems.length > 0) throw new InvalidArgumentsError(name, problems);
 
-    super('quarantine:index:QuarantineDataPlatform', name, {}, opts);
+    super(
+      COMPONENT_TYPE,
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: PREVIOUS_COMPONENT_TYPE }],
+      },
+    );
     const a = withDefaults(args);
 
     // A region of its own: one provider, handed to every child through the parent chain.
@@ -123,7 +187,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       childOpts.providers = { aws: provider };
     }
 
-    this.network = new Network(
+    const network = new Network(
       name,
       a.vpcId !== undefined
         ? {
@@ -139,74 +203,74 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
           },
       childOpts,
     );
-    this.key = new PlatformKey(
+    const key = new PlatformKey(
       name,
       { kmsKeyArn: a.kmsKeyArn, authorityName: a.authorityName },
       childOpts,
     );
-    this.landing = new Landing(
+    const landing = new Landing(
       name,
       {
-        kmsKeyArn: this.key.keyArn,
+        kmsKeyArn: key.keyArn,
         sftpUsers: a.sftpUsers,
         rawFileRetentionDays: a.rawFileRetentionDays,
         logRetentionDays: a.logRetentionDays,
         sftpEndpointType: a.sftpEndpointType,
         sftpAllowedCidrs: a.sftpAllowedCidrs,
-        vpcId: this.network.vpcId,
-        subnetIds: this.network.privateSubnetIds,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
       },
       childOpts,
     );
-    this.database = new Database(
+    const database = new Database(
       name,
       {
-        kmsKeyArn: this.key.keyArn,
-        vpcId: this.network.vpcId,
-        subnetIds: this.network.privateSubnetIds,
+        kmsKeyArn: key.keyArn,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
         engineVersion: a.databaseEngineVersion,
         minCapacity: a.databaseMinCapacity,
         maxCapacity: a.databaseMaxCapacity,
         backupRetentionDays: a.databaseBackupRetentionDays,
         deletionProtection: a.databaseDeletionProtection,
         // The portal's group joins when the portal exists.
-        clientSecurityGroups: { workloads: this.network.workloadSecurityGroupId },
+        clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
       },
       childOpts,
     );
-    this.analytics = a.enableAnalytics
+    const analytics = a.enableAnalytics
       ? new Analytics(
           name,
           {
-            kmsKeyArn: this.key.keyArn,
-            vpcId: this.network.vpcId,
-            subnetIds: this.network.privateSubnetIds,
-            clientSecurityGroups: { workloads: this.network.workloadSecurityGroupId },
-            s3PrefixListId: this.network.s3PrefixListId,
+            kmsKeyArn: key.keyArn,
+            vpcId: network.vpcId,
+            subnetIds: network.privateSubnetIds,
+            clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
+            s3PrefixListId: network.s3PrefixListId,
           },
           childOpts,
         )
       : undefined;
     const names = etlNames(name);
-    this.etl = new Etl(
+    const etl = new Etl(
       name,
       {
-        kmsKeyArn: this.key.keyArn,
-        bucketName: this.landing.bucketName,
-        bucketArn: this.landing.bucket.arn,
-        subnetIds: this.network.privateSubnetIds,
-        securityGroupId: this.network.workloadSecurityGroupId,
-        databaseEndpoint: this.database.endpoint,
+        kmsKeyArn: key.keyArn,
+        bucketName: landing.bucketName,
+        bucketArn: landing.bucket.arn,
+        subnetIds: network.privateSubnetIds,
+        securityGroupId: network.workloadSecurityGroupId,
+        databaseEndpoint: database.endpoint,
         databaseName: DATABASE_NAME,
-        databaseSecretArn: this.database.secretArn,
+        databaseSecretArn: database.secretArn,
         analytics:
-          this.analytics === undefined
+          analytics === undefined
             ? undefined
             : {
-                endpoint: this.analytics.endpoint,
+                endpoint: analytics.endpoint,
                 port: REDSHIFT_PORT,
                 databaseName: ANALYTICS_DATABASE_NAME,
-                secretArn: this.analytics.adminSecretArn,
+                secretArn: analytics.adminSecretArn,
               },
         logRetentionDays: a.logRetentionDays,
       },
@@ -218,17 +282,17 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     const launchAfter = new Promise<pulumi.Resource>((resolve) => {
       migrationsDeclared = resolve;
     });
-    this.portal = a.enablePortal
+    const portal = a.enablePortal
       ? new Portal(
           name,
           {
-            vpcId: this.network.vpcId,
-            privateSubnetIds: this.network.privateSubnetIds,
-            publicSubnetIds: this.network.publicSubnetIds,
-            kmsKeyArn: this.key.keyArn,
-            bucketName: this.landing.bucketName,
-            bucketArn: this.landing.bucket.arn,
-            databaseSecurityGroupId: this.database.securityGroupId,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            publicSubnetIds: network.publicSubnetIds,
+            kmsKeyArn: key.keyArn,
+            bucketName: landing.bucketName,
+            bucketArn: landing.bucket.arn,
+            databaseSecurityGroupId: database.securityGroupId,
             authorityName: a.authorityName,
             certificateArn: a.portalCertificateArn,
             allowPlainHttp: a.portalAllowPlainHttp,
@@ -241,20 +305,20 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
           childOpts,
         )
       : undefined;
-    const trigger = importTriggerNames(name);
-    this.alerts = new Alerts(
+    const triggerNames = importTriggerNames(name);
+    const alerts = new Alerts(
       name,
       {
-        kmsKeyArn: this.key.keyArn,
+        kmsKeyArn: key.keyArn,
         authorityName: a.authorityName,
         alertEmails: a.alertEmails,
         importDeadline: a.importDeadline,
         timeZone: a.timeZone,
-        databaseClusterIdentifier: this.database.clusterIdentifier,
-        databaseInstanceIdentifier: this.database.writerInstanceIdentifier,
+        databaseClusterIdentifier: database.clusterIdentifier,
+        databaseInstanceIdentifier: database.writerInstanceIdentifier,
         notify: {
-          databaseClusterArn: this.database.clusterArn,
-          databaseSecretArn: this.database.secretArn,
+          databaseClusterArn: database.clusterArn,
+          databaseSecretArn: database.secretArn,
           databaseName: DATABASE_NAME,
           glueWorkflowName: names.workflow,
           glueJobNames: a.enableAnalytics
@@ -262,71 +326,83 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             : [names.importJob],
           glueCrawlerName: names.crawler,
         },
-        functionNames: [trigger.functionName, migrateFunctionName(name)],
-        deadLetterQueueNames: [trigger.queueName],
+        functionNames: [triggerNames.functionName, migrateFunctionName(name)],
+        deadLetterQueueNames: [triggerNames.queueName],
         portal:
-          this.portal === undefined
+          portal === undefined
             ? undefined
             : {
-                loadBalancerArnSuffix: this.portal.loadBalancerArnSuffix,
-                targetGroupArnSuffix: this.portal.targetGroupArnSuffix,
+                loadBalancerArnSuffix: portal.loadBalancerArnSuffix,
+                targetGroupArnSuffix: portal.targetGroupArnSuffix,
               },
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
-    this.trigger = new ImportTrigger(
+    const trigger = new ImportTrigger(
       name,
       {
-        kmsKeyArn: this.key.keyArn,
-        bucketName: this.landing.bucketName,
-        bucketArn: this.landing.bucket.arn,
-        databaseClusterArn: this.database.clusterArn,
-        databaseSecretArn: this.database.secretArn,
+        kmsKeyArn: key.keyArn,
+        bucketName: landing.bucketName,
+        bucketArn: landing.bucket.arn,
+        databaseClusterArn: database.clusterArn,
+        databaseSecretArn: database.secretArn,
         databaseName: DATABASE_NAME,
-        glueWorkflowName: this.etl.workflowName,
-        glueWorkflowArn: this.etl.workflowArn,
-        failureTopicArn: this.alerts.failureTopicArn,
+        glueWorkflowName: etl.workflowName,
+        glueWorkflowArn: etl.workflowArn,
+        failureTopicArn: alerts.failureTopicArn,
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
-    this.migrations = new Migrations(
+    const migrations = new Migrations(
       name,
       {
-        kmsKeyArn: this.key.keyArn,
-        subnetIds: this.network.privateSubnetIds,
-        securityGroupId: this.network.workloadSecurityGroupId,
-        databaseHost: this.database.endpoint,
+        kmsKeyArn: key.keyArn,
+        subnetIds: network.privateSubnetIds,
+        securityGroupId: network.workloadSecurityGroupId,
+        databaseHost: database.endpoint,
         databaseName: DATABASE_NAME,
-        databaseSecretArn: this.database.secretArn,
+        databaseSecretArn: database.secretArn,
         territoryProvinces: a.territoryProvinces,
-        portalSettingsSecretArn: this.portal?.settingsSecretArn,
+        portalSettingsSecretArn: portal?.settingsSecretArn,
         // The cluster, its writer and its ingress rules; the endpoints the function reaches.
-        databaseReady: [this.database, this.network],
+        databaseReady: [database, network],
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
-    migrationsDeclared(this.migrations);
+    migrationsDeclared(migrations);
+    partsOf.set(this, {
+      network,
+      key,
+      landing,
+      database,
+      alerts,
+      analytics,
+      etl,
+      trigger,
+      migrations,
+      portal,
+    });
 
-    this.sftpEndpoint = this.landing.sftpEndpoint;
-    this.landingBucketName = this.landing.bucketName;
-    this.successTopicArn = this.alerts.successTopicArn;
-    this.failureTopicArn = this.alerts.failureTopicArn;
-    this.databaseEndpoint = this.database.endpoint;
-    this.databaseSecretArn = this.database.secretArn;
-    this.dashboardName = this.alerts.dashboardName;
+    this.sftpEndpoint = landing.sftpEndpoint;
+    this.landingBucketName = landing.bucketName;
+    this.successTopicArn = alerts.successTopicArn;
+    this.failureTopicArn = alerts.failureTopicArn;
+    this.databaseEndpoint = database.endpoint;
+    this.databaseSecretArn = database.secretArn;
+    this.dashboardName = alerts.dashboardName;
     this.analyticsWorkgroupName =
-      this.analytics?.workgroupName ?? pulumi.output<string | undefined>(undefined);
-    this.kmsKeyArn = this.key.keyArn;
-    this.vpcId = this.network.vpcId;
-    this.privateSubnetIds = this.network.privateSubnetIds;
-    this.workloadSecurityGroupId = this.network.workloadSecurityGroupId;
-    this.glueWorkflowName = this.etl.workflowName;
-    this.portalUrl = this.portal?.url ?? pulumi.output<string | undefined>(undefined);
+      analytics?.workgroupName ?? pulumi.output<string | undefined>(undefined);
+    this.kmsKeyArn = key.keyArn;
+    this.vpcId = network.vpcId;
+    this.privateSubnetIds = network.privateSubnetIds;
+    this.workloadSecurityGroupId = network.workloadSecurityGroupId;
+    this.glueWorkflowName = etl.workflowName;
+    this.portalUrl = portal?.url ?? pulumi.output<string | undefined>(undefined);
     this.portalSettingsSecretArn =
-      this.portal?.settingsSecretArn ?? pulumi.output<string | undefined>(undefined);
+      portal?.settingsSecretArn ?? pulumi.output<string | undefined>(undefined);
     this.registerOutputs({
       sftpEndpoint: this.sftpEndpoint,
       landingBucketName: this.landingBucketName,

@@ -101,7 +101,7 @@ const recorder = await installMocks();
 const platform = new QuarantineDataPlatform('pkg', args);
 const bucket: string = await resolve(platform.landingBucketName);
 await settle(recorder);
-const component = recorder.resources.find((r) => r.type === 'quarantine:index:QuarantineDataPlatform');
+const component = recorder.resources.find((r) => r.type === 'quarantine-data-platform:index:QuarantineDataPlatform');
 let refused = '';
 try {
   new QuarantineDataPlatform('pkg2', { ...args, territoryProvinces: [] });
@@ -246,10 +246,10 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   const platform = new QuarantineDataPlatform('pkg', typicalArgs);
   await resolve(platform.landingBucketName);
   await settle(rec);
-  expect(result.counts['quarantine:index:QuarantineDataPlatform']).toBe(1);
+  expect(result.counts['quarantine-data-platform:index:QuarantineDataPlatform']).toBe(1);
   expect(result.counts).toEqual(countsByType(rec));
   expect(result.component).toBe(
-    'urn:pulumi:test::quarantine-data-platform::quarantine:index:QuarantineDataPlatform::pkg',
+    'urn:pulumi:test::quarantine-data-platform::quarantine-data-platform:index:QuarantineDataPlatform::pkg',
   );
   expect(result.bucket).toBe('pkg-landing-abc1234');
   const installedRoot = join(consumer, 'node_modules/quarantine-data-platform/dist');

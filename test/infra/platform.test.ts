@@ -158,7 +158,7 @@ const TYPICAL_COUNTS = {
   'quarantine:analytics:Analytics': 1,
   'quarantine:database:Database': 1,
   'quarantine:etl:Etl': 1,
-  'quarantine:index:QuarantineDataPlatform': 1,
+  'quarantine-data-platform:index:QuarantineDataPlatform': 1,
   'quarantine:key:PlatformKey': 1,
   'quarantine:landing:Landing': 1,
   'quarantine:migrations:Migrations': 1,
@@ -322,13 +322,13 @@ describe('resources declared', () => {
   test('every child is parented to its sub-component, and named from the instance name', async () => {
     const { rec } = await deploy('ulss9', typicalArgs);
     for (const r of rec.resources) {
-      if (r.type === 'quarantine:index:QuarantineDataPlatform') {
+      if (r.type === 'quarantine-data-platform:index:QuarantineDataPlatform') {
         // Under mocks there is no stack resource: the component is a root.
         expect(r.parentType).toBeUndefined();
       } else if (SUB_COMPONENTS.includes(r.type)) {
         expect([r.name, r.parentType]).toEqual([
           'ulss9',
-          'quarantine:index:QuarantineDataPlatform',
+          'quarantine-data-platform:index:QuarantineDataPlatform',
         ]);
       } else {
         expect(SUB_COMPONENTS).toContain(r.parentType);

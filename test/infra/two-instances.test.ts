@@ -75,7 +75,7 @@ test('the region argument: one provider made by the component reaches every chil
   const provider = one(rec, 'pulumi:providers:aws', 'ulss9-aws');
   expect([provider.inputs['region'], provider.parentType]).toEqual([
     'eu-west-1',
-    'quarantine:index:QuarantineDataPlatform',
+    'quarantine-data-platform:index:QuarantineDataPlatform',
   ]);
   const children = customChildren(rec);
   expect(children.length).toBeGreaterThan(30);
