@@ -4,7 +4,7 @@
 // autocannon on the first page of the list, as a GP (a few thousand patients) and as the
 // Prefecture (the whole million), with 1, 10 and 50 concurrent connections
 // (BENCH_PORTAL_CONNECTIONS). Baseline, in the same run and at the same concurrency: the same SQL
-// query (portal/list-query.ts) run directly through pg by as many clients, their connections
+// query (portal/queries/list.ts) run directly through pg by as many clients, their connections
 // switched to the same role and user, so that row-level security applies alike. Targets (issue 5),
 // at 50 connections: p99 under 100 ms, and the page's median at most 2× the query's median. The
 // CPU each side used per request is reported too (Linux /proc).
@@ -16,7 +16,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashPassword } from '../core/passwords.ts';
-import { buildListQuery, listFiltersSchema } from '../portal/list-query.ts';
+import { buildListQuery, listFiltersSchema } from '../portal/queries/list.ts';
 import { freshDatabase, ROOT, startServer } from './support.ts';
 
 const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);

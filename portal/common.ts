@@ -1,4 +1,4 @@
-// What the server and its pages share (kept apart from server.ts, which imports the pages).
+// What the portal's plugins, routes and queries share: HTTP errors, session tokens, dates, sealing.
 import {
   createCipheriv,
   createDecipheriv,

@@ -8,7 +8,7 @@ import cluster from 'node:cluster';
 import pg from 'pg';
 import { connectionOptionsFor } from '../db/tls.ts';
 import { loadPortalConfig, PortalConfigError, type PortalConfig } from './config.ts';
-import { buildPortal } from './server.ts';
+import { buildPortal } from './app.ts';
 import type { FastifyInstance } from 'fastify';
 
 export interface RunningPortal {

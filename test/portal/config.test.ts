@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadPortalConfig, PortalConfigError } from '../../portal/config.ts';
-import { buildPortal } from '../../portal/server.ts';
+import { buildPortal } from '../../portal/app.ts';
 import pg from 'pg';
 
 const base = {

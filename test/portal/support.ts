@@ -11,7 +11,7 @@ import { importDailyFile } from '../../core/importer.ts';
 import { hashPassword } from '../../core/passwords.ts';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { loadPortalConfig, type PortalConfig } from '../../portal/config.ts';
-import { buildPortal } from '../../portal/server.ts';
+import { buildPortal } from '../../portal/app.ts';
 import { createPortalLogin, type PortalLogin } from '../db/access-fixtures.ts';
 import type { PortalClient } from './http-client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -1,25 +1,20 @@
 // The quarantine list's SQL, built from validated filters: every value is a bind parameter, every
 // identifier comes from the whitelists below. Rows are whatever the database lets the session's
 // role see (row-level security); the columns are those it may read (column privileges). The
-// benchmark runs the same query directly through pg as its baseline.
+// benchmark runs the same query directly through pg as its baseline. Also the list's other reads:
+// the filter's municipalities and an earlier import's reference day.
+import type pg from 'pg';
 import { z } from 'zod';
+import { PATIENT_FIELDS, type PatientField } from './patient.ts';
+import type { SessionViewer } from './session.ts';
 
+/** The patient page's fields the list leaves out (they are on the patient page). */
+const NOT_LISTED = ['sex', 'residence_istat', 'gp_code'] as const;
+export type ListColumn = Exclude<PatientField, (typeof NOT_LISTED)[number]>;
 /** Columns the list can show, in display order; each role shows those it may read. */
-export const LIST_COLUMNS = [
-  'fiscal_code',
-  'surname',
-  'name',
-  'birth_date',
-  'residence_name',
-  'address',
-  'phone',
-  'gp_name',
-  'reason',
-  'start_date',
-  'end_date',
-  'change',
-] as const;
-export type ListColumn = (typeof LIST_COLUMNS)[number];
+export const LIST_COLUMNS: readonly ListColumn[] = PATIENT_FIELDS.filter(
+  (f): f is ListColumn => !(NOT_LISTED as readonly string[]).includes(f),
+);
 
 const SORTS = {
   fiscal_code: 'q.fiscal_code',
@@ -144,4 +139,67 @@ export function buildListQuery(
     `select ${columns.map((c) => `q.${c}`).join(', ')} from qdp.quarantines q where ${where.join(' and ')}` +
     ` order by ${order} limit ${param(options.limit)} offset ${param(options.offset)}`;
   return { text, values, columns };
+}
+
+/** The rows of a built list query (a page, or an export). */
+export async function listRows(
+  client: pg.ClientBase,
+  built: { text: string; values: unknown[] },
+): Promise<Record<string, unknown>[]> {
+  return (await client.query(built.text, built.values)).rows;
+}
+
+/** The reference day of an import (qdp_analytics), for an administrator's earlier import. */
+export async function importReferenceDay(
+  client: pg.ClientBase,
+  importId: number,
+): Promise<string | null> {
+  const { rows } = await client.query<{ day: string | null }>(
+    'select reference_day::text as day from qdp_analytics.imports where import_id = $1',
+    [importId],
+  );
+  return rows[0]?.day ?? null;
+}
+
+export interface MunicipalityOption {
+  code: string;
+  name: string;
+}
+
+// The filter's municipalities change only with the latest import: kept per user and import.
+const OPTIONS_CACHE_SIZE = 1000;
+const optionsCache = new Map<string, MunicipalityOption[]>();
+
+/** The municipalities the viewer's list can be filtered by (those of its scope with people). */
+export async function municipalityOptions(
+  client: pg.ClientBase,
+  viewer: SessionViewer,
+): Promise<MunicipalityOption[]> {
+  const key = `${viewer.id}:${viewer.dbRole}:${viewer.istatCode}:${viewer.gpCode}:${viewer.latestImport?.id ?? 0}`;
+  const cached = optionsCache.get(key);
+  if (cached) return cached;
+  const fresh = await queryMunicipalityOptions(client, viewer);
+  if (optionsCache.size >= OPTIONS_CACHE_SIZE) optionsCache.clear();
+  optionsCache.set(key, fresh);
+  return fresh;
+}
+
+async function queryMunicipalityOptions(
+  client: pg.ClientBase,
+  viewer: SessionViewer,
+): Promise<MunicipalityOption[]> {
+  const latest = viewer.latestImport?.id;
+  if (latest === undefined) return [];
+  // The GP reads no aggregates by municipality: its options come from its own (few) rows. The
+  // import is a literal id so that the partitioned table is pruned while planning.
+  const sql =
+    viewer.role === 'gp'
+      ? `select distinct q.residence_istat as code, coalesce(m.name, q.residence_name, q.residence_istat) as name
+         from qdp.quarantines q left join qdp.municipalities m on m.istat_code = q.residence_istat
+         where q.import_id = $1 order by 2`
+      : `select distinct b.residence_istat as code, coalesce(m.name, b.residence_istat) as name
+         from qdp_analytics.by_municipality b left join qdp.municipalities m on m.istat_code = b.residence_istat
+         where b.import_id = $1 and b.people > 0 order by 2`;
+  const { rows } = await client.query<MunicipalityOption>(sql, [latest]);
+  return rows;
 }

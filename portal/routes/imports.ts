@@ -3,12 +3,14 @@
 // lifecycle functions of 0003, audited); other users see the latest import's row only, which the
 // database gives them without the operational columns. The history comes in pages of
 // QDP_PORTAL_PAGE_SIZE imports, newest first; an action returns to the page it was taken on.
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { csvLine } from '../../core/csv-export.ts';
-import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
 import { formatDateTime, HttpError } from '../common.ts';
-import { listFiltersSchema } from '../list-query.ts';
-import type { Portal } from '../server.ts';
+import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
+import { writeAudit } from '../queries/audit.ts';
+import { importAction, importsPage, rejectRows, type ImportRow } from '../queries/imports.ts';
+import { listFiltersSchema } from '../queries/list.ts';
 
 /**
  * The imports page's query: the page (the same rule as the list's), and the outcome of the action
@@ -46,8 +48,9 @@ function duration(from: Date | null, to: Date | null): string {
   return seconds < 120 ? `${seconds.toFixed(1)} s` : `${(seconds / 60).toFixed(1)} min`;
 }
 
-export function registerImportRoutes(portal: Portal): void {
-  const { app, config } = portal;
+const imports: FastifyPluginAsync = async (app) => {
+  const { portal } = app;
+  const { config } = portal;
 
   app.get('/importazioni', async (req, reply) => {
     const { page, done, failed } = parseImportsQuery(req.query);
@@ -56,20 +59,19 @@ export function registerImportRoutes(portal: Portal): void {
       const { t, lang } = ctx;
       const admin = viewer.role === 'admin';
       // One row more than a page tells whether there is a next page.
-      const { rows: fetched } = await client.query(
-        `select i.id, i.source_name, i.status, i.received_at, i.finished_at, i.published_at, i.rows_total,
-           i.rows_accepted, i.rows_rejected${admin ? ', i.error' : ''},
-           i.id = qdp.latest_import_id() as latest
-         from qdp.imports i order by i.id desc limit $1 offset $2`,
-        [config.pageSize + 1, (page - 1) * config.pageSize],
+      const fetched = await importsPage(
+        client,
+        admin,
+        config.pageSize + 1,
+        (page - 1) * config.pageSize,
       );
       const more = fetched.length > config.pageSize;
       const rows = fetched.slice(0, config.pageSize);
-      const actions = (r: Record<string, unknown>) => {
+      const actions = (r: ImportRow) => {
         if (!admin) return '';
         const form = (action: 'publish' | 'discard' | 'rollback', label: string, kind: string) =>
-          h`<form method="post" action="${onPage(`/importazioni/${String(r.id)}/${action}`, page)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-xs btn-sm me-1" data-action="${action}">${label}</button></form>`;
-        return h`${r.status === 'held' ? [form('publish', t('publish'), 'primary'), form('discard', t('discard'), 'outline-danger')] : ''}${r.status === 'published' && !r.latest ? form('rollback', t('rollback'), 'outline-primary') : ''}${Number(r.rows_rejected ?? 0) > 0 || r.status === 'rejected' ? h`<a class="btn btn-link btn-sm" href="/importazioni/${String(r.id)}/scarti.csv">${t('rejects')}</a>` : ''}`;
+          h`<form method="post" action="${onPage(`/importazioni/${r.id}/${action}`, page)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-xs btn-sm me-1" data-action="${action}">${label}</button></form>`;
+        return h`${r.status === 'held' ? [form('publish', t('publish'), 'primary'), form('discard', t('discard'), 'outline-danger')] : ''}${r.status === 'published' && !r.latest ? form('rollback', t('rollback'), 'outline-primary') : ''}${Number(r.rows_rejected ?? 0) > 0 || r.status === 'rejected' ? h`<a class="btn btn-link btn-sm" href="/importazioni/${r.id}/scarti.csv">${t('rejects')}</a>` : ''}`;
       };
       // An empty page (beyond the last import) says so, without a table of headers only.
       const table =
@@ -79,7 +81,7 @@ export function registerImportRoutes(portal: Portal): void {
 <thead><tr><th scope="col">#</th><th scope="col">${t('file')}</th><th scope="col">${t('status')}</th><th scope="col">${t('received')}</th><th scope="col">${t('publishedAt')}</th><th scope="col">${t('rowsTotal')}</th><th scope="col">${t('rowsAccepted')}</th><th scope="col">${t('rowsRejected')}</th><th scope="col">${t('duration')}</th>${admin ? h`<th scope="col">${t('errorCol')}</th><th scope="col">${t('actions')}</th>` : ''}</tr></thead>
 <tbody>${rows.map(
               (r) =>
-                h`<tr data-import-id="${String(r.id)}" data-status="${r.status}"><td>${String(r.id)}</td><td>${r.source_name}</td><td>${r.status}${r.latest ? h` <span class="badge bg-success">${t('latest')}</span>` : ''}</td><td>${r.received_at ? formatDateTime(r.received_at, lang) : ''}</td><td>${r.published_at ? formatDateTime(r.published_at, lang) : ''}</td><td>${r.rows_total}</td><td>${r.rows_accepted}</td><td>${r.rows_rejected}</td><td>${duration(r.received_at, r.finished_at)}</td>${admin ? h`<td class="small">${r.error}</td><td>${actions(r)}</td>` : ''}</tr>`,
+                h`<tr data-import-id="${r.id}" data-status="${r.status}"><td>${r.id}</td><td>${r.source_name}</td><td>${r.status}${r.latest ? h` <span class="badge bg-success">${t('latest')}</span>` : ''}</td><td>${r.received_at ? formatDateTime(r.received_at, lang) : ''}</td><td>${r.published_at ? formatDateTime(r.published_at, lang) : ''}</td><td>${r.rows_total}</td><td>${r.rows_accepted}</td><td>${r.rows_rejected}</td><td>${duration(r.received_at, r.finished_at)}</td>${admin ? h`<td class="small">${r.error}</td><td>${actions(r)}</td>` : ''}</tr>`,
             )}</tbody></table></div>`;
       const body = h`<h1 class="h3">${t('importsTitle')}</h1>
 ${done ? alert('success', t('actionDone')) : ''}
@@ -105,11 +107,7 @@ ${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="${onPage('
       if (viewer.role !== 'admin') throw new HttpError(403, 'forbidden');
       await client.query('savepoint import_action');
       try {
-        await client.query('select qdp.portal_import_action($1, $2, $3)', [
-          action,
-          id,
-          portal.clientAddress(req),
-        ]);
+        await importAction(client, action, id, portal.clientAddress(req));
       } catch (error) {
         const e = error as { code?: string; message?: string };
         // Wrong state or unknown import: the lifecycle's own message (no personal data in it).
@@ -132,24 +130,25 @@ ${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="${onPage('
   app.get('/importazioni/:id/scarti.csv', async (req, reply) => {
     const parsed = z.object({ id: z.coerce.number().int().positive() }).safeParse(req.params);
     if (!parsed.success) throw new HttpError(404, 'notFound');
+    const importId = parsed.data.id;
     return portal.asUser(req, reply, async (client, viewer) => {
       if (viewer.role !== 'admin') throw new HttpError(403, 'forbidden');
-      const { rows } = await client.query(
-        'select line_no, field, reason from qdp.rejects where import_id = $1 order by line_no, field',
-        [parsed.data.id],
-      );
-      await client.query("select qdp.audit('rejects.export', null, $1, $2, $3)", [
-        parsed.data.id,
-        JSON.stringify({ rows: rows.length }),
-        portal.clientAddress(req),
-      ]);
+      const rows = await rejectRows(client, importId);
+      await writeAudit(client, {
+        action: 'rejects.export',
+        importId,
+        detail: { rows: rows.length },
+        clientAddress: portal.clientAddress(req),
+      });
       const lines = [csvLine(['line', 'field', 'reason'])];
       for (const r of rows) lines.push(csvLine([r.line_no, r.field, r.reason]));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="scarti-${parsed.data.id}.csv"`)
+        .header('content-disposition', `attachment; filename="scarti-${importId}.csv"`)
         .header('cache-control', 'no-store')
         .send(`\uFEFF${lines.join('')}`);
     });
   });
-}
+};
+
+export default imports;

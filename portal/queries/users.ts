@@ -1,0 +1,96 @@
+// Administrators' user management: the users table (the database refuses it to other roles),
+// and ending a user's sessions (0013).
+import type pg from 'pg';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  istat_code: string | null;
+  gp_code: string | null;
+  disabled: boolean;
+  failed_logins: number;
+  locked: boolean;
+  created_at: Date;
+}
+
+export async function listUsers(client: pg.ClientBase): Promise<UserRow[]> {
+  const { rows } = await client.query<UserRow>(
+    `select id, username, display_name, role, istat_code, gp_code, disabled, failed_logins,
+       locked_until > now() as locked, created_at
+     from qdp.users order by username`,
+  );
+  return rows;
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  role: string;
+  istatCode: string | null;
+  gpCode: string | null;
+  passwordHash: string;
+}
+
+/**
+ * Creates the user; a taken username or an unknown municipality is answered (the transaction
+ * goes on), anything else is thrown.
+ */
+export async function createUser(
+  client: pg.ClientBase,
+  u: NewUser,
+): Promise<{ created: true } | { created: false; problem: string }> {
+  await client.query('savepoint create_user');
+  try {
+    await client.query(
+      `insert into qdp.users (username, display_name, role, istat_code, gp_code, password_hash)
+       values ($1, $2, $3, $4, $5, $6)`,
+      [u.username, u.displayName, u.role, u.istatCode, u.gpCode, u.passwordHash],
+    );
+    return { created: true };
+  } catch (error) {
+    const e = error as { code?: string };
+    if (e.code === '23505' || e.code === '23503' || e.code === '23514') {
+      await client.query('rollback to savepoint create_user');
+      return {
+        created: false,
+        problem:
+          e.code === '23505' ? 'username: already taken' : 'ISTAT code: unknown municipality',
+      };
+    }
+    throw error;
+  }
+}
+
+export type UserAction = 'disable' | 'enable' | 'unlock' | 'password';
+
+const USER_ACTION_SQL: Record<UserAction, string> = {
+  disable: 'update qdp.users set disabled = true where id = $1 returning username',
+  enable:
+    'update qdp.users set disabled = false, failed_logins = 0, locked_until = null where id = $1 returning username',
+  unlock:
+    'update qdp.users set failed_logins = 0, locked_until = null where id = $1 returning username',
+  password:
+    'update qdp.users set password_hash = $2, failed_logins = 0, locked_until = null where id = $1 returning username',
+};
+
+/**
+ * Applies `action` to user `id`; disabling or a new password ends the user's sessions. The
+ * username acted on, or undefined when there is no such user.
+ */
+export async function userAction(
+  client: pg.ClientBase,
+  action: UserAction,
+  id: number,
+  passwordHash?: string,
+): Promise<string | undefined> {
+  const { rows } = await client.query<{ username: string }>(
+    USER_ACTION_SQL[action],
+    action === 'password' ? [id, passwordHash] : [id],
+  );
+  if (rows.length === 0) return undefined;
+  if (action === 'disable' || action === 'password')
+    await client.query('select qdp.portal_end_user_sessions($1)', [id]);
+  return rows[0]!.username;
+}

@@ -1,0 +1,99 @@
+// The signed-in user's own account: change the password (the current one checked with Argon2id;
+// the change ends the user's other sessions, 0013).
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from '../../core/passwords.ts';
+import { HttpError, PASSWORD_MIN_LENGTH, tokenHash } from '../common.ts';
+import { alert, h, hiddenCsrf, layout } from '../html.ts';
+import { ownPasswordHash, setOwnPassword } from '../queries/account.ts';
+import { writeAudit } from '../queries/audit.ts';
+import type { SessionViewer } from '../queries/session.ts';
+
+const account: FastifyPluginAsync = async (app) => {
+  const { portal } = app;
+
+  const passwordPage = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    viewer: SessionViewer,
+    message?: { kind: 'danger' | 'success'; text: string },
+    status = 200,
+  ) => {
+    const ctx = portal.pageContext(req, reply, viewer);
+    const { t } = ctx;
+    return portal.send(
+      reply,
+      layout(
+        ctx,
+        t('navPassword'),
+        h`<div class="row"><div class="col-12 col-md-6">
+<h1 class="h3 mb-4">${t('navPassword')}</h1>
+${message ? alert(message.kind, message.text) : ''}
+<form method="post" action="/password">
+${hiddenCsrf(ctx)}
+<div class="form-group mb-4"><label for="current" class="active">${t('currentPassword')}</label>
+<input type="password" class="form-control" id="current" name="current" autocomplete="current-password" required></div>
+<div class="form-group mb-4"><label for="next-password" class="active">${t('newPassword')}</label>
+<input type="password" class="form-control" id="next-password" name="password" autocomplete="new-password" minlength="${PASSWORD_MIN_LENGTH}" required></div>
+<div class="form-group mb-4"><label for="confirm" class="active">${t('confirmPassword')}</label>
+<input type="password" class="form-control" id="confirm" name="confirm" autocomplete="new-password" minlength="${PASSWORD_MIN_LENGTH}" required></div>
+<button type="submit" class="btn btn-primary">${t('navPassword')}</button>
+</form></div></div>`,
+      ),
+      status,
+    );
+  };
+
+  app.get('/password', async (req, reply) =>
+    portal.asUser(req, reply, async (_c, viewer) => passwordPage(req, reply, viewer)),
+  );
+
+  app.post('/password', { preHandler: app.csrfProtection }, async (req, reply) => {
+    const body = z
+      .object({
+        current: z.string().max(1024),
+        password: z.string().max(1024),
+        confirm: z.string().max(1024),
+      })
+      .safeParse(req.body);
+    if (!body.success) throw new HttpError(400, 'invalidInput', 'password');
+    return portal.asUser(req, reply, async (client, viewer) => {
+      const t = portal.pageContext(req, reply).t;
+      const { current, password, confirm } = body.data;
+      const hash = await ownPasswordHash(client);
+      if (!hash || !(await verifyPassword(hash, current).catch(() => false))) {
+        return passwordPage(req, reply, viewer, { kind: 'danger', text: t('passwordWrong') }, 400);
+      }
+      if (password.length < PASSWORD_MIN_LENGTH) {
+        return passwordPage(
+          req,
+          reply,
+          viewer,
+          { kind: 'danger', text: t('passwordTooShort', { n: PASSWORD_MIN_LENGTH }) },
+          400,
+        );
+      }
+      if (password !== confirm) {
+        return passwordPage(
+          req,
+          reply,
+          viewer,
+          { kind: 'danger', text: t('passwordMismatch') },
+          400,
+        );
+      }
+      await setOwnPassword(
+        client,
+        await hashPassword(password),
+        tokenHash(req.portal.sessionToken ?? ''),
+      );
+      await writeAudit(client, {
+        action: 'password.change',
+        clientAddress: portal.clientAddress(req),
+      });
+      return passwordPage(req, reply, viewer, { kind: 'success', text: t('passwordChanged') });
+    });
+  });
+};
+
+export default account;
