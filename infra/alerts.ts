@@ -17,6 +17,8 @@ import { DEADLINE_METRIC, ENV } from '../functions/environment.ts';
 import { functionBundle } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
 import { platformFunction } from './lambda.ts';
+import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 /** The namespace of the platform's own CloudWatch metrics. */
 export const METRIC_NAMESPACE = DEADLINE_METRIC.namespace;
@@ -103,15 +105,15 @@ export class Alerts extends pulumi.ComponentResource {
     // names the administrators know and two instances in one account and region coexist.
     const success = new aws.sns.Topic(
       `${name}-success`,
-      { name: `${name}-ETL_Success`, kmsMasterKeyId: args.kmsKeyArn },
+      { name: physicalName('topic', name, 'ETL_Success'), kmsMasterKeyId: args.kmsKeyArn },
       { parent: this },
     );
     const failure = new aws.sns.Topic(
       `${name}-failure`,
-      { name: `${name}-ETL_Failure`, kmsMasterKeyId: args.kmsKeyArn },
+      { name: physicalName('topic', name, 'ETL_Failure'), kmsMasterKeyId: args.kmsKeyArn },
       { parent: this },
     );
-    for (const email of args.alertEmails ?? []) {
+    for (const email of args.alertEmails ?? DEFAULTS.alertEmails) {
       for (const [kind, topic] of [
         ['success', success],
         ['failure', failure],
@@ -124,8 +126,8 @@ export class Alerts extends pulumi.ComponentResource {
       }
     }
 
-    const deadline = args.importDeadline ?? '10:00';
-    const timeZone = args.timeZone ?? 'Europe/Rome';
+    const deadline = args.importDeadline ?? DEFAULTS.importDeadline;
+    const timeZone = args.timeZone ?? DEFAULTS.timeZone;
     const alarms: aws.cloudwatch.MetricAlarm[] = [];
     const alarm = (
       resourceName: string,
@@ -146,7 +148,7 @@ export class Alerts extends pulumi.ComponentResource {
       const { accountId, partition } = awsContext(this);
       const glueArn = (resource: string) =>
         pulumi.interpolate`arn:${partition}:glue:${region}:${accountId}:${resource}`;
-      const functionName = `${name}-notify`;
+      const functionName = physicalName('lambda', name, 'notify');
       const { fn } = platformFunction(
         `${name}-notify`,
         {
@@ -164,7 +166,7 @@ export class Alerts extends pulumi.ComponentResource {
             [ENV.timeZone]: timeZone,
           },
           kmsKeyArn: args.kmsKeyArn,
-          logRetentionDays: args.logRetentionDays ?? 731,
+          logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
           timeoutSeconds: NOTIFY_TIMEOUT_SECONDS,
           memoryMb: NOTIFY_MEMORY_MB,
           statements: [
@@ -247,7 +249,7 @@ export class Alerts extends pulumi.ComponentResource {
         const eventRule = new aws.cloudwatch.EventRule(
           `${name}-${rule.key}`,
           {
-            name: `${name}-${rule.key}`,
+            name: physicalName('eventRule', name, rule.key),
             description: `Glue state changes of ${name} to the notify function`,
             eventPattern: JSON.stringify({
               source: [rule.source],
@@ -317,7 +319,7 @@ export class Alerts extends pulumi.ComponentResource {
       new aws.scheduler.Schedule(
         `${name}-deadline`,
         {
-          name: `${name}-import-deadline`,
+          name: physicalName('schedule', name, 'import-deadline'),
           description: pulumi.interpolate`Checks at ${deadline} (${timeZone}) that an import was published today`,
           scheduleExpression: pulumi.output(deadline).apply(deadlineCron),
           scheduleExpressionTimezone: timeZone,
@@ -483,7 +485,7 @@ export class Alerts extends pulumi.ComponentResource {
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
-        dashboardName: `${name}-quarantine`,
+        dashboardName: physicalName('dashboard', name, 'quarantine'),
         dashboardBody: pulumi.jsonStringify(pulumi.output({ widgets })),
       },
       { parent: this },

@@ -5,6 +5,8 @@
 // security group admits 5439 only from the client security groups (the platform's workloads).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ANALYTICS_BASE_CAPACITY_RPU } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 export const REDSHIFT_PORT = 5439;
 export const ANALYTICS_DATABASE_NAME = 'quarantine';
@@ -99,7 +101,7 @@ export class Analytics extends pulumi.ComponentResource {
     this.namespace = new aws.redshiftserverless.Namespace(
       `${name}-analytics`,
       {
-        namespaceName: `${name}-analytics`,
+        namespaceName: physicalName('redshift', name, 'analytics'),
         dbName: ANALYTICS_DATABASE_NAME,
         adminUsername: ANALYTICS_ADMIN_USERNAME,
         manageAdminPassword: true,
@@ -112,9 +114,9 @@ export class Analytics extends pulumi.ComponentResource {
     this.workgroup = new aws.redshiftserverless.Workgroup(
       `${name}-analytics`,
       {
-        workgroupName: `${name}-analytics`,
+        workgroupName: physicalName('redshift', name, 'analytics'),
         namespaceName: this.namespace.namespaceName,
-        baseCapacity: args.baseCapacity ?? 8,
+        baseCapacity: args.baseCapacity ?? ANALYTICS_BASE_CAPACITY_RPU,
         publiclyAccessible: false,
         enhancedVpcRouting: true,
         subnetIds: args.subnetIds,

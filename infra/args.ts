@@ -3,6 +3,8 @@
 // at once with the field named and the allowed values.
 import type * as pulumi from '@pulumi/pulumi';
 import { knownProvinces } from '../core/municipalities.ts';
+import { DEFAULTS } from './defaults.ts';
+import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
 
 /** One SFTP account of the Region (or whoever sends the daily file). */
 export interface SftpUser {
@@ -191,6 +193,13 @@ export interface QuarantineDataPlatformArgs {
    * @default undefined
    */
   region?: string;
+  /**
+   * Tags for every taggable resource the component declares (keys 1 to 128 characters, values up
+   * to 256, not starting with `aws:`; at most 40). The component adds `quarantine:instance` (its
+   * name) and `quarantine:authority` (`authorityName`), which these may not set.
+   * @default {}
+   */
+  tags?: Record<string, string>;
 }
 
 /** The values `sftpEndpointType` accepts. */
@@ -201,30 +210,7 @@ function isSftpEndpointType(value: string): value is SftpEndpointType {
   return (SFTP_ENDPOINT_TYPES as readonly string[]).includes(value);
 }
 
-/** The defaults, in one place (each one is also stated in the TSDoc above). */
-export const DEFAULTS = {
-  alertEmails: [] as string[],
-  importDeadline: '10:00',
-  timeZone: 'Europe/Rome',
-  rawFileRetentionDays: 90,
-  logRetentionDays: 731,
-  databaseEngineVersion: '16.6',
-  databaseMinCapacity: 0.5,
-  databaseMaxCapacity: 4,
-  databaseBackupRetentionDays: 14,
-  databaseDeletionProtection: true,
-  vpcCidrBlock: '10.40.0.0/16',
-  availabilityZoneCount: 2,
-  enableAnalytics: true,
-  enablePortal: true,
-  portalAllowPlainHttp: false,
-  portalInstanceType: 't3.small',
-  portalMinInstances: 2,
-  portalMaxInstances: 4,
-  portalAllowedCidrs: ['0.0.0.0/0'] as string[],
-  sftpEndpointType: 'PUBLIC' as SftpEndpointType,
-  sftpAllowedCidrs: [] as string[],
-} as const;
+export { DEFAULTS };
 
 /** CloudWatch Logs retention values (days). */
 export const LOG_RETENTION_DAYS = [
@@ -276,6 +262,34 @@ function isTimeZone(zone: string): boolean {
 
 function isHalfStep(n: number): boolean {
   return Number.isFinite(n) && Math.round(n * 2) === n * 2;
+}
+
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Problems with the caller's tags (AWS's rules for tag keys and values). */
+export function validateTags(tags: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_CALLER_TAGS) {
+    problems.push(`tags: ${entries.length} given, at most ${MAX_CALLER_TAGS}`);
+  }
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 128 || !TAG_TEXT.test(key)) {
+      problems.push(
+        `tags: key "${key}" must be 1 to 128 characters: letters, digits, spaces and _ . : / = + - @`,
+      );
+    } else if (key.toLowerCase().startsWith('aws:')) {
+      problems.push(`tags: key "${key}" must not start with "aws:" (reserved by AWS)`);
+    } else if (Object.values(PLATFORM_TAG_KEYS).includes(key as never)) {
+      problems.push(`tags: key "${key}" is set by the component (the instance and the authority)`);
+    }
+    if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
+      problems.push(
+        `tags: value of "${key}" must be up to 256 characters: letters, digits, spaces and _ . : / = + - @`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** Problems with the component's name (it prefixes physical names, so it must suit all of them). */
@@ -562,6 +576,8 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
     }
   });
 
+  problems.push(...validateTags(args.tags ?? DEFAULTS.tags));
+
   if (args.region !== undefined && !REGION.test(args.region)) {
     problems.push(`region: "${args.region}" must be an AWS region code such as eu-south-1`);
   }
@@ -622,5 +638,6 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
     portalAllowedCidrs: args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs,
     sftpEndpointType,
     sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
+    tags: args.tags ?? DEFAULTS.tags,
   };
 }

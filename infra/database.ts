@@ -4,6 +4,8 @@
 // on (the migration and notify Lambdas use it), PostgreSQL logs exported to CloudWatch.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 export const DATABASE_NAME = 'quarantine';
 export const MASTER_USERNAME = 'qdp_admin';
@@ -91,7 +93,7 @@ export class Database extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('quarantine:database:Database', name, {}, opts);
-    const engineVersion = pulumi.output(args.engineVersion ?? '16.6');
+    const engineVersion = pulumi.output(args.engineVersion ?? DEFAULTS.databaseEngineVersion);
 
     // Ingress only from the client security groups (below). No egress: the database starts no
     // connection.
@@ -130,19 +132,19 @@ export class Database extends pulumi.ComponentResource {
         storageEncrypted: true,
         kmsKeyId: args.kmsKeyArn,
         serverlessv2ScalingConfiguration: {
-          minCapacity: args.minCapacity ?? 0.5,
-          maxCapacity: args.maxCapacity ?? 4,
+          minCapacity: args.minCapacity ?? DEFAULTS.databaseMinCapacity,
+          maxCapacity: args.maxCapacity ?? DEFAULTS.databaseMaxCapacity,
         },
         dbSubnetGroupName: subnets.name,
         vpcSecurityGroupIds: [group.id],
         dbClusterParameterGroupName: parameters.name,
         enableHttpEndpoint: true,
         enabledCloudwatchLogsExports: ['postgresql'],
-        deletionProtection: args.deletionProtection ?? true,
-        backupRetentionPeriod: args.backupRetentionDays ?? 14,
+        deletionProtection: args.deletionProtection ?? DEFAULTS.databaseDeletionProtection,
+        backupRetentionPeriod: args.backupRetentionDays ?? DEFAULTS.databaseBackupRetentionDays,
         copyTagsToSnapshot: true,
         skipFinalSnapshot: false,
-        finalSnapshotIdentifier: `${name}-db-final`,
+        finalSnapshotIdentifier: physicalName('rds', name, 'db-final'),
         iamDatabaseAuthenticationEnabled: true,
       },
       { parent: this },

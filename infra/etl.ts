@@ -14,6 +14,8 @@ import { STAGING_PREFIX } from '../functions/environment.ts';
 import { DATA_FILES, dataFile } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust, type Statement } from './context.ts';
 import { POSTGRES_PORT } from './database.ts';
+import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 /** Where the component puts the jobs' scripts and files, and the jobs' temporary directory. */
 export const GLUE_SCRIPTS_PREFIX = 'glue/scripts/';
@@ -83,13 +85,13 @@ function argumentName(job: JobDeclaration, key: string): string {
 export function etlNames(name: string) {
   return {
     catalogDatabase: `${name.replace(/-/g, '_')}_staging`,
-    crawler: `${name}-staging`,
-    importJob: `${name}-import`,
-    analyticsJob: `${name}-analytics`,
-    workflow: `${name}-import`,
-    securityConfiguration: `${name}-glue`,
-    databaseConnection: `${name}-aurora`,
-    redshiftConnection: `${name}-redshift`,
+    crawler: physicalName('glue', name, 'staging'),
+    importJob: physicalName('glue', name, 'import'),
+    analyticsJob: physicalName('glue', name, 'analytics'),
+    workflow: physicalName('glue', name, 'import'),
+    securityConfiguration: physicalName('glue', name, 'glue'),
+    databaseConnection: physicalName('glue', name, 'aurora'),
+    redshiftConnection: physicalName('glue', name, 'redshift'),
     logGroup: `/aws-glue/${name}`,
   };
 }
@@ -197,7 +199,7 @@ export class Etl extends pulumi.ComponentResource {
     const classifier = new aws.glue.Classifier(
       `${name}-csv`,
       {
-        name: `${name}-csv`,
+        name: physicalName('glue', name, 'csv'),
         // The staged file's shape and the classifier settings that keep every column text
         // (glue/job-arguments.json "stagedFile"): on-upload writes the file so, the import job
         // refuses a column the catalog typed.
@@ -228,7 +230,7 @@ export class Etl extends pulumi.ComponentResource {
       `${name}-glue`,
       {
         name: names.logGroup,
-        retentionInDays: args.logRetentionDays ?? 731,
+        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
         kmsKeyId: args.kmsKeyArn,
       },
       { parent: this },
@@ -516,7 +518,7 @@ export class Etl extends pulumi.ComponentResource {
     new aws.glue.Trigger(
       `${name}-start`,
       {
-        name: `${name}-start`,
+        name: physicalName('glue', name, 'start'),
         type: 'ON_DEMAND',
         workflowName: workflow.name,
         actions: [{ crawlerName: crawler.name }],
@@ -526,7 +528,7 @@ export class Etl extends pulumi.ComponentResource {
     new aws.glue.Trigger(
       `${name}-after-crawl`,
       {
-        name: `${name}-after-crawl`,
+        name: physicalName('glue', name, 'after-crawl'),
         type: 'CONDITIONAL',
         workflowName: workflow.name,
         predicate: {
@@ -542,7 +544,7 @@ export class Etl extends pulumi.ComponentResource {
       new aws.glue.Trigger(
         `${name}-after-import`,
         {
-          name: `${name}-after-import`,
+          name: physicalName('glue', name, 'after-import'),
           type: 'CONDITIONAL',
           workflowName: workflow.name,
           predicate: {
@@ -557,7 +559,7 @@ export class Etl extends pulumi.ComponentResource {
       new aws.glue.Trigger(
         `${name}-analytics-nightly`,
         {
-          name: `${name}-analytics-nightly`,
+          name: physicalName('glue', name, 'analytics-nightly'),
           type: 'SCHEDULED',
           schedule: ANALYTICS_NIGHTLY_SCHEDULE,
           startOnCreation: true,

@@ -15,6 +15,8 @@ import { ENV, INBOX_PREFIX, STAGING_PREFIX } from '../functions/environment.ts';
 import { functionBundle } from './artifacts.ts';
 import { awsContext } from './context.ts';
 import { platformFunction } from './lambda.ts';
+import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 /** File name endings that start an import (S3 suffix filters are case-sensitive). */
 export const TRIGGER_SUFFIXES = ['.csv', '.CSV', '.xlsx', '.XLSX'];
@@ -48,7 +50,10 @@ export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /** Physical names, known before anything is declared (the alarms in Alerts watch them). */
 export function importTriggerNames(name: string): { functionName: string; queueName: string } {
-  return { functionName: `${name}-on-upload`, queueName: `${name}-on-upload-dlq` };
+  return {
+    functionName: physicalName('lambda', name, 'on-upload'),
+    queueName: physicalName('queue', name, 'on-upload-dlq'),
+  };
 }
 
 export interface ImportTriggerArgs {
@@ -104,7 +109,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
           [ENV.glueWorkflowName]: args.glueWorkflowName,
         },
         kmsKeyArn: args.kmsKeyArn,
-        logRetentionDays: args.logRetentionDays ?? 731,
+        logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
         timeoutSeconds: ON_UPLOAD_TIMEOUT_SECONDS,
         memoryMb: ON_UPLOAD_MEMORY_MB,
         ephemeralStorageMb: ON_UPLOAD_EPHEMERAL_STORAGE_MB,

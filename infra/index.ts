@@ -1,7 +1,7 @@
 // The package entry: QuarantineDataPlatform, its sub-components and its arguments.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { validateArgs, validateName, withDefaults } from './args.ts';
+import { DEFAULTS, validateArgs, validateName, withDefaults } from './args.ts';
 import type { QuarantineDataPlatformArgs } from './args.ts';
 import { Alerts } from './alerts.ts';
 import { Analytics, ANALYTICS_DATABASE_NAME, REDSHIFT_PORT } from './analytics.ts';
@@ -13,6 +13,7 @@ import { Landing } from './landing.ts';
 import { Migrations, migrateFunctionName } from './migrations.ts';
 import { Network } from './network.ts';
 import { Portal } from './portal.ts';
+import { platformTags, tagTransformation } from './tags.ts';
 
 export * from './args.ts';
 export * from './alerts.ts';
@@ -26,6 +27,7 @@ export * from './landing.ts';
 export * from './migrations.ts';
 export * from './network.ts';
 export * from './portal.ts';
+export { PLATFORM_TAG_KEYS } from './tags.ts';
 export { hashDirectory } from './artifacts.ts';
 
 /**
@@ -169,6 +171,10 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
     }
     if (problems.length > 0) throw new InvalidArgumentsError(name, problems);
 
+    // The tags reach every taggable descendant through one transformation on this component.
+    const tags = tagTransformation(
+      platformTags(name, args.authorityName, args.tags ?? DEFAULTS.tags),
+    );
     super(
       COMPONENT_TYPE,
       name,
@@ -176,6 +182,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       {
         ...opts,
         aliases: [...(opts?.aliases ?? []), { type: PREVIOUS_COMPONENT_TYPE }],
+        transformations: [...(opts?.transformations ?? []), tags],
       },
     );
     const a = withDefaults(args);

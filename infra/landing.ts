@@ -6,12 +6,17 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { INBOX_PREFIX } from '../functions/environment.ts';
 import type { SftpUser } from './args.ts';
+import { hardenBucket } from './bucket.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
+import { DEFAULTS } from './defaults.ts';
 
 /** The Transfer Family security policy: the newest general-purpose one of the provider's list. */
 export const TRANSFER_SECURITY_POLICY = 'TransferSecurityPolicy-2025-03';
 
 export { INBOX_PREFIX };
+
+/** Where the log bucket keeps each kind of access log. */
+export const ACCESS_LOG_PREFIXES = { landing: 'landing/', loadBalancer: 'portal-alb/' } as const;
 
 export interface LandingArgs {
   /** The platform key: encrypts the bucket, the SFTP log group. */
@@ -30,18 +35,11 @@ export interface LandingArgs {
   vpcId?: pulumi.Input<string>;
   /** Required with a `VPC` endpoint: the endpoint's subnets. */
   subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
-}
-
-/** A bucket policy statement refusing every request not made over TLS. */
-function tlsOnly(bucketArn: pulumi.Input<string>) {
-  return {
-    Sid: 'DenyInsecureTransport',
-    Effect: 'Deny' as const,
-    Principal: '*',
-    Action: 's3:*',
-    Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
-    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-  };
+  /**
+   * Whether the log bucket also receives the portal load balancer's access logs (under
+   * `portal-alb/`). @default false
+   */
+  loadBalancerLogs?: boolean;
 }
 
 export class Landing extends pulumi.ComponentResource {
@@ -53,145 +51,70 @@ export class Landing extends pulumi.ComponentResource {
   readonly sftpEndpoint: pulumi.Output<string>;
 
   constructor(name: string, args: LandingArgs, opts?: pulumi.ComponentResourceOptions) {
-    const endpointType = args.sftpEndpointType ?? 'PUBLIC';
+    const endpointType = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
     if (endpointType === 'VPC' && (args.vpcId === undefined || args.subnetIds === undefined)) {
       throw new Error('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
     }
     super('quarantine:landing:Landing', name, {}, opts);
     const { accountId } = awsContext(this);
-    const logDays = args.logRetentionDays ?? 731;
+    const logDays = args.logRetentionDays ?? DEFAULTS.logRetentionDays;
 
-    // Access logs. S3 server access logs can only be written to an SSE-S3 bucket.
+    // The log bucket: S3 server access logs of the landing bucket and, with the portal, the load
+    // balancer's access logs. SSE-S3: the one encryption both deliveries support.
     const logBucket = new aws.s3.Bucket(`${name}-access-logs`, {}, { parent: this });
-    new aws.s3.BucketOwnershipControls(
-      `${name}-access-logs`,
-      { bucket: logBucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
-      { parent: this },
-    );
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-access-logs`,
-      {
-        bucket: logBucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-access-logs`,
-      {
-        bucket: logBucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-access-logs`,
-      {
-        bucket: logBucket.id,
-        rules: [
-          {
-            id: 'expire-access-logs',
-            status: 'Enabled',
-            filter: {},
-            expiration: { days: logDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-          },
-        ],
-      },
-      { parent: this },
-    );
-
-    // The landing bucket.
     this.bucket = new aws.s3.Bucket(`${name}-landing`, {}, { parent: this });
     const bucket = this.bucket;
-    new aws.s3.BucketOwnershipControls(
-      `${name}-landing`,
-      { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
-      { parent: this },
-    );
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-landing`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-landing`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: {
-              sseAlgorithm: 'aws:kms',
-              kmsMasterKeyId: args.kmsKeyArn,
-            },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketVersioning(
-      `${name}-landing`,
-      { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } },
-      { parent: this },
-    );
-    new aws.s3.BucketLogging(
-      `${name}-landing`,
-      { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: 'landing/' },
-      { parent: this },
-    );
-    const rawDays = args.rawFileRetentionDays ?? 90;
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-landing`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            id: 'expire-raw-files',
-            status: 'Enabled',
-            filter: { prefix: INBOX_PREFIX },
-            expiration: { days: rawDays },
-            noncurrentVersionExpiration: { noncurrentDays: rawDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-          },
-        ],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-landing`,
-      { bucket: bucket.id, policy: policyDocument([tlsOnly(bucket.arn)]) },
-      { parent: this },
-    );
-    new aws.s3.BucketPolicy(
+    hardenBucket(
       `${name}-access-logs`,
+      logBucket,
       {
-        bucket: logBucket.id,
-        policy: policyDocument([
-          tlsOnly(logBucket.arn),
+        expiry: [{ id: 'expire-access-logs', prefix: '', days: logDays, noncurrentDays: 1 }],
+        statements: (logBucketArn) => [
           {
             Sid: 'S3ServerAccessLogsOfTheLandingBucket',
             Effect: 'Allow',
             Principal: { Service: 'logging.s3.amazonaws.com' },
             Action: 's3:PutObject',
-            Resource: pulumi.interpolate`${logBucket.arn}/landing/*`,
+            Resource: pulumi.interpolate`${logBucketArn}/${ACCESS_LOG_PREFIXES.landing}*`,
             Condition: {
               ArnLike: { 'aws:SourceArn': bucket.arn },
               StringEquals: { 'aws:SourceAccount': accountId },
             },
           },
-        ]),
+          ...(args.loadBalancerLogs === true
+            ? [
+                {
+                  // The Region's Elastic Load Balancing account (Regions opened before August
+                  // 2022) and the log delivery service (newer Regions) write the portal's logs.
+                  Sid: 'LoadBalancerAccessLogs',
+                  Effect: 'Allow' as const,
+                  Principal: {
+                    AWS: aws.elb.getServiceAccountOutput({}, { parent: this }).arn,
+                    Service: 'logdelivery.elasticloadbalancing.amazonaws.com',
+                  },
+                  Action: 's3:PutObject',
+                  Resource: pulumi.interpolate`${logBucketArn}/${ACCESS_LOG_PREFIXES.loadBalancer}AWSLogs/${accountId}/*`,
+                },
+              ]
+            : []),
+        ],
       },
-      { parent: this },
+      this,
+    );
+
+    // The landing bucket.
+    const rawDays = args.rawFileRetentionDays ?? DEFAULTS.rawFileRetentionDays;
+    hardenBucket(
+      `${name}-landing`,
+      bucket,
+      {
+        kmsKeyArn: args.kmsKeyArn,
+        accessLogs: { bucket: logBucket.id, prefix: ACCESS_LOG_PREFIXES.landing },
+        expiry: [
+          { id: 'expire-raw-files', prefix: INBOX_PREFIX, days: rawDays, noncurrentDays: rawDays },
+        ],
+      },
+      this,
     );
 
     // The SFTP server.
@@ -232,7 +155,7 @@ export class Landing extends pulumi.ComponentResource {
               protocol: 'tcp',
               fromPort: 22,
               toPort: 22,
-              cidrBlocks: args.sftpAllowedCidrs ?? [],
+              cidrBlocks: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
             },
           ],
         },

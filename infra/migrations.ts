@@ -15,6 +15,8 @@ import { functionBundle, hashDirectory } from './artifacts.ts';
 import type { Statement } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { POSTGRES_PORT } from './database.ts';
+import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 /** Applying every migration on an empty database takes well under this. */
 export const MIGRATE_TIMEOUT_SECONDS = 600;
@@ -22,7 +24,7 @@ export const MIGRATE_MEMORY_MB = 512;
 
 /** The function's physical name, known before anything is declared (Alerts watches it). */
 export function migrateFunctionName(name: string): string {
-  return `${name}-migrate`;
+  return physicalName('lambda', name, 'migrate');
 }
 
 export interface MigrationsArgs {
@@ -109,7 +111,7 @@ export class Migrations extends pulumi.ComponentResource {
               }),
         },
         kmsKeyArn: args.kmsKeyArn,
-        logRetentionDays: args.logRetentionDays ?? 731,
+        logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
         timeoutSeconds: MIGRATE_TIMEOUT_SECONDS,
         memoryMb: MIGRATE_MEMORY_MB,
         // One at a time (the runner also takes an advisory lock).

@@ -6,6 +6,7 @@ import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import { awsContext } from './context.ts';
+import { DEFAULTS } from './defaults.ts';
 
 /**
  * AWS services reached from the private subnets through interface endpoints (there is no NAT
@@ -91,12 +92,12 @@ export class Network extends pulumi.ComponentResource {
       );
       this.workloadSecurityGroupId = workloads.id;
     } else {
-      const cidrBlock = args.cidrBlock ?? '10.40.0.0/16';
+      const cidrBlock = args.cidrBlock ?? DEFAULTS.vpcCidrBlock;
       this.vpc = new awsx.ec2.Vpc(
         `${name}-vpc`,
         {
           cidrBlock,
-          numberOfAvailabilityZones: args.availabilityZoneCount ?? 2,
+          numberOfAvailabilityZones: args.availabilityZoneCount ?? DEFAULTS.availabilityZoneCount,
           subnetStrategy: 'Auto',
           subnetSpecs: args.portal
             ? [

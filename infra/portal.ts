@@ -15,6 +15,8 @@ import { hashDirectory, portalBundle } from './artifacts.ts';
 import { serviceTrust, policyDocument } from './context.ts';
 import { allowDatabaseClient } from './database.ts';
 import { PORTAL_SECRET_SETTINGS } from '../functions/environment.ts';
+import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 /** Where the bundle objects live in the bucket. */
 export const PORTAL_PREFIX = 'portal/';
@@ -157,7 +159,7 @@ export class Portal extends pulumi.ComponentResource {
       { parent: this },
     );
     const listenerPorts = https ? [443, 80] : [80];
-    for (const cidr of args.allowedCidrs ?? ['0.0.0.0/0']) {
+    for (const cidr of args.allowedCidrs ?? DEFAULTS.portalAllowedCidrs) {
       for (const port of listenerPorts) {
         new aws.vpc.SecurityGroupIngressRule(
           `${name}-alb-${port}-${cidr.replace(/[./]/g, '-')}`,
@@ -232,7 +234,7 @@ export class Portal extends pulumi.ComponentResource {
     const settings = new aws.secretsmanager.Secret(
       `${name}-portal`,
       {
-        name: `${name}-portal`,
+        name: physicalName('secret', name, 'portal'),
         description: `Portal secret settings (JSON), written by the migrate function: ${Object.values(PORTAL_SECRET_SETTINGS).join(', ')}`,
         kmsKeyId: args.kmsKeyArn,
       },
@@ -304,7 +306,7 @@ export class Portal extends pulumi.ComponentResource {
       {
         description: 'Quarantine data platform portal',
         imageId: PORTAL_AMI,
-        instanceType: args.instanceType ?? 't3.small',
+        instanceType: args.instanceType ?? DEFAULTS.portalInstanceType,
         iamInstanceProfile: { arn: profile.arn },
         vpcSecurityGroupIds: [instanceGroup.id],
         // IMDSv2 only, not reachable from containers or forwarded hops.
@@ -404,13 +406,13 @@ export class Portal extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const minInstances = args.minInstances ?? 2;
+    const minInstances = args.minInstances ?? DEFAULTS.portalMinInstances;
     new aws.autoscaling.Group(
       `${name}-portal`,
       {
         vpcZoneIdentifiers: args.privateSubnetIds,
         minSize: minInstances,
-        maxSize: args.maxInstances ?? 4,
+        maxSize: args.maxInstances ?? DEFAULTS.portalMaxInstances,
         desiredCapacity: minInstances,
         launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
         targetGroupArns: [targetGroup.arn],

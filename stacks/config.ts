@@ -7,10 +7,16 @@ import { validateArgs, validateName, type QuarantineDataPlatformArgs } from '../
 
 export const PROJECT = 'quarantine-data-platform';
 
-type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'users' | 'endpointType';
+type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'users' | 'endpointType' | 'tags';
+
+/**
+ * A setting per argument of the component (`region` is the stack's `aws:region`), and `name`:
+ * typed from the Args, so an argument added to the component cannot be forgotten here.
+ */
+type SettingKeys = Exclude<keyof QuarantineDataPlatformArgs, 'region'> | 'name';
 
 /** Every setting the program reads (in the project's namespace), and its kind. */
-export const SETTINGS: Record<string, Kind> = {
+export const SETTINGS: { readonly [K in SettingKeys]-?: Kind } = {
   name: 'string',
   authorityName: 'string',
   territoryProvinces: 'strings',
@@ -41,6 +47,7 @@ export const SETTINGS: Record<string, Kind> = {
   portalAllowedCidrs: 'strings',
   sftpEndpointType: 'endpointType',
   sftpAllowedCidrs: 'strings',
+  tags: 'tags',
 };
 
 const REQUIRED = ['authorityName', 'territoryProvinces', 'sftpUsers'];
@@ -69,6 +76,7 @@ const SCHEMAS: Record<Kind, z.ZodType> = {
     ),
   ),
   endpointType: z.enum(['PUBLIC', 'VPC'], 'must be PUBLIC or VPC'),
+  tags: jsonText.pipe(z.record(z.string(), z.string(), 'must be a map of strings')),
 };
 
 export interface StackSettings {
@@ -91,7 +99,7 @@ export function settingsFromConfig(
   for (const [fullKey, raw] of Object.entries(config)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    const kind = SETTINGS[key];
+    const kind = (SETTINGS as Record<string, Kind | undefined>)[key];
     if (kind === undefined) {
       problems.push(
         `${fullKey}: unknown setting; the settings are ${Object.keys(SETTINGS).join(', ')}`,

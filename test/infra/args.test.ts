@@ -327,6 +327,7 @@ describe('validateArgs', () => {
       portalAllowedCidrs: ['0.0.0.0/0'],
       sftpEndpointType: 'PUBLIC',
       sftpAllowedCidrs: [],
+      tags: {},
     });
   });
 });

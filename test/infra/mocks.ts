@@ -14,6 +14,11 @@ export interface Recorded {
   provider: string;
   custom: boolean;
   id: string;
+  /**
+   * The `tags` input, kept apart from `inputs` so that assertions on a resource's inputs read
+   * what it sets itself; every resource's tags are asserted at once (test/infra/tags.test.ts).
+   */
+  tags?: unknown;
   /** The type of the parent resource (filled in by `settle`). */
   parentType?: string;
   urn?: string;
@@ -49,10 +54,12 @@ export async function installMocks(): Promise<Recorder> {
       newResource(args) {
         counter += 1;
         const id = `${args.name}-id-${counter}`;
+        const { tags, ...inputs } = args.inputs as Record<string, unknown>;
         recorder.resources.push({
           type: args.type,
           name: args.name,
-          inputs: args.inputs as Record<string, unknown>,
+          inputs,
+          ...(tags === undefined ? {} : { tags }),
           provider: args.provider ?? '',
           custom: args.custom ?? true,
           id,
@@ -91,6 +98,9 @@ export async function installMocks(): Promise<Recorder> {
               zoneIds: ['1', '2', '3'].map((n) => `${region.replace(/-/g, '')}-az${n}`),
               groupNames: [region],
             };
+          case 'aws:elb/getServiceAccount:getServiceAccount':
+            // Elastic Load Balancing's account in eu-south-1 (AWS's list for older Regions).
+            return { id: '635631232127', arn: 'arn:aws:iam::635631232127:root', region };
           case 'aws:ec2/getSubnet:getSubnet': {
             const id = String(args.inputs['id']);
             const index = Number(/-(\d+)$/.exec(id)?.[1] ?? 0);

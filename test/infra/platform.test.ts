@@ -142,7 +142,7 @@ const TYPICAL_COUNTS = {
   'aws:s3/bucketPolicy:BucketPolicy': 2,
   'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': 2,
   'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration': 2,
-  'aws:s3/bucketVersioning:BucketVersioning': 1,
+  'aws:s3/bucketVersioning:BucketVersioning': 2,
   'aws:scheduler/schedule:Schedule': 1,
   'aws:secretsmanager/secret:Secret': 1,
   'aws:sns/topic:Topic': 2,
@@ -509,7 +509,7 @@ describe('security-relevant inputs', () => {
     });
   });
 
-  test('access-log bucket: SSE-S3 (required by S3 logging), TLS-only, writable by S3 logging for the landing bucket only', async () => {
+  test('access-log bucket: SSE-S3 (required by S3 logging), versioned, TLS-only, writable by S3 logging for the landing bucket only', async () => {
     const { rec } = await deploy('ulss9', typicalArgs);
     const logs = 'arn:aws:s3:::ulss9-access-logs-abc1234';
     expect(
@@ -557,9 +557,15 @@ describe('security-relevant inputs', () => {
         status: 'Enabled',
         filter: {},
         expiration: { days: 731 },
+        noncurrentVersionExpiration: { noncurrentDays: 1 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
     ]);
+    expect(
+      one(rec, 'aws:s3/bucketVersioning:BucketVersioning', 'ulss9-access-logs').inputs[
+        'versioningConfiguration'
+      ],
+    ).toEqual({ status: 'Enabled' });
   });
 
   test('SFTP server: service-managed, SFTP only, current security policy, logging on, public endpoint by default', async () => {

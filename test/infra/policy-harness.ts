@@ -36,7 +36,7 @@ export function policyResources(recorded: Recorded[]): PolicyResource[] {
   const resources = custom.map((r): PolicyResource => {
     const resource: PolicyResource = {
       type: r.type,
-      props: r.inputs,
+      props: r.tags === undefined ? r.inputs : { ...r.inputs, tags: r.tags },
       urn: r.urn ?? `urn:${r.type}::${r.name}`,
       name: r.name,
       opts: {} as PolicyResource['opts'],

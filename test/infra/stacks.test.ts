@@ -85,6 +85,7 @@ test('the dev stack: its name, and settings of every kind reach the arguments', 
       enableAnalytics: false,
       enablePortal: false,
       sftpEndpointType: 'PUBLIC',
+      tags: { CostCentre: 'ULSS9-IT', Environment: 'development' },
     },
   });
 });
