@@ -1,6 +1,7 @@
 // Server-rendered HTML: every value goes through `h` (escaped) unless it is already Html, so a
 // name, an address or a search term can never become markup. No inline scripts or styles: the
 // Content-Security-Policy forbids them; behaviour lives in /static/app.js.
+import { BIDI_CONTROLS, bidiMarker, showBidiControls } from '../core/bidi.ts';
 import type { Language, MessageKey, Translate } from './i18n.ts';
 
 export class Html {
@@ -18,10 +19,18 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
+// Markup characters and bidirectional controls (core/bidi.ts), in one pass over the text (a list
+// page escapes some 600 values).
+const TO_ESCAPE = new RegExp(`[&<>"']|${BIDI_CONTROLS.source}`, 'g');
+
+/**
+ * Text as HTML: markup characters escaped (safe in element text and in quoted attributes alike),
+ * bidirectional controls made visible.
+ */
 export function escapeHtml(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = value instanceof Date ? value.toISOString() : String(value);
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+  return text.replace(TO_ESCAPE, (c) => ESCAPES[c] ?? bidiMarker(c));
 }
 
 type Part = Html | string | number | null | undefined | boolean | Date | readonly Part[];
@@ -92,7 +101,7 @@ export function layout(
       )
     : [];
   const user = ctx.viewer
-    ? h`<span class="me-3 text-white" data-testid="whoami">${ctx.viewer.displayName} (${ctx.viewer.username}, ${ctx.viewer.role})</span>
+    ? h`<span class="me-3 text-white" data-testid="whoami"><bdi>${ctx.viewer.displayName}</bdi> (${ctx.viewer.username}, ${ctx.viewer.role})</span>
         <form method="post" action="/logout" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-sm btn-outline-light">${t('logout')}</button></form>`
     : '';
   // bootstrap-italia's script is not loaded: the pages use no component that needs it, and it
@@ -143,11 +152,24 @@ export function scrollBox(label: string): Html {
 }
 
 /**
+ * A value for a table cell, cut to `max` characters (whole code points) with an ellipsis when
+ * longer, so that one imported 5,000-character name does not make a row of the list hundreds of
+ * lines tall; the page the row links to shows it whole.
+ */
+export function cut(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const points = Array.from(value);
+  return points.length <= max ? value : `${points.slice(0, max - 1).join('')}…`;
+}
+
+/**
  * Data for /static/app.js as a JSON script element (never executed: the CSP allows no inline
  * script). `<`, `>` and `&` are escaped so that no value can close the element.
  */
 export function jsonScript(id: string, value: unknown): Html {
-  const json = JSON.stringify(value)
+  const json = JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'string' ? showBidiControls(v) : v,
+  )
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026');

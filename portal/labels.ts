@@ -30,6 +30,12 @@ export const CHANGE_LABEL: Record<string, MessageKey> = {
   ending: 'statusEnding',
 };
 
+/**
+ * The most characters of a value a list cell shows (longer ones end in an ellipsis; the patient
+ * page the row links to shows them whole, wrapped).
+ */
+export const LIST_CELL_MAX_CHARS = 80;
+
 /** A list cell's text: dates in the language's form, the reason and the change translated. */
 export function quarantineCell(
   column: ListColumn,

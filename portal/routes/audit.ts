@@ -114,7 +114,7 @@ const audit: FastifyPluginAsync = async (app) => {
 <div class="col-6 col-md-2"><label class="form-label" for="a-to">${t('to')}</label><input type="date" class="form-control" id="a-to" name="to" value="${f.to ?? ''}"></div>
 <div class="col-6 col-md-1"><button class="btn btn-primary w-100" type="submit">${t('filter')}</button></div>
 </form>
-<div ${scrollBox(t('auditTitle'))}><table class="table table-sm" data-testid="audit">
+<div ${scrollBox(t('auditTitle'))}><table class="table table-sm wrap-anywhere" data-testid="audit">
 <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('user')}</th><th scope="col">${t('role')}</th><th scope="col">${t('action')}</th><th scope="col">${t('fiscalCode')}</th><th scope="col">${t('importCol')}</th><th scope="col">${t('client')}</th></tr></thead>
 <tbody>${rows
         .slice(0, config.pageSize)

@@ -113,7 +113,7 @@ const dashboards: FastifyPluginAsync = async (app) => {
 <h2 class="h5" id="title-${c.id}">${c.title}</h2>
 <div class="chart-box"><canvas id="chart-${c.id}" data-chart="${c.id}" role="img" aria-label="${c.title}"></canvas></div>
 <details class="small"><summary>${t('dataTable')}</summary>
-<table class="table table-sm" data-testid="table-${c.id}"><thead><tr><th scope="col"></th>${c.series.map((x) => h`<th scope="col">${x.label}</th>`)}</tr></thead>
+<table class="table table-sm wrap-anywhere" data-testid="table-${c.id}"><thead><tr><th scope="col"></th>${c.series.map((x) => h`<th scope="col">${x.label}</th>`)}</tr></thead>
 <tbody>${c.labels.map((label, i) => h`<tr><th scope="row">${label}</th>${c.series.map((x) => h`<td>${x.data[i] === null ? `< ${threshold}` : String(x.data[i])}</td>`)}</tr>`)}</tbody></table></details>
 </section>`;
       const body = h`<h1 class="h3">${t('dashboardsTitle')}</h1>

@@ -77,7 +77,7 @@ const imports: FastifyPluginAsync = async (app) => {
       const table =
         rows.length === 0
           ? alert('info', t('noImportsOnPage'))
-          : h`<div ${scrollBox(t('importsTitle'))}><table class="table table-sm" data-testid="imports">
+          : h`<div ${scrollBox(t('importsTitle'))}><table class="table table-sm wrap-anywhere" data-testid="imports">
 <thead><tr><th scope="col">#</th><th scope="col">${t('file')}</th><th scope="col">${t('status')}</th><th scope="col">${t('received')}</th><th scope="col">${t('publishedAt')}</th><th scope="col">${t('rowsTotal')}</th><th scope="col">${t('rowsAccepted')}</th><th scope="col">${t('rowsRejected')}</th><th scope="col">${t('duration')}</th>${admin ? h`<th scope="col">${t('errorCol')}</th><th scope="col">${t('actions')}</th>` : ''}</tr></thead>
 <tbody>${rows.map(
               (r) =>

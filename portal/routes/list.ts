@@ -15,9 +15,9 @@ import {
   sessionSeal,
   type SessionSeal,
 } from '../common.ts';
-import { alert, h, hiddenCsrf, layout, scrollBox, type Html } from '../html.ts';
+import { alert, cut, h, hiddenCsrf, layout, scrollBox, type Html } from '../html.ts';
 import type { MessageKey } from '../i18n.ts';
-import { CHANGE_LABEL, FIELD_LABEL, quarantineCell } from '../labels.ts';
+import { CHANGE_LABEL, FIELD_LABEL, LIST_CELL_MAX_CHARS, quarantineCell } from '../labels.ts';
 import { writeAudit } from '../queries/audit.ts';
 import { readableColumns } from '../queries/columns.ts';
 import {
@@ -177,7 +177,7 @@ const list: FastifyPluginAsync = async (app) => {
                 h`<tr data-fiscal-code="${String(r.fiscal_code)}">${columns.map((c) =>
                   c === 'fiscal_code'
                     ? h`<td><a href="/persone/${seal.seal('patient', String(r.fiscal_code))}">${String(r.fiscal_code)}</a></td>`
-                    : h`<td>${quarantineCell(c, r[c], t, lang)}</td>`,
+                    : h`<td>${cut(quarantineCell(c, r[c], t, lang), LIST_CELL_MAX_CHARS)}</td>`,
                 )}</tr>`,
             )}</tbody></table></div>`;
       const pager = h`<nav aria-label="${t('page', { n: filters.page })}" class="d-flex gap-3 align-items-center my-3">

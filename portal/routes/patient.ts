@@ -40,8 +40,8 @@ const patient: FastifyPluginAsync = async (app) => {
         if (v instanceof Date) return formatDate(isoDay(v), lang);
         return v === null || v === undefined ? '' : String(v);
       };
-      const body = h`<h1 class="h3">${t('patientTitle')}: ${String(row.surname ?? '')} ${String(row.name ?? '')}</h1>
-<dl class="row" data-testid="patient-fields">${fields.map(
+      const body = h`<h1 class="h3">${t('patientTitle')}: <bdi>${String(row.surname ?? '')} ${String(row.name ?? '')}</bdi></h1>
+<dl class="row wrap-anywhere" data-testid="patient-fields">${fields.map(
         (f) =>
           h`<dt class="col-sm-4" data-field="${f}">${t(FIELD_LABEL[f])}</dt><dd class="col-sm-8" data-value="${f}">${value(f)}</dd>`,
       )}</dl>

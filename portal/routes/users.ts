@@ -64,7 +64,7 @@ const users: FastifyPluginAsync = async (app) => {
         h`<form method="post" action="/utenti/${id}/${action}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-sm me-1" data-action="${action}">${label}</button></form>`;
       const body = h`<h1 class="h3">${t('usersTitle')}</h1>
 ${message ? alert(message.kind, message.text) : ''}
-<div ${scrollBox(t('usersTitle'))}><table class="table table-sm" data-testid="users">
+<div ${scrollBox(t('usersTitle'))}><table class="table table-sm wrap-anywhere" data-testid="users">
 <thead><tr><th scope="col">${t('username')}</th><th scope="col">${t('displayName')}</th><th scope="col">${t('role')}</th><th scope="col">${t('istatCode')}</th><th scope="col">${t('gpCode')}</th><th scope="col">${t('disabled')}</th><th scope="col">${t('locked')}</th><th scope="col">${t('actions')}</th></tr></thead>
 <tbody>${rows.map(
         (u) =>

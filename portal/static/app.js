@@ -5,6 +5,16 @@
 'use strict';
 
 const PALETTE = ['#0066cc', '#d9364f', '#008758', '#a66300', '#5c2f91', '#17324d'];
+// An axis label longer than this is cut with an ellipsis (the chart's data table shows it whole):
+// one very long imported value must not take the whole chart.
+const LABEL_MAX_CHARS = 40;
+
+function shortLabel(label) {
+  const points = Array.from(String(label));
+  return points.length > LABEL_MAX_CHARS
+    ? `${points.slice(0, LABEL_MAX_CHARS - 1).join('')}…`
+    : String(label);
+}
 
 function drawCharts() {
   const source = document.getElementById('chart-data');
@@ -17,7 +27,7 @@ function drawCharts() {
     new Chart(canvas, {
       type: chart.type,
       data: {
-        labels: chart.labels,
+        labels: chart.labels.map(shortLabel),
         datasets: chart.series.map((series, i) => ({
           label: series.label,
           data: series.data,

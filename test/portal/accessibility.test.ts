@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, logInWithForm } from './browser.ts';
+import { hostileDailyFile, LONG_VALUE } from './hostile.ts';
 import { PASSWORD, startPortalFixture, type PortalFixture, type RoleKey } from './support.ts';
 
 const ROLES: RoleKey[] = ['admin', 'staff', 'prefecture', 'municipality', 'gp'];
@@ -35,7 +36,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  f = await startPortalFixture({ rows: 300 });
+  // The file's names, addresses and GP names hold hostile values, among them 5,000 characters
+  // without a break (hostile.ts): every page is audited with them in it.
+  f = await startPortalFixture({ rows: 300, rewrite: hostileDailyFile });
 });
 
 afterAll(async () => {
@@ -92,11 +95,12 @@ const CONTROLS = `[...document.querySelectorAll('input:not([type=hidden]):not([t
  *   as a select's arrow or an alert's icon beside the text, or an element partly covered) is
  *   measured here against the colours behind it; any other undecided rule is a failure to review;
  * - the boundary of every text field and select, 3:1 against what surrounds it (1.4.11);
- * - on a phone, no sideways scrolling of the page (1.4.10).
+ * - no sideways scrolling of the page, on a desktop or a phone (1.4.10; the data hold a
+ *   5,000-character value).
  * Collapsed <details> are opened first, so that what they hold (the charts' data tables, the
  * purpose of access) is audited too.
  */
-async function audit(page: Page, where: string, phone = false): Promise<string[]> {
+async function audit(page: Page, where: string): Promise<string[]> {
   if (!(await page.evaluate<boolean>("typeof window.axe === 'object'"))) {
     await page.evaluate(AXE_SOURCE);
   }
@@ -141,11 +145,22 @@ async function audit(page: Page, where: string, phone = false): Promise<string[]
       found.push(`${where}: control boundary under 3:1 (WCAG 1.4.11) on ${p.target}`);
   }
   found.push(...controls.filter((c) => !c.startsWith('#')).map((c) => `${where}: ${c}`));
-  if (phone) {
-    const overflow = await sidewaysOverflow(page);
-    if (overflow > 0) found.push(`${where}: the page scrolls sideways by ${overflow}px (1.4.10)`);
-  }
+  const overflow = await sidewaysOverflow(page);
+  if (overflow > 0) found.push(`${where}: the page scrolls sideways by ${overflow}px (1.4.10)`);
   return found;
+}
+
+/** A person in the role's scope whose address is the 5,000-character value. */
+async function longValuePerson(role: RoleKey): Promise<string> {
+  const { rows } = await f.db.pool.query<{ fiscal_code: string }>(
+    `select fiscal_code from qdp.quarantines
+     where import_id = qdp.latest_import_id() and address = $1
+       and ($2::text is null or residence_istat = $2) and ($3::text is null or gp_code = $3)
+     order by fiscal_code limit 1`,
+    [LONG_VALUE, role === 'municipality' ? f.istat : null, role === 'gp' ? f.gp : null],
+  );
+  if (!rows[0]) throw new Error(`no person with the 5,000-character address in ${role}'s scope`);
+  return rows[0].fiscal_code;
 }
 
 /** Goes to `path` and checks it answered `status` (not, say, a redirect to the log-in page). */
@@ -173,20 +188,19 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
   it('log-in page, logged out: Italian, English, after a failed log-in; desktop and phone', async () => {
     const found: string[] = [];
     for (const [name, options] of VIEWPORTS) {
-      const phone = name === 'phone';
       const context = await browser.newContext(options);
       const page = await context.newPage();
       try {
         await visit(page, '/login');
-        found.push(...(await audit(page, `login it ${name}`, phone)));
+        found.push(...(await audit(page, `login it ${name}`)));
         await visit(page, '/login?lang=en');
         await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
-        found.push(...(await audit(page, `login en ${name}`, phone)));
+        found.push(...(await audit(page, `login en ${name}`)));
         await page.getByLabel('Username').fill('nobody-here');
         await page.getByLabel('Password').fill('wrong-password');
         await page.getByRole('button', { name: 'Log in' }).click();
         await page.waitForSelector('[role=alert]');
-        found.push(...(await audit(page, `login failed en ${name}`, phone)));
+        found.push(...(await audit(page, `login failed en ${name}`)));
       } finally {
         await context.close();
       }
@@ -198,27 +212,39 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
     it('list (as it opens, filtered, empty) and patient page; desktop and phone', async () => {
       const found: string[] = [];
       for (const [name, options] of VIEWPORTS) {
-        const phone = name === 'phone';
         const { context, page, consoleErrors } = await logIn(role, options);
         try {
-          found.push(...(await audit(page, `${role} ${name} list`, phone)));
+          found.push(...(await audit(page, `${role} ${name} list`)));
           const municipality = await page.locator('#f-mun option').nth(1).getAttribute('value');
           await visit(
             page,
             `/quarantene?municipality=${municipality}&status=new&sort=end_date&dir=desc&from=2000-01-01`,
           );
-          found.push(...(await audit(page, `${role} ${name} list filtered`, phone)));
+          found.push(...(await audit(page, `${role} ${name} list filtered`)));
           // A search that matches nobody, through the form as a user sends it.
           await page.locator('#f-q').fill('ZZZZZZZZ');
           await page.locator('form[role=search] button[type=submit]').click();
           await page.waitForSelector('main [role=status]');
           await expect(page.locator('[data-testid=quarantine-list]').count()).resolves.toBe(0);
-          found.push(...(await audit(page, `${role} ${name} list empty`, phone)));
+          found.push(...(await audit(page, `${role} ${name} list empty`)));
 
           await visit(page, '/quarantene');
           await page.locator('[data-testid=quarantine-list] tbody tr a').first().click();
           await page.waitForURL(/\/persone\//);
-          found.push(...(await audit(page, `${role} ${name} patient`, phone)));
+          found.push(...(await audit(page, `${role} ${name} patient`)));
+
+          // A person whose address is 5,000 characters long: wrapped, whole, no sideways scroll.
+          const code = await longValuePerson(role);
+          await visit(page, '/quarantene');
+          await page.locator('#f-q').fill(code);
+          await page.locator('form[role=search] button[type=submit]').click();
+          await page.waitForSelector(`tr[data-fiscal-code="${code}"]`);
+          await page.locator(`tr[data-fiscal-code="${code}"] a`).click();
+          await page.waitForURL(/\/persone\//);
+          await expect(page.locator('dd[data-value=address]').textContent()).resolves.toBe(
+            LONG_VALUE,
+          );
+          found.push(...(await audit(page, `${role} ${name} patient, 5,000 characters`)));
           expect(consoleErrors).toEqual([]);
         } finally {
           await context.close();
@@ -230,7 +256,6 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
     it(`imports, dashboards (drawn), change password${role === 'admin' ? ', users, audit log' : ''}; desktop and phone`, async () => {
       const found: string[] = [];
       for (const [name, options] of VIEWPORTS) {
-        const phone = name === 'phone';
         const { context, page, consoleErrors } = await logIn(role, options);
         try {
           await visit(page, '/importazioni');
@@ -238,13 +263,13 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
           await expect(page.locator('[data-testid=imports] tbody tr').count()).resolves.toBe(
             role === 'admin' ? 4 : 1,
           );
-          found.push(...(await audit(page, `${role} ${name} imports`, phone)));
+          found.push(...(await audit(page, `${role} ${name} imports`)));
           await visit(page, '/cruscotti');
           await page.waitForSelector('body[data-charts-drawn]');
           expect(await page.locator('canvas[data-drawn=true]').count()).toBeGreaterThanOrEqual(3);
-          found.push(...(await audit(page, `${role} ${name} dashboards`, phone)));
+          found.push(...(await audit(page, `${role} ${name} dashboards`)));
           await visit(page, '/password');
-          found.push(...(await audit(page, `${role} ${name} password`, phone)));
+          found.push(...(await audit(page, `${role} ${name} password`)));
           await page.getByLabel('Password attuale').fill('not-the-password');
           await page.getByLabel('Nuova password', { exact: true }).fill('a-new-password-1');
           await page.getByLabel('Conferma nuova password').fill('a-new-password-1');
@@ -255,12 +280,12 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
           expect(consoleErrors.splice(before)).toEqual([
             'Failed to load resource: the server responded with a status of 400 (Bad Request)',
           ]);
-          found.push(...(await audit(page, `${role} ${name} password refused`, phone)));
+          found.push(...(await audit(page, `${role} ${name} password refused`)));
           if (role === 'admin') {
             await visit(page, '/utenti');
-            found.push(...(await audit(page, `admin ${name} users`, phone)));
+            found.push(...(await audit(page, `admin ${name} users`)));
             await visit(page, '/registro');
-            found.push(...(await audit(page, `admin ${name} audit log`, phone)));
+            found.push(...(await audit(page, `admin ${name} audit log`)));
             // Filtered through its form, as an administrator does it.
             await page.locator('#a-user').fill(f.users.admin.username);
             await Promise.all([
@@ -272,10 +297,10 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
             await expect(
               page.locator('[data-testid=audit] tbody tr').count(),
             ).resolves.toBeGreaterThan(0);
-            found.push(...(await audit(page, `admin ${name} audit log filtered`, phone)));
+            found.push(...(await audit(page, `admin ${name} audit log filtered`)));
             // A page of the history beyond the last import: the page says it is empty.
             await visit(page, '/importazioni?page=2');
-            found.push(...(await audit(page, `admin ${name} imports page 2`, phone)));
+            found.push(...(await audit(page, `admin ${name} imports page 2`)));
           }
           expect(consoleErrors).toEqual([]);
         } finally {

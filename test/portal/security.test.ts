@@ -1,6 +1,7 @@
 // The portal's security at the HTTP level: log-in (right, wrong, lock-out, throttling shared by
 // every instance), sessions (fixation, log-out, disabled users), CSRF on every form, security
 // headers, health.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEALED_REFUSED, SessionSeal } from '../../portal/common.ts';
 import { translator } from '../../portal/i18n.ts';
@@ -226,15 +227,27 @@ describe('sessions', () => {
     }
   });
 
-  it('only the hash of a session token is stored', async () => {
+  it('stores the SHA-256 of a session token, never the token', async () => {
+    const before = (await f.db.pool.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
     const c = new PortalClient(f.url);
-    await c.login(f.users.staff.username, PASSWORD);
+    await c.login(f.users.prefecture.username, PASSWORD);
     const token = c.cookies.get(SESSION)!;
-    const { rows } = await f.db.pool.query(
-      "select encode(token_hash, 'hex') as h from qdp.portal_sessions",
+    // The one session this log-in opened.
+    const { rows } = await f.db.pool.query<{ user_id: string; token_hash: Buffer }>(
+      'select user_id, token_hash from qdp.portal_sessions where user_id = $1 and created_at >= $2',
+      [f.users.prefecture.id, before],
     );
-    expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) expect(r.h).not.toContain(Buffer.from(token).toString('hex'));
+    expect(rows).toEqual([
+      {
+        user_id: String(f.users.prefecture.id),
+        token_hash: createHash('sha256').update(token).digest(),
+      },
+    ]);
+    const raw = await f.db.pool.query(
+      "select count(*) as n from qdp.portal_sessions where position(convert_to($1, 'UTF8') in token_hash) > 0",
+      [token],
+    );
+    expect(raw.rows).toEqual([{ n: '0' }]);
   });
 });
 

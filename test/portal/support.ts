@@ -3,7 +3,7 @@
 // of every role, and the server on a free port, connected through a login role that is a member
 // of qdp_portal (as in production; never the superuser).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -40,6 +40,8 @@ export interface FixtureOptions {
   env?: Record<string, string>;
   /** Skip the held import (tests that do not need it run faster). */
   held?: boolean;
+  /** Rewrites each synthetic daily file's text before it is imported (hostile values). */
+  rewrite?: (csv: string) => string;
 }
 
 export async function startPortalFixture(options: FixtureOptions = {}): Promise<PortalFixture> {
@@ -59,6 +61,7 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
         outFile: file,
         provinces: ['VR'],
       });
+      if (options.rewrite) await writeFile(file, options.rewrite(await readFile(file, 'utf8')));
       const { summary } = await importDailyFile(db.pool, file);
       if (summary.status !== 'published') throw new Error(`fixture day ${day}: ${summary.status}`);
       imports.push(summary.importId);
