@@ -542,11 +542,17 @@ describe('policy shape', () => {
       'portal_login_attempts',
       // The portal's sessions (0013): reached only through its security-definer functions.
       'portal_sessions',
+      // Sign-in (0050): steps between password and second factor, reached only through definer functions.
+      'portal_sign_in_steps',
       'publications',
       'quarantines',
       'rejects',
       'settings',
       'transit',
+      // Sign-in (0050): identities, authenticators and recovery codes, read only by definer functions.
+      'user_identities',
+      'user_recovery_codes',
+      'user_second_factors',
       'users',
     ]);
   });
