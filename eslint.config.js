@@ -22,6 +22,15 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // CommonJS entries that a Pulumi runner require()s (the policy pack's launch.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __filename: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['infra/**/*.ts', 'stacks/**/*.ts'],
     plugins: { '@pulumi': pulumi },
     // Pulumi's rules read types: they catch an Output<T> interpolated into a plain template string.

@@ -19,6 +19,8 @@ export interface Recorded {
    * what it sets itself; every resource's tags are asserted at once (test/infra/tags.test.ts).
    */
   tags?: unknown;
+  /** The outputs the mocks gave the resource besides its inputs (ARNs, names). */
+  outputs?: Record<string, unknown>;
   /** The type of the parent resource (filled in by `settle`). */
   parentType?: string;
   urn?: string;
@@ -55,6 +57,7 @@ export async function installMocks(): Promise<Recorder> {
         counter += 1;
         const id = `${args.name}-id-${counter}`;
         const { tags, ...inputs } = args.inputs as Record<string, unknown>;
+        const outputs = outputsOf(args, id, recorder);
         recorder.resources.push({
           type: args.type,
           name: args.name,
@@ -63,8 +66,9 @@ export async function installMocks(): Promise<Recorder> {
           provider: args.provider ?? '',
           custom: args.custom ?? true,
           id,
+          outputs,
         });
-        return { id, state: { ...args.inputs, ...outputsOf(args, id, recorder) } };
+        return { id, state: { ...args.inputs, ...outputs } };
       },
       call(args) {
         const region = recorder.regionOf(args.provider ?? '');
