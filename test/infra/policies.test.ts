@@ -38,17 +38,11 @@ async function violations(recorded: Recorded[]): Promise<string[]> {
  */
 function notMetYet(name: string): string[] {
   return [
-    `qdp-s3-versioning: bucket ${name}-access-logs: 0 versioning configurations (expected 1)`,
     `qdp-lambda-tracing: Lambda function ${name}-migrate: tracing off (expected Active)`,
     `qdp-lambda-tracing: Lambda function ${name}-notify: tracing off (expected Active)`,
     `qdp-lambda-tracing: Lambda function ${name}-on-upload: tracing off (expected Active)`,
     `qdp-lambda-failure-destination: Lambda function ${name}-notify: invoked by events.amazonaws.com without a dead-letter queue or on-failure destination`,
     `qdp-lambda-reserved-concurrency: Lambda function ${name}-on-upload: invoked by S3 without reserved concurrency (reservedConcurrentExecutions undefined)`,
-    `qdp-glue-tagged: Glue connection ${name}-redshift: no tags`,
-    `qdp-glue-tagged: Glue connection ${name}-aurora: no tags`,
-    `qdp-glue-tagged: Glue crawler ${name}-staging: no tags`,
-    `qdp-glue-tagged: Glue job ${name}-import: no tags`,
-    `qdp-glue-tagged: Glue job ${name}-analytics: no tags`,
     `qdp-rds-enhanced-monitoring: RDS instance ${name}-db-writer: enhanced monitoring interval 0 s without a role (expected 1 to 60 s with monitoringRoleArn)`,
     `qdp-rds-multi-zone: RDS cluster ${name}-db: 1 instance(s) (expected a writer and a reader)`,
     `qdp-rds-non-default-port: RDS cluster ${name}-db: the default port 5432`,
