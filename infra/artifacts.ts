@@ -143,3 +143,14 @@ export function hashDirectory(dir: string): string {
   walk(dir);
   return hash.digest('hex');
 }
+
+/**
+ * The hash of the SQL the migrate bundle applies: numbered migrations and the repeatable function
+ * files (db/README.md), so a change to either runs the migrations again.
+ */
+export function hashMigrationSql(bundleDir: string): string {
+  const parts = ['migrations', 'functions'].map(
+    (sqlDir) => `${sqlDir}:${hashDirectory(path.join(bundleDir, sqlDir))}`,
+  );
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}

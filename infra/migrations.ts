@@ -7,11 +7,10 @@
 // writes its settings into the portal's settings secret (functions/migrate/portal-login.ts): the
 // function may read and write that one secret; the password is made inside the function and
 // never passes through the program, its state or the function's result.
-import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV, PORTAL_LOGIN_ROLE } from '../functions/environment.ts';
-import { functionBundle, hashDirectory } from './artifacts.ts';
+import { functionBundle, hashMigrationSql } from './artifacts.ts';
 import type { Statement } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { POSTGRES_PORT } from './database.ts';
@@ -129,9 +128,7 @@ export class Migrations extends pulumi.ComponentResource {
       },
       this,
     );
-    this.migrationsHash = pulumi
-      .output(bundleDir)
-      .apply((dir) => hashDirectory(path.join(dir, 'migrations')));
+    this.migrationsHash = pulumi.output(bundleDir).apply(hashMigrationSql);
     const invocation = new aws.lambda.Invocation(
       `${name}-migrate`,
       {

@@ -18,6 +18,9 @@ echo "== AWS emulator for test/emulator (MiniStack from PyPI, OpenSSH client)"
 bash scripts/ministack.sh install
 echo "== portal test tools (Debian chromium and sqlmap)"
 bash scripts/portal-tools.sh
+echo "== pg_dump for the db/schema.sql test (Debian postgresql-client)"
+source scripts/debian-packages.sh
+command -v pg_dump >/dev/null || install_debian_packages "the db/schema.sql test" postgresql-client
 echo "== tests (vitest, real PostgreSQL; test/glue runs pytest on PySpark)"
 npx vitest run "$@"
 echo "== database suites on PostgreSQL 15 and 16"

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleFunction } from '../../functions/bundle.ts';
 import { FUNCTION_NAMES } from '../../functions/environment.ts';
-import { readMigrations } from '../../db/migrate.ts';
+import { readMigrations, readRepeatables } from '../../db/migrate.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -20,7 +20,7 @@ describe('bundleFunction', () => {
     const files = (await readdir(dir)).sort();
     expect(files).toEqual(
       fn === 'migrate'
-        ? ['contract', 'index.mjs', 'migrations', 'node_modules']
+        ? ['contract', 'functions', 'index.mjs', 'migrations', 'node_modules']
         : ['contract', 'index.mjs'],
     );
     const module = (await import(pathToFileURL(path.join(dir, 'index.mjs')).href)) as {
@@ -39,6 +39,7 @@ describe('bundleFunction', () => {
       expect(readMigrations(path.join(dir, 'migrations')).map((m) => m.checksum)).toEqual(
         readMigrations().map((m) => m.checksum),
       );
+      expect(readRepeatables(path.join(dir, 'functions'))).toEqual(readRepeatables());
     }
   });
 

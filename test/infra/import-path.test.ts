@@ -12,7 +12,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS } from '../../core/contract.ts';
 import { ENV, environmentNames } from '../../functions/environment.ts';
 import { LAMBDA_RUNTIME as BUNDLED_RUNTIME } from '../../functions/runtime.ts';
-import { DATA_FILES, functionBundle, hashDirectory, PACKAGE_ROOT } from '../../infra/artifacts.ts';
+import {
+  DATA_FILES,
+  functionBundle,
+  hashDirectory,
+  hashMigrationSql,
+  PACKAGE_ROOT,
+} from '../../infra/artifacts.ts';
 import {
   ephemeralStorageFor,
   GLUE_JDBC_BATCH_SIZE,
@@ -341,19 +347,19 @@ describe('functions', () => {
         },
       ],
     });
-    // The trigger is the hash of the migrations shipped in the bundle: db/migrations itself.
+    // The trigger is the hash of the SQL shipped in the bundle: db/migrations and db/functions.
     const invocation = one(rec, 'aws:lambda/invocation:Invocation', 'ulss9-migrate').inputs;
     expect(invocation).toEqual({
       functionName: 'ulss9-migrate',
       input: JSON.stringify({ action: 'migrate' }),
       triggers: {
-        migrations: hashDirectory(path.join(PACKAGE_ROOT, 'db', 'migrations')),
+        migrations: hashMigrationSql(path.join(PACKAGE_ROOT, 'db')),
         territory: 'VR',
         portalSettings: PORTAL_SECRET,
       },
     });
     expect(invocation['triggers']).toEqual({
-      migrations: hashDirectory(path.join(await functionBundle('migrate'), 'migrations')),
+      migrations: hashMigrationSql(await functionBundle('migrate')),
       territory: 'VR',
       portalSettings: PORTAL_SECRET,
     });
@@ -370,6 +376,23 @@ describe('functions', () => {
       expect(added).not.toBe(original);
       await writeFile(path.join(dir, '9999_new.sql'), 'select 2;');
       expect(hashDirectory(dir)).not.toBe(added);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the migrations hash changes with any change to a repeatable function file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'qdp-hash-'));
+    try {
+      for (const sqlDir of ['migrations', 'functions']) {
+        await cp(path.join(PACKAGE_ROOT, 'db', sqlDir), path.join(dir, sqlDir), {
+          recursive: true,
+        });
+      }
+      const original = hashMigrationSql(dir);
+      expect(hashMigrationSql(dir)).toBe(original);
+      await writeFile(path.join(dir, 'functions', 'lifecycle', 'setting.sql'), '-- changed\n');
+      expect(hashMigrationSql(dir)).not.toBe(original);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

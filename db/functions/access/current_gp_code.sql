@@ -1,0 +1,8 @@
+-- The GP code a GP user's rows are limited to (NULL: no rows).
+create or replace function qdp.current_gp_code() returns text
+language sql stable security definer
+set search_path = pg_catalog, qdp
+as $$ select gp_code from qdp.session_binding() where not aggregates_only $$;
+
+revoke all on function qdp.current_gp_code() from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
+grant execute on function qdp.current_gp_code() to qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;

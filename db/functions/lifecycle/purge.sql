@@ -1,0 +1,73 @@
+-- Deletes what was received before now() - retention_days: imports with their transit and
+-- quarantine partitions, rejects and publications, old audit entries, and patients that no
+-- remaining quarantine mentions. The current latest import is never purged.
+create or replace function qdp.purge(retention_days integer default null) returns jsonb
+language plpgsql
+set search_path = pg_catalog, qdp
+as $$
+declare
+  days integer := coalesce(purge.retention_days, qdp.setting('retention_days')::integer);
+  cutoff timestamptz;
+  latest bigint;
+  purged bigint[];
+  purged_id bigint;
+  audit_count integer;
+  patient_count integer;
+begin
+  if days is null or days < 0 then
+    raise exception 'retention_days must be zero or more, got %', days using errcode = '22023';
+  end if;
+  cutoff := now() - make_interval(days => days);
+  -- No import may be published, rolled back to or reconciled while its history is being cut.
+  perform pg_advisory_xact_lock(727003, 0);
+  latest := qdp.latest_import_id();
+  select coalesce(array_agg(id order by id), '{}') into purged
+  from qdp.imports
+  where received_at < cutoff and id is distinct from latest;
+
+  foreach purged_id in array purged loop
+    execute format('drop table if exists qdp.transit_%s', purged_id);
+    execute format('drop table if exists qdp.quarantines_%s', purged_id);
+  end loop;
+
+  -- References that outlive the imports they name.
+  update qdp.imports set duplicate_of = null
+  where duplicate_of = any (purged) and not (id = any (purged));
+  update qdp.gps set updated_import_id = null where updated_import_id = any (purged);
+
+  delete from qdp.patients p
+  where not exists (select 1 from qdp.quarantines q where q.fiscal_code = p.fiscal_code);
+  get diagnostics patient_count = row_count;
+  -- A kept patient whose first or last import is gone points at the earliest kept import that
+  -- lists them (their data did not change since the purged import, or it would name a newer one).
+  update qdp.patients p set
+    first_import_id = case when p.first_import_id = any (purged) then k.first_kept
+                           else p.first_import_id end,
+    last_import_id = case when p.last_import_id = any (purged) then k.first_kept
+                          else p.last_import_id end
+  from (
+    select q.fiscal_code, min(q.import_id) as first_kept
+    from qdp.quarantines q
+    where q.fiscal_code in (
+      select fiscal_code from qdp.patients
+      where first_import_id = any (purged) or last_import_id = any (purged))
+    group by q.fiscal_code
+  ) k
+  where k.fiscal_code = p.fiscal_code;
+
+  delete from qdp.rejects where import_id = any (purged);
+  delete from qdp.publications where import_id = any (purged);
+  delete from qdp.imports where id = any (purged);
+  -- The audit log's append-only trigger (audit_log_append_only.sql) lets only the purge delete.
+  perform set_config('qdp.purging', 'on', true);
+  delete from qdp.audit_log where at < cutoff;
+  get diagnostics audit_count = row_count;
+  perform set_config('qdp.purging', 'off', true);
+
+  return jsonb_build_object('imports', cardinality(purged), 'auditEntries', audit_count,
+                            'patients', patient_count);
+end
+$$;
+
+revoke all on function qdp.purge(integer) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
+grant execute on function qdp.purge(integer) to public;

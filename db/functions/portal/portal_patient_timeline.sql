@@ -1,0 +1,43 @@
+-- A person's quarantine across the published imports (started, extended, shortened, ended), for
+-- the patient page. Roles other than admin read only the latest import's rows, so the history comes
+-- from this SECURITY DEFINER function, which answers only when the caller may see the person in
+-- the latest import: the same predicates as the row policies (scope columns compared with
+-- qdp.current_*()), evaluated on that row. test/portal/timeline.test.ts checks, for every role,
+-- that the timeline is given exactly when the policy shows the person.
+create or replace function qdp.portal_patient_timeline(p_fiscal_code text)
+returns table (import_id bigint, reference_day date, published_at timestamptz, start_date date,
+  end_date date, change text)
+language plpgsql stable security definer
+set search_path = pg_catalog, qdp
+as $$
+declare
+  caller text := current_setting('role');
+  latest bigint := qdp.latest_import_id();
+  row_seen boolean;
+begin
+  select case caller
+      when 'qdp_admin' then qdp.current_row_access()
+      when 'qdp_staff' then qdp.current_row_access()
+      when 'qdp_prefecture' then qdp.current_row_access()
+      when 'qdp_municipality' then q.residence_istat = qdp.current_istat_code()
+      when 'qdp_gp' then q.gp_code = qdp.current_gp_code()
+      else false
+    end
+  into row_seen
+  from qdp.quarantines q
+  where q.fiscal_code = p_fiscal_code and q.import_id = latest;
+  if not coalesce(row_seen, false) then
+    return;
+  end if;
+  return query
+    select q.import_id, a.reference_day, i.published_at, q.start_date, q.end_date, q.change
+    from qdp.quarantines q
+    join qdp.imports i on i.id = q.import_id and i.status = 'published'
+    left join qdp_analytics.imports a on a.import_id = q.import_id
+    where q.fiscal_code = p_fiscal_code
+    order by q.import_id;
+end
+$$;
+
+revoke all on function qdp.portal_patient_timeline(text) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
+grant execute on function qdp.portal_patient_timeline(text) to qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
