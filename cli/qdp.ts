@@ -1,6 +1,7 @@
 // The `qdp` command line. Each command is a thin adapter over core/, db/ and local/.
 // Exit codes: 0 success (import published), 2 import not published (duplicate, rejected, held),
-// 1 error (bad usage, missing file, database down, import failed).
+// 3 the same file is being imported by another process right now (nothing registered), 1 error
+// (bad usage, missing file, database down, import failed).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../core/config.ts';
 import { csvLine } from '../core/csv-export.ts';
@@ -76,12 +77,24 @@ const EXIT_FOR_STATUS: Record<string, number> = {
   held: 2,
 };
 
+/** Exit code of `qdp import` when another process is importing the same bytes. */
+export const EXIT_IN_PROGRESS = 3;
+
 async function commandImport(config: Config, args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean', default: false } });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('qdp import needs one FILE');
   return withDatabase(config, async (db) => {
-    const { summary, message } = await importDailyFile(db.pool, file);
+    const { summary, message, inProgress } = await importDailyFile(db.pool, file);
+    if (inProgress) {
+      const text = `Import ${summary.importId} of ${summary.sourceName} (the same file) is being imported by another process right now: nothing was imported; its outcome will show in qdp imports.`;
+      io.out(
+        values.json
+          ? `${JSON.stringify({ importId: summary.importId, status: 'in_progress', message: text })}\n`
+          : `${text}\n`,
+      );
+      return EXIT_IN_PROGRESS;
+    }
     if (values.json) {
       io.out(
         `${JSON.stringify({

@@ -15,6 +15,8 @@ export class ImportRequestError extends Error {}
 export interface ImportOutcome {
   summary: ImportSummary;
   message: ImportMessage;
+  /** Another process is importing the same bytes right now: `summary` is its import. */
+  inProgress?: true;
 }
 
 export const SUPPORTED_EXTENSIONS = ['.csv', '.xlsx'] as const;
@@ -56,27 +58,42 @@ export async function importDailyFile(
   await checkRequest(filePath);
   const sourceName = options.sourceName ?? path.basename(filePath);
   const inspected = await inspectFile(filePath);
-  const registered = await pool.query<{ import_id: string; status: string }>(
-    'select import_id, status from qdp.register_import($1, $2, $3)',
-    [sourceName, inspected.sha256, inspected.sizeBytes],
-  );
-  const importId = registered.rows[0]?.import_id;
-  if (!importId) throw new Error('qdp.register_import returned no row');
-  if (registered.rows[0]?.status === 'duplicate') return importSummary(pool, importId);
-
+  // The registering session holds the import until it finishes (qdp.register_held_import): a
+  // concurrent import of the same bytes sees it in progress, and if this process dies the hold
+  // ends with its connection.
+  const holder = await pool.connect();
+  let heldId: string | undefined;
   try {
-    const loaded = await loadTransit(pool, importId, filePath, inspected);
-    if (loaded) await reconcile(pool, importId);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    // Best effort: when the database itself is gone, the import stays 'loading'/'loaded', which
-    // never blocks a retry of the same file.
-    await pool
-      .query('select qdp.fail_import($1, $2)', [importId, `import failed: ${reason}`])
-      .catch(() => undefined);
-    throw error;
+    const registered = await holder.query<{ import_id: string; status: string }>(
+      'select import_id, status from qdp.register_held_import($1, $2, $3)',
+      [sourceName, inspected.sha256, inspected.sizeBytes],
+    );
+    const importId = registered.rows[0]?.import_id;
+    if (!importId) throw new Error('qdp.register_held_import returned no row');
+    const status = registered.rows[0]?.status;
+    if (status === 'duplicate') return await importSummary(pool, importId);
+    if (status === 'in_progress') {
+      return { ...(await importSummary(pool, importId)), inProgress: true };
+    }
+    heldId = importId;
+    try {
+      const loaded = await loadTransit(pool, importId, filePath, inspected);
+      if (loaded) await reconcile(pool, importId);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // Best effort: when the database itself is gone, the import stays 'loading'/'loaded', which
+      // never blocks a retry of the same file (nobody holds it any more).
+      await pool
+        .query('select qdp.fail_import($1, $2)', [importId, `import failed: ${reason}`])
+        .catch(() => undefined);
+      throw error;
+    }
+    return await importSummary(pool, importId);
+  } finally {
+    if (heldId)
+      await holder.query('select qdp.release_import($1)', [heldId]).catch(() => undefined);
+    holder.release();
   }
-  return importSummary(pool, importId);
 }
 
 /** COPY + mark_loaded in one transaction; false when the file was rejected as a whole. */

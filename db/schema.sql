@@ -332,6 +332,23 @@ CREATE FUNCTION qdp.fiscal_code_is_valid(code text) RETURNS boolean
 
 
 --
+-- Name: import_is_held(bigint); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.import_is_held(p_import_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select exists (
+    select from pg_locks l
+    where l.locktype = 'advisory' and l.granted
+      and l.database = (select oid from pg_database where datname = current_database())
+      and l.classid = 727005 and l.objid = p_import_id::oid and l.objsubid = 2
+  )
+$$;
+
+
+--
 -- Name: import_summary(bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -1201,6 +1218,28 @@ $$;
 
 
 --
+-- Name: register_held_import(text, text, bigint); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.register_held_import(source_name text, sha256 text, size_bytes bigint) RETURNS TABLE(import_id bigint, status text, duplicate_of bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  registered record;
+begin
+  select * into registered
+  from qdp.register_import(register_held_import.source_name, register_held_import.sha256,
+                           register_held_import.size_bytes) r;
+  if registered.status = 'loading' then
+    perform pg_advisory_lock(727005, registered.import_id::integer);
+  end if;
+  return query select registered.import_id, registered.status, registered.duplicate_of;
+end
+$$;
+
+
+--
 -- Name: register_import(text, text, bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -1209,11 +1248,22 @@ CREATE FUNCTION qdp.register_import(source_name text, sha256 text, size_bytes bi
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
+  running bigint;
   earlier bigint;
   new_id bigint;
 begin
   perform qdp.fail_stale_imports();
   perform pg_advisory_xact_lock(727002, hashtext(register_import.sha256));
+  select i.id into running from qdp.imports i
+  where i.sha256 = register_import.sha256
+    and i.status in ('loading', 'loaded')
+    and (i.workflow_run_id is not null or qdp.import_is_held(i.id))
+  order by i.id desc
+  limit 1;
+  if running is not null then
+    return query select running, 'in_progress'::text, null::bigint;
+    return;
+  end if;
   select i.id into earlier from qdp.imports i
   where i.sha256 = register_import.sha256
     and i.status in ('published', 'held', 'rejected', 'discarded')
@@ -1245,21 +1295,7 @@ CREATE FUNCTION qdp.register_upload(source_name text, sha256 text, size_bytes bi
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
-declare
-  running bigint;
 begin
-  perform qdp.fail_stale_imports();
-  perform pg_advisory_xact_lock(727002, hashtext(register_upload.sha256));
-  select i.id into running from qdp.imports i
-  where i.sha256 = register_upload.sha256
-    and i.status in ('loading', 'loaded')
-    and i.workflow_run_id is not null
-  order by i.id desc
-  limit 1;
-  if running is not null then
-    return query select running, 'in_progress'::text, null::bigint;
-    return;
-  end if;
   return query select r.import_id, r.status, r.duplicate_of
     from qdp.register_import(register_upload.source_name, register_upload.sha256,
                              register_upload.size_bytes) r;
@@ -1280,6 +1316,18 @@ begin
   insert into qdp.rejects (import_id, line_no, field, reason)
   values (p_import_id, 0, null, reject_import.reason);
 end
+$$;
+
+
+--
+-- Name: release_import(bigint); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.release_import(p_import_id bigint) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select null::void from (select pg_advisory_unlock(727005, p_import_id::integer)) released
 $$;
 
 

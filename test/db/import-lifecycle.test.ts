@@ -113,6 +113,65 @@ describe('register_import', () => {
     expect((await register(pool(), sha('file-c'))).status).toBe('duplicate');
   });
 
+  it('answers in_progress while a live session holds an import of the same bytes, on every path', async () => {
+    const holder = await pool().connect();
+    let heldId: string;
+    try {
+      const held = await holder.query(
+        'select import_id, status from qdp.register_held_import($1, $2, $3)',
+        ['day.csv', sha('held'), 10],
+      );
+      heldId = held.rows[0].import_id;
+      expect(held.rows[0].status).toBe('loading');
+      for (const fn of ['register_import', 'register_upload', 'register_held_import']) {
+        const again = await pool().query(
+          `select import_id, status, duplicate_of from qdp.${fn}($1, $2, $3)`,
+          ['day.csv', sha('held'), 10],
+        );
+        expect(again.rows, fn).toEqual([
+          { import_id: heldId, status: 'in_progress', duplicate_of: null },
+        ]);
+      }
+      const imports = await pool().query('select count(*)::int as n from qdp.imports');
+      expect(imports.rows[0].n).toBe(1);
+      // Released (the import finished, or failed): a retry registers anew.
+      await holder.query('select qdp.release_import($1)', [heldId]);
+      expect((await register(pool(), sha('held'))).status).toBe('loading');
+    } finally {
+      holder.release();
+    }
+    // A hold ends with its session: a killed importer never blocks the file.
+    const dying = await pool().connect();
+    const dead = await dying.query('select import_id from qdp.register_held_import($1, $2, $3)', [
+      'day.csv',
+      sha('dies'),
+      10,
+    ]);
+    expect(
+      (
+        await one<{ held: boolean }>('select qdp.import_is_held($1) as held', [
+          dead.rows[0].import_id,
+        ])
+      ).held,
+    ).toBe(true);
+    dying.release(true); // the connection is closed, as when the process is killed
+    await expect
+      .poll(
+        async () =>
+          (
+            await one<{ held: boolean }>('select qdp.import_is_held($1) as held', [
+              dead.rows[0].import_id,
+            ])
+          ).held,
+      )
+      .toBe(false);
+    expect((await register(pool(), sha('dies'))).status).toBe('loading');
+    // A recorded workflow run (AWS: Glue loads it) counts as in flight without a session.
+    const uploaded = await register(pool(), sha('uploaded'));
+    await pool().query('select qdp.record_workflow_run($1, $2)', [uploaded.import_id, 'wr_1']);
+    expect((await register(pool(), sha('uploaded'))).status).toBe('in_progress');
+  });
+
   it('ends as failed the imports whose process stopped, after stale_import_minutes', async () => {
     const abandoned = await register(pool(), sha('abandoned'));
     const loaded = await register(pool(), sha('loaded-abandoned'));
