@@ -37,10 +37,26 @@ interface Io {
   err: (text: string) => void;
 }
 
-const defaultIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
+/**
+ * Writes to a standard stream whose reader may go away (`qdp imports | head`): EPIPE ends the
+ * output quietly, never the command with an unhandled error; any other stream error still throws.
+ */
+export function pipeSafeWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
+let standardIo: Io | undefined;
+function defaultIo(): Io {
+  standardIo ??= { out: pipeSafeWriter(process.stdout), err: pipeSafeWriter(process.stderr) };
+  return standardIo;
+}
 
 function parse<const T extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
@@ -307,7 +323,7 @@ async function commandSynth(config: Config, args: string[], io: Io): Promise<num
   return 0;
 }
 
-export async function main(args: string[], io: Io = defaultIo): Promise<number> {
+export async function main(args: string[], io: Io = defaultIo()): Promise<number> {
   const [command, ...rest] = args;
   try {
     const config = loadConfig();
@@ -344,6 +360,8 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    // The reader of a file written to a closed pipe went away (`qdp synth --out /dev/stdout | head`).
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     if (error instanceof UsageError) {
       io.err(`qdp: ${error.message}\n${USAGE}\n`);
       return 1;
