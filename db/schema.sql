@@ -769,6 +769,139 @@ $$;
 
 
 --
+-- Name: portal_provider_refused(text, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_provider_refused(p_reason text, p_client text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  perform qdp.portal_sign_in_record(null, 'login.refused',
+    jsonb_build_object('method', 'provider', 'reason', p_reason), p_client);
+end
+$$;
+
+
+--
+-- Name: portal_provider_sign_in(text, text, text, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  who bigint;
+  is_disabled boolean;
+begin
+  select u.id, u.disabled into who, is_disabled
+  from qdp.user_identities i join qdp.users u on u.id = i.user_id
+  where i.issuer = p_issuer and i.claim = p_claim and i.value = p_value;
+  if who is null or is_disabled then
+    perform qdp.portal_sign_in_record(who, 'login.refused',
+      jsonb_build_object('method', 'provider',
+        'reason', case when who is null then 'unknown identity' else 'disabled user' end,
+        'issuer', p_issuer, 'claim', p_claim, 'identity', p_value), p_client);
+    return null;
+  end if;
+  insert into qdp.portal_sessions (token_hash, user_id, client_address, method)
+  values (p_session_hash, who, p_client, 'provider');
+  return who;
+end
+$$;
+
+
+--
+-- Name: portal_recovery_code_hash(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_recovery_code_hash(p_token_hash bytea, p_selector text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  return (select r.code_hash from qdp.user_recovery_codes r
+          join qdp.portal_sign_in_step(p_token_hash) s on s.user_id = r.user_id
+          where r.selector = p_selector and r.used_at is null and s.next = 'code');
+end
+$$;
+
+
+--
+-- Name: portal_recovery_code_use(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_recovery_code_use(p_token_hash bytea, p_selector text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  update qdp.user_recovery_codes r set used_at = now()
+  from qdp.portal_sign_in_step(p_token_hash) s
+  where s.user_id = r.user_id and s.next = 'code' and r.selector = p_selector and r.used_at is null;
+  return found;
+end
+$$;
+
+
+--
+-- Name: portal_second_factor_accept(bytea, bigint, text[], text[]); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[] DEFAULT NULL::text[], p_code_hashes text[] DEFAULT NULL::text[]) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  step record;
+begin
+  select * into step from qdp.portal_sign_in_step(p_token_hash);
+  if step.user_id is null then
+    return false;
+  end if;
+  update qdp.user_second_factors
+  set last_step = p_step, confirmed_at = coalesce(confirmed_at, now())
+  where user_id = step.user_id and (last_step is null or last_step < p_step);
+  if not found then
+    return false;
+  end if;
+  if p_selectors is not null then
+    if step.next <> 'enrol' then
+      raise exception 'recovery codes are given at enrolment only' using errcode = '42501';
+    end if;
+    delete from qdp.user_recovery_codes where user_id = step.user_id;
+    insert into qdp.user_recovery_codes (user_id, selector, code_hash)
+    select step.user_id, s, h from unnest(p_selectors, p_code_hashes) as c (s, h);
+  end if;
+  return true;
+end
+$$;
+
+
+--
+-- Name: portal_second_factor_enrol(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  step record;
+begin
+  select * into step from qdp.portal_sign_in_step(p_token_hash);
+  if step.user_id is null or step.next <> 'enrol' then
+    raise exception 'no enrolment step for this token' using errcode = '42501';
+  end if;
+  insert into qdp.user_second_factors (user_id, secret) values (step.user_id, p_secret)
+  on conflict (user_id) do update set secret = excluded.secret, created_at = now(), last_step = null
+    where qdp.user_second_factors.confirmed_at is null;
+end
+$$;
+
+
+--
 -- Name: portal_session_end(bytea); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -843,6 +976,134 @@ CREATE FUNCTION qdp.portal_setting(setting_key text) RETURNS text
     and key in ('dashboard_min_count', 'session_idle_minutes', 'session_max_hours',
                 'login_max_failures', 'login_lockout_minutes')
 $$;
+
+
+--
+-- Name: portal_sign_in_failed(bigint, text, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if p_method not in ('password', 'code', 'recovery') then
+    raise exception 'unknown sign-in method "%": expected password, code or recovery', p_method
+      using errcode = '22023';
+  end if;
+  if exists (select 1 from qdp.users
+             where id = p_user_id and not disabled and coalesce(locked_until <= now(), true))
+     and qdp.portal_login_failed(p_user_id) then
+    delete from qdp.portal_sign_in_steps where user_id = p_user_id;
+  end if;
+  perform qdp.portal_sign_in_record(p_user_id, 'login.failed',
+    jsonb_build_object('method', p_method), p_client);
+end
+$$;
+
+
+--
+-- Name: portal_sign_in_lookup(text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_in_lookup(p_username text) RETURNS TABLE(user_id bigint, password_hash text, locked boolean, next text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select l.user_id, l.password_hash, l.locked,
+    case
+      when f.confirmed_at is not null then 'code'
+      when u.role = any (string_to_array(replace(qdp.setting('second_factor_roles'), ' ', ''), ','))
+        then 'enrol'
+      else 'session'
+    end
+  from qdp.portal_login_lookup(p_username) l
+  join qdp.users u on u.id = l.user_id
+  left join qdp.user_second_factors f on f.user_id = l.user_id
+$$;
+
+
+--
+-- Name: portal_sign_in_record(bigint, text, jsonb, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_in_record(p_user_id bigint, p_action text, p_detail jsonb, p_client text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  insert into qdp.audit_log (user_id, username, role, action, client_address, detail)
+  select p_user_id, u.username, u.role, p_action, p_client, p_detail
+  from (select 1) one left join qdp.users u on u.id = p_user_id
+$$;
+
+
+--
+-- Name: portal_sign_in_step(bytea); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) RETURNS TABLE(user_id bigint, username text, next text, secret text, confirmed boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select s.user_id, u.username, s.next, f.secret, f.confirmed_at is not null
+  from qdp.portal_sign_in_steps s
+  join qdp.users u on u.id = s.user_id and not u.disabled and coalesce(u.locked_until <= now(), true)
+  left join qdp.user_second_factors f on f.user_id = s.user_id
+  where s.token_hash = p_token_hash
+    and s.created_at >= now() - make_interval(mins => qdp.setting('sign_in_step_minutes')::integer)
+$$;
+
+
+--
+-- Name: portal_sign_in_step_begin(bigint, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if not exists (select 1 from qdp.users
+                 where id = p_user_id and not disabled and coalesce(locked_until <= now(), true)) then
+    raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
+  end if;
+  delete from qdp.portal_sign_in_steps
+  where user_id = p_user_id
+     or created_at < now() - make_interval(mins => qdp.setting('sign_in_step_minutes')::integer);
+  insert into qdp.portal_sign_in_steps (token_hash, user_id, next) values (p_token_hash, p_user_id, p_next);
+end
+$$;
+
+
+--
+-- Name: portal_sign_in_step_done(bytea, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  who bigint;
+begin
+  delete from qdp.portal_sign_in_steps where token_hash = p_token_hash returning user_id into who;
+  if who is null then
+    raise exception 'no sign-in step for this token' using errcode = '42501';
+  end if;
+  perform qdp.portal_login_succeeded(who, p_session_hash, p_client);
+  return who;
+end
+$$;
+
+
+--
+-- Name: portal_sign_out(bytea); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_sign_out(p_token_hash bytea) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ delete from qdp.portal_sessions where token_hash = p_token_hash returning method $$;
 
 
 --
@@ -2898,16 +3159,37 @@ CREATE POLICY transit_admin ON qdp.transit FOR SELECT TO qdp_admin USING (qdp.cu
 ALTER TABLE qdp.user_identities ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: user_identities user_identities_admin; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY user_identities_admin ON qdp.user_identities TO qdp_admin USING ((qdp.current_user_id() IS NOT NULL)) WITH CHECK ((qdp.current_user_id() IS NOT NULL));
+
+
+--
 -- Name: user_recovery_codes; Type: ROW SECURITY; Schema: qdp; Owner: -
 --
 
 ALTER TABLE qdp.user_recovery_codes ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: user_recovery_codes user_recovery_codes_admin; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY user_recovery_codes_admin ON qdp.user_recovery_codes TO qdp_admin USING ((qdp.current_user_id() IS NOT NULL));
+
+
+--
 -- Name: user_second_factors; Type: ROW SECURITY; Schema: qdp; Owner: -
 --
 
 ALTER TABLE qdp.user_second_factors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: user_second_factors user_second_factors_admin; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY user_second_factors_admin ON qdp.user_second_factors TO qdp_admin USING ((qdp.current_user_id() IS NOT NULL));
+
 
 --
 -- Name: users; Type: ROW SECURITY; Schema: qdp; Owner: -
@@ -3263,6 +3545,54 @@ GRANT ALL ON FUNCTION qdp.portal_patient_timeline(p_fiscal_code text) TO qdp_gp;
 
 
 --
+-- Name: FUNCTION portal_provider_refused(p_reason text, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_provider_refused(p_reason text, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_provider_refused(p_reason text, p_client text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_recovery_code_hash(p_token_hash bytea, p_selector text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_recovery_code_hash(p_token_hash bytea, p_selector text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_recovery_code_hash(p_token_hash bytea, p_selector text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_recovery_code_use(p_token_hash bytea, p_selector text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_recovery_code_use(p_token_hash bytea, p_selector text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_recovery_code_use(p_token_hash bytea, p_selector text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[], p_code_hashes text[]); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[], p_code_hashes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[], p_code_hashes text[]) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_second_factor_enrol(p_token_hash bytea, p_secret text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret text) TO qdp_portal;
+
+
+--
 -- Name: FUNCTION portal_session_end(p_token_hash bytea); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -3301,6 +3631,61 @@ GRANT ALL ON FUNCTION qdp.portal_setting(setting_key text) TO qdp_staff;
 GRANT ALL ON FUNCTION qdp.portal_setting(setting_key text) TO qdp_prefecture;
 GRANT ALL ON FUNCTION qdp.portal_setting(setting_key text) TO qdp_municipality;
 GRANT ALL ON FUNCTION qdp.portal_setting(setting_key text) TO qdp_gp;
+
+
+--
+-- Name: FUNCTION portal_sign_in_failed(p_user_id bigint, p_method text, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_sign_in_lookup(p_username text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_in_lookup(p_username text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_sign_in_lookup(p_username text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_sign_in_record(p_user_id bigint, p_action text, p_detail jsonb, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_in_record(p_user_id bigint, p_action text, p_detail jsonb, p_client text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION portal_sign_in_step(p_token_hash bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_sign_out(p_token_hash bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_sign_out(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_sign_out(p_token_hash bytea) TO qdp_portal;
 
 
 --
@@ -3681,6 +4066,48 @@ GRANT SELECT ON TABLE qdp.settings TO qdp_admin;
 --
 
 GRANT SELECT ON TABLE qdp.transit TO qdp_admin;
+
+
+--
+-- Name: TABLE user_identities; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE qdp.user_identities TO qdp_admin;
+
+
+--
+-- Name: TABLE user_recovery_codes; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT DELETE ON TABLE qdp.user_recovery_codes TO qdp_admin;
+
+
+--
+-- Name: COLUMN user_recovery_codes.user_id; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(user_id) ON TABLE qdp.user_recovery_codes TO qdp_admin;
+
+
+--
+-- Name: TABLE user_second_factors; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT DELETE ON TABLE qdp.user_second_factors TO qdp_admin;
+
+
+--
+-- Name: COLUMN user_second_factors.user_id; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(user_id) ON TABLE qdp.user_second_factors TO qdp_admin;
+
+
+--
+-- Name: COLUMN user_second_factors.confirmed_at; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(confirmed_at) ON TABLE qdp.user_second_factors TO qdp_admin;
 
 
 --

@@ -151,6 +151,10 @@ function tablesFor(role: 'admin' | 'other', quarantines: number): Record<string,
           roles: 5,
           users: 8,
           audit_log: 2,
+          // Sign-in (0051): the administrator manages identities and second factors (none here).
+          user_identities: 0,
+          user_second_factors: 0,
+          user_recovery_codes: 0,
         }
       : { municipalities: municipalityCount, imports: 1, quarantines, roles: 5, users: 1 };
   return Object.fromEntries(
@@ -523,6 +527,9 @@ describe('policy shape', () => {
       'rejects.rejects_admin:qdp_admin',
       'settings.settings_admin:qdp_admin',
       'transit.transit_admin:qdp_admin',
+      'user_identities.user_identities_admin:qdp_admin',
+      'user_recovery_codes.user_recovery_codes_admin:qdp_admin',
+      'user_second_factors.user_second_factors_admin:qdp_admin',
       'users.users_admin:qdp_admin',
       'users.users_self:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
     ]);

@@ -1,0 +1,21 @@
+-- A right password whose user needs a second factor: the step (`code` or `enrol`) under a new
+-- token. Earlier steps of the user end.
+create or replace function qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text)
+returns void
+language plpgsql volatile security definer
+set search_path = pg_catalog, qdp
+as $$
+begin
+  if not exists (select 1 from qdp.users
+                 where id = p_user_id and not disabled and coalesce(locked_until <= now(), true)) then
+    raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
+  end if;
+  delete from qdp.portal_sign_in_steps
+  where user_id = p_user_id
+     or created_at < now() - make_interval(mins => qdp.setting('sign_in_step_minutes')::integer);
+  insert into qdp.portal_sign_in_steps (token_hash, user_id, next) values (p_token_hash, p_user_id, p_next);
+end
+$$;
+
+revoke all on function qdp.portal_sign_in_step_begin(bigint, bytea, text) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
+grant execute on function qdp.portal_sign_in_step_begin(bigint, bytea, text) to qdp_portal;
