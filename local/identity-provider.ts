@@ -176,7 +176,8 @@ export async function startDemoIdentityProvider(
       `insert into qdp.user_identities (user_id, issuer, claim, value, registered_by)
        select id, $2, $3, $4, 'local mode' from qdp.users where username = $1
        on conflict (issuer, claim, value) do nothing`,
-      [identity.username, running.issuer, DEMO_CLAIM, identity.claims[DEMO_CLAIM]],
+      // The issuer as the portal names it (a URL's href, as its settings parse it).
+      [identity.username, new URL(running.issuer).href, DEMO_CLAIM, identity.claims[DEMO_CLAIM]],
     );
   }
   return {
@@ -195,4 +196,30 @@ export async function startDemoIdentityProvider(
         `${i.login.padEnd(16)} ${i.username ? `→ ${i.username}` : '(not registered: refused)'}`,
     ),
   };
+}
+
+/**
+ * `npm start`'s single sign-on: the demo provider on a free port (QDP_DEMO_IDP_PORT to choose
+ * one), unless the portal is given a provider of its own (QDP_PORTAL_OIDC_ISSUER) or a port
+ * chosen at random (its address must be registered at the provider before it starts). Prints how
+ * to use it; answers the portal's settings and how to stop it.
+ */
+export async function startLocalSignIn(
+  pool: pg.Pool,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  const none = { env: {}, close: async () => undefined };
+  if (env.QDP_PORTAL_OIDC_ISSUER) return none;
+  const portalPort = Number(env.QDP_PORTAL_PORT ?? '8080');
+  if (!Number.isInteger(portalPort) || portalPort <= 0) {
+    log('demo identity provider: not started (QDP_PORTAL_PORT is not a fixed port)');
+    return none;
+  }
+  const portalUrl = `http://127.0.0.1:${portalPort}`;
+  const demo = await startDemoIdentityProvider(pool, portalUrl, Number(env.QDP_DEMO_IDP_PORT ?? 0));
+  log(`demo identity provider: ${demo.running.issuer} (OpenID Connect, any password)`);
+  log('  on the log-in page choose "Accedi con SPID / CIE (demo)" and sign in as:');
+  for (const line of demo.logins) log(`    ${line}`);
+  return { env: demo.env, close: () => demo.running.close() };
 }

@@ -8,6 +8,7 @@ declare module 'oidc-provider' {
     method: string;
     status: number;
     body: unknown;
+    response: { get(field: string): string | undefined; set(field: string, value: string): void };
     oidc: {
       client?: { clientId: string };
       session?: { accountId?: string; grantIdFor(clientId: string): string | undefined };

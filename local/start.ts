@@ -9,6 +9,7 @@ import { importDailyFile } from '../core/importer.ts';
 import { openDatabase } from './database.ts';
 import { DEMO_PASSWORD, seedDemoHistory, seedDemoUsers } from './demo.ts';
 import { notifyLocally } from './notify.ts';
+import { startLocalSignIn } from './identity-provider.ts';
 import { InboxWatcher } from './watcher.ts';
 import { startLocalPortal } from '../portal/local.ts';
 
@@ -40,8 +41,10 @@ export async function startLocalPlatform(config: Config, io: Io): Promise<number
   const users = await seedDemoUsers(db.pool);
   log(`demo users (password "${DEMO_PASSWORD}"):`);
   for (const u of users) log(`  ${u.username.padEnd(11)} ${u.role.padEnd(13)} ${u.scope}`);
+  log('  (password sign-in asks for a TOTP second factor: enrol with an authenticator app)');
+  const signIn = await startLocalSignIn(db.pool, process.env, log);
   // The portal (QDP_PORTAL_PORT, default 8080) on the same database, as the portal's login role.
-  const portal = await startLocalPortal(db.pool);
+  const portal = await startLocalPortal(db.pool, { ...process.env, ...signIn.env });
   log(`portal: ${portal.url} (log in as one of the demo users above)`);
 
   const processedDir = path.join(config.dataDir, 'processed');
@@ -79,6 +82,7 @@ export async function startLocalPlatform(config: Config, io: Io): Promise<number
   log('\nstopping…');
   await watcher.stop();
   await portal.close();
+  await signIn.close();
   await db.close();
   log('stopped');
   return 0;

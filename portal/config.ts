@@ -3,6 +3,7 @@
 // session length, dashboard suppression) are qdp.settings rows, changed with `qdp settings set`.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { OIDC_ENVIRONMENT, parseOidcSettings, type OidcSettings } from './sign-in/oidc.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], {
@@ -44,22 +45,26 @@ export interface PortalConfig {
   /** The most rows one CSV export may hold. */
   exportMaxRows: number;
   authorityName: string;
+  /** Single sign-on through the authority's OpenID Connect provider; undefined: passwords only. */
+  oidc: OidcSettings | undefined;
 }
 
-export const PORTAL_ENVIRONMENT = Object.keys(environmentSchema.shape);
+export const PORTAL_ENVIRONMENT = [...Object.keys(environmentSchema.shape), ...OIDC_ENVIRONMENT];
 
 export class PortalConfigError extends Error {}
 
 export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalConfig {
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = environmentSchema.safeParse(given);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const oidc = parseOidcSettings(given);
+  if (!parsed.success || oidc.problems.length > 0) {
+    const problems = (parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join('.');
       const message =
         issue.code === 'invalid_type' && given[name] === undefined ? 'is required' : issue.message;
       return `${name}: ${message}`;
     });
+    problems.push(...oidc.problems);
     throw new PortalConfigError(`invalid portal configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
@@ -75,5 +80,6 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     pageSize: e.QDP_PORTAL_PAGE_SIZE,
     exportMaxRows: e.QDP_PORTAL_EXPORT_MAX_ROWS,
     authorityName: e.QDP_PORTAL_AUTHORITY_NAME,
+    oidc: oidc.settings,
   };
 }

@@ -91,7 +91,7 @@ export function layout(
   ctx: PageContext,
   title: string,
   body: Html,
-  options: { scripts?: string[] } = {},
+  options: { scripts?: string[]; head?: Html } = {},
 ): string {
   const { t } = ctx;
   const nav = ctx.viewer
@@ -114,6 +114,7 @@ export function layout(
 <title>${title} · ${t('appName')}</title>
 <link rel="stylesheet" href="/static/bi/css/bootstrap-italia.min.css">
 <link rel="stylesheet" href="/static/portal.css">
+${options.head ?? ''}
 </head>
 <body>
 <a class="visually-hidden-focusable skiplink" href="#main">${t('skipToContent')}</a>

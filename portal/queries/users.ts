@@ -94,3 +94,81 @@ export async function userAction(
     await client.query('select qdp.portal_end_user_sessions($1)', [id]);
   return rows[0]!.username;
 }
+
+/** How each user may sign in besides a password: registered identities, a TOTP authenticator. */
+export interface SignInMethods {
+  identities: { issuer: string; claim: string; value: string }[];
+  secondFactor: boolean;
+}
+
+export async function listSignInMethods(
+  client: pg.ClientBase,
+): Promise<Map<string, SignInMethods>> {
+  const { rows } = await client.query<{
+    id: string;
+    identities: SignInMethods['identities'];
+    second_factor: boolean;
+  }>(
+    `select u.id,
+       coalesce((select jsonb_agg(jsonb_build_object('issuer', i.issuer, 'claim', i.claim,
+                                                     'value', i.value) order by i.value)
+                 from qdp.user_identities i where i.user_id = u.id), '[]') as identities,
+       exists (select 1 from qdp.user_second_factors f
+               where f.user_id = u.id and f.confirmed_at is not null) as second_factor
+     from qdp.users u`,
+  );
+  return new Map(
+    rows.map((r) => [r.id, { identities: r.identities, secondFactor: r.second_factor }]),
+  );
+}
+
+/**
+ * Registers the provider's identity (the claim's value) on user `id`: false when it is already
+ * registered (on this user or another: one identity, one user).
+ */
+export async function registerIdentity(
+  client: pg.ClientBase,
+  id: number,
+  identity: { issuer: string; claim: string; value: string },
+  registeredBy: string,
+): Promise<boolean> {
+  const { rows } = await client.query(
+    `insert into qdp.user_identities (issuer, claim, value, user_id, registered_by)
+     select $1, $2, $3, u.id, $5 from qdp.users u where u.id = $4
+     on conflict (issuer, claim, value) do nothing
+     returning user_id`,
+    [identity.issuer, identity.claim, identity.value, id, registeredBy],
+  );
+  return rows.length === 1;
+}
+
+export async function removeIdentity(
+  client: pg.ClientBase,
+  id: number,
+  identity: { issuer: string; claim: string; value: string },
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    'delete from qdp.user_identities where user_id = $1 and issuer = $2 and claim = $3 and value = $4',
+    [id, identity.issuer, identity.claim, identity.value],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Removes user `id`'s authenticator and recovery codes and ends its sessions: its next password
+ * sign-in enrols again. The username, or undefined when there is no such user.
+ */
+export async function resetSecondFactor(
+  client: pg.ClientBase,
+  id: number,
+): Promise<string | undefined> {
+  const { rows } = await client.query<{ username: string }>(
+    'select username from qdp.users where id = $1',
+    [id],
+  );
+  if (rows.length === 0) return undefined;
+  await client.query('delete from qdp.user_second_factors where user_id = $1', [id]);
+  await client.query('delete from qdp.user_recovery_codes where user_id = $1', [id]);
+  await client.query('select qdp.portal_end_user_sessions($1)', [id]);
+  return rows[0]!.username;
+}

@@ -1,28 +1,63 @@
-// Log in and log out. Passwords are checked with Argon2id in the portal; the lookup, the failure
-// count with its lock-out and the sessions live in SQL (0013_portal_login.sql), as does the
-// per-address throttle that every instance shares (0024_portal_login_throttle.sql, setting
-// login_attempts_per_minute); the portal's login role reaches them only through narrow functions
-// (queries/sign-in.ts). A session always gets a new random token at log-in (no fixation); only its
-// SHA-256 is stored.
+// Signing in and out (DESIGN §14). Passwords are checked with Argon2id in the portal; the lookup,
+// the failure count with its lock-out, the sessions and the per-address throttle live in SQL
+// (queries/sign-in.ts), as does the step between a right password and its second factor: a
+// user whose role needs one (setting second_factor_roles) gives a TOTP code or a recovery code, or
+// enrols an authenticator first and sees nothing else before. Single sign-on goes through the
+// authority's OpenID Connect provider (sign-in/oidc.ts); the identity it returns opens a session
+// only if an administrator registered it on a platform user.
+//
+// Nothing is learned from a failure: a wrong password, an unknown user and a locked one get the
+// same page, status and work (an unknown user's password is checked against a dummy hash, and
+// the failure is recorded by the same statement), and so do a wrong code and a used one.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../core/passwords.ts';
 import { newSessionToken, sessionCookieName, tokenHash } from '../common.ts';
-import { alert, h, hiddenCsrf, layout } from '../html.ts';
+import { alert, h, hiddenCsrf, layout, type Html, type PageContext } from '../html.ts';
+import type { MessageKey } from '../i18n.ts';
 import { writeAudit } from '../queries/audit.ts';
 import {
-  endSession,
+  acceptCode,
+  beginStep,
+  enrolSecret,
+  finishStep,
   loginAccount,
   loginAttemptAllowed,
-  loginFailed,
   loginSucceeded,
+  providerRefused,
+  providerSignIn,
+  recoveryCodeHash,
+  signInFailed,
+  signInStep,
+  signOut,
+  useRecoveryCode,
+  type SignInStep,
 } from '../queries/sign-in.ts';
+import {
+  OIDC_CALLBACK_PATH,
+  OIDC_FLOW_MINUTES,
+  OidcRelyingParty,
+  OidcSignInError,
+  parseFlow,
+} from '../sign-in/oidc.ts';
+import {
+  acceptedStep,
+  hashRecoveryCode,
+  newRecoveryCodes,
+  newTotpSecret,
+  parseRecoveryCode,
+  qrDataUrl,
+  totpUri,
+  verifyRecoveryCode,
+} from '../sign-in/second-factor.ts';
 
 const loginSchema = z.object({
   username: z.string().trim().min(1).max(100),
   password: z.string().min(1).max(1024),
   next: z.string().optional(),
 });
+
+const codeSchema = z.object({ code: z.string().trim().min(1).max(40) });
 
 /** Only local paths: never an open redirect. */
 export function safeNext(next: string | undefined): string {
@@ -31,45 +66,112 @@ export function safeNext(next: string | undefined): string {
   return '/quarantene';
 }
 
-// Compared against when the username is unknown, so that the answer takes as long either way.
+// Compared against when the username is unknown or a recovery code matches no row, so that the
+// answer takes as long either way.
 let dummyHash: Promise<string> | undefined;
+const dummy = () => (dummyHash ??= hashPassword(newSessionToken()));
+
+type Message = { kind: 'danger' | 'info' | 'warning'; text: string };
 
 const signIn: FastifyPluginAsync = async (app) => {
   const { portal } = app;
   const { config, pool } = portal;
   const cookieName = sessionCookieName(config);
+  // The step's token (between password and code) and the provider flow's checks, each in its own
+  // HttpOnly cookie; the flow's is signed and SameSite=Lax, as the provider's redirect back is a
+  // cross-site navigation.
+  const stepCookie = config.secureCookies ? '__Host-qdp_step' : 'qdp_step';
+  const flowCookie = config.secureCookies ? '__Host-qdp_oidc' : 'qdp_oidc';
+  const cookieOptions = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: config.secureCookies,
+  };
+  const rp = config.oidc ? new OidcRelyingParty(config.oidc) : undefined;
+  const address = (req: FastifyRequest) => portal.clientAddress(req);
+  const tOf = (req: FastifyRequest, reply: FastifyReply) => portal.pageContext(req, reply).t;
 
-  const loginPage = (
+  const nextOf = (req: FastifyRequest) =>
+    safeNext(
+      (req.query as Record<string, string | undefined>).next ??
+        (req.body as Record<string, string> | undefined)?.next,
+    );
+
+  const page = (
     req: FastifyRequest,
     reply: FastifyReply,
-    message?: { kind: 'danger' | 'info' | 'warning'; text: string },
+    title: MessageKey,
+    body: (ctx: PageContext) => Html,
     status = 200,
+    head?: Html,
   ) => {
     const ctx = portal.pageContext(req, reply);
-    const { t } = ctx;
-    const next =
-      (req.query as Record<string, string | undefined>).next ??
-      (req.body as Record<string, string> | undefined)?.next;
     return portal.send(
       reply,
       layout(
         ctx,
-        t('loginTitle'),
-        h`<div class="row justify-content-center"><div class="col-12 col-md-6 col-lg-4">
-<h1 class="h3 mb-4">${t('loginTitle')}</h1>
-${message ? alert(message.kind, message.text) : ''}
-<form method="post" action="/login" novalidate>
+        ctx.t(title),
+        h`<div class="row justify-content-center"><div class="col-12 col-md-8 col-lg-6">
+<h1 class="h3 mb-4">${ctx.t(title)}</h1>
+${body(ctx)}</div></div>`,
+        head ? { head } : {},
+      ),
+      status,
+    );
+  };
+
+  const loginPage = (req: FastifyRequest, reply: FastifyReply, message?: Message, status = 200) =>
+    page(
+      req,
+      reply,
+      'loginTitle',
+      (ctx) => {
+        const { t } = ctx;
+        const next = nextOf(req);
+        const provider = rp
+          ? h`<a class="btn btn-outline-primary w-100 mb-3" href="/login/oidc?next=${encodeURIComponent(next)}">${t('signInWithProvider', { name: rp.settings.label ?? t('signInProviderDefault') })}</a>
+<p class="text-center">${t('signInOr')}</p>`
+          : '';
+        return h`${message ? alert(message.kind, message.text) : ''}
+${provider}<form method="post" action="/login" novalidate>
 ${hiddenCsrf(ctx)}
-<input type="hidden" name="next" value="${safeNext(next)}">
+<input type="hidden" name="next" value="${next}">
 <div class="form-group mb-4"><label for="username" class="active">${t('username')}</label>
 <input type="text" class="form-control" id="username" name="username" autocomplete="username" required></div>
 <div class="form-group mb-4"><label for="password" class="active">${t('password')}</label>
 <input type="password" class="form-control" id="password" name="password" autocomplete="current-password" required></div>
 <button type="submit" class="btn btn-primary w-100">${t('login')}</button>
-</form></div></div>`,
-      ),
+</form>`;
+      },
       status,
     );
+
+  const failed = (req: FastifyRequest, reply: FastifyReply, key: MessageKey, status: number) =>
+    loginPage(req, reply, { kind: 'danger', text: portal.pageContext(req, reply).t(key) }, status);
+
+  /** Opens the session under a new token: cookie set, the log-in audited in its transaction. */
+  const openSession = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    method: string,
+  ) => {
+    req.portal.sessionToken = token; // the rest of this request runs in the new session
+    await portal.asUser(req, reply, async (client) => {
+      await writeAudit(client, {
+        action: 'login',
+        detail: { method },
+        clientAddress: address(req),
+      });
+    });
+    void reply.setCookie(cookieName, token, cookieOptions);
+    void reply.clearCookie(stepCookie, cookieOptions);
+  };
+
+  /** A session the browser brought is ended: the new one gets a token it has never seen. */
+  const endBroughtSession = async (req: FastifyRequest) => {
+    if (req.portal.sessionToken) await signOut(pool, tokenHash(req.portal.sessionToken));
   };
 
   app.get('/login', async (req, reply) => {
@@ -78,57 +180,280 @@ ${hiddenCsrf(ctx)}
   });
 
   app.post('/login', { preHandler: app.csrfProtection }, async (req, reply) => {
-    const t = portal.pageContext(req, reply).t;
-    if (!(await loginAttemptAllowed(pool, portal.clientAddress(req)))) {
-      return loginPage(req, reply, { kind: 'danger', text: t('loginThrottled') }, 429);
-    }
+    if (!(await loginAttemptAllowed(pool, address(req))))
+      return failed(req, reply, 'loginThrottled', 429);
     const parsed = loginSchema.safeParse(req.body);
-    if (!parsed.success)
-      return loginPage(req, reply, { kind: 'danger', text: t('loginFailed') }, 400);
+    if (!parsed.success) return failed(req, reply, 'loginFailed', 400);
     const { username, password } = parsed.data;
     const account = await loginAccount(pool, username);
-    dummyHash ??= hashPassword(newSessionToken());
-    const valid = await verifyPassword(account?.password_hash ?? (await dummyHash), password).catch(
+    const valid = await verifyPassword(account?.password_hash ?? (await dummy()), password).catch(
       () => false,
     );
     if (!account || account.locked || !account.password_hash || !valid) {
-      if (account && !account.locked && account.password_hash) {
-        if (await loginFailed(pool, account.user_id))
-          return loginPage(req, reply, { kind: 'danger', text: t('loginLocked') }, 401);
-      }
-      return loginPage(
+      // One statement for every failure: it counts a known user's, records the attempt.
+      await signInFailed(pool, account?.user_id ?? null, 'password', address(req));
+      return failed(req, reply, 'loginFailed', 401);
+    }
+    await endBroughtSession(req);
+    const next = safeNext(parsed.data.next);
+    if (account.next === 'session') {
+      const token = newSessionToken();
+      await loginSucceeded(pool, account.user_id, tokenHash(token), address(req));
+      await openSession(req, reply, token, 'password');
+      return reply.redirect(next, 303);
+    }
+    const step = newSessionToken();
+    await beginStep(pool, account.user_id, tokenHash(step), account.next);
+    void reply.setCookie(stepCookie, step, cookieOptions);
+    const path = account.next === 'code' ? '/login/code' : '/login/enrol';
+    return reply.redirect(`${path}?next=${encodeURIComponent(next)}`, 303);
+  });
+
+  /** The step the browser's step cookie opens, or undefined. */
+  const currentStep = async (
+    req: FastifyRequest,
+  ): Promise<{ hash: Buffer; step: SignInStep } | undefined> => {
+    const token = req.cookies[stepCookie];
+    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+    const hash = tokenHash(token);
+    const step = await signInStep(pool, hash);
+    return step ? { hash, step } : undefined;
+  };
+
+  /** The one-field form of a code (a TOTP code, or at the code step a recovery code too). */
+  const codeForm = (req: FastifyRequest, ctx: PageContext, action: string, submit: MessageKey) =>
+    h`<form method="post" action="${action}" novalidate>
+${hiddenCsrf(ctx)}
+<input type="hidden" name="next" value="${nextOf(req)}">
+<div class="form-group mb-4"><label for="code" class="active">${ctx.t('codeLabel')}</label>
+<input type="text" class="form-control" id="code" name="code" autocomplete="one-time-code" spellcheck="false" required></div>
+<button type="submit" class="btn btn-primary w-100">${ctx.t(submit)}</button>
+</form>`;
+
+  const codePage = (req: FastifyRequest, reply: FastifyReply, message?: Message, status = 200) =>
+    page(
+      req,
+      reply,
+      'codeTitle',
+      (ctx) => h`${message ? alert(message.kind, message.text) : ''}
+<p>${ctx.t('codeIntro')}</p>
+${codeForm(req, ctx, '/login/code', 'codeSubmit')}`,
+      status,
+    );
+
+  app.get('/login/code', async (req, reply) => {
+    const current = await currentStep(req);
+    if (!current || current.step.next !== 'code') return reply.redirect('/login', 303);
+    return codePage(req, reply);
+  });
+
+  app.post('/login/code', { preHandler: app.csrfProtection }, async (req, reply) => {
+    if (!(await loginAttemptAllowed(pool, address(req))))
+      return codePage(req, reply, { kind: 'danger', text: tOf(req, reply)('loginThrottled') }, 429);
+    const current = await currentStep(req);
+    if (!current || current.step.next !== 'code') return failed(req, reply, 'signInStepEnded', 401);
+    const { hash, step } = current;
+    const typed = codeSchema.safeParse(req.body);
+    const code = typed.success ? typed.data.code : '';
+    const recovery = parseRecoveryCode(code);
+    let method: 'code' | 'recovery' = 'code';
+    let ok = false;
+    if (recovery) {
+      method = 'recovery';
+      const stored = await recoveryCodeHash(pool, hash, recovery.selector);
+      // A selector that matches nothing still costs one hash.
+      ok =
+        (await verifyRecoveryCode(stored ?? (await dummy()), recovery.code)) &&
+        stored !== undefined &&
+        (await useRecoveryCode(pool, hash, recovery.selector));
+    } else if (step.secret && step.confirmed) {
+      const accepted = acceptedStep(step.secret, code);
+      ok = accepted !== undefined && (await acceptCode(pool, hash, accepted));
+    }
+    if (!ok) {
+      await signInFailed(pool, step.user_id, method, address(req));
+      return codePage(req, reply, { kind: 'danger', text: tOf(req, reply)('codeFailed') }, 401);
+    }
+    const token = newSessionToken();
+    await finishStep(pool, hash, tokenHash(token), address(req));
+    await openSession(req, reply, token, method === 'code' ? 'password+totp' : 'password+recovery');
+    return reply.redirect(nextOf(req), 303);
+  });
+
+  const enrolPage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    step: SignInStep,
+    message?: Message,
+    status = 200,
+  ) => {
+    const secret = step.secret!;
+    const qr = await qrDataUrl(totpUri(secret, step.username, config.authorityName));
+    return page(
+      req,
+      reply,
+      'enrolTitle',
+      (ctx) => h`${message ? alert(message.kind, message.text) : ''}
+<p>${ctx.t('enrolIntro')}</p>
+<p class="text-center"><img src="${qr}" alt="${ctx.t('enrolQrAlt')}" width="246" height="246" data-testid="totp-qr"></p>
+<p>${ctx.t('enrolSecret')}: <code class="fs-5" data-testid="totp-secret">${secret.replace(/(.{4})(?=.)/g, '$1 ')}</code></p>
+${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
+      status,
+    );
+  };
+
+  app.get('/login/enrol', async (req, reply) => {
+    const current = await currentStep(req);
+    if (!current || current.step.next !== 'enrol') return reply.redirect('/login', 303);
+    // A new secret each time the page opens, until a code confirms one.
+    const secret = newTotpSecret();
+    await enrolSecret(pool, current.hash, secret);
+    return enrolPage(req, reply, { ...current.step, secret, confirmed: false });
+  });
+
+  app.post('/login/enrol', { preHandler: app.csrfProtection }, async (req, reply) => {
+    const current = await currentStep(req);
+    if (!current || current.step.next !== 'enrol' || !current.step.secret)
+      return failed(req, reply, 'signInStepEnded', 401);
+    const { hash, step } = current;
+    if (!(await loginAttemptAllowed(pool, address(req))))
+      return enrolPage(
         req,
         reply,
-        { kind: 'danger', text: t(account?.locked ? 'loginLocked' : 'loginFailed') },
+        step,
+        { kind: 'danger', text: tOf(req, reply)('loginThrottled') },
+        429,
+      );
+    const typed = codeSchema.safeParse(req.body);
+    const accepted = acceptedStep(step.secret!, typed.success ? typed.data.code : '');
+    const codes = newRecoveryCodes();
+    const ok =
+      accepted !== undefined &&
+      (await acceptCode(pool, hash, accepted, {
+        selectors: codes.map((c) => c.selector),
+        hashes: await Promise.all(codes.map((c) => hashRecoveryCode(c.code))),
+      }));
+    if (!ok) {
+      await signInFailed(pool, step.user_id, 'code', address(req));
+      const still = await currentStep(req);
+      if (!still) return failed(req, reply, 'signInStepEnded', 401);
+      return enrolPage(
+        req,
+        reply,
+        still.step,
+        { kind: 'danger', text: tOf(req, reply)('codeFailed') },
         401,
       );
     }
-    // A session the browser brought is ended: the new one gets a token it has never seen.
-    if (req.portal.sessionToken) await endSession(pool, tokenHash(req.portal.sessionToken));
     const token = newSessionToken();
-    await loginSucceeded(pool, account.user_id, tokenHash(token), portal.clientAddress(req));
-    req.portal.sessionToken = token; // the rest of this request runs in the new session
-    await portal.asUser(req, reply, async (client) => {
-      await writeAudit(client, { action: 'login', clientAddress: portal.clientAddress(req) });
-    });
-    void reply.setCookie(cookieName, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: config.secureCookies,
-    });
-    return reply.redirect(safeNext(parsed.data.next), 303);
+    await finishStep(pool, hash, tokenHash(token), address(req));
+    await openSession(req, reply, token, 'password+totp (enrolled)');
+    // The recovery codes, once: only their hashes are kept.
+    return page(
+      req,
+      reply,
+      'recoveryTitle',
+      (ctx) => h`${alert('warning', ctx.t('recoveryIntro'))}
+<ol class="list-unstyled fs-5" data-testid="recovery-codes">${codes.map((c) => h`<li><code>${c.code}</code></li>`)}</ol>
+<a class="btn btn-primary" href="${nextOf(req)}">${ctx.t('signInContinue')}</a>`,
+    );
+  });
+
+  // Single sign-on: to the provider with PKCE, state and nonce; back with a code.
+  const providerPage = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    title: MessageKey,
+    text: MessageKey,
+    status: number,
+  ) =>
+    page(
+      req,
+      reply,
+      title,
+      (ctx) => h`${alert('danger', ctx.t(text))}
+<a class="btn btn-primary" href="/login">${ctx.t('loginTitle')}</a>`,
+      status,
+    );
+
+  app.get('/login/oidc', async (req, reply) => {
+    if (!rp) return reply.callNotFound();
+    try {
+      const { url, flow } = await rp.begin(nextOf(req));
+      void reply.setCookie(flowCookie, JSON.stringify(flow), {
+        ...cookieOptions,
+        sameSite: 'lax',
+        signed: true,
+        maxAge: OIDC_FLOW_MINUTES * 60,
+      });
+      return reply.redirect(url.href, 303);
+    } catch (error) {
+      if (!(error instanceof OidcSignInError)) throw error;
+      return providerPage(req, reply, 'loginTitle', 'signInProviderUnavailable', 503);
+    }
+  });
+
+  app.get(OIDC_CALLBACK_PATH, async (req, reply) => {
+    if (!rp) return reply.callNotFound();
+    const signed = req.cookies[flowCookie];
+    const unsigned = signed ? req.unsignCookie(signed) : undefined;
+    const flow = parseFlow(unsigned?.valid ? (unsigned.value ?? undefined) : undefined);
+    // The flow is used once, whatever happens next.
+    void reply.clearCookie(flowCookie, { ...cookieOptions, sameSite: 'lax' });
+    let value: string;
+    try {
+      value = await rp.complete(new URL(req.url, 'http://callback.invalid'), flow);
+    } catch (error) {
+      if (!(error instanceof OidcSignInError)) throw error;
+      await providerRefused(pool, error.refusal, address(req));
+      return error.refusal === 'unavailable'
+        ? providerPage(req, reply, 'loginTitle', 'signInProviderUnavailable', 503)
+        : providerPage(req, reply, 'loginTitle', 'signInProviderFailed', 401);
+    }
+    await endBroughtSession(req);
+    const token = newSessionToken();
+    const userId = await providerSignIn(
+      pool,
+      { issuer: rp.settings.issuer.href, claim: rp.settings.claim, value },
+      tokenHash(token),
+      address(req),
+    );
+    if (userId === undefined) {
+      return providerPage(req, reply, 'signInProviderRefusedTitle', 'signInProviderRefused', 403);
+    }
+    await openSession(req, reply, token, 'provider');
+    // The session cookie is SameSite=Strict and this request came from the provider's site, so a
+    // redirect would arrive without it: the portal's own page moves on (a same-site navigation).
+    const next = flow!.next;
+    return page(
+      req,
+      reply,
+      'loginTitle',
+      (ctx) => h`<a class="btn btn-primary" href="${next}">${ctx.t('signInContinue')}</a>`,
+      200,
+      h`<meta http-equiv="refresh" content="0;url=${next}">`,
+    );
   });
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
-    if (req.portal.sessionToken) await endSession(pool, tokenHash(req.portal.sessionToken));
-    void reply.clearCookie(cookieName, {
-      path: '/',
-      secure: config.secureCookies,
-      httpOnly: true,
-      sameSite: 'strict',
-    });
-    return reply.redirect('/login', 303);
+    const method = req.portal.sessionToken
+      ? await signOut(pool, tokenHash(req.portal.sessionToken))
+      : undefined;
+    void reply.clearCookie(cookieName, cookieOptions);
+    // RP-initiated logout: the provider ends its own session and sends the browser back here. A
+    // page of the portal leads there: a redirect answering the form would be refused by the CSP
+    // (form-action 'self' covers where a form's redirects go).
+    const providerLogout = method === 'provider' ? await rp?.endSessionUrl() : undefined;
+    if (!providerLogout) return reply.redirect('/login', 303);
+    return page(
+      req,
+      reply,
+      'signedOutTitle',
+      (ctx) => h`<p>${ctx.t('signedOutProvider')}</p>
+<a class="btn btn-primary" href="${providerLogout.href}">${ctx.t('signInContinue')}</a>`,
+      200,
+      h`<meta http-equiv="refresh" content="0;url=${providerLogout.href}">`,
+    );
   });
 };
 

@@ -8,7 +8,15 @@ import { hashPassword } from '../../core/passwords.ts';
 import { formatDateTime, HttpError, PASSWORD_MIN_LENGTH } from '../common.ts';
 import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
 import { writeAudit } from '../queries/audit.ts';
-import { createUser, listUsers, userAction } from '../queries/users.ts';
+import {
+  createUser,
+  listSignInMethods,
+  listUsers,
+  registerIdentity,
+  removeIdentity,
+  resetSecondFactor,
+  userAction,
+} from '../queries/users.ts';
 
 const ROLES = ['admin', 'staff', 'prefecture', 'municipality', 'gp'] as const;
 
@@ -60,6 +68,8 @@ const users: FastifyPluginAsync = async (app) => {
       const ctx = portal.pageContext(req, reply, viewer);
       const { t, lang } = ctx;
       const rows = await listUsers(client);
+      const methods = await listSignInMethods(client);
+      const oidc = portal.config.oidc;
       const form = (id: string, action: string, label: string, kind = 'outline-primary') =>
         h`<form method="post" action="/utenti/${id}/${action}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-sm me-1" data-action="${action}">${label}</button></form>`;
       const body = h`<h1 class="h3">${t('usersTitle')}</h1>
@@ -82,6 +92,20 @@ ${message ? alert(message.kind, message.text) : ''}
 <div class="col-md-4"><label class="form-label" for="u-password">${t('password')}</label><input type="password" class="form-control" id="u-password" name="password" autocomplete="new-password" minlength="${PASSWORD_MIN_LENGTH}" required></div>
 <div class="col-12"><button type="submit" class="btn btn-primary">${t('createUser')}</button></div>
 </form>
+<h2 class="h4 mt-4">${t('signInMethodsTitle')}</h2>
+<p>${oidc ? t('signInMethodsNote', { issuer: oidc.issuer.href, claim: oidc.claim }) : t('signInMethodsNoProvider')}</p>
+<div ${scrollBox(t('signInMethodsTitle'))}><table class="table table-sm" data-testid="sign-in-methods">
+<thead><tr><th scope="col">${t('username')}</th><th scope="col">${t('identities')}</th><th scope="col">${t('secondFactor')}</th></tr></thead>
+<tbody>${rows.map((u) => {
+        const m = methods.get(u.id) ?? { identities: [], secondFactor: false };
+        return h`<tr data-username="${u.username}"><td>${u.username}</td>
+<td><ul class="list-unstyled mb-1">${m.identities.map(
+          (i) =>
+            h`<li><code>${i.value}</code> <form method="post" action="/utenti/${u.id}/identita/rimuovi" class="d-inline">${hiddenCsrf(ctx)}<input type="hidden" name="issuer" value="${i.issuer}"><input type="hidden" name="claim" value="${i.claim}"><input type="hidden" name="value" value="${i.value}"><button type="submit" class="btn btn-sm btn-outline-danger">${t('removeIdentity')}<span class="visually-hidden"> ${i.value}</span></button></form></li>`,
+        )}</ul>
+${oidc ? h`<form method="post" action="/utenti/${u.id}/identita" class="d-inline-flex gap-1">${hiddenCsrf(ctx)}<label class="visually-hidden" for="id-${u.id}">${oidc.claim} ${u.username}</label><input id="id-${u.id}" name="value" class="form-control form-control-sm" placeholder="${oidc.claim}" required><button type="submit" class="btn btn-sm btn-outline-primary">${t('registerIdentity')}</button></form>` : ''}</td>
+<td>${m.secondFactor ? t('yes') : t('no')} ${m.secondFactor ? form(u.id, 'second-factor', t('resetSecondFactor'), 'outline-danger') : ''}</td></tr>`;
+      })}</tbody></table></div>
 <p class="small text-muted mt-3">${formatDateTime(new Date(), lang)}</p>`;
       return portal.send(reply, layout(ctx, t('usersTitle'), body), status);
     });
@@ -146,7 +170,7 @@ ${message ? alert(message.kind, message.text) : ''}
     const params = z
       .object({
         id: z.coerce.number().int().positive(),
-        action: z.enum(['disable', 'enable', 'unlock', 'password']),
+        action: z.enum(['disable', 'enable', 'unlock', 'password', 'second-factor']),
       })
       .safeParse(req.params);
     if (!params.success) throw new HttpError(404, 'notFound');
@@ -169,7 +193,10 @@ ${message ? alert(message.kind, message.text) : ''}
       requireAdmin(viewer.role);
       if (action === 'disable' && id === viewer.id)
         throw new HttpError(400, 'invalidInput', 'an administrator cannot disable themselves');
-      const username = await userAction(client, action, id, passwordHash);
+      const username =
+        action === 'second-factor'
+          ? await resetSecondFactor(client, id)
+          : await userAction(client, action, id, passwordHash);
       if (username === undefined) throw new HttpError(404, 'notFound');
       await writeAudit(client, {
         action: `user.${action}`,
@@ -181,6 +208,67 @@ ${message ? alert(message.kind, message.text) : ''}
     if (redirected !== undefined) return redirected;
     return reply.redirect('/utenti', 303);
   });
+
+  // Registering (or removing) a provider identity on a user: the claim's value, under the
+  // configured issuer and claim. Audited `user.identity-register` / `user.identity-remove`.
+  app.post(
+    '/utenti/:id/identita/:remove?',
+    { preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const params = z
+        .object({
+          id: z.coerce.number().int().positive(),
+          remove: z.literal('rimuovi').optional(),
+        })
+        .safeParse(req.params);
+      if (!params.success) throw new HttpError(404, 'notFound');
+      const oidc = portal.config.oidc;
+      const body = z
+        .object({
+          value: z.string().trim().min(1).max(256),
+          issuer: z.string().max(2000).optional(),
+          claim: z.string().max(100).optional(),
+        })
+        .safeParse(req.body);
+      if (!body.success) throw new HttpError(400, 'invalidInput', 'identity');
+      const removing = params.data.remove !== undefined;
+      if (!removing && !oidc)
+        throw new HttpError(400, 'invalidInput', 'single sign-on is not configured');
+      const identity = {
+        issuer: removing ? (body.data.issuer ?? '') : oidc!.issuer.href,
+        claim: removing ? (body.data.claim ?? '') : oidc!.claim,
+        value: body.data.value,
+      };
+      const t = portal.pageContext(req, reply).t;
+      let taken = false;
+      const redirected = await portal.asUser(req, reply, async (client, viewer) => {
+        requireAdmin(viewer.role);
+        const done = removing
+          ? await removeIdentity(client, params.data.id, identity)
+          : await registerIdentity(client, params.data.id, identity, viewer.username);
+        if (!done) {
+          if (removing) throw new HttpError(404, 'notFound');
+          taken = true;
+          return undefined;
+        }
+        await writeAudit(client, {
+          action: removing ? 'user.identity-remove' : 'user.identity-register',
+          detail: { user_id: params.data.id, ...identity },
+          clientAddress: portal.clientAddress(req),
+        });
+        return undefined;
+      });
+      if (redirected !== undefined) return redirected;
+      if (taken)
+        return usersPage(
+          req,
+          reply,
+          { kind: 'danger', text: t('invalidInput', { what: t('identityTaken') }) },
+          400,
+        );
+      return reply.redirect('/utenti', 303);
+    },
+  );
 };
 
 export default users;

@@ -9,9 +9,19 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/embedded.ts';
+import { parseOidcSettings } from '../../portal/sign-in/oidc.ts';
+import { codeAt } from '../../portal/sign-in/second-factor.ts';
 import { launchChromium, logInWithForm } from './browser.ts';
 import { hostileDailyFile, LONG_VALUE } from './hostile.ts';
-import { PASSWORD, startPortalFixture, type PortalFixture, type RoleKey } from './support.ts';
+import { startTestProvider, TEST_CLAIM } from './identity-provider.ts';
+import {
+  PASSWORD,
+  startAnotherInstance,
+  startPortalFixture,
+  type PortalFixture,
+  type RoleKey,
+} from './support.ts';
 
 const ROLES: RoleKey[] = ['admin', 'staff', 'prefecture', 'municipality', 'gp'];
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -565,4 +575,133 @@ describe('keyboard only', () => {
       await context.close();
     }
   });
+});
+
+describe('axe-core, WCAG 2.1 A and AA: signing in', () => {
+  it('second factor: enrolment, recovery codes, the code page and its refusal; desktop and phone', async () => {
+    await f.db.pool.query(
+      "update qdp.settings set value = 'staff' where key = 'second_factor_roles'",
+    );
+    const found: string[] = [];
+    try {
+      for (const [name, options] of VIEWPORTS) {
+        await f.db.pool.query('delete from qdp.user_second_factors where user_id = $1', [
+          f.users.staff.id,
+        ]);
+        const signIn = async () => {
+          const context = await browser.newContext(options);
+          const page = await context.newPage();
+          await visit(page, '/login');
+          await page.getByLabel('Nome utente').fill(f.users.staff.username);
+          await page.getByLabel('Password').fill(PASSWORD);
+          await page.getByRole('button', { name: 'Accedi', exact: true }).click();
+          return { context, page };
+        };
+        const first = await signIn();
+        await first.page.waitForURL(/\/login\/enrol/);
+        found.push(...(await audit(first.page, `enrol ${name}`)));
+        const secret = (await first.page.getByTestId('totp-secret').textContent())!.replaceAll(
+          ' ',
+          '',
+        );
+        await first.page.getByLabel('Codice').fill(codeAt(secret));
+        await first.page.getByRole('button', { name: 'Conferma' }).click();
+        await first.page.getByTestId('recovery-codes').waitFor();
+        found.push(...(await audit(first.page, `recovery codes ${name}`)));
+        await first.context.close();
+        const second = await signIn();
+        await second.page.waitForURL(/\/login\/code/);
+        found.push(...(await audit(second.page, `code ${name}`)));
+        await second.page.getByLabel('Codice').fill('not-a-code');
+        await second.page.getByRole('button', { name: 'Verifica' }).click();
+        await second.page.waitForSelector('[role=alert]');
+        found.push(...(await audit(second.page, `code refused ${name}`)));
+        await second.context.close();
+      }
+    } finally {
+      await f.db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+      await f.db.pool.query('update qdp.users set failed_logins = 0 where id = $1', [
+        f.users.staff.id,
+      ]);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('single sign-on: log-in with the provider, refused, failed, signing out; users with identities', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const provider = await startTestProvider(url, [
+      { login: 'sso-staff', claims: { fiscalNumber: 'TINIT-A11STF80A01L781X' } },
+      { login: 'sso-unknown', claims: { fiscalNumber: 'TINIT-A11UNK80A01L781X' } },
+    ]);
+    const oidc = parseOidcSettings({
+      QDP_PORTAL_OIDC_ISSUER: provider.issuer,
+      QDP_PORTAL_OIDC_CLIENT_ID: provider.client.clientId,
+      QDP_PORTAL_OIDC_CLIENT_SECRET: provider.client.clientSecret,
+      QDP_PORTAL_OIDC_SCOPES: 'openid fiscal_number',
+      QDP_PORTAL_OIDC_CLAIM: TEST_CLAIM,
+      QDP_PORTAL_PUBLIC_URL: url,
+    }).settings;
+    const instance = await startAnotherInstance(f, { oidc }, port);
+    await f.db.pool.query(
+      `insert into qdp.user_identities (issuer, claim, value, user_id, registered_by)
+       values ($1, $2, 'TINIT-A11STF80A01L781X', $3, 'test')`,
+      [oidc!.issuer.href, TEST_CLAIM, f.users.staff.id],
+    );
+    const found: string[] = [];
+    try {
+      for (const [name, options] of VIEWPORTS) {
+        const context = await browser.newContext(options);
+        const page = await context.newPage();
+        const toProvider = async (login: string) => {
+          await page.goto(`${url}/login`);
+          await page.locator('a[href^="/login/oidc"]').click();
+          await page.waitForURL((u) => u.origin === provider.issuer);
+          if (await page.locator('input[name=login]').count()) {
+            await page.locator('input[name=login]').fill(login);
+            await page.locator('input[name=password]').fill('any');
+            await page.getByRole('button', { name: 'Sign-in' }).click();
+          }
+        };
+        try {
+          await page.goto(`${url}/login`);
+          found.push(...(await audit(page, `login with provider ${name}`)));
+          await toProvider('sso-unknown');
+          await page.waitForSelector('[role=alert]');
+          found.push(...(await audit(page, `provider refused ${name}`)));
+          await context.clearCookies();
+          provider.tamperNextCallback((u) => u.searchParams.set('state', 'tampered'));
+          await toProvider('sso-staff');
+          await page.waitForSelector('[role=alert]');
+          found.push(...(await audit(page, `provider failed ${name}`)));
+          // Signed in: the page that leads on to the list, and the one that leads to the
+          // provider's sign-out, each held still (an empty 204 answer keeps the page in place).
+          await context.route(`${url}/quarantene`, (route) => route.fulfill({ status: 204 }));
+          await context.clearCookies();
+          await toProvider('sso-staff');
+          await page.locator('main a[href="/quarantene"]').waitFor();
+          await page.waitForLoadState('load');
+          found.push(...(await audit(page, `signed in ${name}`)));
+          await context.unroute(`${url}/quarantene`);
+          await page.goto(`${url}/quarantene`);
+          await context.route(`${provider.issuer}/**`, (route) => route.fulfill({ status: 204 }));
+          await page.getByRole('button', { name: 'Esci' }).click();
+          await page.locator('main a[href^="http"]').waitFor();
+          await page.waitForLoadState('load');
+          found.push(...(await audit(page, `signed out ${name}`)));
+        } finally {
+          await context.close();
+        }
+        const admin = await logInWithForm(browser, url, f.users.admin.username, PASSWORD, options);
+        await admin.page.goto(`${url}/utenti`);
+        found.push(...(await audit(admin.page, `users with identities ${name}`)));
+        await admin.context.close();
+      }
+    } finally {
+      await f.db.pool.query('delete from qdp.user_identities');
+      await instance.close();
+      await provider.close();
+    }
+    expect(found).toEqual([]);
+  }, 240_000);
 });

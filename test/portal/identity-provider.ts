@@ -16,6 +16,8 @@ export interface TestProvider extends RunningIdentityProvider {
   otherClient: ProviderClient;
   /** The next ID token the token endpoint returns is changed by `edit` and signed again. */
   tamperNextIdToken(edit: (claims: Record<string, unknown>) => void): void;
+  /** The next redirect back to the portal's callback is changed by `edit` (or only read). */
+  tamperNextCallback(edit: (url: URL) => void): void;
 }
 
 /** A provider with the portal's client (redirecting to `portalUrl`) and another client. */
@@ -38,8 +40,17 @@ export async function startTestProvider(
   };
   const running = await startIdentityProvider({ identities, clients: [client, otherClient] });
   let pendingEdit: ((claims: Record<string, unknown>) => void) | undefined;
+  let callbackEdit: ((url: URL) => void) | undefined;
+  const callback = client.redirectUris[0]!;
   running.provider.use(async (ctx, next) => {
     await next();
+    const location = ctx.response.get('location') ?? '';
+    if (callbackEdit && location.startsWith(`${callback}?`)) {
+      const url = new URL(location);
+      callbackEdit(url);
+      callbackEdit = undefined;
+      ctx.response.set('location', url.href);
+    }
     const body = ctx.body as { id_token?: string } | undefined;
     if (pendingEdit && ctx.path === '/token' && ctx.status === 200 && body?.id_token) {
       const edit = pendingEdit;
@@ -57,6 +68,9 @@ export async function startTestProvider(
     otherClient,
     tamperNextIdToken: (edit) => {
       pendingEdit = edit;
+    },
+    tamperNextCallback: (edit) => {
+      callbackEdit = edit;
     },
   };
 }

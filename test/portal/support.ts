@@ -42,6 +42,13 @@ export interface FixtureOptions {
   held?: boolean;
   /** Rewrites each synthetic daily file's text before it is imported (hostile values). */
   rewrite?: (csv: string) => string;
+  /**
+   * Roles that must give a second factor after the password (setting second_factor_roles);
+   * default none, so that tests of other things sign in with the password alone.
+   */
+  secondFactorRoles?: string;
+  /** The port to listen on (single sign-on needs the portal's address before it starts). */
+  port?: number;
 }
 
 export async function startPortalFixture(options: FixtureOptions = {}): Promise<PortalFixture> {
@@ -113,6 +120,9 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
   await db.pool.query(
     "update qdp.settings set value = '1000' where key = 'login_attempts_per_minute'",
   );
+  await db.pool.query("update qdp.settings set value = $1 where key = 'second_factor_roles'", [
+    options.secondFactorRoles ?? '',
+  ]);
   const login = await createPortalLogin(db);
   const config = loadPortalConfig({
     QDP_PORTAL_DATABASE_URL: 'postgres://unused.invalid/qdp',
@@ -123,7 +133,7 @@ export async function startPortalFixture(options: FixtureOptions = {}): Promise<
     ...options.env,
   });
   const app = await buildPortal({ config, pool: login.pool });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
@@ -170,10 +180,12 @@ export async function submitSearch(
 export async function startAnotherInstance(
   f: PortalFixture,
   config: Partial<PortalConfig> = {},
+  /** 0: a free port; single sign-on needs the address before the portal starts. */
+  port = 0,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const login = await createPortalLogin(f.db);
   const app = await buildPortal({ config: { ...f.config, ...config }, pool: login.pool });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port });
   const address = app.server.address();
   return {
     url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,

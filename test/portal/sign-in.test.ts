@@ -1,0 +1,537 @@
+// Signing in, in Debian's Chromium, against a real OpenID provider (oidc-provider on a free port):
+// single sign-on per role, every refusal with its page and nothing leaked (an unknown identity, a
+// disabled user, a tampered state, a replayed code, a token for another client, an expired one),
+// sign-out at the portal and the provider; the TOTP second factor (enrolment first and nothing
+// else, a code, a wrong one, a reused one, recovery codes once, throttle and lock-out counting
+// wrong codes); and nothing learned from a failed password (§3: same message, status and time).
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../core/passwords.ts';
+import { freePort } from '../../local/embedded.ts';
+import { acceptedStep, codeAt } from '../../portal/sign-in/second-factor.ts';
+import { launchChromium } from './browser.ts';
+import { PortalClient } from './http-client.ts';
+import { startTestProvider, TEST_CLAIM, type TestProvider } from './identity-provider.ts';
+import { PASSWORD, startPortalFixture, type PortalFixture, type RoleKey } from './support.ts';
+
+const ROLES: RoleKey[] = ['admin', 'staff', 'prefecture', 'municipality', 'gp'];
+const SESSION = 'qdp_session';
+const PROVIDER_LABEL = 'Test IdP';
+const fiscalNumber = (role: string) => `TINIT-TST${role.slice(0, 3).toUpperCase()}80A01L781X`;
+
+let f: PortalFixture;
+let provider: TestProvider;
+let browser: Browser;
+let disabledUser: number;
+
+beforeAll(async () => {
+  const port = await freePort();
+  const portalUrl = `http://127.0.0.1:${port}`;
+  provider = await startTestProvider(portalUrl, [
+    ...ROLES.map((role) => ({
+      login: `sso-${role}`,
+      claims: { fiscalNumber: fiscalNumber(role), name: `SSO ${role}` },
+    })),
+    { login: 'sso-unknown', claims: { fiscalNumber: 'TINIT-UNKNWN80A01L781X' } },
+    { login: 'sso-disabled', claims: { fiscalNumber: 'TINIT-DSBLED80A01L781X' } },
+  ]);
+  f = await startPortalFixture({
+    rows: 40,
+    held: false,
+    port,
+    secondFactorRoles: 'admin',
+    env: {
+      QDP_PORTAL_OIDC_ISSUER: provider.issuer,
+      QDP_PORTAL_OIDC_CLIENT_ID: provider.client.clientId,
+      QDP_PORTAL_OIDC_CLIENT_SECRET: provider.client.clientSecret,
+      QDP_PORTAL_OIDC_SCOPES: 'openid profile fiscal_number',
+      QDP_PORTAL_OIDC_CLAIM: TEST_CLAIM,
+      QDP_PORTAL_OIDC_LABEL: PROVIDER_LABEL,
+      QDP_PORTAL_PUBLIC_URL: portalUrl,
+    },
+  });
+  const register = (userId: number, value: string) =>
+    f.db.pool.query(
+      `insert into qdp.user_identities (issuer, claim, value, user_id, registered_by)
+       values ($1, $2, $3, $4, 'test')`,
+      [new URL(provider.issuer).href, TEST_CLAIM, value, userId],
+    );
+  for (const role of ROLES) await register(f.users[role].id, fiscalNumber(role));
+  const { rows } = await f.db.pool.query<{ id: string }>(
+    `insert into qdp.users (username, display_name, role, disabled, password_hash)
+     values ('t-disabled', 'Disabled', 'staff', true, $1) returning id`,
+    [await hashPassword(PASSWORD)],
+  );
+  disabledUser = Number(rows[0]!.id);
+  await register(disabledUser, 'TINIT-DSBLED80A01L781X');
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await f?.close();
+  await provider?.close();
+});
+
+beforeEach(async () => {
+  await f.db.pool.query(
+    "update qdp.settings set value = case key when 'login_max_failures' then '5' else '1000' end where key in ('login_max_failures', 'login_attempts_per_minute')",
+  );
+  await f.db.pool.query('update qdp.users set failed_logins = 0, locked_until = null');
+});
+
+/** The audit rows written since `since` (the log is append-only). */
+async function auditSince(since: string) {
+  const { rows } = await f.db.pool.query<{
+    user_id: string | null;
+    action: string;
+    detail: unknown;
+  }>('select user_id, action, detail from qdp.audit_log where id > $1 order by id', [since]);
+  return rows;
+}
+async function lastAuditId(): Promise<string> {
+  const { rows } = await f.db.pool.query<{ id: string }>(
+    'select coalesce(max(id), 0) as id from qdp.audit_log',
+  );
+  return rows[0]!.id;
+}
+
+async function hasSession(context: BrowserContext): Promise<boolean> {
+  return (await context.cookies()).some((c) => c.name === SESSION);
+}
+
+/** From the portal's log-in page through the provider's form as `login`, back to the portal. */
+async function providerSignIn(page: Page, login: string): Promise<number | undefined> {
+  await page.goto(`${f.url}/login`);
+  await page.getByRole('link', { name: `Accedi con ${PROVIDER_LABEL}` }).click();
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  // The provider remembers a signed-in person: its form only shows the first time.
+  if (await page.locator('input[name=login]').count()) {
+    await page.locator('input[name=login]').fill(login);
+    await page.locator('input[name=password]').fill('any');
+    const back = page.waitForResponse((r) => r.url().startsWith(`${f.url}/login/oidc/callback`));
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    return (await back).status();
+  }
+  return undefined;
+}
+
+/** The refusal page shows only that: no user, no navigation, no identity, no session. */
+async function expectRefused(page: Page, context: BrowserContext, text: string) {
+  await expect.poll(() => page.locator('.alert').first().textContent()).toContain(text);
+  expect(await page.locator('[data-testid=whoami]').count()).toBe(0);
+  expect(await page.locator('nav').count()).toBe(0);
+  const html = await page.content();
+  expect(html).not.toMatch(/TINIT-/);
+  expect(await hasSession(context)).toBe(false);
+}
+
+describe('single sign-on', () => {
+  it.each(ROLES)('%s signs in through the provider and sees its own portal', async (role) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const since = await lastAuditId();
+    expect(await providerSignIn(page, `sso-${role}`)).toBe(200);
+    await page.waitForURL(`${f.url}/quarantene`);
+    expect(await page.getByTestId('whoami').textContent()).toContain(
+      `(${f.users[role].username}, ${role})`,
+    );
+    expect(await auditSince(since)).toEqual([
+      { user_id: String(f.users[role].id), action: 'login', detail: { method: 'provider' } },
+    ]);
+    // A second-factor role signing in through the provider is not asked for a code.
+    await context.close();
+  });
+
+  it('an unknown identity and a disabled user: the same refusal page, recorded', async () => {
+    const since = await lastAuditId();
+    for (const login of ['sso-unknown', 'sso-disabled']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      expect(await providerSignIn(page, login)).toBe(403);
+      expect(await page.locator('h1').textContent()).toBe('Accesso non consentito');
+      await expectRefused(page, context, 'Questa identità non è abilitata al portale.');
+      await page.goto(`${f.url}/quarantene`);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      await context.close();
+    }
+    const issuer = new URL(provider.issuer).href;
+    expect(await auditSince(since)).toEqual([
+      {
+        user_id: null,
+        action: 'login.refused',
+        detail: {
+          method: 'provider',
+          reason: 'unknown identity',
+          issuer,
+          claim: TEST_CLAIM,
+          identity: 'TINIT-UNKNWN80A01L781X',
+        },
+      },
+      {
+        user_id: String(disabledUser),
+        action: 'login.refused',
+        detail: {
+          method: 'provider',
+          reason: 'disabled user',
+          issuer,
+          claim: TEST_CLAIM,
+          identity: 'TINIT-DSBLED80A01L781X',
+        },
+      },
+    ]);
+  });
+
+  it('a tampered state is refused before the code is spent', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    provider.tamperNextCallback((url) => url.searchParams.set('state', 'another-state'));
+    const since = await lastAuditId();
+    expect(await providerSignIn(page, 'sso-staff')).toBe(401);
+    await expectRefused(page, context, 'Accesso tramite il fornitore di identità non riuscito.');
+    expect(await auditSince(since)).toEqual([
+      { user_id: null, action: 'login.refused', detail: { method: 'provider', reason: 'flow' } },
+    ]);
+    await context.close();
+  });
+
+  it('a replayed code (with the flow cookie it came with) is refused by the provider', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let callback: URL | undefined;
+    provider.tamperNextCallback((url) => (callback = new URL(url)));
+    await page.goto(`${f.url}/login`);
+    await page.getByRole('link', { name: `Accedi con ${PROVIDER_LABEL}` }).click();
+    await page.waitForURL((u) => u.origin === provider.issuer);
+    const flowCookies = (await context.cookies(f.url)).filter((c) => c.name === 'qdp_oidc');
+    expect(flowCookies).toHaveLength(1);
+    await page.locator('input[name=login]').fill('sso-staff');
+    await page.locator('input[name=password]').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.waitForURL(`${f.url}/quarantene`);
+    await context.close();
+    const replay = await browser.newContext();
+    await replay.addCookies(flowCookies);
+    const again = await replay.newPage();
+    const since = await lastAuditId();
+    expect((await again.goto(callback!.href))?.status()).toBe(401);
+    await expectRefused(again, replay, 'Accesso tramite il fornitore di identità non riuscito.');
+    expect(await auditSince(since)).toEqual([
+      {
+        user_id: null,
+        action: 'login.refused',
+        detail: { method: 'provider', reason: 'provider' },
+      },
+    ]);
+    await replay.close();
+  });
+
+  it('an ID token for another client, or an expired one, is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const edit of [
+      (c: Record<string, unknown>) => (c.aud = provider.otherClient.clientId),
+      (c: Record<string, unknown>) => {
+        c.iat = now - 7200;
+        c.exp = now - 3600;
+      },
+    ]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      provider.tamperNextIdToken(edit);
+      const since = await lastAuditId();
+      expect(await providerSignIn(page, 'sso-staff')).toBe(401);
+      await expectRefused(page, context, 'Accesso tramite il fornitore di identità non riuscito.');
+      expect(await auditSince(since)).toEqual([
+        { user_id: null, action: 'login.refused', detail: { method: 'provider', reason: 'token' } },
+      ]);
+      await context.close();
+    }
+  });
+
+  it('an administrator registers an identity on a user and removes it, audited', async () => {
+    const admin = new PortalClient(f.url);
+    await f.db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+    try {
+      expect((await admin.login(f.users.admin.username, PASSWORD)).status).toBe(303);
+    } finally {
+      await f.db.pool.query(
+        "update qdp.settings set value = 'admin' where key = 'second_factor_roles'",
+      );
+    }
+    const issuer = new URL(provider.issuer).href;
+    const value = 'TINIT-NEWSTF80A01L781X';
+    const since = await lastAuditId();
+    const path = `/utenti/${f.users.staff.id}/identita`;
+    expect((await admin.post(path, { value }, '/utenti')).status).toBe(303);
+    const page = await (await admin.get('/utenti')).text();
+    expect(page).toContain(`<code>${value}</code>`);
+    // One identity, one user: registering it again (here on another user) is refused.
+    const again = await admin.post(`/utenti/${f.users.gp.id}/identita`, { value }, '/utenti');
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('identità già registrata su un utente');
+    const removed = await admin.post(
+      `${path}/rimuovi`,
+      { value, issuer, claim: TEST_CLAIM },
+      '/utenti',
+    );
+    expect(removed.status).toBe(303);
+    const detail = { user_id: f.users.staff.id, issuer, claim: TEST_CLAIM, value };
+    expect(await auditSince(since)).toEqual([
+      { user_id: String(f.users.admin.id), action: 'user.identity-register', detail },
+      { user_id: String(f.users.admin.id), action: 'user.identity-remove', detail },
+    ]);
+    const left = await f.db.pool.query(
+      'select count(*)::int as n from qdp.user_identities where value = $1',
+      [value],
+    );
+    expect(left.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('sign-out ends the portal session and the provider’s (RP-initiated logout)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    expect(await providerSignIn(page, 'sso-gp')).toBe(200);
+    await page.waitForURL(`${f.url}/quarantene`);
+    const token = (await context.cookies()).find((c) => c.name === SESSION)!.value;
+    await page.getByRole('button', { name: 'Esci' }).click();
+    await page.waitForURL((u) => u.origin === provider.issuer);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${f.url}/login`);
+    expect(await hasSession(context)).toBe(false);
+    const stored = await f.db.pool.query(
+      "select count(*)::int as n from qdp.portal_sessions where token_hash = sha256(convert_to($1, 'UTF8'))",
+      [token],
+    );
+    expect(stored.rows).toEqual([{ n: 0 }]);
+    // The provider asks who it is again.
+    await page.getByRole('link', { name: `Accedi con ${PROVIDER_LABEL}` }).click();
+    await page.waitForURL((u) => u.origin === provider.issuer);
+    expect(await page.locator('input[name=login]').count()).toBe(1);
+    await context.close();
+  });
+});
+
+describe('second factor (TOTP) for password sign-in', () => {
+  // The admin role needs one (second_factor_roles = 'admin' in this fixture).
+  let secret: string;
+  let recovery: string[];
+
+  async function passwordSignIn(username = f.users.admin.username) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${f.url}/login`);
+    await page.getByLabel('Nome utente').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Accedi', exact: true }).click();
+    return { context, page };
+  }
+
+  async function submitCode(page: Page, code: string): Promise<number> {
+    await page.getByLabel('Codice').fill(code);
+    const answer = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && r.url() === `${f.url}/login/code`,
+    );
+    await page.getByRole('button', { name: 'Verifica' }).click();
+    return (await answer).status();
+  }
+
+  it('a role that needs one enrols after the password and sees nothing else first', async () => {
+    const { context, page } = await passwordSignIn();
+    await page.waitForURL(/\/login\/enrol/);
+    expect(await hasSession(context)).toBe(false);
+    await page.goto(`${f.url}/quarantene`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.goBack();
+    await page.goto(`${f.url}/login/enrol`);
+    const src = await page.getByTestId('totp-qr').getAttribute('src');
+    expect(src).toMatch(/^data:image\/png;base64,/);
+    secret = (await page.getByTestId('totp-secret').textContent())!.replaceAll(' ', '');
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    // A wrong code keeps the page (and counts as a failure).
+    await page.getByLabel('Codice').fill(wrongCode(secret));
+    await page.getByRole('button', { name: 'Conferma' }).click();
+    expect(await page.locator('.alert').first().textContent()).toContain(
+      'Codice errato o già usato.',
+    );
+    await page.getByLabel('Codice').fill(codeAt(secret));
+    await page.getByRole('button', { name: 'Conferma' }).click();
+    recovery = (await page.getByTestId('recovery-codes').locator('li').allTextContents()).map((s) =>
+      s.trim(),
+    );
+    expect(recovery).toHaveLength(10);
+    await page.getByRole('link', { name: 'Continua' }).click();
+    await page.waitForURL(`${f.url}/quarantene`);
+    expect(await page.getByTestId('whoami').textContent()).toContain('(t-admin, admin)');
+    const stored = await f.db.pool.query(
+      'select count(*)::int as n, bool_and(code_hash like $2) as hashed from qdp.user_recovery_codes where user_id = $1',
+      [f.users.admin.id, '$argon2id$%'],
+    );
+    expect(stored.rows).toEqual([{ n: 10, hashed: true }]);
+    await context.close();
+  });
+
+  it('then a code after the password; a wrong one and a reused one are refused', async () => {
+    const next = codeAt(secret, Date.now() + 30_000); // the step after enrolment's
+    for (const [code, status] of [
+      [wrongCode(secret), 401],
+      [next, 303],
+    ] as const) {
+      const { context, page } = await passwordSignIn();
+      await page.waitForURL(/\/login\/code/);
+      expect(await hasSession(context)).toBe(false);
+      expect(await submitCode(page, code)).toBe(status);
+      if (status === 303) {
+        await page.waitForURL(`${f.url}/quarantene`);
+        expect(await hasSession(context)).toBe(true);
+      } else {
+        expect(await page.locator('.alert').first().textContent()).toContain(
+          'Codice errato o già usato.',
+        );
+        expect(await hasSession(context)).toBe(false);
+      }
+      await context.close();
+    }
+    const { context, page } = await passwordSignIn();
+    await page.waitForURL(/\/login\/code/);
+    expect(await submitCode(page, next)).toBe(401);
+    expect(await page.locator('.alert').first().textContent()).toContain(
+      'Codice errato o già usato.',
+    );
+    expect(await hasSession(context)).toBe(false);
+    await context.close();
+  });
+
+  it('a recovery code signs in once', async () => {
+    for (const status of [303, 401]) {
+      const { context, page } = await passwordSignIn();
+      await page.waitForURL(/\/login\/code/);
+      expect(await submitCode(page, recovery[0]!.toUpperCase())).toBe(status);
+      expect(await hasSession(context)).toBe(status === 303);
+      await context.close();
+    }
+  });
+
+  it('wrong codes count towards the lock-out; then even the right password fails', async () => {
+    await f.db.pool.query("update qdp.settings set value = '3' where key = 'login_max_failures'");
+    const { context, page } = await passwordSignIn();
+    await page.waitForURL(/\/login\/code/);
+    for (let i = 0; i < 3; i++) expect(await submitCode(page, wrongCode(secret))).toBe(401);
+    // Locked: the step ended, and a right password is refused like a wrong one.
+    expect(await submitCode(page, codeAt(secret, Date.now() + 30_000))).toBe(401);
+    expect(await page.locator('h1').textContent()).toBe('Accesso');
+    await context.close();
+    const again = await passwordSignIn();
+    expect(await again.page.locator('.alert').first().textContent()).toContain(
+      'Nome utente o password errati',
+    );
+    expect(new URL(again.page.url()).pathname).toBe('/login');
+    await again.context.close();
+  });
+
+  it('code attempts count towards the per-address throttle', async () => {
+    await f.db.pool.query(
+      "update qdp.settings set value = '4' where key = 'login_attempts_per_minute'",
+    );
+    await f.db.pool.query('delete from qdp.portal_login_attempts');
+    const { context, page } = await passwordSignIn(); // attempt 1
+    await page.waitForURL(/\/login\/code/);
+    expect(await submitCode(page, wrongCode(secret))).toBe(401); // 2
+    expect(await submitCode(page, wrongCode(secret))).toBe(401); // 3
+    expect(await submitCode(page, wrongCode(secret))).toBe(401); // 4
+    expect(await submitCode(page, codeAt(secret, Date.now() + 30_000))).toBe(429);
+    expect(await page.locator('.alert').first().textContent()).toContain('Troppi tentativi');
+    expect(await hasSession(context)).toBe(false);
+    await context.close();
+  });
+
+  it('an administrator resets a second factor (audited): the user enrols again', async () => {
+    // The admin signs in with the password alone here: staff is the role that needs a factor.
+    await f.db.pool.query(
+      "update qdp.settings set value = 'staff' where key = 'second_factor_roles'",
+    );
+    await f.db.pool.query('delete from qdp.user_second_factors where user_id = $1', [
+      f.users.admin.id,
+    ]);
+    await f.db.pool.query(
+      'insert into qdp.user_second_factors (user_id, secret, confirmed_at) values ($1, $2, now())',
+      [f.users.staff.id, 'A'.repeat(32)],
+    );
+    try {
+      const staff = new PortalClient(f.url);
+      expect((await staff.login(f.users.staff.username, PASSWORD)).headers.get('location')).toBe(
+        '/login/code?next=%2Fquarantene',
+      );
+      const admin = new PortalClient(f.url);
+      expect((await admin.login(f.users.admin.username, PASSWORD)).status).toBe(303);
+      const since = await lastAuditId();
+      const reset = await admin.post(`/utenti/${f.users.staff.id}/second-factor`, {}, '/utenti');
+      expect(reset.status).toBe(303);
+      expect(await auditSince(since)).toEqual([
+        {
+          user_id: String(f.users.admin.id),
+          action: 'user.second-factor',
+          detail: { username: f.users.staff.username },
+        },
+      ]);
+      expect((await staff.login(f.users.staff.username, PASSWORD)).headers.get('location')).toBe(
+        '/login/enrol?next=%2Fquarantene',
+      );
+    } finally {
+      await f.db.pool.query(
+        "update qdp.settings set value = 'admin' where key = 'second_factor_roles'",
+      );
+    }
+  });
+});
+
+describe('nothing learned from a failed password (§3)', () => {
+  it('an unknown user, a wrong password and a locked account: same message, status and time', async () => {
+    await f.db.pool.query(
+      "update qdp.users set locked_until = now() + interval '10 minutes' where id = $1",
+      [f.users.municipality.id],
+    );
+    const c = new PortalClient(f.url);
+    const attempts = {
+      unknown: () => c.login('nobody-at-all', 'a-wrong-password'),
+      wrong: () => c.login(f.users.prefecture.username, 'a-wrong-password'),
+      lockedWrong: () => c.login(f.users.municipality.username, 'a-wrong-password'),
+      lockedRight: () => c.login(f.users.municipality.username, PASSWORD),
+      disabled: () => c.login('t-disabled', PASSWORD),
+    };
+    const alertText = (html: string) => /<div class="alert[^>]*>([^<]*)</.exec(html)?.[1];
+    const times: Record<string, number[]> = {};
+    const answers = new Set<string>();
+    for (let round = 0; round < 7; round++) {
+      for (const [name, attempt] of Object.entries(attempts)) {
+        const started = performance.now();
+        const response = await attempt();
+        (times[name] ??= []).push(performance.now() - started);
+        answers.add(`${response.status} ${alertText(await response.text())}`);
+      }
+      // Below the lock-out: the wrong password's user must not lock during the measurement.
+      await f.db.pool.query('update qdp.users set failed_logins = 0 where id = $1', [
+        f.users.prefecture.id,
+      ]);
+    }
+    expect([...answers]).toEqual(['401 Nome utente o password errati, oppure utente bloccato.']);
+    // Within the Argon2id hash's own time (measured here, on this machine, now).
+    const hashTimes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const started = performance.now();
+      await hashPassword('x'.repeat(20));
+      hashTimes.push(performance.now() - started);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const medians = Object.values(times).map(median);
+    expect(Math.max(...medians) - Math.min(...medians)).toBeLessThan(median(hashTimes));
+    expect(c.cookies.has(SESSION)).toBe(false);
+  });
+});
+
+/** A 6-digit code that is not right for `secret` anywhere in the accepted window. */
+function wrongCode(secret: string): string {
+  for (let n = 0; ; n++) {
+    const code = String(n).padStart(6, '0');
+    if (acceptedStep(secret, code) === undefined) return code;
+  }
+}
