@@ -16,6 +16,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { DEADLINE_METRIC, ENV } from '../functions/environment.ts';
 import { functionBundle } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
+import { DEAD_LETTER_RETENTION_SECONDS } from './import-trigger.ts';
 import { platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
@@ -103,14 +104,28 @@ export class Alerts extends pulumi.ComponentResource {
 
     // Physical names: `<name>-ETL_Success`, `<name>-ETL_Failure`, so that the topics keep the
     // names the administrators know and two instances in one account and region coexist.
+    const feedback = deliveryStatusLogging(
+      name,
+      ['ETL_Success', 'ETL_Failure'].map((topic) => physicalName('topic', name, topic)),
+      args,
+      this,
+    );
     const success = new aws.sns.Topic(
       `${name}-success`,
-      { name: physicalName('topic', name, 'ETL_Success'), kmsMasterKeyId: args.kmsKeyArn },
+      {
+        name: physicalName('topic', name, 'ETL_Success'),
+        kmsMasterKeyId: args.kmsKeyArn,
+        ...feedback,
+      },
       { parent: this },
     );
     const failure = new aws.sns.Topic(
       `${name}-failure`,
-      { name: physicalName('topic', name, 'ETL_Failure'), kmsMasterKeyId: args.kmsKeyArn },
+      {
+        name: physicalName('topic', name, 'ETL_Failure'),
+        kmsMasterKeyId: args.kmsKeyArn,
+        ...feedback,
+      },
       { parent: this },
     );
     for (const email of args.alertEmails ?? DEFAULTS.alertEmails) {
@@ -142,6 +157,7 @@ export class Alerts extends pulumi.ComponentResource {
       );
     };
     const functionNames = [...(args.functionNames ?? [])];
+    const deadLetterQueueNames = [...(args.deadLetterQueueNames ?? [])];
 
     if (args.notify !== undefined) {
       const n = args.notify;
@@ -149,6 +165,20 @@ export class Alerts extends pulumi.ComponentResource {
       const glueArn = (resource: string) =>
         pulumi.interpolate`arn:${partition}:glue:${region}:${accountId}:${resource}`;
       const functionName = physicalName('lambda', name, 'notify');
+      // EventBridge and Scheduler invoke notify asynchronously: events it could not handle after
+      // Lambda's retries are kept here (and alarmed below).
+      const notifyQueueName = physicalName('queue', name, 'notify-dlq');
+      const notifyQueue = new aws.sqs.Queue(
+        `${name}-notify-dlq`,
+        {
+          name: notifyQueueName,
+          kmsMasterKeyId: args.kmsKeyArn,
+          kmsDataKeyReusePeriodSeconds: 300,
+          messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+        },
+        { parent: this },
+      );
+      deadLetterQueueNames.push(notifyQueueName);
       const { fn } = platformFunction(
         `${name}-notify`,
         {
@@ -169,6 +199,7 @@ export class Alerts extends pulumi.ComponentResource {
           logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
           timeoutSeconds: NOTIFY_TIMEOUT_SECONDS,
           memoryMb: NOTIFY_MEMORY_MB,
+          deadLetterQueueArn: notifyQueue.arn,
           statements: [
             {
               Sid: 'DataApi',
@@ -362,9 +393,9 @@ export class Alerts extends pulumi.ComponentResource {
         treatMissingData: 'notBreaching',
       });
     }
-    for (const queueName of args.deadLetterQueueNames ?? []) {
+    for (const queueName of deadLetterQueueNames) {
       alarm(`${queueName}-depth`, {
-        alarmDescription: `Events in the dead-letter queue ${queueName}: an upload was not registered (replay them from the queue).`,
+        alarmDescription: `Events in the dead-letter queue ${queueName}: an event was not handled (replay it from the queue).`,
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',
         dimensions: { QueueName: queueName },
@@ -500,4 +531,73 @@ export class Alerts extends pulumi.ComponentResource {
       dashboardName: this.dashboardName,
     });
   }
+}
+
+/** Share of successful deliveries whose status SNS logs (failures are always logged). */
+export const SNS_SUCCESS_SAMPLE_PERCENT = 100;
+/** The subscription protocols whose delivery status SNS can log (email is not one of them). */
+export const SNS_LOGGED_PROTOCOLS = ['lambda', 'sqs', 'http', 'firehose', 'application'] as const;
+
+/**
+ * @internal Delivery-status logging of the topics (SNS.2) for every protocol that supports it: a
+ * role SNS assumes to write `sns/<region>/<account>/<topic>[/Failure]`, those log groups made
+ * first with the retention and the platform key, and the topic settings naming the role.
+ */
+function deliveryStatusLogging(
+  name: string,
+  topicNames: string[],
+  args: AlertsArgs,
+  parent: pulumi.Resource,
+): Partial<aws.sns.TopicArgs> {
+  const { accountId, region, partition } = awsContext(parent);
+  const logGroups = topicNames.flatMap((topic) =>
+    ['', '/Failure'].map(
+      (suffix) =>
+        new aws.cloudwatch.LogGroup(
+          `${topic}-delivery${suffix === '' ? '' : '-failure'}`,
+          {
+            name: pulumi.interpolate`sns/${region}/${accountId}/${topic}${suffix}`,
+            retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+            kmsKeyId: args.kmsKeyArn,
+          },
+          { parent },
+        ),
+    ),
+  );
+  const role = new aws.iam.Role(
+    `${name}-sns-delivery`,
+    { assumeRolePolicy: serviceTrust('sns.amazonaws.com', accountId) },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-sns-delivery`,
+    {
+      role: role.id,
+      policy: policyDocument([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: logGroups.map((g) => pulumi.interpolate`${g.arn}:*`),
+        },
+        {
+          // SNS checks the group exists before it writes (the groups above).
+          Effect: 'Allow',
+          Action: ['logs:CreateLogGroup'],
+          Resource: topicNames.flatMap((topic) => [
+            pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:sns/${region}/${accountId}/${topic}`,
+            pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:sns/${region}/${accountId}/${topic}/Failure`,
+          ]),
+        },
+      ]),
+    },
+    { parent },
+  );
+  const settings: Partial<aws.sns.TopicArgs> = {};
+  const fields = settings as Record<string, unknown>;
+  for (const protocol of SNS_LOGGED_PROTOCOLS) {
+    fields[`${protocol}SuccessFeedbackRoleArn`] = role.arn;
+    fields[`${protocol}FailureFeedbackRoleArn`] = role.arn;
+    fields[`${protocol}SuccessFeedbackSampleRate`] = SNS_SUCCESS_SAMPLE_PERCENT;
+  }
+  return settings;
 }

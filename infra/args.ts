@@ -3,7 +3,7 @@
 // at once with the field named and the allowed values.
 import type * as pulumi from '@pulumi/pulumi';
 import { knownProvinces } from '../core/municipalities.ts';
-import { DEFAULTS } from './defaults.ts';
+import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
 import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
 
 /** One SFTP account of the Region (or whoever sends the daily file). */
@@ -94,6 +94,37 @@ export interface QuarantineDataPlatformArgs {
    */
   databaseDeletionProtection?: pulumi.Input<boolean>;
   /**
+   * Instances of the database cluster: a writer and `databaseInstances - 1` readers, spread over
+   * the private subnets' zones (1 to 16). With 1 (a development stack), a failure of the writer's
+   * zone stops the platform until Aurora recreates the instance (about 10 minutes or more) and
+   * RDS.15 is not met; each reader costs as much as the writer at the same capacity.
+   * @default 2
+   */
+  databaseInstances?: number;
+  /**
+   * Days AWS Backup keeps each daily recovery point of the database cluster and the landing
+   * bucket (and its copy in `backupCopyRegion`), 7 to 3650.
+   * @default 35
+   */
+  backupRetentionDays?: number;
+  /**
+   * Lock the backup vault in compliance mode: after a 3-day grace period nobody (the account's
+   * root included) can delete a recovery point before `backupRetentionDays`, shorten it, or remove
+   * the lock. Protects the backups against ransomware and a compromised administrator; costs the
+   * storage of every recovery point for its whole retention, and the vault can never be deleted
+   * while it holds one.
+   * @default false
+   */
+  backupVaultLock?: boolean;
+  /**
+   * A second AWS Region (such as `eu-central-1`) to which every recovery point is copied, for
+   * disaster recovery; the component makes a key and a vault there. Health data then also rests
+   * in that Region: choose one the data-sharing agreement allows. Costs the copies' storage and
+   * the cross-Region transfer.
+   * @default undefined (no copy)
+   */
+  backupCopyRegion?: string;
+  /**
    * An existing VPC to deploy into (with `privateSubnetIds`). When absent the component creates a
    * VPC with private subnets and the VPC endpoints the platform needs; with an existing VPC the
    * caller provides the S3 gateway endpoint and the interface endpoints (or a NAT gateway).
@@ -121,6 +152,23 @@ export interface QuarantineDataPlatformArgs {
    * @default undefined (the component creates a key with rotation on)
    */
   kmsKeyArn?: pulumi.Input<string>;
+  /**
+   * Concurrent executions reserved for the `on-upload` function (1 to 100): uploads beyond it
+   * wait and are retried by S3's asynchronous invocation. Reserved concurrency is taken from the
+   * account's pool (AWS keeps at least 100 unreserved), so a high value starves the account's
+   * other functions; a low one delays a burst of uploads.
+   * @default 5
+   */
+  onUploadReservedConcurrency?: number;
+  /**
+   * Whether this platform owns the account's Glue Data Catalog encryption settings (an
+   * account-wide singleton per Region): when true the component sets them to SSE-KMS with the
+   * platform key (metadata and connection passwords). Turn it on only when no other stack in the
+   * account and Region declares them (two owners overwrite each other), and know that every Glue
+   * or Athena user of the account then needs `kms:Decrypt` on the platform key.
+   * @default false
+   */
+  manageDataCatalogEncryption?: boolean;
   /**
    * Whether the Redshift Serverless analytics part (namespace, workgroup, its security group) is
    * deployed.
@@ -166,6 +214,20 @@ export interface QuarantineDataPlatformArgs {
    * @default ["0.0.0.0/0"]
    */
   portalAllowedCidrs?: string[];
+  /**
+   * Whether the portal's load balancer refuses to be deleted (ELB.6). Turn off only to tear down a
+   * test stack: with it off, one mistaken `pulumi destroy` or replacement takes the portal offline.
+   * @default true
+   */
+  portalDeletionProtection?: pulumi.Input<boolean>;
+  /**
+   * Requests one client address may make to the portal in 5 minutes before the web application
+   * firewall blocks it for a while (100 to 2,000,000,000). Lower stops scraping and brute force
+   * sooner but may block an office whose many users share one public address; higher lets a
+   * single address load the portal harder.
+   * @default 2000
+   */
+  portalRateLimitPerAddress?: pulumi.Input<number>;
   /**
    * Public subnets of `vpcId` (two or more zones) for the portal's internet-facing load balancer;
    * required with `vpcId` when the portal is on. The created VPC gets public subnets of its own
@@ -426,6 +488,45 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
     );
   }
 
+  const instances = args.databaseInstances;
+  if (
+    instances !== undefined &&
+    !(Number.isInteger(instances) && instances >= 1 && instances <= MAX_DATABASE_INSTANCES)
+  ) {
+    problems.push(
+      `databaseInstances: ${instances} must be a whole number from 1 to ${MAX_DATABASE_INSTANCES} (a writer and its readers)`,
+    );
+  }
+
+  const concurrency = args.onUploadReservedConcurrency;
+  if (
+    concurrency !== undefined &&
+    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)
+  ) {
+    problems.push(
+      `onUploadReservedConcurrency: ${concurrency} must be a whole number from 1 to 100`,
+    );
+  }
+
+  const backupDays = args.backupRetentionDays;
+  if (
+    backupDays !== undefined &&
+    !(Number.isInteger(backupDays) && backupDays >= 7 && backupDays <= 3650)
+  ) {
+    problems.push(
+      `backupRetentionDays: ${backupDays} must be a whole number of days from 7 to 3650`,
+    );
+  }
+  if (args.backupCopyRegion !== undefined) {
+    if (!REGION.test(args.backupCopyRegion)) {
+      problems.push(
+        `backupCopyRegion: "${args.backupCopyRegion}" must be an AWS region code such as eu-central-1`,
+      );
+    } else if (args.backupCopyRegion === args.region) {
+      problems.push('backupCopyRegion: must be another Region than region');
+    }
+  }
+
   const hasVpc = args.vpcId !== undefined;
   const hasSubnets = args.privateSubnetIds !== undefined;
   if (hasVpc && !hasSubnets) {
@@ -514,6 +615,15 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
       `portalMaxInstances: ${effectiveMaxPortal} must be at least portalMinInstances (${effectiveMinPortal})`,
     );
   }
+  const rateLimit = known(args.portalRateLimitPerAddress);
+  if (
+    rateLimit !== undefined &&
+    !(Number.isInteger(rateLimit) && rateLimit >= 100 && rateLimit <= 2_000_000_000)
+  ) {
+    problems.push(
+      `portalRateLimitPerAddress: ${rateLimit} must be a whole number of requests from 100 to 2000000000`,
+    );
+  }
   const portalCidrs = args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs;
   if (args.portalAllowedCidrs !== undefined && portalCidrs.length === 0) {
     problems.push(
@@ -546,10 +656,12 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
       args.portalMinInstances !== undefined ||
       args.portalMaxInstances !== undefined ||
       args.portalAllowedCidrs !== undefined ||
+      args.portalDeletionProtection !== undefined ||
+      args.portalRateLimitPerAddress !== undefined ||
       args.publicSubnetIds !== undefined)
   ) {
     problems.push(
-      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs and publicSubnetIds must be left out',
+      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress and publicSubnetIds must be left out',
     );
   }
 
@@ -596,6 +708,7 @@ export type ResolvedArgs = Required<
     | 'kmsKeyArn'
     | 'portalCertificateArn'
     | 'region'
+    | 'backupCopyRegion'
   >
 > &
   Pick<
@@ -606,6 +719,7 @@ export type ResolvedArgs = Required<
     | 'kmsKeyArn'
     | 'portalCertificateArn'
     | 'region'
+    | 'backupCopyRegion'
   > & { sftpEndpointType: SftpEndpointType };
 
 export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
@@ -627,6 +741,13 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
       args.databaseBackupRetentionDays ?? DEFAULTS.databaseBackupRetentionDays,
     databaseDeletionProtection:
       args.databaseDeletionProtection ?? DEFAULTS.databaseDeletionProtection,
+    databaseInstances: args.databaseInstances ?? DEFAULTS.databaseInstances,
+    backupRetentionDays: args.backupRetentionDays ?? DEFAULTS.backupRetentionDays,
+    backupVaultLock: args.backupVaultLock ?? DEFAULTS.backupVaultLock,
+    onUploadReservedConcurrency:
+      args.onUploadReservedConcurrency ?? DEFAULTS.onUploadReservedConcurrency,
+    manageDataCatalogEncryption:
+      args.manageDataCatalogEncryption ?? DEFAULTS.manageDataCatalogEncryption,
     vpcCidrBlock: args.vpcCidrBlock ?? DEFAULTS.vpcCidrBlock,
     availabilityZoneCount: args.availabilityZoneCount ?? DEFAULTS.availabilityZoneCount,
     enableAnalytics: args.enableAnalytics ?? DEFAULTS.enableAnalytics,
@@ -636,6 +757,8 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
     portalMinInstances: args.portalMinInstances ?? DEFAULTS.portalMinInstances,
     portalMaxInstances: args.portalMaxInstances ?? DEFAULTS.portalMaxInstances,
     portalAllowedCidrs: args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs,
+    portalDeletionProtection: args.portalDeletionProtection ?? DEFAULTS.portalDeletionProtection,
+    portalRateLimitPerAddress: args.portalRateLimitPerAddress ?? DEFAULTS.portalRateLimitPerAddress,
     sftpEndpointType,
     sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
     tags: args.tags ?? DEFAULTS.tags,

@@ -4,6 +4,7 @@
 // on (the migration and notify Lambdas use it), PostgreSQL logs exported to CloudWatch.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { awsContext, serviceTrust } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
 
@@ -25,6 +26,14 @@ export interface DatabaseArgs {
   /** @default true */
   deletionProtection?: pulumi.Input<boolean>;
   /**
+   * Instances of the cluster: the writer and `instances - 1` readers, spread over the subnets'
+   * availability zones (RDS.15: a reader in a second zone takes over within a minute or two if the
+   * writer's zone fails). @default 2
+   */
+  instances?: number;
+  /** Days the exported PostgreSQL logs are kept. @default 731 */
+  logRetentionDays?: pulumi.Input<number>;
+  /**
    * The security groups that connect to the database, by a short name (it names their rules):
    * each gets an ingress rule on PostgreSQL's port in the database's group and an egress rule to
    * the database in its own. Nothing else reaches the database: no CIDR ingress.
@@ -33,7 +42,16 @@ export interface DatabaseArgs {
   clientSecurityGroups?: Record<string, pulumi.Input<string>>;
 }
 
-export const POSTGRES_PORT = 5432;
+/**
+ * The cluster's port: not PostgreSQL's default 5432 (RDS.23), so that scans for the default port
+ * do not find it. Every client reads it from here (security group rules, Glue's JDBC URL, the
+ * migrate function, the portal's database URL written by it).
+ */
+export const DATABASE_PORT = 5433;
+/** Enhanced monitoring: seconds between samples of the operating system's metrics (RDS.6). */
+export const ENHANCED_MONITORING_INTERVAL_SECONDS = 60;
+/** Performance Insights keeps this many days (7 is the free tier). */
+export const PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7;
 
 /** The parameter group family of an Aurora PostgreSQL version: `16.6` → `aurora-postgresql16`. */
 export function parameterGroupFamily(engineVersion: string): string {
@@ -58,8 +76,8 @@ export function allowDatabaseClient(
       securityGroupId: databaseGroupId,
       description: `PostgreSQL from the ${client} security group`,
       ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
+      fromPort: DATABASE_PORT,
+      toPort: DATABASE_PORT,
       referencedSecurityGroupId: clientGroupId,
     },
     { parent },
@@ -70,8 +88,8 @@ export function allowDatabaseClient(
       securityGroupId: clientGroupId,
       description: 'PostgreSQL to the quarantine database',
       ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
+      fromPort: DATABASE_PORT,
+      toPort: DATABASE_PORT,
       referencedSecurityGroupId: databaseGroupId,
     },
     { parent },
@@ -119,9 +137,22 @@ export class Database extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // The log group RDS exports PostgreSQL's log to, made first so that it has the retention and
+    // the key (RDS.37).
+    const clusterIdentifier = physicalName('rds', name, 'db');
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-db-postgresql`,
+      {
+        name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+        retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        kmsKeyId: args.kmsKeyArn,
+      },
+      { parent: this },
+    );
     this.cluster = new aws.rds.Cluster(
       `${name}-db`,
       {
+        clusterIdentifier,
         engine: 'aurora-postgresql',
         engineMode: 'provisioned',
         engineVersion,
@@ -138,6 +169,7 @@ export class Database extends pulumi.ComponentResource {
         dbSubnetGroupName: subnets.name,
         vpcSecurityGroupIds: [group.id],
         dbClusterParameterGroupName: parameters.name,
+        port: DATABASE_PORT,
         enableHttpEndpoint: true,
         enabledCloudwatchLogsExports: ['postgresql'],
         deletionProtection: args.deletionProtection ?? DEFAULTS.databaseDeletionProtection,
@@ -147,22 +179,10 @@ export class Database extends pulumi.ComponentResource {
         finalSnapshotIdentifier: physicalName('rds', name, 'db-final'),
         iamDatabaseAuthenticationEnabled: true,
       },
-      { parent: this },
+      { parent: this, dependsOn: [logGroup] },
     );
-    const writer = (this.writer = new aws.rds.ClusterInstance(
-      `${name}-db-writer`,
-      {
-        clusterIdentifier: this.cluster.id,
-        engine: 'aurora-postgresql',
-        engineVersion: this.cluster.engineVersion,
-        instanceClass: 'db.serverless',
-        publiclyAccessible: false,
-        autoMinorVersionUpgrade: true,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: args.kmsKeyArn,
-      },
-      { parent: this },
-    ));
+    const instances = databaseInstances(name, this.cluster, args, this);
+    const writer = (this.writer = instances[0]!);
 
     this.securityGroupId = group.id;
     this.endpoint = this.cluster.endpoint;
@@ -180,4 +200,59 @@ export class Database extends pulumi.ComponentResource {
       securityGroupId: this.securityGroupId,
     });
   }
+}
+
+/**
+ * @internal The cluster's instances: the writer (`<name>-db-writer`) and readers
+ * (`<name>-db-reader-<n>`), each in the zone of the next subnet, with enhanced monitoring and
+ * Performance Insights on the platform key.
+ */
+function databaseInstances(
+  name: string,
+  cluster: aws.rds.Cluster,
+  args: DatabaseArgs,
+  parent: pulumi.Resource,
+): aws.rds.ClusterInstance[] {
+  const monitoringRole = new aws.iam.Role(
+    `${name}-db-monitoring`,
+    { assumeRolePolicy: serviceTrust('monitoring.rds.amazonaws.com') },
+    { parent },
+  );
+  const { partition } = awsContext(parent);
+  const monitoringPolicy = new aws.iam.RolePolicyAttachment(
+    `${name}-db-monitoring`,
+    {
+      role: monitoringRole.name,
+      policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+    },
+    { parent },
+  );
+  const count = args.instances ?? DEFAULTS.databaseInstances;
+  return Array.from({ length: count }, (_, i) => {
+    const zone = pulumi.output(args.subnetIds).apply((ids) => {
+      const subnet = ids[i % ids.length];
+      if (subnet === undefined) throw new Error('Database: subnetIds is empty');
+      return aws.ec2.getSubnetOutput({ id: subnet }, { parent }).availabilityZone;
+    });
+    return new aws.rds.ClusterInstance(
+      i === 0 ? `${name}-db-writer` : `${name}-db-reader-${i}`,
+      {
+        clusterIdentifier: cluster.id,
+        engine: 'aurora-postgresql',
+        engineVersion: cluster.engineVersion,
+        instanceClass: 'db.serverless',
+        availabilityZone: zone,
+        // The writer's failover goes to the reader with the lowest tier.
+        promotionTier: i === 0 ? 0 : 1,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        monitoringInterval: ENHANCED_MONITORING_INTERVAL_SECONDS,
+        monitoringRoleArn: monitoringRole.arn,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: args.kmsKeyArn,
+        performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+      },
+      { parent, dependsOn: [monitoringPolicy] },
+    );
+  });
 }

@@ -15,6 +15,10 @@ export const DEFAULTS = {
   databaseMaxCapacity: 4,
   databaseBackupRetentionDays: 14,
   databaseDeletionProtection: true,
+  /** A writer and a reader in another availability zone (RDS.15). */
+  databaseInstances: 2,
+  backupRetentionDays: 35,
+  backupVaultLock: false,
   vpcCidrBlock: '10.40.0.0/16',
   availabilityZoneCount: 2,
   enableAnalytics: true,
@@ -24,12 +28,19 @@ export const DEFAULTS = {
   portalMinInstances: 2,
   portalMaxInstances: 4,
   portalAllowedCidrs: ['0.0.0.0/0'] as string[],
+  portalDeletionProtection: true,
+  /** About 6.7 requests a second for 5 minutes: far above a person's use, even many behind one office address. */
+  portalRateLimitPerAddress: 2000,
   sftpEndpointType: 'PUBLIC',
   sftpAllowedCidrs: [] as string[],
   tags: {} as Record<string, string>,
+  onUploadReservedConcurrency: 5,
+  manageDataCatalogEncryption: false,
 } as const;
 
 /** Redshift Serverless base capacity (RPUs): 8 is the smallest. */
 export const ANALYTICS_BASE_CAPACITY_RPU = 8;
 /** Days S3 keeps an incomplete multipart upload before aborting it (S3.13). */
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
+/** Aurora allows a writer and up to 15 readers. */
+export const MAX_DATABASE_INSTANCES = 16;

@@ -13,7 +13,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { STAGING_PREFIX } from '../functions/environment.ts';
 import { DATA_FILES, dataFile } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust, type Statement } from './context.ts';
-import { POSTGRES_PORT } from './database.ts';
+import { DATABASE_PORT } from './database.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
 
@@ -120,6 +120,12 @@ export interface EtlArgs {
   };
   /** @default 731 */
   logRetentionDays?: pulumi.Input<number>;
+  /**
+   * Declare the account's Data Catalog encryption settings (SSE-KMS with `kmsKeyArn`, connection
+   * passwords encrypted): an account-wide singleton, so only when this platform owns it.
+   * @default false
+   */
+  manageDataCatalogEncryption?: boolean;
 }
 
 export class Etl extends pulumi.ComponentResource {
@@ -196,6 +202,21 @@ export class Etl extends pulumi.ComponentResource {
       { name: names.catalogDatabase, description: 'Staged daily files, one table per import' },
       { parent: this },
     );
+    if (args.manageDataCatalogEncryption ?? DEFAULTS.manageDataCatalogEncryption) {
+      new aws.glue.DataCatalogEncryptionSettings(
+        `${name}-catalog-encryption`,
+        {
+          dataCatalogEncryptionSettings: {
+            encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: args.kmsKeyArn },
+            connectionPasswordEncryption: {
+              returnConnectionPasswordEncrypted: true,
+              awsKmsKeyId: args.kmsKeyArn,
+            },
+          },
+        },
+        { parent: this },
+      );
+    }
     const classifier = new aws.glue.Classifier(
       `${name}-csv`,
       {
@@ -253,7 +274,7 @@ export class Etl extends pulumi.ComponentResource {
         name: names.databaseConnection,
         connectionType: 'JDBC',
         connectionProperties: {
-          JDBC_CONNECTION_URL: pulumi.interpolate`jdbc:postgresql://${args.databaseEndpoint}:${POSTGRES_PORT}/${args.databaseName}`,
+          JDBC_CONNECTION_URL: pulumi.interpolate`jdbc:postgresql://${args.databaseEndpoint}:${DATABASE_PORT}/${args.databaseName}`,
           SECRET_ID: args.databaseSecretArn,
           JDBC_ENFORCE_SSL: 'true',
         },

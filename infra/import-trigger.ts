@@ -70,6 +70,11 @@ export interface ImportTriggerArgs {
   /** @default 731 */
   logRetentionDays?: pulumi.Input<number>;
   /**
+   * Concurrent executions reserved for (and allowed to) on-upload: a flood of uploads cannot take
+   * the account's whole concurrency, nor open more Data API sessions than this. @default 5
+   */
+  reservedConcurrency?: number;
+  /**
    * The bundle directory. @default functions/on-upload bundled (or the package's bundle)
    */
   bundleDir?: Promise<string> | string;
@@ -114,6 +119,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
         memoryMb: ON_UPLOAD_MEMORY_MB,
         ephemeralStorageMb: ON_UPLOAD_EPHEMERAL_STORAGE_MB,
         deadLetterQueueArn: queue.arn,
+        reservedConcurrency: args.reservedConcurrency ?? DEFAULTS.onUploadReservedConcurrency,
         statements: [
           {
             Sid: 'ReadInbox',

@@ -5,6 +5,7 @@ import { DEFAULTS, validateArgs, validateName, withDefaults } from './args.ts';
 import type { QuarantineDataPlatformArgs } from './args.ts';
 import { Alerts } from './alerts.ts';
 import { Analytics, ANALYTICS_DATABASE_NAME, REDSHIFT_PORT } from './analytics.ts';
+import { Backup } from './backup.ts';
 import { Database, DATABASE_NAME } from './database.ts';
 import { Etl, etlNames } from './etl.ts';
 import { ImportTrigger, importTriggerNames } from './import-trigger.ts';
@@ -16,6 +17,7 @@ import { Portal } from './portal.ts';
 import { platformTags, tagTransformation } from './tags.ts';
 
 export * from './args.ts';
+export * from './backup.ts';
 export * from './alerts.ts';
 export * from './analytics.ts';
 export * from './database.ts';
@@ -194,6 +196,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       childOpts.providers = { aws: provider };
     }
 
+    const key = new PlatformKey(
+      name,
+      { kmsKeyArn: a.kmsKeyArn, authorityName: a.authorityName },
+      childOpts,
+    );
     const network = new Network(
       name,
       a.vpcId !== undefined
@@ -202,17 +209,15 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             privateSubnetIds: a.privateSubnetIds,
             publicSubnetIds: a.publicSubnetIds,
             portal: a.enablePortal,
+            kmsKeyArn: key.keyArn,
           }
         : {
             cidrBlock: a.vpcCidrBlock,
             availabilityZoneCount: a.availabilityZoneCount,
             portal: a.enablePortal,
+            kmsKeyArn: key.keyArn,
+            logRetentionDays: a.logRetentionDays,
           },
-      childOpts,
-    );
-    const key = new PlatformKey(
-      name,
-      { kmsKeyArn: a.kmsKeyArn, authorityName: a.authorityName },
       childOpts,
     );
     const landing = new Landing(
@@ -226,6 +231,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         sftpAllowedCidrs: a.sftpAllowedCidrs,
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
+        loadBalancerLogs: a.enablePortal,
       },
       childOpts,
     );
@@ -240,8 +246,21 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         maxCapacity: a.databaseMaxCapacity,
         backupRetentionDays: a.databaseBackupRetentionDays,
         deletionProtection: a.databaseDeletionProtection,
+        instances: a.databaseInstances,
+        logRetentionDays: a.logRetentionDays,
         // The portal's group joins when the portal exists.
         clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
+      },
+      childOpts,
+    );
+    new Backup(
+      name,
+      {
+        kmsKeyArn: key.keyArn,
+        resourceArns: [database.clusterArn, landing.bucket.arn],
+        retentionDays: a.backupRetentionDays,
+        vaultLock: a.backupVaultLock,
+        copyRegion: a.backupCopyRegion,
       },
       childOpts,
     );
@@ -280,6 +299,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
                 secretArn: analytics.adminSecretArn,
               },
         logRetentionDays: a.logRetentionDays,
+        manageDataCatalogEncryption: a.manageDataCatalogEncryption,
       },
       childOpts,
     );
@@ -307,6 +327,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             minInstances: a.portalMinInstances,
             maxInstances: a.portalMaxInstances,
             allowedCidrs: a.portalAllowedCidrs,
+            logBucketName: landing.logBucketName,
+            logBucketReady: [landing],
+            deletionProtection: a.portalDeletionProtection,
+            rateLimitPerAddress: a.portalRateLimitPerAddress,
+            logRetentionDays: a.logRetentionDays,
             launchAfter,
           },
           childOpts,
@@ -359,6 +384,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         glueWorkflowArn: etl.workflowArn,
         failureTopicArn: alerts.failureTopicArn,
         logRetentionDays: a.logRetentionDays,
+        reservedConcurrency: a.onUploadReservedConcurrency,
       },
       childOpts,
     );

@@ -1,10 +1,11 @@
 // One way to declare the platform's Lambda functions: the bundle as an archive (never a serialized
 // closure), Node.js 22, its own log group (retention, platform key, JSON logs), its own role with
-// exactly the statements the function needs, environment variables encrypted with the platform key.
+// exactly the statements the function needs, environment variables encrypted with the platform key,
+// X-Ray tracing active.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { LAMBDA_RUNTIME } from '../functions/runtime.ts';
-import { policyDocument, serviceTrust, type Statement } from './context.ts';
+import { awsContext, policyDocument, serviceTrust, type Statement } from './context.ts';
 
 /** The runtime of every function (functions/runtime.ts: the bundler builds for the same). */
 export { LAMBDA_RUNTIME };
@@ -114,6 +115,16 @@ export function platformFunction(
     { role: role.id, policy: policyDocument(statements) },
     { parent },
   );
+  // X-Ray (CKV_AWS_50): AWS's managed write-only policy, as its actions take no resource.
+  const { partition } = awsContext(parent);
+  const tracing = new aws.iam.RolePolicyAttachment(
+    `${resourceName}-xray`,
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AWSXRayDaemonWriteAccess`,
+    },
+    { parent },
+  );
   const fn = new aws.lambda.Function(
     resourceName,
     {
@@ -132,6 +143,7 @@ export function platformFunction(
       kmsKeyArn: args.kmsKeyArn,
       environment: { variables: args.environment },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      tracingConfig: { mode: 'Active' },
       ...(args.vpc === undefined
         ? {}
         : {
@@ -148,7 +160,7 @@ export function platformFunction(
         : { reservedConcurrentExecutions: args.reservedConcurrency }),
     },
     // The role must carry its permissions before the function first runs.
-    { parent, dependsOn: [policy] },
+    { parent, dependsOn: [policy, tracing] },
   );
   return { fn, role, logGroup };
 }

@@ -1,5 +1,5 @@
 // Database migrations on every `pulumi up`: the `migrate` Lambda (in the VPC, in the workloads'
-// security group, which reaches the database on 5432; it needs a real session for the migration
+// security group, which reaches the database on its port; it needs a real session for the migration
 // runner's advisory lock and multi-statement files, which the Data API does not give) and an
 // invocation of it that Pulumi repeats whenever the migrations (or the territory) change, after
 // the database exists. A failing migration fails the deployment.
@@ -13,7 +13,7 @@ import { ENV, PORTAL_LOGIN_ROLE } from '../functions/environment.ts';
 import { functionBundle, hashMigrationSql } from './artifacts.ts';
 import type { Statement } from './context.ts';
 import { platformFunction } from './lambda.ts';
-import { POSTGRES_PORT } from './database.ts';
+import { DATABASE_PORT } from './database.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
 
@@ -29,7 +29,7 @@ export function migrateFunctionName(name: string): string {
 export interface MigrationsArgs {
   kmsKeyArn: pulumi.Input<string>;
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** A security group allowed to reach the database on 5432 and the AWS endpoints on 443. */
+  /** A security group allowed to reach the database on its port and the AWS endpoints on 443. */
   securityGroupId: pulumi.Input<string>;
   databaseHost: pulumi.Input<string>;
   databaseName: pulumi.Input<string>;
@@ -97,7 +97,7 @@ export class Migrations extends pulumi.ComponentResource {
           [ENV.databaseSecretArn]: args.databaseSecretArn,
           [ENV.databaseName]: args.databaseName,
           [ENV.databaseHost]: args.databaseHost,
-          [ENV.databasePort]: String(POSTGRES_PORT),
+          [ENV.databasePort]: String(DATABASE_PORT),
           [ENV.databaseTls]: 'verify-full',
           [ENV.territoryProvinces]: pulumi
             .output(args.territoryProvinces)

@@ -5,8 +5,9 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
-import { awsContext } from './context.ts';
+import { awsContext, policyDocument, serviceTrust } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
+import { physicalName } from './naming.ts';
 
 /**
  * AWS services reached from the private subnets through interface endpoints (there is no NAT
@@ -28,6 +29,9 @@ export const INTERFACE_ENDPOINT_SERVICES = [
 /** Interface endpoints Session Manager needs to reach the portal's instances (no SSH, no NAT). */
 export const SESSION_MANAGER_ENDPOINT_SERVICES = ['ssm', 'ssmmessages', 'ec2messages'] as const;
 
+/** Flow log records are aggregated over this many seconds (AWS allows 60 or 600). */
+export const FLOW_LOG_AGGREGATION_SECONDS = 600;
+
 export interface NetworkArgs {
   /** The caller's VPC; with it, `privateSubnetIds` too, and nothing is created. @default undefined */
   vpcId?: pulumi.Input<string>;
@@ -44,6 +48,10 @@ export interface NetworkArgs {
   portal?: boolean;
   /** The caller's public subnets (with `vpcId`, when the portal is on). @default undefined */
   publicSubnetIds?: pulumi.Input<string>[];
+  /** The platform key: encrypts the created VPC's flow log group. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Days the created VPC's flow logs are kept. @default 731 */
+  logRetentionDays?: pulumi.Input<number>;
 }
 
 export class Network extends pulumi.ComponentResource {
@@ -197,6 +205,8 @@ export class Network extends pulumi.ComponentResource {
       );
       this.workloadSecurityGroupId = workloads.id;
       this.s3PrefixListId = s3.prefixListId;
+      closeDefaultSecurityGroup(name, this.vpcId, this);
+      flowLogs(name, this.vpcId, args, this);
     }
     this.registerOutputs({
       vpcId: this.vpcId,
@@ -222,5 +232,75 @@ function workloadGroup(
       description: 'Lambda functions and Glue jobs of the quarantine data platform: no ingress',
     },
     { parent },
+  );
+}
+
+/**
+ * @internal The created VPC's default security group with no rules at all (EC2.2): nothing uses
+ * it, and a resource put in it by mistake reaches nothing.
+ */
+function closeDefaultSecurityGroup(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): void {
+  new aws.ec2.DefaultSecurityGroup(`${name}-default`, { vpcId }, { parent });
+}
+
+/**
+ * @internal Flow logs of the created VPC (EC2.6): accepted and rejected traffic to a log group
+ * encrypted with the platform key, kept `logRetentionDays`, written by a role limited to it.
+ */
+function flowLogs(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  args: NetworkArgs,
+  parent: pulumi.Resource,
+): void {
+  const { accountId } = awsContext(parent);
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-flow-logs`,
+    {
+      name: physicalName('logGroup', name, 'flow-logs', '/vpc/'),
+      retentionInDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
+    },
+    { parent },
+  );
+  const role = new aws.iam.Role(
+    `${name}-flow-logs`,
+    { assumeRolePolicy: serviceTrust('vpc-flow-logs.amazonaws.com', accountId) },
+    { parent },
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-flow-logs`,
+    {
+      role: role.id,
+      policy: policyDocument([
+        {
+          Effect: 'Allow',
+          Action: [
+            'logs:CreateLogStream',
+            'logs:PutLogEvents',
+            'logs:DescribeLogGroups',
+            'logs:DescribeLogStreams',
+          ],
+          Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+        },
+      ]),
+    },
+    { parent },
+  );
+  new aws.ec2.FlowLog(
+    `${name}-flow-logs`,
+    {
+      vpcId,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: logGroup.arn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: FLOW_LOG_AGGREGATION_SECONDS,
+    },
+    { parent, dependsOn: [policy] },
   );
 }

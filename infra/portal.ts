@@ -16,7 +16,9 @@ import { serviceTrust, policyDocument } from './context.ts';
 import { allowDatabaseClient } from './database.ts';
 import { PORTAL_SECRET_SETTINGS } from '../functions/environment.ts';
 import { DEFAULTS } from './defaults.ts';
+import { ACCESS_LOG_PREFIXES } from './landing.ts';
 import { physicalName } from './naming.ts';
+import { portalFirewall } from './waf.ts';
 
 /** Where the bundle objects live in the bucket. */
 export const PORTAL_PREFIX = 'portal/';
@@ -68,6 +70,19 @@ export interface PortalArgs {
   allowedCidrs?: string[];
   /** @default the portal bundle (portal/bundle.ts, or the package's) */
   bundleDir?: Promise<string> | string;
+  /** The log bucket (SSE-S3, retention-limited) that receives the load balancer's access logs. */
+  logBucketName: pulumi.Input<string>;
+  /**
+   * What must exist before the load balancer (which checks that it may write its logs): the log
+   * bucket's policy, or the component that declares it.
+   */
+  logBucketReady: pulumi.Resource[];
+  /** @default true */
+  deletionProtection?: pulumi.Input<boolean>;
+  /** Requests a client address may make in 5 minutes before WAF blocks it. @default 2000 */
+  rateLimitPerAddress?: pulumi.Input<number>;
+  /** Days the firewall's logs are kept. @default 731 */
+  logRetentionDays?: pulumi.Input<number>;
   /**
    * What writes the settings secret (the platform's migrations): the Auto Scaling group is
    * created after it, so that the first instances find their settings. @default undefined
@@ -345,8 +360,24 @@ export class Portal extends pulumi.ComponentResource {
         securityGroups: [albGroup.id],
         dropInvalidHeaderFields: true,
         enableHttp2: true,
+        enableDeletionProtection: args.deletionProtection ?? DEFAULTS.portalDeletionProtection,
+        accessLogs: {
+          enabled: true,
+          bucket: args.logBucketName,
+          prefix: ACCESS_LOG_PREFIXES.loadBalancer.replace(/\/$/, ''),
+        },
       },
-      { parent: this },
+      { parent: this, dependsOn: args.logBucketReady },
+    );
+    portalFirewall(
+      name,
+      {
+        loadBalancerArn: loadBalancer.arn,
+        kmsKeyArn: args.kmsKeyArn,
+        logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+        rateLimitPerAddress: args.rateLimitPerAddress ?? DEFAULTS.portalRateLimitPerAddress,
+      },
+      this,
     );
     const targetGroup = new aws.lb.TargetGroup(
       `${name}-portal`,

@@ -31,6 +31,10 @@ export const SETTINGS: { readonly [K in SettingKeys]-?: Kind } = {
   databaseMaxCapacity: 'number',
   databaseBackupRetentionDays: 'number',
   databaseDeletionProtection: 'boolean',
+  databaseInstances: 'number',
+  backupRetentionDays: 'number',
+  backupVaultLock: 'boolean',
+  backupCopyRegion: 'string',
   vpcId: 'string',
   privateSubnetIds: 'strings',
   publicSubnetIds: 'strings',
@@ -45,9 +49,13 @@ export const SETTINGS: { readonly [K in SettingKeys]-?: Kind } = {
   portalMinInstances: 'number',
   portalMaxInstances: 'number',
   portalAllowedCidrs: 'strings',
+  portalDeletionProtection: 'boolean',
+  portalRateLimitPerAddress: 'number',
   sftpEndpointType: 'endpointType',
   sftpAllowedCidrs: 'strings',
   tags: 'tags',
+  onUploadReservedConcurrency: 'number',
+  manageDataCatalogEncryption: 'boolean',
 };
 
 const REQUIRED = ['authorityName', 'territoryProvinces', 'sftpUsers'];

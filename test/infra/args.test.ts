@@ -283,7 +283,7 @@ describe('validateArgs', () => {
         portalAllowedCidrs: ['0.0.0.0/0'],
       }),
     ).toEqual([
-      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs and publicSubnetIds must be left out',
+      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress and publicSubnetIds must be left out',
     ]);
     expect(problems({ ...vpc, enablePortal: false, portalCertificateArn: undefined })).toEqual([]);
   });
@@ -302,6 +302,39 @@ describe('validateArgs', () => {
     ).toEqual([]);
   });
 
+  test('security arguments: database instances, backups, on-upload concurrency, portal limits', () => {
+    expect(
+      problems({
+        databaseInstances: 0,
+        backupRetentionDays: 6,
+        backupCopyRegion: 'Frankfurt',
+        onUploadReservedConcurrency: 101,
+        portalRateLimitPerAddress: 99,
+      }),
+    ).toEqual([
+      'databaseInstances: 0 must be a whole number from 1 to 16 (a writer and its readers)',
+      'onUploadReservedConcurrency: 101 must be a whole number from 1 to 100',
+      'backupRetentionDays: 6 must be a whole number of days from 7 to 3650',
+      'backupCopyRegion: "Frankfurt" must be an AWS region code such as eu-central-1',
+      'portalRateLimitPerAddress: 99 must be a whole number of requests from 100 to 2000000000',
+    ]);
+    expect(problems({ region: 'eu-south-1', backupCopyRegion: 'eu-south-1' })).toEqual([
+      'backupCopyRegion: must be another Region than region',
+    ]);
+    expect(
+      problems({
+        databaseInstances: 1,
+        backupRetentionDays: 3650,
+        backupVaultLock: true,
+        backupCopyRegion: 'eu-central-1',
+        onUploadReservedConcurrency: 1,
+        portalRateLimitPerAddress: 100,
+        portalDeletionProtection: false,
+        manageDataCatalogEncryption: true,
+      }),
+    ).toEqual([]);
+  });
+
   test('withDefaults fills in every documented default', () => {
     const resolved = withDefaults(minimalArgs);
     expect(resolved).toEqual({ ...minimalArgs, ...DEFAULTS });
@@ -316,6 +349,9 @@ describe('validateArgs', () => {
       databaseMaxCapacity: 4,
       databaseBackupRetentionDays: 14,
       databaseDeletionProtection: true,
+      databaseInstances: 2,
+      backupRetentionDays: 35,
+      backupVaultLock: false,
       vpcCidrBlock: '10.40.0.0/16',
       availabilityZoneCount: 2,
       enableAnalytics: true,
@@ -325,9 +361,13 @@ describe('validateArgs', () => {
       portalMinInstances: 2,
       portalMaxInstances: 4,
       portalAllowedCidrs: ['0.0.0.0/0'],
+      portalDeletionProtection: true,
+      portalRateLimitPerAddress: 2000,
       sftpEndpointType: 'PUBLIC',
       sftpAllowedCidrs: [],
       tags: {},
+      onUploadReservedConcurrency: 5,
+      manageDataCatalogEncryption: false,
     });
   });
 });

@@ -47,9 +47,12 @@ test('Database alone in the caller’s subnets, with its own children only', asy
   await resolve(db.secretArn);
   await settle(rec);
   expect(countsByType(rec)).toEqual({
+    'aws:cloudwatch/logGroup:LogGroup': 1,
     'aws:ec2/securityGroup:SecurityGroup': 1,
+    'aws:iam/role:Role': 1,
+    'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
     'aws:rds/cluster:Cluster': 1,
-    'aws:rds/clusterInstance:ClusterInstance': 1,
+    'aws:rds/clusterInstance:ClusterInstance': 2,
     'aws:rds/clusterParameterGroup:ClusterParameterGroup': 1,
     'aws:rds/subnetGroup:SubnetGroup': 1,
     'quarantine:database:Database': 1,
@@ -68,8 +71,12 @@ test('Alerts alone: no database, no notify function, so no alarms and no databas
   await resolve(alerts.dashboardName);
   await settle(rec);
   // Nothing would put the deadline metric: no deadline alarm (missing data counts as breaching).
+  // The topics' delivery-status logging: 4 log groups and the role SNS writes them with.
   expect(countsByType(rec)).toEqual({
     'aws:cloudwatch/dashboard:Dashboard': 1,
+    'aws:cloudwatch/logGroup:LogGroup': 4,
+    'aws:iam/role:Role': 1,
+    'aws:iam/rolePolicy:RolePolicy': 1,
     'aws:sns/topic:Topic': 2,
     'quarantine:alerts:Alerts': 1,
   });
@@ -93,7 +100,7 @@ test('PlatformKey with the caller’s key declares nothing', async () => {
 
 test('guards of the sub-components used directly, before anything is declared', async () => {
   const rec = await installMocks();
-  expect(() => new Network('solo', { vpcId: 'vpc-1' })).toThrow(
+  expect(() => new Network('solo', { vpcId: 'vpc-1', kmsKeyArn: KEY })).toThrow(
     'Network: privateSubnetIds is required with vpcId',
   );
   expect(
@@ -173,6 +180,7 @@ test('ImportTrigger alone: function, role, log group, queue, invoke config, perm
     'aws:cloudwatch/logGroup:LogGroup': 1,
     'aws:iam/role:Role': 1,
     'aws:iam/rolePolicy:RolePolicy': 1,
+    'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
     'aws:lambda/function:Function': 1,
     'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 1,
     'aws:lambda/permission:Permission': 1,
@@ -259,6 +267,7 @@ test('Migrations alone: the function in the given subnets and group, and its inv
     'aws:cloudwatch/logGroup:LogGroup': 1,
     'aws:iam/role:Role': 1,
     'aws:iam/rolePolicy:RolePolicy': 1,
+    'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
     'aws:lambda/function:Function': 1,
     'aws:lambda/invocation:Invocation': 1,
     'quarantine:migrations:Migrations': 1,

@@ -299,7 +299,7 @@ describe('functions', () => {
       [ENV.databaseSecretArn]: secretArn,
       [ENV.databaseName]: 'quarantine',
       [ENV.databaseHost]: `ulss9-db.cluster-abc.${REGION}.rds.amazonaws.com`,
-      [ENV.databasePort]: '5432',
+      [ENV.databasePort]: '5433',
       [ENV.databaseTls]: 'verify-full',
       [ENV.territoryProvinces]: 'VR',
       [ENV.portalSettingsSecretArn]: PORTAL_SECRET,
@@ -402,7 +402,10 @@ describe('functions', () => {
 describe('notify: Glue rules of this instance only, the deadline schedule', () => {
   test('notify reads the database and publishes to both topics', () => {
     const f = one(rec, 'aws:lambda/function:Function', 'ulss9-notify').inputs;
-    expect([f['vpcConfig'], f['deadLetterConfig']]).toEqual([undefined, undefined]);
+    expect([f['vpcConfig'], f['deadLetterConfig']]).toEqual([
+      undefined,
+      { targetArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:ulss9-notify-dlq` },
+    ]);
     expect((f['environment'] as { variables: unknown }).variables).toEqual({
       [ENV.databaseClusterArn]: CLUSTER_ARN,
       [ENV.databaseSecretArn]: secretArn,
@@ -447,6 +450,12 @@ describe('notify: Glue rules of this instance only, the deadline schedule', () =
           Action: ['cloudwatch:PutMetricData'],
           Resource: '*',
           Condition: { StringEquals: { 'cloudwatch:namespace': 'QuarantineDataPlatform' } },
+        },
+        {
+          Sid: 'DeadLetterQueue',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:ulss9-notify-dlq`,
         },
       ],
     });
@@ -588,7 +597,7 @@ describe('ETL (Glue)', () => {
       connectionProperties: {
         [pulumiSecret]: expect.anything(),
         value: {
-          JDBC_CONNECTION_URL: `jdbc:postgresql://ulss9-db.cluster-abc.${REGION}.rds.amazonaws.com:5432/quarantine`,
+          JDBC_CONNECTION_URL: `jdbc:postgresql://ulss9-db.cluster-abc.${REGION}.rds.amazonaws.com:5433/quarantine`,
           SECRET_ID: secretArn,
           JDBC_ENFORCE_SSL: 'true',
         },

@@ -207,6 +207,12 @@ function outputsOf(
       };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { latestVersion: 1 };
+    case 'aws:backup/vault:Vault': {
+      const name = String(inputs['name']);
+      return { name, arn: arn('backup', `backup-vault:${name}`) };
+    }
+    case 'aws:wafv2/webAcl:WebAcl':
+      return { arn: arn('wafv2', `regional/webacl/${String(inputs['name'])}/${id}`) };
     case 'aws:iam/instanceProfile:InstanceProfile':
       return { arn: `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${args.name}` };
     case 'aws:secretsmanager/secret:Secret':

@@ -36,6 +36,7 @@ const SUB_COMPONENTS = [
   'quarantine:trigger:ImportTrigger',
   'quarantine:migrations:Migrations',
   'quarantine:portal:Portal',
+  'quarantine:backup:Backup',
 ];
 
 async function deploy(
@@ -90,6 +91,7 @@ const ALARMS = [
   'ulss9-migrate-errors',
   'ulss9-notify-errors',
   'ulss9-on-upload-dlq-depth',
+  'ulss9-notify-dlq-depth',
   'ulss9-db-cpu',
   'ulss9-db-storage',
   'ulss9-portal-unhealthy',
@@ -100,9 +102,14 @@ const TYPICAL_COUNTS = {
   'aws:cloudwatch/dashboard:Dashboard': 1,
   'aws:cloudwatch/eventRule:EventRule': 3,
   'aws:cloudwatch/eventTarget:EventTarget': 3,
-  'aws:cloudwatch/logGroup:LogGroup': 5,
+  'aws:backup/plan:Plan': 1,
+  'aws:backup/selection:Selection': 1,
+  'aws:backup/vault:Vault': 1,
+  'aws:cloudwatch/logGroup:LogGroup': 12,
   'aws:autoscaling/group:Group': 1,
-  'aws:cloudwatch/metricAlarm:MetricAlarm': 11,
+  'aws:cloudwatch/metricAlarm:MetricAlarm': 12,
+  'aws:ec2/defaultSecurityGroup:DefaultSecurityGroup': 1,
+  'aws:ec2/flowLog:FlowLog': 1,
   'aws:ec2/launchTemplate:LaunchTemplate': 1,
   'aws:ec2/securityGroup:SecurityGroup': 6,
   'aws:ec2/vpcEndpoint:VpcEndpoint': 9,
@@ -115,9 +122,9 @@ const TYPICAL_COUNTS = {
   'aws:glue/trigger:Trigger': 4,
   'aws:glue/workflow:Workflow': 1,
   'aws:iam/instanceProfile:InstanceProfile': 1,
-  'aws:iam/role:Role': 9,
-  'aws:iam/rolePolicy:RolePolicy': 9,
-  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
+  'aws:iam/role:Role': 13,
+  'aws:iam/rolePolicy:RolePolicy': 11,
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 9,
   'aws:kms/alias:Alias': 1,
   'aws:kms/key:Key': 1,
   'aws:lambda/function:Function': 3,
@@ -128,7 +135,7 @@ const TYPICAL_COUNTS = {
   'aws:lb/loadBalancer:LoadBalancer': 1,
   'aws:lb/targetGroup:TargetGroup': 1,
   'aws:rds/cluster:Cluster': 1,
-  'aws:rds/clusterInstance:ClusterInstance': 1,
+  'aws:rds/clusterInstance:ClusterInstance': 2,
   'aws:rds/clusterParameterGroup:ClusterParameterGroup': 1,
   'aws:rds/subnetGroup:SubnetGroup': 1,
   'aws:redshiftserverless/namespace:Namespace': 1,
@@ -147,15 +154,19 @@ const TYPICAL_COUNTS = {
   'aws:secretsmanager/secret:Secret': 1,
   'aws:sns/topic:Topic': 2,
   'aws:sns/topicSubscription:TopicSubscription': 4,
-  'aws:sqs/queue:Queue': 1,
+  'aws:sqs/queue:Queue': 2,
   'aws:transfer/server:Server': 1,
   'aws:transfer/sshKey:SshKey': 3,
   'aws:transfer/user:User': 2,
   'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 9,
   'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 7,
+  'aws:wafv2/webAcl:WebAcl': 1,
+  'aws:wafv2/webAclAssociation:WebAclAssociation': 1,
+  'aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration': 1,
   'awsx:ec2:Vpc': 1,
   'quarantine:alerts:Alerts': 1,
   'quarantine:analytics:Analytics': 1,
+  'quarantine:backup:Backup': 1,
   'quarantine:database:Database': 1,
   'quarantine:etl:Etl': 1,
   'quarantine-data-platform:index:QuarantineDataPlatform': 1,
@@ -179,8 +190,8 @@ describe('resources declared', () => {
       TYPICAL_COUNTS;
     expect(countsByType(rec)).toEqual({
       ...rest,
-      'aws:iam/role:Role': 8,
-      'aws:iam/rolePolicy:RolePolicy': 8,
+      'aws:iam/role:Role': 12,
+      'aws:iam/rolePolicy:RolePolicy': 10,
       'aws:transfer/sshKey:SshKey': 1,
       'aws:transfer/user:User': 1,
     });
@@ -279,8 +290,8 @@ describe('resources declared', () => {
           securityGroupId: workloads.id,
           description: 'PostgreSQL to the quarantine database',
           ipProtocol: 'tcp',
-          fromPort: 5432,
-          toPort: 5432,
+          fromPort: 5433,
+          toPort: 5433,
           referencedSecurityGroupId: db.id,
         },
       ],
@@ -395,19 +406,24 @@ describe('security-relevant inputs', () => {
     const docs = policies(rec);
     const roles = [
       'deadline',
+      'flow-logs',
       'glue',
       'migrate',
       'notify',
       'on-upload',
       'portal',
       'sftp-logging',
+      'sns-delivery',
     ].concat(['regione-veneto', 'ulss9-ops'].map((u) => `sftp-u-${u}`));
+    // Roles with AWS's managed policies only: AWS Backup's and enhanced monitoring's.
+    const managedOnly = ['backup', 'db-monitoring'];
     expect(docs.map((d) => d.owner).sort()).toEqual(
       [
         ...roles.flatMap((r) => [
           `aws:iam/role:Role ulss9-${r} assumeRolePolicy`,
           `aws:iam/rolePolicy:RolePolicy ulss9-${r} policy`,
         ]),
+        ...managedOnly.map((r) => `aws:iam/role:Role ulss9-${r} assumeRolePolicy`),
         'aws:kms/key:Key ulss9-key policy',
         'aws:s3/bucketPolicy:BucketPolicy ulss9-access-logs policy',
         'aws:s3/bucketPolicy:BucketPolicy ulss9-landing policy',
@@ -542,6 +558,16 @@ describe('security-relevant inputs', () => {
             ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::ulss9-landing-abc1234' },
             StringEquals: { 'aws:SourceAccount': ACCOUNT_ID },
           },
+        },
+        {
+          Sid: 'LoadBalancerAccessLogs',
+          Effect: 'Allow',
+          Principal: {
+            AWS: 'arn:aws:iam::635631232127:root',
+            Service: 'logdelivery.elasticloadbalancing.amazonaws.com',
+          },
+          Action: 's3:PutObject',
+          Resource: `${logs}/portal-alb/AWSLogs/${ACCOUNT_ID}/*`,
         },
       ],
     });
@@ -757,8 +783,8 @@ describe('security-relevant inputs', () => {
           securityGroupId: db.id,
           description: 'PostgreSQL from the portal security group',
           ipProtocol: 'tcp',
-          fromPort: 5432,
-          toPort: 5432,
+          fromPort: 5433,
+          toPort: 5433,
           referencedSecurityGroupId: portal.id,
         },
       ],
@@ -768,8 +794,8 @@ describe('security-relevant inputs', () => {
           securityGroupId: db.id,
           description: 'PostgreSQL from the workloads security group',
           ipProtocol: 'tcp',
-          fromPort: 5432,
-          toPort: 5432,
+          fromPort: 5433,
+          toPort: 5433,
           referencedSecurityGroupId: workloads.id,
         },
       ],
@@ -853,8 +879,8 @@ describe('security-relevant inputs', () => {
           securityGroupId: portal.id,
           description: 'PostgreSQL to the quarantine database',
           ipProtocol: 'tcp',
-          fromPort: 5432,
-          toPort: 5432,
+          fromPort: 5433,
+          toPort: 5433,
           referencedSecurityGroupId: db.id,
         },
       ],
@@ -897,8 +923,8 @@ describe('security-relevant inputs', () => {
           securityGroupId: workloads.id,
           description: 'PostgreSQL to the quarantine database',
           ipProtocol: 'tcp',
-          fromPort: 5432,
-          toPort: 5432,
+          fromPort: 5433,
+          toPort: 5433,
           referencedSecurityGroupId: db.id,
         },
       ],
@@ -1039,6 +1065,7 @@ describe('security-relevant inputs', () => {
     const keyArn = cluster.inputs['kmsKeyId'];
     expect(String(keyArn)).toMatch(new RegExp(`^arn:aws:kms:eu-south-1:${ACCOUNT_ID}:key/`));
     expect(cluster.inputs).toEqual({
+      clusterIdentifier: 'ulss9-db',
       engine: 'aurora-postgresql',
       engineMode: 'provisioned',
       engineVersion: '16.6',
@@ -1052,6 +1079,7 @@ describe('security-relevant inputs', () => {
       dbSubnetGroupName: 'ulss9-db',
       vpcSecurityGroupIds: [one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'ulss9-db').id],
       dbClusterParameterGroupName: 'ulss9-db',
+      port: 5433,
       enableHttpEndpoint: true,
       enabledCloudwatchLogsExports: ['postgresql'],
       deletionProtection: true,
@@ -1068,15 +1096,45 @@ describe('security-relevant inputs', () => {
       description: 'TLS required for every connection',
       parameters: [{ name: 'rds.force_ssl', value: '1' }],
     });
-    expect(one(rec, 'aws:rds/clusterInstance:ClusterInstance', 'ulss9-db-writer').inputs).toEqual(
-      expect.objectContaining({
-        clusterIdentifier: cluster.id,
-        instanceClass: 'db.serverless',
-        publiclyAccessible: false,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: keyArn,
-      }),
+    // The writer and a reader in another zone, both with enhanced monitoring and Performance
+    // Insights on the platform key.
+    const monitoringRole = `arn:aws:iam::${ACCOUNT_ID}:role/ulss9-db-monitoring`;
+    expect(
+      ofType(rec, 'aws:rds/clusterInstance:ClusterInstance').map((i) => [i.name, i.inputs]),
+    ).toEqual(
+      [
+        ['ulss9-db-writer', 'eu-south-1a', 0],
+        ['ulss9-db-reader-1', 'eu-south-1b', 1],
+      ].map(([instance, zone, tier]) => [
+        instance,
+        {
+          clusterIdentifier: cluster.id,
+          engine: 'aurora-postgresql',
+          engineVersion: '16.6',
+          instanceClass: 'db.serverless',
+          availabilityZone: zone,
+          promotionTier: tier,
+          publiclyAccessible: false,
+          autoMinorVersionUpgrade: true,
+          monitoringInterval: 60,
+          monitoringRoleArn: monitoringRole,
+          performanceInsightsEnabled: true,
+          performanceInsightsKmsKeyId: keyArn,
+          performanceInsightsRetentionPeriod: 7,
+        },
+      ]),
     );
+    expect(one(rec, 'aws:cloudwatch/logGroup:LogGroup', 'ulss9-db-postgresql').inputs).toEqual({
+      name: '/aws/rds/cluster/ulss9-db/postgresql',
+      retentionInDays: 731,
+      kmsKeyId: keyArn,
+    });
+    expect(
+      one(rec, 'aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'ulss9-db-monitoring').inputs,
+    ).toEqual({
+      role: 'ulss9-db-monitoring',
+      policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole',
+    });
     expect(await resolve(platform.databaseSecretArn)).toMatch(
       /^arn:aws:secretsmanager:eu-south-1:/,
     );
@@ -1108,10 +1166,30 @@ describe('alerts', () => {
   test('topics ETL_Success and ETL_Failure, encrypted, each address subscribed to both', async () => {
     const { rec, platform } = await deploy('ulss9', typicalArgs);
     const keyArn = one(rec, 'aws:rds/cluster:Cluster', 'ulss9-db').inputs['kmsKeyId'];
+    // Delivery status logged for every protocol that supports it, through one role.
+    const role = `arn:aws:iam::${ACCOUNT_ID}:role/ulss9-sns-delivery`;
+    const feedback = Object.fromEntries(
+      ['application', 'firehose', 'http', 'lambda', 'sqs'].flatMap((protocol) => [
+        [`${protocol}FailureFeedbackRoleArn`, role],
+        [`${protocol}SuccessFeedbackRoleArn`, role],
+        [`${protocol}SuccessFeedbackSampleRate`, 100],
+      ]),
+    );
     expect(ofType(rec, 'aws:sns/topic:Topic').map((t) => [t.name, t.inputs])).toEqual([
-      ['ulss9-success', { name: 'ulss9-ETL_Success', kmsMasterKeyId: keyArn }],
-      ['ulss9-failure', { name: 'ulss9-ETL_Failure', kmsMasterKeyId: keyArn }],
+      ['ulss9-success', { name: 'ulss9-ETL_Success', kmsMasterKeyId: keyArn, ...feedback }],
+      ['ulss9-failure', { name: 'ulss9-ETL_Failure', kmsMasterKeyId: keyArn, ...feedback }],
     ]);
+    expect(
+      ofType(rec, 'aws:cloudwatch/logGroup:LogGroup')
+        .filter((g) => g.name.includes('-delivery'))
+        .map((g) => g.inputs),
+    ).toEqual(
+      ['ETL_Success', 'ETL_Success/Failure', 'ETL_Failure', 'ETL_Failure/Failure'].map((t) => ({
+        name: `sns/eu-south-1/${ACCOUNT_ID}/ulss9-${t}`,
+        retentionInDays: 731,
+        kmsKeyId: keyArn,
+      })),
+    );
     const success = `arn:aws:sns:eu-south-1:${ACCOUNT_ID}:ulss9-ETL_Success`;
     const failure = `arn:aws:sns:eu-south-1:${ACCOUNT_ID}:ulss9-ETL_Failure`;
     expect(
@@ -1210,15 +1288,17 @@ describe('alerts', () => {
         ...atLeastOnce,
       ]);
     }
-    expect(simple('ulss9-on-upload-dlq-depth')).toEqual([
-      'AWS/SQS',
-      'ApproximateNumberOfMessagesVisible',
-      { QueueName: 'ulss9-on-upload-dlq' },
-      'Maximum',
-      1,
-      'GreaterThanOrEqualToThreshold',
-      'notBreaching',
-    ]);
+    for (const queue of ['on-upload', 'notify']) {
+      expect(simple(`ulss9-${queue}-dlq-depth`)).toEqual([
+        'AWS/SQS',
+        'ApproximateNumberOfMessagesVisible',
+        { QueueName: `ulss9-${queue}-dlq` },
+        'Maximum',
+        1,
+        'GreaterThanOrEqualToThreshold',
+        'notBreaching',
+      ]);
+    }
     expect(simple('ulss9-db-cpu')).toEqual([
       'AWS/RDS',
       'CPUUtilization',

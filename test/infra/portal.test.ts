@@ -48,6 +48,8 @@ function args(extra: Partial<PortalArgs> = {}): PortalArgs {
     databaseSecurityGroupId: 'sg-db',
     authorityName: 'ULSS 9 Scaligera',
     certificateArn: CERTIFICATE_ARN,
+    logBucketName: 'access-logs',
+    logBucketReady: [],
     bundleDir,
     ...extra,
   };
@@ -66,6 +68,7 @@ test('counts, parents and names', async () => {
   const { rec } = await declare();
   expect(countsByType(rec)).toEqual({
     'aws:autoscaling/group:Group': 1,
+    'aws:cloudwatch/logGroup:LogGroup': 1,
     'aws:ec2/launchTemplate:LaunchTemplate': 1,
     'aws:ec2/securityGroup:SecurityGroup': 2,
     'aws:iam/instanceProfile:InstanceProfile': 1,
@@ -79,6 +82,9 @@ test('counts, parents and names', async () => {
     'aws:secretsmanager/secret:Secret': 1,
     'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule': 3,
     'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule': 4,
+    'aws:wafv2/webAcl:WebAcl': 1,
+    'aws:wafv2/webAclAssociation:WebAclAssociation': 1,
+    'aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration': 1,
     'quarantine:portal:Portal': 1,
   });
   for (const r of rec.resources.filter((r) => r.custom)) {
@@ -189,7 +195,7 @@ test('launch template: AL2023 x86_64 from SSM, IMDSv2 required, encrypted volume
   ]).toEqual(['landing', key, 'aws:kms', KEY]);
 });
 
-test('security groups: internet → load balancer 443/80 only; load balancer → instances 8080; instances → database 5432; no SSH', async () => {
+test('security groups: internet → load balancer 443/80 only; load balancer → instances 8080; instances → database 5433; no SSH', async () => {
   const { rec } = await declare();
   const alb = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'solo-alb');
   const instances = one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'solo-portal');
@@ -206,7 +212,7 @@ test('security groups: internet → load balancer 443/80 only; load balancer →
       [alb.id, 443, '0.0.0.0/0'],
       [alb.id, 80, '0.0.0.0/0'],
       [instances.id, 8080, alb.id],
-      ['sg-db', 5432, instances.id],
+      ['sg-db', 5433, instances.id],
     ].sort(),
   );
   expect(
@@ -215,7 +221,7 @@ test('security groups: internet → load balancer 443/80 only; load balancer →
     [
       [alb.id, 8080, instances.id],
       [instances.id, 443, '0.0.0.0/0'],
-      [instances.id, 5432, 'sg-db'],
+      [instances.id, 5433, 'sg-db'],
     ].sort(),
   );
   const ports = ofType(rec, 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule').map(
@@ -234,6 +240,8 @@ test('load balancer: internet-facing in the public subnets, HTTPS with the certi
     securityGroups: [one(rec, 'aws:ec2/securityGroup:SecurityGroup', 'solo-alb').id],
     dropInvalidHeaderFields: true,
     enableHttp2: true,
+    enableDeletionProtection: true,
+    accessLogs: { enabled: true, bucket: 'access-logs', prefix: 'portal-alb' },
   });
   const lbArn = `arn:aws:elasticloadbalancing:eu-south-1:${ACCOUNT_ID}:loadbalancer/app/solo-portal/50dc6c495c0c9188`;
   const tgArn = `arn:aws:elasticloadbalancing:eu-south-1:${ACCOUNT_ID}:targetgroup/solo-portal/73e2d6bc24d8a067`;
@@ -282,6 +290,79 @@ test('load balancer: internet-facing in the public subnets, HTTPS with the certi
     instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
   });
   expect(url).toBe('https://solo-portal-1234567890.eu-south-1.elb.amazonaws.com');
+});
+
+test('deletion protection and the rate limit follow their arguments', async () => {
+  const { rec } = await declare({ deletionProtection: false, rateLimitPerAddress: 300 });
+  const lb = one(rec, 'aws:lb/loadBalancer:LoadBalancer', 'solo-portal');
+  expect(lb.inputs['enableDeletionProtection']).toBe(false);
+  const acl = one(rec, 'aws:wafv2/webAcl:WebAcl', 'solo-portal');
+  const rules = acl.inputs['rules'] as { statement: { rateBasedStatement?: { limit: number } } }[];
+  expect(rules[3]?.statement.rateBasedStatement?.limit).toBe(300);
+});
+
+test('web application firewall: managed rules, a rate limit per address, on the load balancer, logs kept without personal data', async () => {
+  const { rec } = await declare();
+  const acl = one(rec, 'aws:wafv2/webAcl:WebAcl', 'solo-portal');
+  const metrics = (metricName: string) => ({
+    cloudwatchMetricsEnabled: true,
+    sampledRequestsEnabled: false,
+    metricName,
+  });
+  const managed = (name: string, priority: number) => ({
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+    visibilityConfig: metrics(`solo-portal-${name}`),
+  });
+  expect(acl.inputs).toEqual({
+    name: 'solo-portal',
+    description: 'Portal load balancer: AWS managed rules and a rate limit per client address',
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    rules: [
+      managed('AWSManagedRulesCommonRuleSet', 1),
+      managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
+      managed('AWSManagedRulesAmazonIpReputationList', 3),
+      {
+        name: 'rate-per-client-address',
+        priority: 4,
+        action: { block: {} },
+        statement: {
+          rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP', evaluationWindowSec: 300 },
+        },
+        visibilityConfig: metrics('solo-portal-rate'),
+      },
+    ],
+    visibilityConfig: metrics('solo-portal'),
+  });
+  const lbArn = `arn:aws:elasticloadbalancing:eu-south-1:${ACCOUNT_ID}:loadbalancer/app/solo-portal/50dc6c495c0c9188`;
+  const aclArn = `arn:aws:wafv2:eu-south-1:${ACCOUNT_ID}:regional/webacl/solo-portal/${acl.id}`;
+  expect(one(rec, 'aws:wafv2/webAclAssociation:WebAclAssociation', 'solo-portal').inputs).toEqual({
+    resourceArn: lbArn,
+    webAclArn: aclArn,
+  });
+  expect(one(rec, 'aws:cloudwatch/logGroup:LogGroup', 'solo-portal-waf').inputs).toEqual({
+    name: 'aws-waf-logs-solo-portal',
+    retentionInDays: 731,
+    kmsKeyId: KEY,
+  });
+  expect(
+    one(rec, 'aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration', 'solo-portal')
+      .inputs,
+  ).toEqual({
+    resourceArn: aclArn,
+    logDestinationConfigs: [
+      `arn:aws:logs:eu-south-1:${ACCOUNT_ID}:log-group:aws-waf-logs-solo-portal`,
+    ],
+    redactedFields: [
+      { singleHeader: { name: 'cookie' } },
+      { singleHeader: { name: 'authorization' } },
+      { queryString: {} },
+      { uriPath: {} },
+    ],
+  });
 });
 
 test('plain HTTP only when allowed: one HTTP listener forwarding, port 80 only, insecure cookies off', async () => {
