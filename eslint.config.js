@@ -1,7 +1,52 @@
-// ESLint flat config: TypeScript rules everywhere, Pulumi's rules on the infrastructure code.
+// ESLint flat config: TypeScript rules everywhere, Pulumi's rules on the infrastructure code, and
+// the folder boundaries of DESIGN §2 (which folder may import which).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import pulumi from '@pulumi/eslint-plugin';
+
+/**
+ * The folders each folder must not import (relative imports, any depth). `contracts/` imports
+ * nothing of the project; `infra/` no runtime code (build tooling aside, below).
+ */
+export const FOLDER_BOUNDARIES = {
+  contracts: 'anything outside contracts/',
+  core: ['functions', 'portal', 'infra', 'cli', 'local', 'glue'],
+  db: ['core', 'functions', 'portal', 'infra', 'cli', 'local', 'glue'],
+  functions: ['portal', 'infra', 'cli', 'local'],
+  portal: ['functions', 'infra', 'cli', 'local'],
+  infra: ['core', 'db', 'functions', 'portal', 'cli', 'local'],
+  cli: ['infra'],
+  local: ['infra'],
+};
+/**
+ * infra/build-package.ts builds the bundles (functions, portal, CLI): build tooling, not the
+ * component, that DESIGN §2 gives a folder of its own (build/).
+ */
+const BOUNDARY_EXCEPTIONS = ['infra/build-package.ts'];
+
+function boundaryRule(folder, forbidden) {
+  const regex = Array.isArray(forbidden)
+    ? `^(\\./)?(\\.\\./)+(${forbidden.join('|')})(/|$)`
+    : '^(\\./)?\\.\\./';
+  const what = Array.isArray(forbidden) ? forbidden.join(', ') : forbidden;
+  return {
+    files: [`${folder}/**/*.ts`, `${folder}/**/*.js`],
+    ignores: BOUNDARY_EXCEPTIONS,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex,
+              message: `${folder}/ must not import ${what} (folder boundaries, DESIGN §2).`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
 
 export default tseslint.config(
   {
@@ -42,6 +87,9 @@ export default tseslint.config(
       '@pulumi/no-output-instance-in-template-literal': 'error',
     },
   },
+  ...Object.entries(FOLDER_BOUNDARIES).map(([folder, forbidden]) =>
+    boundaryRule(folder, forbidden),
+  ),
   {
     rules: {
       '@typescript-eslint/no-unused-vars': [

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { FIELDS } from '../core/contract.ts';
 import { GLUE_JDBC_BATCH_SIZE } from '../infra/etl.ts';
 import { freshDatabase, ratio, ROOT, scratchDir, startServer, time } from './support.ts';
+import { FIELDS } from '../contracts/daily-file.ts';
 
 const ROWS = Number(process.env.BENCH_GLUE_ROWS ?? 1_000_000);
 

@@ -8,11 +8,11 @@ import { once } from 'node:events';
 import { finished, pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { FIELDS } from '../core/contract.ts';
 import { copyIntoTransit } from '../core/load.ts';
 import { inspectFile, openDailyFile } from '../core/reader/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { startEmbeddedPostgres } from '../local/embedded.ts';
+import { FIELDS } from '../contracts/daily-file.ts';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = 2;

@@ -1,8 +1,7 @@
 // The `qdp` command as the package ships it: cli/qdp.ts bundled with esbuild into one directory
 // (infra/build-package.ts puts it in dist/bundles/qdp/, infra/artifacts.ts CLI_BUNDLE), which
 // bin/qdp.js runs when the TypeScript sources are not there. The directory holds qdp.mjs (exports
-// `main`, as cli/qdp.ts does) and the files the bundled code reads next to itself: the daily-file
-// contract, the SQL migrations and the municipalities reference package (loaded with require at
+// `main`, as cli/qdp.ts does) and the files the bundled code reads next to itself: the SQL migrations and the municipalities reference package (loaded with require at
 // run time), as the migrate function's bundle does. Local mode is left out (cli/package-local.ts
 // takes the place of local/embedded.ts and local/start.ts), so the bundle needs no native binding:
 // no embedded PostgreSQL, no portal, no Argon2.

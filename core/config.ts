@@ -1,9 +1,9 @@
 // Local-mode and command-line configuration, from the environment, validated once with clear
 // errors. Limits that the SQL applies live in qdp.settings (see `qdp settings`); limits on files
-// live in core/contract/daily-file.json.
+// live in contracts/daily-file.json.
 import path from 'node:path';
 import { z } from 'zod';
-import { knownProvinces } from './municipalities.ts';
+import { knownProvinces } from '../contracts/territory.ts';
 
 const provinces = z
   .string()

@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { isDailyFileName, notDailyFileReason } from '../contracts/daily-file.ts';
 import { copyIntoTransit } from './load.ts';
 import { importMessage, type ImportMessage, type ImportSummary } from './messages.ts';
 import { FileRejectedError, inspectFile, openDailyFile } from './reader/index.ts';
@@ -18,8 +19,6 @@ export interface ImportOutcome {
   /** Another process is importing the same bytes right now: `summary` is its import. */
   inProgress?: true;
 }
-
-export const SUPPORTED_EXTENSIONS = ['.csv', '.xlsx'] as const;
 
 export async function importSummary(
   db: pg.Pool | pg.ClientBase,
@@ -42,11 +41,8 @@ async function checkRequest(filePath: string): Promise<void> {
     throw new ImportRequestError(`file not found: ${filePath}`);
   }
   if (!info.isFile()) throw new ImportRequestError(`not a file: ${filePath}`);
-  const extension = path.extname(filePath).toLowerCase();
-  if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(extension)) {
-    throw new ImportRequestError(
-      `unsupported file format "${extension || '(none)'}" for ${path.basename(filePath)}: the daily file must be .csv or .xlsx`,
-    );
+  if (!isDailyFileName(filePath)) {
+    throw new ImportRequestError(`${path.basename(filePath)}: ${notDailyFileReason(filePath)}`);
   }
 }
 

@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { TRANSIT_COLUMNS } from './contract.ts';
 import type { Row } from './reader/types.ts';
+import { TRANSIT_COLUMNS } from '../contracts/daily-file.ts';
 
 // Under V8's large-object threshold, like the reads (see READ_CHUNK_BYTES).
 const CHUNK_CHARS = 1 << 16;

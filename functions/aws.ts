@@ -4,18 +4,18 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ImportMessage, Topic } from '../core/messages.ts';
-import { ENV } from './environment.ts';
 import { dataApiSql, type Sql } from './sql.ts';
+import { LAMBDA_ENV } from '../contracts/lambda.ts';
 
 export function dataApiFrom(env: {
-  [ENV.databaseClusterArn]: string;
-  [ENV.databaseSecretArn]: string;
-  [ENV.databaseName]: string;
+  [LAMBDA_ENV.databaseClusterArn]: string;
+  [LAMBDA_ENV.databaseSecretArn]: string;
+  [LAMBDA_ENV.databaseName]: string;
 }): Sql {
   return dataApiSql(new RDSDataClient({}), {
-    resourceArn: env[ENV.databaseClusterArn],
-    secretArn: env[ENV.databaseSecretArn],
-    database: env[ENV.databaseName],
+    resourceArn: env[LAMBDA_ENV.databaseClusterArn],
+    secretArn: env[LAMBDA_ENV.databaseSecretArn],
+    database: env[LAMBDA_ENV.databaseName],
   });
 }
 

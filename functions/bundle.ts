@@ -1,17 +1,17 @@
 // Bundles one Lambda function with esbuild into a directory that infra/ ships as a
 // pulumi.asset.FileArchive (and the emulator tests deploy as a zip). The directory holds
 // index.mjs (handler `index.handler`, declared in infra/lambda.ts; runtime LAMBDA_RUNTIME of
-// functions/runtime.ts) and the data files the bundled code reads next to itself:
-// the daily-file contract, and for migrate the SQL migrations and
-// the municipalities reference package (loaded with require at run time). bundleEntry is the one
-// way to bundle a module with those files: cli/bundle.ts builds the `qdp` command with it too.
+// contracts/lambda.ts), with the contracts' JSON inlined, and for migrate the data files the
+// bundled code reads next to itself: the SQL migrations and the municipalities reference package
+// (loaded with require at run time). bundleEntry is the one way to bundle a module with those
+// files: cli/bundle.ts builds the `qdp` command with it too.
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { FUNCTION_NAMES, type FunctionName } from './environment.ts';
-import { LAMBDA_RUNTIME } from './runtime.ts';
+import { LAMBDA_RUNTIME } from '../contracts/lambda.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,7 +63,6 @@ export async function bundleEntry(options: EntryBundle): Promise<void> {
     plugins: options.plugins ?? [],
   });
   // Files the bundled modules read relative to import.meta.url (now the bundle's file).
-  await cp(path.join(ROOT, 'core', 'contract'), path.join(outDir, 'contract'), { recursive: true });
   if (options.databaseFiles) {
     // Numbered migrations and repeatable function files, as db/migrate.ts reads them.
     for (const sqlDir of ['migrations', 'functions']) {

@@ -1,135 +1,50 @@
-// The environment of each Lambda function: variable names declared once (infra/ imports them to
-// set them, the handlers parse them here), validated with zod so that a missing or malformed
-// setting fails the invocation with a message naming the variable.
+// The environment of each Lambda function, validated with zod so that a missing or malformed
+// setting fails the invocation with a message naming the variable. The names are a contract with
+// infra/ (contracts/lambda.ts), which sets exactly the variables each schema here reads.
 import { z } from 'zod';
-import { DEFAULT_LIMITS } from '../core/contract.ts';
-import jobArguments from '../glue/job-arguments.json' with { type: 'json' };
-
-/** Every variable any function reads. */
-export const ENV = {
-  /** Aurora cluster ARN, for the RDS Data API. */
-  databaseClusterArn: 'QDP_DATABASE_CLUSTER_ARN',
-  /** Secrets Manager ARN of the database credentials (Data API; migrate connects with it). */
-  databaseSecretArn: 'QDP_DATABASE_SECRET_ARN',
-  /** Database name inside the cluster. */
-  databaseName: 'QDP_DATABASE_NAME',
-  /** Writer endpoint host and port (migrate only: it needs a session, see migrate/index.ts). */
-  databaseHost: 'QDP_DATABASE_HOST',
-  databasePort: 'QDP_DATABASE_PORT',
-  /** `verify-full` (default; the Lambda runtime's CA bundle holds the RDS roots) or `disable`. */
-  databaseTls: 'QDP_DATABASE_TLS',
-  successTopicArn: 'QDP_SUCCESS_TOPIC_ARN',
-  failureTopicArn: 'QDP_FAILURE_TOPIC_ARN',
-  /** The Glue workflow that on-upload starts (crawler, then the import job). */
-  glueWorkflowName: 'QDP_GLUE_WORKFLOW_NAME',
-  /** Overrides the contract's max_file_bytes (core/contract/daily-file.json). */
-  maxFileBytes: 'QDP_MAX_FILE_BYTES',
-  /** The component's name: the `Platform` dimension of the deadline metric. */
-  platformName: 'QDP_PLATFORM_NAME',
-  /** IANA time zone of the import deadline (what "today" means for the deadline check). */
-  timeZone: 'QDP_TIME_ZONE',
-  /** Two-letter province codes of the territory (migrate marks them in qdp.municipalities). */
-  territoryProvinces: 'QDP_TERRITORY_PROVINCES',
-  /**
-   * The portal's settings secret (set only with the portal): migrate keeps the portal's database
-   * login and writes its settings there (functions/migrate/portal-login.ts).
-   */
-  portalSettingsSecretArn: 'QDP_PORTAL_SETTINGS_SECRET_ARN',
-  /** The login role migrate keeps for the portal (a member of qdp_portal). */
-  portalLoginRole: 'QDP_PORTAL_LOGIN_ROLE',
-} as const;
-
-/** The portal's login role in AWS (local mode has its own, portal/local.ts). */
-export const PORTAL_LOGIN_ROLE = 'qdp_portal_login';
-
-/**
- * The keys of the portal's settings secret (JSON): the two settings of portal/config.ts that are
- * secret; the instances' boot script (infra/portal.ts) copies them into the portal's environment.
- */
-export const PORTAL_SECRET_SETTINGS = {
-  databaseUrl: 'QDP_PORTAL_DATABASE_URL',
-  cookieSecret: 'QDP_PORTAL_COOKIE_SECRET',
-} as const;
-
-/** Roles of the access policy (db/migrations/0010) the portal's login role must not be. */
-const POLICY_ROLES = [
-  'qdp_portal',
-  'qdp_admin',
-  'qdp_staff',
-  'qdp_prefecture',
-  'qdp_municipality',
-  'qdp_gp',
-];
-
-/** Where things live in the landing bucket (infra's notification filter and crawler use them). */
-export const INBOX_PREFIX = 'inbox/';
-export const STAGING_PREFIX = 'staging/';
-
-/** The namespace, name and dimension of the deadline metric (the alarm in infra/alerts.ts). */
-export const DEADLINE_METRIC = {
-  namespace: 'QuarantineDataPlatform',
-  name: 'ImportDeadlineMissed',
-  dimension: 'Platform',
-} as const;
-
-const jobArgumentsSchema = z.object({
-  stagedFile: z.object({ lineNumberColumn: z.string().min(1) }),
-  runProperties: z.object({
-    importId: z.string().min(1),
-    stagedBucket: z.string().min(1),
-    stagedKey: z.string().min(1),
-    sourceName: z.string().min(1),
-  }),
-});
-
-/**
- * Glue workflow run property names, declared with the Glue jobs' arguments in
- * glue/job-arguments.json (the import job reads the same file); bundled into each function.
- */
-const declared = jobArgumentsSchema.parse(jobArguments);
-export const WORKFLOW_RUN_PROPERTIES = declared.runProperties;
-
-/**
- * The staged CSV's column that carries each record's line in the uploaded file (the Glue job
- * then reports rejects at the uploaded lines, across blank lines and .xlsx rows).
- */
-export const STAGED_LINE_NUMBER_COLUMN = declared.stagedFile.lineNumberColumn;
+import { DEFAULT_LIMITS } from '../contracts/daily-file.ts';
+import { LAMBDA_ENV } from '../contracts/lambda.ts';
+import { PORTAL_LOGIN_ROLE, POLICY_ROLES } from '../contracts/roles.ts';
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'must be an ARN (arn:aws:…)');
 const name = z.string().min(1);
 
 const dataApi = {
-  [ENV.databaseClusterArn]: arn,
-  [ENV.databaseSecretArn]: arn,
-  [ENV.databaseName]: name,
+  [LAMBDA_ENV.databaseClusterArn]: arn,
+  [LAMBDA_ENV.databaseSecretArn]: arn,
+  [LAMBDA_ENV.databaseName]: name,
 };
 
 export const onUploadSchema = z.object({
   ...dataApi,
-  [ENV.failureTopicArn]: arn,
-  [ENV.glueWorkflowName]: name,
-  [ENV.maxFileBytes]: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxFileBytes),
+  [LAMBDA_ENV.failureTopicArn]: arn,
+  [LAMBDA_ENV.glueWorkflowName]: name,
+  [LAMBDA_ENV.maxFileBytes]: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_LIMITS.maxFileBytes),
 });
 
 export const notifySchema = z.object({
   ...dataApi,
-  [ENV.successTopicArn]: arn,
-  [ENV.failureTopicArn]: arn,
-  [ENV.glueWorkflowName]: name,
-  [ENV.platformName]: name,
-  [ENV.timeZone]: z
+  [LAMBDA_ENV.successTopicArn]: arn,
+  [LAMBDA_ENV.failureTopicArn]: arn,
+  [LAMBDA_ENV.glueWorkflowName]: name,
+  [LAMBDA_ENV.platformName]: name,
+  [LAMBDA_ENV.timeZone]: z
     .string()
     .refine((zone) => isTimeZone(zone), 'must be an IANA time zone such as Europe/Rome')
     .default('Europe/Rome'),
 });
 
 export const migrateSchema = z.object({
-  [ENV.databaseSecretArn]: arn,
-  [ENV.databaseName]: name,
-  [ENV.databaseHost]: name,
-  [ENV.databasePort]: z.coerce.number().int().min(1).max(65535).default(5432),
-  [ENV.databaseTls]: z.enum(['verify-full', 'disable']).default('verify-full'),
-  [ENV.territoryProvinces]: z
+  [LAMBDA_ENV.databaseSecretArn]: arn,
+  [LAMBDA_ENV.databaseName]: name,
+  [LAMBDA_ENV.databaseHost]: name,
+  [LAMBDA_ENV.databasePort]: z.coerce.number().int().min(1).max(65535).default(5432),
+  [LAMBDA_ENV.databaseTls]: z.enum(['verify-full', 'disable']).default('verify-full'),
+  [LAMBDA_ENV.territoryProvinces]: z
     .string()
     .transform((text) =>
       text
@@ -138,11 +53,14 @@ export const migrateSchema = z.object({
         .filter((p) => p.length > 0),
     )
     .refine((list) => list.length > 0, 'must name at least one province (e.g. VR)'),
-  [ENV.portalSettingsSecretArn]: arn.optional(),
-  [ENV.portalLoginRole]: z
+  [LAMBDA_ENV.portalSettingsSecretArn]: arn.optional(),
+  [LAMBDA_ENV.portalLoginRole]: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name')
-    .refine((role) => !POLICY_ROLES.includes(role), 'must not be a role of the access policy')
+    .refine(
+      (role) => !(POLICY_ROLES as readonly string[]).includes(role),
+      'must not be a role of the access policy',
+    )
     .default(PORTAL_LOGIN_ROLE),
 });
 

@@ -1,7 +1,7 @@
 """Glue import job: staged daily file -> qdp.transit_<import id> -> the database's reconciliation.
 
 The file's rows are read through the Data Catalog table that the crawler (CSV classifier) made,
-their header mapped with core/contract/daily-file.json (the declaration the TypeScript reader
+their header mapped with contracts/daily-file.json (the declaration the TypeScript reader
 uses), written to the import's transit partition through the JDBC connection, and then the
 database is asked to mark the import loaded and to reconcile it (qdp.mark_loaded,
 qdp.reconcile_import: the SQL of the import core; no rule of the daily file is checked here).
@@ -66,7 +66,7 @@ class HeaderDuplicate:
 
 @dataclass
 class HeaderMapping:
-    """As core/contract.ts mapHeader: for each file column the index of its field (transit column
+    """As contracts/daily-file.ts mapHeader: for each file column the index of its field (transit column
     order) or None; the fields found, the required ones missing, the cells not recognised."""
 
     columns: list[int | None] = field(default_factory=list)
@@ -107,7 +107,7 @@ def _quoted(text: str) -> str:
 
 
 def header_problem(mapping: HeaderMapping) -> str | None:
-    """The file-level reason (same text as core/contract.ts headerProblem), or None."""
+    """The file-level reason (same text as contracts/daily-file.ts headerProblem), or None."""
     if mapping.duplicates:
         return "; ".join(
             f"column {d.field} appears more than once (as {', '.join(_quoted(h) for h in d.headers)})"

@@ -17,10 +17,11 @@ from urllib.parse import unquote, urlsplit
 HERE = Path(__file__).resolve().parent
 
 # Where a declaration file is found: beside the script (Glue puts --extra-files in the driver's
-# working directory, next to the script), then the repository layout (tests, local runs).
+# working directory, next to the script), then the repository's contracts/ (tests, local runs).
+CONTRACTS = HERE.parent / "contracts"
 _SEARCH = {
-    "job-arguments.json": [HERE, Path.cwd()],
-    "daily-file.json": [HERE, Path.cwd(), HERE.parent / "core" / "contract"],
+    "job-arguments.json": [HERE, Path.cwd(), CONTRACTS],
+    "daily-file.json": [HERE, Path.cwd(), CONTRACTS],
 }
 
 

@@ -7,7 +7,7 @@ hand. Not uploaded to Glue.
     python glue/run_local.py import --staged FILE --import-id N --database-url URL
     python glue/run_local.py analytics --database-url URL --redshift-url URL
 
-The staged file is read as the crawler's CSV classifier describes it (glue/job-arguments.json
+The staged file is read as the crawler's CSV classifier describes it (contracts/job-arguments.json
 stagedFile: header row, comma, double quotes doubled inside quoted fields, records may span
 lines). URLs are libpq URLs (postgres://user:password@host:port/database); for analytics the
 "Redshift" URL is any PostgreSQL database standing in for it. Prints one JSON object; exit code 0

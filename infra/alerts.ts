@@ -13,13 +13,14 @@
 import { createHash } from 'node:crypto';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DEADLINE_METRIC, ENV } from '../functions/environment.ts';
 import { functionBundle } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
 import { DEAD_LETTER_RETENTION_SECONDS } from './import-trigger.ts';
 import { platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { DEADLINE_METRIC, LAMBDA_ENV } from '../contracts/lambda.ts';
+import { GLUE_CRAWLER_FAILED_STATES, GLUE_JOB_FAILED_STATES } from '../contracts/glue.ts';
 
 /** The namespace of the platform's own CloudWatch metrics. */
 export const METRIC_NAMESPACE = DEADLINE_METRIC.namespace;
@@ -38,8 +39,7 @@ export const DEADLINE_CHECK_EVENT = {
   detail: { check: 'import-deadline' },
 };
 /** Glue states that end a job run badly, and those of a crawler. */
-export const GLUE_JOB_FAILED_STATES = ['FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'];
-export const GLUE_CRAWLER_FAILED_STATES = ['Failed'];
+export { GLUE_CRAWLER_FAILED_STATES, GLUE_JOB_FAILED_STATES };
 
 /** `HH:MM` → the Scheduler cron expression that fires at that minute every day. */
 export function deadlineCron(deadline: string): string {
@@ -186,14 +186,14 @@ export class Alerts extends pulumi.ComponentResource {
           description: 'Tells ETL_Success / ETL_Failure how each import went; checks the deadline',
           bundleDir: n.bundleDir ?? functionBundle('notify'),
           environment: {
-            [ENV.databaseClusterArn]: n.databaseClusterArn,
-            [ENV.databaseSecretArn]: n.databaseSecretArn,
-            [ENV.databaseName]: n.databaseName,
-            [ENV.successTopicArn]: success.arn,
-            [ENV.failureTopicArn]: failure.arn,
-            [ENV.glueWorkflowName]: n.glueWorkflowName,
-            [ENV.platformName]: name,
-            [ENV.timeZone]: timeZone,
+            [LAMBDA_ENV.databaseClusterArn]: n.databaseClusterArn,
+            [LAMBDA_ENV.databaseSecretArn]: n.databaseSecretArn,
+            [LAMBDA_ENV.databaseName]: n.databaseName,
+            [LAMBDA_ENV.successTopicArn]: success.arn,
+            [LAMBDA_ENV.failureTopicArn]: failure.arn,
+            [LAMBDA_ENV.glueWorkflowName]: n.glueWorkflowName,
+            [LAMBDA_ENV.platformName]: name,
+            [LAMBDA_ENV.timeZone]: timeZone,
           },
           kmsKeyArn: args.kmsKeyArn,
           logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,

@@ -2,7 +2,7 @@
 // their defaults, checked by a pure function before any resource is made, every problem reported
 // at once with the field named and the allowed values.
 import type * as pulumi from '@pulumi/pulumi';
-import { knownProvinces } from '../core/municipalities.ts';
+import { knownProvinces } from '../contracts/territory.ts';
 import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
 import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
 

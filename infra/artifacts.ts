@@ -4,7 +4,7 @@
 //   with esbuild by functions/bundle.ts when the program runs, once per process;
 // - from the package (dist/, what `npm pack` ships): `npm run build` has put the bundles in
 //   dist/bundles/<function>/ and the data files at the same relative paths as in the sources
-//   (dist/glue/…, dist/core/contract/…), so `new URL('../glue/…', import.meta.url)` finds them
+//   (dist/glue/…, dist/contracts/…), so `new URL('../glue/…', import.meta.url)` finds them
 //   from infra/ and from dist/infra/ alike. A consumer needs neither esbuild nor the sources.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -19,11 +19,11 @@ export type BundledFunction = (typeof BUNDLED_FUNCTIONS)[number];
 /**
  * Files the component reads at program time, relative to the package root; the build copies
  * each to the same place under dist/, with every script and extra file that
- * glue/job-arguments.json declares for the jobs (infra/build-package.ts).
+ * contracts/job-arguments.json declares for the jobs (infra/build-package.ts).
  */
 export const DATA_FILES = {
-  jobArguments: 'glue/job-arguments.json',
-  contract: 'core/contract/daily-file.json',
+  jobArguments: 'contracts/job-arguments.json',
+  contract: 'contracts/daily-file.json',
 } as const;
 
 /** The package root: the repository (sources) or dist/ (package). */

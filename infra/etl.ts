@@ -4,23 +4,28 @@
 // private subnets whose credentials Glue reads from Secrets Manager (and one to Redshift when
 // analytics is on); the import and analytics jobs (Glue 5.0, scripts uploaded from glue/); a
 // workflow that runs the crawler, then the import job (then the analytics job); the analytics job
-// also runs nightly. Job argument names, scripts and extra files come from glue/job-arguments.json,
-// the declaration the Python scripts read too.
-import { readFileSync } from 'node:fs';
+// also runs nightly. Job argument names, scripts and extra files come from
+// contracts/job-arguments.json (contracts/glue.ts), the declaration the Python scripts read too.
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { STAGING_PREFIX } from '../functions/environment.ts';
-import { DATA_FILES, dataFile } from './artifacts.ts';
+import { dataFile } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust, type Statement } from './context.ts';
 import { DATABASE_PORT } from './database.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
+import {
+  GLUE_DECLARATION,
+  glueArgumentName,
+  type GlueDeclaration,
+  type GlueJobDeclaration,
+} from '../contracts/glue.ts';
 
 /** Where the component puts the jobs' scripts and files, and the jobs' temporary directory. */
-export const GLUE_SCRIPTS_PREFIX = 'glue/scripts/';
-export const GLUE_FILES_PREFIX = 'glue/files/';
-export const GLUE_TEMP_PREFIX = 'glue/temp/';
+export const GLUE_SCRIPTS_PREFIX = BUCKET_LAYOUT.glueScripts;
+export const GLUE_FILES_PREFIX = BUCKET_LAYOUT.glueFiles;
+export const GLUE_TEMP_PREFIX = BUCKET_LAYOUT.glueTemp;
 /** Workers of each job run (G.1X: 4 vCPU, 16 GB). */
 export const GLUE_WORKER_TYPE = 'G.1X';
 export const GLUE_WORKERS = 2;
@@ -31,35 +36,13 @@ export const GLUE_JDBC_BATCH_SIZE = 5000;
 /** When the analytics job also runs on its own (UTC), besides after each import. */
 export const ANALYTICS_NIGHTLY_SCHEDULE = 'cron(30 1 * * ? *)';
 
-interface JobDeclaration {
-  script: string;
-  arguments: Record<string, { name: string }>;
-  extraFiles: string[];
-  extraPyFiles: string[];
-}
-interface JobArgumentsFile {
-  glueVersion: string;
-  jobs: { import: JobDeclaration; analytics: JobDeclaration };
-  stagedFile: {
-    /** What the crawler's CSV classifier must say so that every column reaches the job as text. */
-    classifier: {
-      delimiter: string;
-      quoteSymbol: string;
-      containsHeader: string;
-      serde: string;
-      customDatatypeConfigured: boolean;
-      customDatatypes: string[];
-    };
-  };
-}
-
-/** glue/job-arguments.json: the contract with the scripts (owned by glue/). */
-export function jobDeclarations(): JobArgumentsFile {
-  return JSON.parse(readFileSync(dataFile(DATA_FILES.jobArguments), 'utf8')) as JobArgumentsFile;
+/** contracts/job-arguments.json through its typed reader: the contract with the scripts. */
+export function jobDeclarations(): GlueDeclaration {
+  return GLUE_DECLARATION;
 }
 
 /** The classifier settings of the declaration, without its comments. */
-function csvClassifierOf(c: JobArgumentsFile['stagedFile']['classifier']) {
+function csvClassifierOf(c: GlueDeclaration['stagedFile']['classifier']) {
   return {
     delimiter: c.delimiter,
     quoteSymbol: c.quoteSymbol,
@@ -68,17 +51,6 @@ function csvClassifierOf(c: JobArgumentsFile['stagedFile']['classifier']) {
     customDatatypeConfigured: c.customDatatypeConfigured,
     customDatatypes: c.customDatatypes,
   };
-}
-
-/** The argument name of a job's argument, as the scripts read it; fails on an unknown key. */
-function argumentName(job: JobDeclaration, key: string): string {
-  const found = job.arguments[key];
-  if (found === undefined) {
-    throw new Error(
-      `glue/job-arguments.json declares no argument "${key}" (it has ${Object.keys(job.arguments).join(', ')})`,
-    );
-  }
-  return found.name;
 }
 
 /** Physical names, known before anything is declared (the alerts' rules match them). */
@@ -320,7 +292,7 @@ export class Etl extends pulumi.ComponentResource {
         Resource: [
           pulumi.interpolate`${args.bucketArn}/${GLUE_SCRIPTS_PREFIX}*`,
           pulumi.interpolate`${args.bucketArn}/${GLUE_FILES_PREFIX}*`,
-          pulumi.interpolate`${args.bucketArn}/${STAGING_PREFIX}*`,
+          pulumi.interpolate`${args.bucketArn}/${BUCKET_LAYOUT.staging}*`,
         ],
       },
       {
@@ -328,7 +300,9 @@ export class Etl extends pulumi.ComponentResource {
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
         Resource: args.bucketArn,
-        Condition: { StringLike: { 's3:prefix': [`${STAGING_PREFIX}*`, `${GLUE_TEMP_PREFIX}*`] } },
+        Condition: {
+          StringLike: { 's3:prefix': [`${BUCKET_LAYOUT.staging}*`, `${GLUE_TEMP_PREFIX}*`] },
+        },
       },
       {
         Sid: 'TempDirectory',
@@ -437,7 +411,7 @@ export class Etl extends pulumi.ComponentResource {
         databaseName: catalog.name,
         classifiers: [classifier.name],
         securityConfiguration: securityConfiguration.name,
-        s3Targets: [{ path: s3Url(STAGING_PREFIX) }],
+        s3Targets: [{ path: s3Url(BUCKET_LAYOUT.staging) }],
         // Each import stages its file in a folder of its own: only new folders are crawled, and
         // each folder (level 3: bucket, staging/, <import id>/) is a table of its own.
         recrawlPolicy: { recrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' },
@@ -450,7 +424,7 @@ export class Etl extends pulumi.ComponentResource {
       glueOpts,
     );
 
-    const jobArguments = (job: JobDeclaration): Record<string, pulumi.Input<string>> => {
+    const jobArguments = (job: GlueJobDeclaration): Record<string, pulumi.Input<string>> => {
       const extraFiles = job.extraFiles.map((f) => uploadOnce(f, GLUE_FILES_PREFIX));
       const extraPyFiles = job.extraPyFiles.map((f) => uploadOnce(f, GLUE_FILES_PREFIX));
       return {
@@ -468,7 +442,7 @@ export class Etl extends pulumi.ComponentResource {
     const job = (
       resourceName: string,
       jobName: string,
-      declaration: JobDeclaration,
+      declaration: GlueJobDeclaration,
       description: string,
       connections: pulumi.Input<string>[],
       own: Record<string, pulumi.Input<string>>,
@@ -505,9 +479,9 @@ export class Etl extends pulumi.ComponentResource {
       'Staged daily file → transit table → reconciliation in PostgreSQL',
       [databaseConnection.name],
       {
-        [argumentName(importDeclaration, 'catalogDatabase')]: catalog.name,
-        [argumentName(importDeclaration, 'databaseConnection')]: databaseConnection.name,
-        [argumentName(importDeclaration, 'jdbcBatchSize')]: String(GLUE_JDBC_BATCH_SIZE),
+        [glueArgumentName('import', 'catalogDatabase')]: catalog.name,
+        [glueArgumentName('import', 'databaseConnection')]: databaseConnection.name,
+        [glueArgumentName('import', 'jdbcBatchSize')]: String(GLUE_JDBC_BATCH_SIZE),
       },
     );
     const analyticsDeclaration = declared.jobs.analytics;
@@ -521,8 +495,8 @@ export class Etl extends pulumi.ComponentResource {
             'Dashboard aggregates (no direct identifiers) → Redshift',
             [databaseConnection.name, redshiftConnection.name],
             {
-              [argumentName(analyticsDeclaration, 'databaseConnection')]: databaseConnection.name,
-              [argumentName(analyticsDeclaration, 'redshiftConnection')]: redshiftConnection.name,
+              [glueArgumentName('analytics', 'databaseConnection')]: databaseConnection.name,
+              [glueArgumentName('analytics', 'redshiftConnection')]: redshiftConnection.name,
             },
           );
 

@@ -10,16 +10,20 @@
 // a month, with no NAT) and gain nothing: it opens no connection to anything inside.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DEFAULT_LIMITS } from '../core/contract.ts';
-import { ENV, INBOX_PREFIX, STAGING_PREFIX } from '../functions/environment.ts';
 import { functionBundle } from './artifacts.ts';
 import { awsContext } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
+import { DEFAULT_LIMITS, dailyFileSuffixesAnyCase } from '../contracts/daily-file.ts';
+import { LAMBDA_ENV } from '../contracts/lambda.ts';
 
-/** File name endings that start an import (S3 suffix filters are case-sensitive). */
-export const TRIGGER_SUFFIXES = ['.csv', '.CSV', '.xlsx', '.XLSX'];
+/**
+ * File name endings that start an import: every upper/lower-case spelling of the daily file's
+ * extensions (S3 suffix filters are case-sensitive; contracts/daily-file.ts accepts any case).
+ */
+export const TRIGGER_SUFFIXES = dailyFileSuffixesAnyCase();
 /** Long enough to hash and convert the largest accepted file (the contract's max_file_bytes). */
 export const ON_UPLOAD_TIMEOUT_SECONDS = 900;
 /** The streaming xlsx reader peaks at about 640 MB at 500k rows (DESIGN §11). */
@@ -107,11 +111,11 @@ export class ImportTrigger extends pulumi.ComponentResource {
         description: 'Registers each daily file landed under inbox/ and starts its Glue workflow',
         bundleDir: args.bundleDir ?? functionBundle('on-upload'),
         environment: {
-          [ENV.databaseClusterArn]: args.databaseClusterArn,
-          [ENV.databaseSecretArn]: args.databaseSecretArn,
-          [ENV.databaseName]: args.databaseName,
-          [ENV.failureTopicArn]: args.failureTopicArn,
-          [ENV.glueWorkflowName]: args.glueWorkflowName,
+          [LAMBDA_ENV.databaseClusterArn]: args.databaseClusterArn,
+          [LAMBDA_ENV.databaseSecretArn]: args.databaseSecretArn,
+          [LAMBDA_ENV.databaseName]: args.databaseName,
+          [LAMBDA_ENV.failureTopicArn]: args.failureTopicArn,
+          [LAMBDA_ENV.glueWorkflowName]: args.glueWorkflowName,
         },
         kmsKeyArn: args.kmsKeyArn,
         logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
@@ -125,13 +129,13 @@ export class ImportTrigger extends pulumi.ComponentResource {
             Sid: 'ReadInbox',
             Effect: 'Allow',
             Action: ['s3:GetObject'],
-            Resource: pulumi.interpolate`${args.bucketArn}/${INBOX_PREFIX}*`,
+            Resource: pulumi.interpolate`${args.bucketArn}/${BUCKET_LAYOUT.inbox}*`,
           },
           {
             Sid: 'WriteStaging',
             Effect: 'Allow',
             Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-            Resource: pulumi.interpolate`${args.bucketArn}/${STAGING_PREFIX}*`,
+            Resource: pulumi.interpolate`${args.bucketArn}/${BUCKET_LAYOUT.staging}*`,
           },
           {
             Sid: 'PlatformKey',
@@ -201,7 +205,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
         lambdaFunctions: TRIGGER_SUFFIXES.map((suffix) => ({
           lambdaFunctionArn: fn.arn,
           events: ['s3:ObjectCreated:*'],
-          filterPrefix: INBOX_PREFIX,
+          filterPrefix: BUCKET_LAYOUT.inbox,
           filterSuffix: suffix,
         })),
       },

@@ -4,10 +4,10 @@
 // X-Ray tracing active.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { LAMBDA_RUNTIME } from '../functions/runtime.ts';
 import { awsContext, policyDocument, serviceTrust, type Statement } from './context.ts';
+import { LAMBDA_RUNTIME } from '../contracts/lambda.ts';
 
-/** The runtime of every function (functions/runtime.ts: the bundler builds for the same). */
+/** The runtime of every function (contracts/lambda.ts: the bundler builds for the same). */
 export { LAMBDA_RUNTIME };
 /** The handler of every bundle: index.mjs exports `handler`. */
 export const LAMBDA_HANDLER = 'index.handler';

@@ -4,16 +4,17 @@
 // and each see one folder, `inbox/<user>/`, as their whole file system.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { INBOX_PREFIX } from '../functions/environment.ts';
 import type { SftpUser } from './args.ts';
 import { hardenBucket } from './bucket.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
+import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
 
 /** The Transfer Family security policy: the newest general-purpose one of the provider's list. */
 export const TRANSFER_SECURITY_POLICY = 'TransferSecurityPolicy-2025-03';
 
-export { INBOX_PREFIX };
+/** Where the uploads land (contracts/bucket-layout.ts), part of this package's API. */
+export const INBOX_PREFIX = BUCKET_LAYOUT.inbox;
 
 /** Where the log bucket keeps each kind of access log. */
 export const ACCESS_LOG_PREFIXES = { landing: 'landing/', loadBalancer: 'portal-alb/' } as const;
@@ -184,7 +185,7 @@ export class Landing extends pulumi.ComponentResource {
     const server = this.server;
 
     for (const user of args.sftpUsers) {
-      const userPrefix = `${INBOX_PREFIX}${user.userName}/`;
+      const userPrefix = `${BUCKET_LAYOUT.inbox}${user.userName}/`;
       const role = new aws.iam.Role(
         `${name}-sftp-u-${user.userName}`,
         { assumeRolePolicy: serviceTrust('transfer.amazonaws.com', accountId) },
@@ -230,7 +231,7 @@ export class Landing extends pulumi.ComponentResource {
           homeDirectoryMappings: [
             {
               entry: '/',
-              target: pulumi.interpolate`/${bucket.bucket}/${INBOX_PREFIX}${user.userName}`,
+              target: pulumi.interpolate`/${bucket.bucket}/${BUCKET_LAYOUT.inbox}${user.userName}`,
             },
           ],
         },

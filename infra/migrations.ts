@@ -9,13 +9,14 @@
 // never passes through the program, its state or the function's result.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { ENV, PORTAL_LOGIN_ROLE } from '../functions/environment.ts';
 import { functionBundle, hashMigrationSql } from './artifacts.ts';
 import type { Statement } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { DATABASE_PORT } from './database.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { LAMBDA_ENV } from '../contracts/lambda.ts';
+import { PORTAL_LOGIN_ROLE } from '../contracts/roles.ts';
 
 /** Applying every migration on an empty database takes well under this. */
 export const MIGRATE_TIMEOUT_SECONDS = 600;
@@ -94,19 +95,19 @@ export class Migrations extends pulumi.ComponentResource {
         description: 'Applies the database migrations (invoked by every pulumi up)',
         bundleDir,
         environment: {
-          [ENV.databaseSecretArn]: args.databaseSecretArn,
-          [ENV.databaseName]: args.databaseName,
-          [ENV.databaseHost]: args.databaseHost,
-          [ENV.databasePort]: String(DATABASE_PORT),
-          [ENV.databaseTls]: 'verify-full',
-          [ENV.territoryProvinces]: pulumi
+          [LAMBDA_ENV.databaseSecretArn]: args.databaseSecretArn,
+          [LAMBDA_ENV.databaseName]: args.databaseName,
+          [LAMBDA_ENV.databaseHost]: args.databaseHost,
+          [LAMBDA_ENV.databasePort]: String(DATABASE_PORT),
+          [LAMBDA_ENV.databaseTls]: 'verify-full',
+          [LAMBDA_ENV.territoryProvinces]: pulumi
             .output(args.territoryProvinces)
             .apply((provinces) => provinces.join(',')),
           ...(portalSecret === undefined
             ? {}
             : {
-                [ENV.portalSettingsSecretArn]: portalSecret,
-                [ENV.portalLoginRole]: PORTAL_LOGIN_ROLE,
+                [LAMBDA_ENV.portalSettingsSecretArn]: portalSecret,
+                [LAMBDA_ENV.portalLoginRole]: PORTAL_LOGIN_ROLE,
               }),
         },
         kmsKeyArn: args.kmsKeyArn,

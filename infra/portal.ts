@@ -14,31 +14,42 @@ import * as pulumi from '@pulumi/pulumi';
 import { hashDirectory, portalBundle } from './artifacts.ts';
 import { serviceTrust, policyDocument } from './context.ts';
 import { allowDatabaseClient } from './database.ts';
-import { PORTAL_SECRET_SETTINGS } from '../functions/environment.ts';
 import { DEFAULTS } from './defaults.ts';
 import { ACCESS_LOG_PREFIXES } from './landing.ts';
 import { physicalName } from './naming.ts';
 import { portalFirewall } from './waf.ts';
+import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
+import {
+  PORTAL_ENV,
+  PORTAL_ENVIRONMENT_FILE,
+  PORTAL_HEALTH_PATH,
+  PORTAL_INSTALL_DIR,
+  PORTAL_NODE,
+  PORTAL_PORT,
+  PORTAL_SECRET_SETTINGS,
+  PORTAL_SERVICE,
+  PORTAL_USER,
+} from '../contracts/portal-deployment.ts';
+
+/** The portal's deployment contract (contracts/portal-deployment.ts), part of this package's API. */
+export {
+  PORTAL_ENVIRONMENT_FILE,
+  PORTAL_HEALTH_PATH,
+  PORTAL_INSTALL_DIR,
+  PORTAL_NODE,
+  PORTAL_PORT,
+  PORTAL_SERVICE,
+  PORTAL_USER,
+};
 
 /** Where the bundle objects live in the bucket. */
-export const PORTAL_PREFIX = 'portal/';
-/** The port the portal listens on, behind the load balancer. */
-export const PORTAL_PORT = 8080;
-/** The portal's health endpoint (its contract with the load balancer). */
-export const PORTAL_HEALTH_PATH = '/healthz';
-/** The systemd unit the bundle carries. */
-export const PORTAL_SERVICE = 'qdp-portal.service';
+export const PORTAL_PREFIX = BUCKET_LAYOUT.portal;
 /**
  * The latest Amazon Linux 2023 (x86_64: the bundle carries Argon2's linux-x64-gnu binding),
  * resolved by EC2 from the public SSM parameter at launch.
  */
 export const PORTAL_AMI =
   'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
-/** What the bundle's systemd unit expects on the instance (portal/bundle.ts defaults). */
-export const PORTAL_INSTALL_DIR = '/opt/qdp-portal';
-export const PORTAL_ENVIRONMENT_FILE = '/etc/qdp-portal/portal.env';
-export const PORTAL_USER = 'qdp-portal';
-export const PORTAL_NODE = '/usr/bin/node';
 /** TLS 1.3 and 1.2 only. */
 export const PORTAL_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 /** Root volume (GiB): the OS, Node.js and the bundle. */
@@ -100,11 +111,11 @@ export function portalUserData(settings: {
   authorityName: string;
 }): string {
   const env = [
-    `QDP_PORTAL_HOST=0.0.0.0`,
-    `QDP_PORTAL_PORT=${PORTAL_PORT}`,
-    `QDP_PORTAL_TRUST_PROXY=true`,
-    `QDP_PORTAL_SECURE_COOKIES=${settings.secureCookies}`,
-    `QDP_PORTAL_AUTHORITY_NAME=${JSON.stringify(settings.authorityName)}`,
+    `${PORTAL_ENV.host}=0.0.0.0`,
+    `${PORTAL_ENV.port}=${PORTAL_PORT}`,
+    `${PORTAL_ENV.trustProxy}=true`,
+    `${PORTAL_ENV.secureCookies}=${settings.secureCookies}`,
+    `${PORTAL_ENV.authorityName}=${JSON.stringify(settings.authorityName)}`,
   ];
   return [
     '#!/bin/bash',

@@ -3,10 +3,9 @@
 // still being copied (a partial upload) is never imported; files are handled one at a time.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isDailyFileName } from '../contracts/daily-file.ts';
 
 export const INBOX_POLL_INTERVAL_MS = 1000;
-
-const DAILY_FILE = /\.(csv|xlsx)$/i;
 
 export interface InboxWatcherOptions {
   dir: string;
@@ -44,7 +43,7 @@ export class InboxWatcher {
   /** One look at the inbox: files whose size and mtime did not change since the last look. */
   async poll(): Promise<void> {
     const names = (await readdir(this.options.dir)).filter(
-      (name) => DAILY_FILE.test(name) && !name.startsWith('.'),
+      (name) => isDailyFileName(name) && !name.startsWith('.'),
     );
     const present = new Set<string>();
     for (const name of names.sort()) {

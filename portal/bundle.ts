@@ -8,6 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import {
+  PORTAL_ENVIRONMENT_FILE,
+  PORTAL_INSTALL_DIR,
+  PORTAL_NODE,
+  PORTAL_SERVICE,
+  PORTAL_USER,
+} from '../contracts/portal-deployment.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -114,12 +121,12 @@ export async function bundlePortal(options: PortalBundleOptions = {}): Promise<s
   );
   await cp(path.join(HERE, 'static'), path.join(outDir, 'static', 'portal'), { recursive: true });
   await writeFile(
-    path.join(outDir, 'qdp-portal.service'),
+    path.join(outDir, PORTAL_SERVICE),
     systemdUnit({
-      installDir: options.installDir ?? '/opt/qdp-portal',
-      environmentFile: options.environmentFile ?? '/etc/qdp-portal/portal.env',
-      nodePath: options.nodePath ?? '/usr/bin/node',
-      user: options.user ?? 'qdp-portal',
+      installDir: options.installDir ?? PORTAL_INSTALL_DIR,
+      environmentFile: options.environmentFile ?? PORTAL_ENVIRONMENT_FILE,
+      nodePath: options.nodePath ?? PORTAL_NODE,
+      user: options.user ?? PORTAL_USER,
     }),
   );
   await writeFile(

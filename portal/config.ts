@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { OIDC_ENVIRONMENT, parseOidcSettings, type OidcSettings } from './sign-in/oidc.ts';
+import { PORTAL_ENV, PORTAL_PORT } from '../contracts/portal-deployment.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], {
@@ -11,18 +12,19 @@ const flag = z
   })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const E = PORTAL_ENV;
 const environmentSchema = z.object({
-  QDP_PORTAL_DATABASE_URL: z.string().url(),
-  QDP_PORTAL_HOST: z.string().min(1).default('127.0.0.1'),
-  QDP_PORTAL_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  QDP_PORTAL_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  QDP_PORTAL_SECURE_COOKIES: flag.default(true),
-  QDP_PORTAL_TRUST_PROXY: flag.default(false),
-  QDP_PORTAL_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
-  QDP_PORTAL_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
-  QDP_PORTAL_PAGE_SIZE: z.coerce.number().int().min(10).max(500).default(50),
-  QDP_PORTAL_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(2_000_000).default(200_000),
-  QDP_PORTAL_AUTHORITY_NAME: z.string().min(1).default('Azienda ULSS'),
+  [E.databaseUrl]: z.string().url(),
+  [E.host]: z.string().min(1).default('127.0.0.1'),
+  [E.port]: z.coerce.number().int().min(0).max(65_535).default(PORTAL_PORT),
+  [E.cookieSecret]: z.string().min(32, 'must be at least 32 characters'),
+  [E.secureCookies]: flag.default(true),
+  [E.trustProxy]: flag.default(false),
+  [E.workers]: z.coerce.number().int().min(1).max(64).optional(),
+  [E.poolMax]: z.coerce.number().int().min(1).max(200).default(20),
+  [E.pageSize]: z.coerce.number().int().min(10).max(500).default(50),
+  [E.exportMaxRows]: z.coerce.number().int().min(1).max(2_000_000).default(200_000),
+  [E.authorityName]: z.string().min(1).default('Azienda ULSS'),
 });
 
 export interface PortalConfig {
@@ -69,17 +71,17 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
   }
   const e = parsed.data;
   return {
-    databaseUrl: e.QDP_PORTAL_DATABASE_URL,
-    host: e.QDP_PORTAL_HOST,
-    port: e.QDP_PORTAL_PORT,
-    cookieSecret: e.QDP_PORTAL_COOKIE_SECRET,
-    secureCookies: e.QDP_PORTAL_SECURE_COOKIES,
-    trustProxy: e.QDP_PORTAL_TRUST_PROXY,
-    workers: e.QDP_PORTAL_WORKERS ?? availableParallelism(),
-    poolMax: e.QDP_PORTAL_POOL_MAX,
-    pageSize: e.QDP_PORTAL_PAGE_SIZE,
-    exportMaxRows: e.QDP_PORTAL_EXPORT_MAX_ROWS,
-    authorityName: e.QDP_PORTAL_AUTHORITY_NAME,
+    databaseUrl: e[E.databaseUrl],
+    host: e[E.host],
+    port: e[E.port],
+    cookieSecret: e[E.cookieSecret],
+    secureCookies: e[E.secureCookies],
+    trustProxy: e[E.trustProxy],
+    workers: e[E.workers] ?? availableParallelism(),
+    poolMax: e[E.poolMax],
+    pageSize: e[E.pageSize],
+    exportMaxRows: e[E.exportMaxRows],
+    authorityName: e[E.authorityName],
     oidc: oidc.settings,
   };
 }

@@ -4,7 +4,6 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { TextDecoder } from 'node:util';
-import { FIELDS, headerProblem, mapHeader, type FileLimits } from '../contract.ts';
 import {
   FileRejectedError,
   READ_CHUNK_BYTES,
@@ -12,6 +11,7 @@ import {
   type InspectedFile,
   type Row,
 } from './types.ts';
+import { FIELDS, type FileLimits, headerProblem, mapHeader } from '../../contracts/daily-file.ts';
 
 const QUOTE = 34;
 const LF = 10;

@@ -1,9 +1,9 @@
 // Reading the daily file (DESIGN §5): inspect it (hash, encoding), then open it as a header and a
 // stream of rows in qdp.transit column order, or refuse it as a whole with FileRejectedError.
-import { DEFAULT_LIMITS, type FileLimits } from '../contract.ts';
 import { openCsv } from './csv.ts';
 import { openXlsx } from './xlsx.ts';
 import { FileRejectedError, type DailyFile, type InspectedFile } from './types.ts';
+import { DEFAULT_LIMITS, type FileLimits } from '../../contracts/daily-file.ts';
 
 export { inspectFile, formatOf } from './inspect.ts';
 export {

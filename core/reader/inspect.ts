@@ -2,17 +2,18 @@
 // whether it is valid UTF-8 (otherwise it is read as Windows-1252, DESIGN §5).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import path from 'node:path';
 import { TextDecoder } from 'node:util';
+import {
+  dailyFileFormat,
+  notDailyFileReason,
+  type DailyFileFormat,
+} from '../../contracts/daily-file.ts';
 import { FileRejectedError, READ_CHUNK_BYTES, type InspectedFile } from './types.ts';
 
-export function formatOf(filePath: string): 'csv' | 'xlsx' {
-  const extension = path.extname(filePath).toLowerCase();
-  if (extension === '.csv') return 'csv';
-  if (extension === '.xlsx') return 'xlsx';
-  throw new FileRejectedError(
-    `unsupported file type "${extension || path.basename(filePath)}": the daily file must be .csv or .xlsx`,
-  );
+export function formatOf(filePath: string): DailyFileFormat {
+  const format = dailyFileFormat(filePath);
+  if (format === null) throw new FileRejectedError(notDailyFileReason(filePath));
+  return format;
 }
 
 export async function inspectFile(filePath: string): Promise<InspectedFile> {

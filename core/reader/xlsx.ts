@@ -3,8 +3,8 @@
 // is read, row by row, so memory stays bounded whatever the file's size.
 import ExcelJS from 'exceljs';
 import yauzl from 'yauzl';
-import { FIELDS, headerProblem, mapHeader, type FileLimits } from '../contract.ts';
 import { FileRejectedError, type DailyFile, type InspectedFile, type Row } from './types.ts';
+import { FIELDS, type FileLimits, headerProblem, mapHeader } from '../../contracts/daily-file.ts';
 
 function unreadable(error: unknown): FileRejectedError {
   const message = error instanceof Error ? error.message : String(error);

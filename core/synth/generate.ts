@@ -7,8 +7,8 @@
 // any earlier day.
 import { fiscalCodeVariant } from './fiscal-code.ts';
 import { PopulationModel, unknownProvinces, type Person } from './people.ts';
-import { FIELDS } from '../contract.ts';
 import { Rng, fmix32, mix32, seedHash } from './random.ts';
+import { FIELDS } from '../../contracts/daily-file.ts';
 
 /** The daily file's headers, in the contract's order (core/contract/daily-file.json). */
 export const COLUMNS: readonly string[] = FIELDS.map((field) => field.header);

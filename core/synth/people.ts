@@ -5,7 +5,7 @@ import {
   knownProvinces,
   municipalitiesOf,
   type Municipality,
-} from '../municipalities.ts';
+} from '../../contracts/territory.ts';
 import { fiscalCode, fiscalCodeVariant } from './fiscal-code.ts';
 import { Rng, WeightedPicker, mix32 } from './random.ts';
 

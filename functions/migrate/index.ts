@@ -11,7 +11,7 @@ import { syncMunicipalities } from '../../core/municipalities.ts';
 import { migrate, type MigrationResult } from '../../db/migrate.ts';
 import { rdsTlsOptions } from '../../db/tls.ts';
 import { log } from '../aws.ts';
-import { ENV, parseEnvironment } from '../environment.ts';
+import { parseEnvironment } from '../environment.ts';
 import { z } from 'zod';
 import {
   ensurePortalLogin,
@@ -19,6 +19,7 @@ import {
   type PortalLoginOutcome,
   type SettingsStore,
 } from './portal-login.ts';
+import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 
 const secretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
@@ -42,15 +43,15 @@ export async function runMigrate(
   portalSettings?: SettingsStore,
 ): Promise<MigrateOutcome> {
   const result = await migrate(client);
-  const territory = await syncMunicipalities(client, env[ENV.territoryProvinces]);
+  const territory = await syncMunicipalities(client, env[LAMBDA_ENV.territoryProvinces]);
   const outcome: MigrateOutcome = { ...result, ...territory };
   if (portalSettings !== undefined) {
     outcome.portalLogin = await ensurePortalLogin(client, portalSettings, {
-      role: env[ENV.portalLoginRole],
-      host: env[ENV.databaseHost],
-      port: env[ENV.databasePort],
-      database: env[ENV.databaseName],
-      tls: env[ENV.databaseTls],
+      role: env[LAMBDA_ENV.portalLoginRole],
+      host: env[LAMBDA_ENV.databaseHost],
+      port: env[LAMBDA_ENV.databasePort],
+      database: env[LAMBDA_ENV.databaseName],
+      tls: env[LAMBDA_ENV.databaseTls],
     });
   }
   log({ function: 'migrate', ...outcome });
@@ -76,15 +77,15 @@ export function tlsOptions(mode: 'verify-full' | 'disable'): false | pg.Connecti
 
 export async function handler(): Promise<MigrateOutcome> {
   const env = parseEnvironment('migrate');
-  const { username, password } = await credentials(env[ENV.databaseSecretArn]);
-  const portalSecret = env[ENV.portalSettingsSecretArn];
+  const { username, password } = await credentials(env[LAMBDA_ENV.databaseSecretArn]);
+  const portalSecret = env[LAMBDA_ENV.portalSettingsSecretArn];
   const client = new pg.Client({
-    host: env[ENV.databaseHost],
-    port: env[ENV.databasePort],
-    database: env[ENV.databaseName],
+    host: env[LAMBDA_ENV.databaseHost],
+    port: env[LAMBDA_ENV.databasePort],
+    database: env[LAMBDA_ENV.databaseName],
     user: username,
     password,
-    ssl: tlsOptions(env[ENV.databaseTls]),
+    ssl: tlsOptions(env[LAMBDA_ENV.databaseTls]),
   });
   await client.connect();
   try {

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
 import { keepPortalLoginRole } from '../../db/portal-login.ts';
-import { PORTAL_SECRET_SETTINGS } from '../environment.ts';
+import { PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
 
 export { scramVerifier, SCRAM_ITERATIONS } from '../../db/portal-login.ts';
 

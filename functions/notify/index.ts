@@ -3,19 +3,20 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetJobRunCommand, GetWorkflowRunsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { dataApiFrom, log, snsPublisher } from '../aws.ts';
-import { DEADLINE_METRIC, ENV, parseEnvironment } from '../environment.ts';
+import { parseEnvironment } from '../environment.ts';
 import {
   handleNotifyEvent,
   type NotifyDeps,
   type NotifyEvent,
   type NotifyOutcome,
 } from './notify.ts';
+import { DEADLINE_METRIC, LAMBDA_ENV } from '../../contracts/lambda.ts';
 
 export async function handler(event: NotifyEvent): Promise<NotifyOutcome> {
   const env = parseEnvironment('notify');
   const glue = new GlueClient({});
   const cloudwatch = new CloudWatchClient({});
-  const workflowName = env[ENV.glueWorkflowName];
+  const workflowName = env[LAMBDA_ENV.glueWorkflowName];
   const deps: NotifyDeps = {
     sql: dataApiFrom(env),
     async workflowRunOfJobRun(jobName, jobRunId) {
@@ -52,8 +53,8 @@ export async function handler(event: NotifyEvent): Promise<NotifyOutcome> {
       return runs;
     },
     publish: snsPublisher({
-      ETL_Success: env[ENV.successTopicArn],
-      ETL_Failure: env[ENV.failureTopicArn],
+      ETL_Success: env[LAMBDA_ENV.successTopicArn],
+      ETL_Failure: env[LAMBDA_ENV.failureTopicArn],
     }),
     async putDeadlineMetric(value) {
       await cloudwatch.send(
@@ -62,7 +63,9 @@ export async function handler(event: NotifyEvent): Promise<NotifyOutcome> {
           MetricData: [
             {
               MetricName: DEADLINE_METRIC.name,
-              Dimensions: [{ Name: DEADLINE_METRIC.dimension, Value: env[ENV.platformName] }],
+              Dimensions: [
+                { Name: DEADLINE_METRIC.dimension, Value: env[LAMBDA_ENV.platformName] },
+              ],
               Value: value,
               Unit: 'Count',
             },
@@ -70,7 +73,7 @@ export async function handler(event: NotifyEvent): Promise<NotifyOutcome> {
         }),
       );
     },
-    timeZone: env[ENV.timeZone],
+    timeZone: env[LAMBDA_ENV.timeZone],
   };
   const outcome = await handleNotifyEvent(event, deps);
   log({ function: 'notify', event: event['detail-type'], ...outcome });

@@ -5,6 +5,7 @@
 // - the crawler of the workflow failed: the same for every import whose run it failed;
 // - the deadline check (a schedule at the import deadline): the metric is 1 when no import was
 //   published today in the authority's time zone, else 0.
+import { GLUE_CRAWLER_FAILED_STATES, GLUE_JOB_FAILED_STATES } from '../../contracts/glue.ts';
 import { importMessage, type ImportMessage } from '../../core/messages.ts';
 import { summaryOf } from '../imports.ts';
 import type { Sql } from '../sql.ts';
@@ -49,8 +50,7 @@ export interface NotifyOutcome {
   reason?: string;
 }
 
-/** Job run states that end a run without success (SUCCEEDED is the other end state). */
-const JOB_FAILED_STATES = new Set(['FAILED', 'TIMEOUT', 'STOPPED', 'ERROR']);
+/** Import states an import is still in while its Glue job runs. */
 const UNFINISHED = new Set(['loading', 'loaded']);
 
 async function importOfRun(
@@ -100,7 +100,7 @@ export async function handleJobStateChange(
   detail: GlueJobStateChange,
   deps: NotifyDeps,
 ): Promise<NotifyOutcome> {
-  const failed = JOB_FAILED_STATES.has(detail.state);
+  const failed = (GLUE_JOB_FAILED_STATES as readonly string[]).includes(detail.state);
   if (!failed && detail.state !== 'SUCCEEDED') {
     return { kind: 'ignored', imports: [], reason: `job state ${detail.state}` };
   }
@@ -126,7 +126,7 @@ export async function handleCrawlerStateChange(
   detail: GlueCrawlerStateChange,
   deps: NotifyDeps,
 ): Promise<NotifyOutcome> {
-  if (detail.state !== 'Failed') {
+  if (!(GLUE_CRAWLER_FAILED_STATES as readonly string[]).includes(detail.state)) {
     return { kind: 'ignored', imports: [], reason: `crawler state ${detail.state}` };
   }
   const imports: NotifyOutcome['imports'] = [];

@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { GlueClient, StartWorkflowRunCommand } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { DEFAULT_LIMITS } from '../../core/contract.ts';
 import { dataApiFrom, log, snsPublisher } from '../aws.ts';
-import { ENV, parseEnvironment } from '../environment.ts';
+import { parseEnvironment } from '../environment.ts';
 import { s3Objects } from '../objects.ts';
 import { handleUpload, type UploadDeps, type UploadOutcome } from './upload.ts';
+import { DEFAULT_LIMITS } from '../../contracts/daily-file.ts';
+import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 
 export async function handler(event: S3Event): Promise<{ records: UploadOutcome[] }> {
   const env = parseEnvironment('on-upload');
   const glue = new GlueClient({});
-  const workflowName = env[ENV.glueWorkflowName];
+  const workflowName = env[LAMBDA_ENV.glueWorkflowName];
   const deps: UploadDeps = {
     sql: dataApiFrom(env),
     // Path-style addressing works with every S3 endpoint, the emulator's included.
@@ -25,9 +26,9 @@ export async function handler(event: S3Event): Promise<{ records: UploadOutcome[
       if (!run.RunId) throw new Error(`Glue workflow ${workflowName} returned no run id`);
       return run.RunId;
     },
-    publish: snsPublisher({ ETL_Failure: env[ENV.failureTopicArn] }),
+    publish: snsPublisher({ ETL_Failure: env[LAMBDA_ENV.failureTopicArn] }),
     workDir: tmpdir(),
-    limits: { ...DEFAULT_LIMITS, maxFileBytes: env[ENV.maxFileBytes] },
+    limits: { ...DEFAULT_LIMITS, maxFileBytes: env[LAMBDA_ENV.maxFileBytes] },
   };
   const records: UploadOutcome[] = [];
   for (const record of event.Records ?? []) {

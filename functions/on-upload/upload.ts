@@ -9,8 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_LIMITS, FIELDS, type FileLimits } from '../../core/contract.ts';
-import { SUPPORTED_EXTENSIONS } from '../../core/importer.ts';
+import { BUCKET_LAYOUT } from '../../contracts/bucket-layout.ts';
+import {
+  DEFAULT_LIMITS,
+  FIELDS,
+  isDailyFileName,
+  type FileLimits,
+} from '../../contracts/daily-file.ts';
+import { STAGED_LINE_NUMBER_COLUMN, WORKFLOW_RUN_PROPERTIES } from '../../contracts/glue.ts';
 import type { ImportMessage } from '../../core/messages.ts';
 import { messageOf } from '../imports.ts';
 import {
@@ -21,12 +27,6 @@ import {
   type InspectedFile,
   type Row,
 } from '../../core/reader/index.ts';
-import {
-  INBOX_PREFIX,
-  STAGED_LINE_NUMBER_COLUMN,
-  STAGING_PREFIX,
-  WORKFLOW_RUN_PROPERTIES,
-} from '../environment.ts';
 import type { ObjectStore } from '../objects.ts';
 import type { Sql } from '../sql.ts';
 import { csvField } from '../../core/synth/write.ts';
@@ -76,17 +76,15 @@ export function candidateKeys(eventKey: string): string[] {
   return decoded === undefined || decoded === eventKey ? [eventKey] : [decoded, eventKey];
 }
 
-/** Whether a key is a daily file this function handles: `.csv`/`.xlsx` under inbox/. */
+/** Whether a key is a daily file this function handles: `.csv`/`.xlsx` (any case) under inbox/. */
 export function isDailyFileKey(key: string): boolean {
-  if (!key.startsWith(INBOX_PREFIX) || key.endsWith('/')) return false;
-  const extension = path.extname(key).toLowerCase();
-  return (SUPPORTED_EXTENSIONS as readonly string[]).includes(extension);
+  return key.startsWith(BUCKET_LAYOUT.inbox) && !key.endsWith('/') && isDailyFileName(key);
 }
 
 /** The key the staged CSV of an import gets. */
 export function stagedKeyOf(importId: number, key: string): string {
   const base = path.basename(key, path.extname(key));
-  return `${STAGING_PREFIX}${importId}/${base}.csv`;
+  return `${BUCKET_LAYOUT.staging}${importId}/${base}.csv`;
 }
 
 /**
@@ -148,7 +146,7 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
     return { bucket, key: ref.key, status: handled ? 'missing' : 'ignored' };
   }
   const size = sizeBytes as number;
-  const sourceName = key.slice(INBOX_PREFIX.length);
+  const sourceName = key.slice(BUCKET_LAYOUT.inbox.length);
   const dir = await mkdtemp(path.join(deps.workDir, 'upload-'));
   let importId: number | undefined;
   try {

@@ -1,9 +1,10 @@
 // '/' (to the list or the log-in page), the load balancer's health check, and no favicon.
 import type { FastifyPluginAsync } from 'fastify';
+import { PORTAL_HEALTH_PATH } from '../../contracts/portal-deployment.ts';
 
 const root: FastifyPluginAsync = async (app) => {
   const { portal } = app;
-  app.get('/healthz', async (_req, reply) => {
+  app.get(PORTAL_HEALTH_PATH, async (_req, reply) => {
     try {
       await portal.pool.query('select 1');
       return reply.header('cache-control', 'no-store').send({ status: 'ok' });

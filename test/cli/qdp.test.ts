@@ -142,7 +142,7 @@ describe('qdp command', () => {
     expect(run).toMatchObject({
       code: 1,
       stderr:
-        'qdp: error: unsupported file format ".txt" for quarantene.txt: the daily file must be .csv or .xlsx\n',
+        'qdp: error: quarantene.txt: unsupported file type ".txt": the daily file must be .csv or .xlsx\n',
     });
   });
 

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRANSIT_COLUMNS } from '../../core/contract.ts';
 import { copyIntoTransit, copyText, transitPartition } from '../../core/load.ts';
 import {
   FileRejectedError,
@@ -12,6 +11,7 @@ import {
   type Row,
 } from '../../core/reader/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { TRANSIT_COLUMNS } from '../../contracts/daily-file.ts';
 
 let db: TestDatabase;
 let client: pg.PoolClient;

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../core/contract.ts';
 import {
   FileRejectedError,
   inspectFile,
   openDailyFile,
   type Row,
 } from '../../core/reader/index.ts';
+import { DEFAULT_LIMITS } from '../../contracts/daily-file.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qdp-reader-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_LIMITS,
   FIELDS,
-  TRANSIT_COLUMNS,
   headerProblem,
   mapHeader,
   normaliseHeader,
-} from '../../core/contract.ts';
+  TRANSIT_COLUMNS,
+} from '../../contracts/daily-file.ts';
 
 const CANONICAL = [
   'CODICE_FISCALE',

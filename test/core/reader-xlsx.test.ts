@@ -4,7 +4,6 @@ import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../core/contract.ts';
 import {
   FileRejectedError,
   inspectFile,
@@ -12,6 +11,7 @@ import {
   type Row,
 } from '../../core/reader/index.ts';
 import { cellText, plainNumber } from '../../core/reader/xlsx.ts';
+import { DEFAULT_LIMITS } from '../../contracts/daily-file.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qdp-reader-xlsx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import * as cfModule from 'codice-fiscale-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allMunicipalities, municipalitiesOf } from '../../core/municipalities.ts';
+import { allMunicipalities, municipalitiesOf } from '../../contracts/territory.ts';
 import {
   BAD_ROW_KINDS,
   checkSyntheticDayOptions,

@@ -1,6 +1,6 @@
 import * as cfModule from 'codice-fiscale-js';
 import { describe, expect, it } from 'vitest';
-import { allMunicipalities, municipalitiesOf } from '../../core/municipalities.ts';
+import { allMunicipalities, municipalitiesOf } from '../../contracts/territory.ts';
 import {
   BIRTHPLACES,
   FEMALE_NAMES,

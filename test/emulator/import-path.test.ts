@@ -30,15 +30,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIELDS } from '../../core/contract.ts';
-import {
-  DEADLINE_METRIC,
-  PORTAL_SECRET_SETTINGS,
-  STAGED_LINE_NUMBER_COLUMN,
-} from '../../functions/environment.ts';
 import { importMessage, type ImportSummary } from '../../core/messages.ts';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
-import { ENV, WORKFLOW_RUN_PROPERTIES } from '../../functions/environment.ts';
 import { minimalArgs } from '../infra/fixtures.ts';
 import type { Recorded } from '../infra/mocks.ts';
 import { startDataApi, type DataApiServer } from '../support/data-api/server.ts';
@@ -47,6 +40,10 @@ import { ACCOUNT_ID, CREDENTIALS, REGION, ROOT, startEmulator, type Emulator } f
 import { startGlueRecorder, type GlueRecorder } from './glue-recorder.ts';
 import { provision, recordPlatform, type Provisioned } from './provision.ts';
 import { emptyDatabase, eventually, sshKeyPair, subscriberQueue, type KeyPair } from './support.ts';
+import { FIELDS } from '../../contracts/daily-file.ts';
+import { STAGED_LINE_NUMBER_COLUMN, WORKFLOW_RUN_PROPERTIES } from '../../contracts/glue.ts';
+import { DEADLINE_METRIC, LAMBDA_ENV } from '../../contracts/lambda.ts';
+import { PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
 
 const PLATFORM = 'veneto';
 /** A smaller size limit than the contract's 512 MiB, so that an oversized file is quick to send. */
@@ -97,7 +94,7 @@ beforeAll(async () => {
       r.type === 'aws:lambda/function:Function' && r.inputs['name'] === `${PLATFORM}-on-upload`,
   );
   clusterArn = (onUpload?.inputs['environment'] as { variables: Record<string, string> }).variables[
-    ENV.databaseClusterArn
+    LAMBDA_ENV.databaseClusterArn
   ] as string;
   dataApi.addCluster(clusterArn, database.url);
   // The migrate function connects with pg (a session): to the test server, credentials in a
@@ -121,22 +118,22 @@ beforeAll(async () => {
   secrets.destroy();
   // Only what points at Aurora changes: the emulator reaches the test PostgreSQL instead.
   const throughDataApi = {
-    [ENV.databaseName]: database.name,
+    [LAMBDA_ENV.databaseName]: database.name,
     AWS_ENDPOINT_URL_RDS_DATA: dataApi.url,
     AWS_ENDPOINT_URL_GLUE: glue.url,
   };
   platform = await provision(resources, emulator.endpoint, {
-    'on-upload': { ...throughDataApi, [ENV.maxFileBytes]: String(TEST_MAX_FILE_BYTES) },
+    'on-upload': { ...throughDataApi, [LAMBDA_ENV.maxFileBytes]: String(TEST_MAX_FILE_BYTES) },
     notify: throughDataApi,
     migrate: {
-      [ENV.databaseHost]: admin.hostname,
-      [ENV.databasePort]: admin.port || '5432',
-      [ENV.databaseName]: database.name,
-      [ENV.databaseTls]: 'disable',
-      [ENV.databaseSecretArn]: secret.ARN as string,
+      [LAMBDA_ENV.databaseHost]: admin.hostname,
+      [LAMBDA_ENV.databasePort]: admin.port || '5432',
+      [LAMBDA_ENV.databaseName]: database.name,
+      [LAMBDA_ENV.databaseTls]: 'disable',
+      [LAMBDA_ENV.databaseSecretArn]: secret.ARN as string,
       // The component sets the portal's secret (the recorded ARN is the mocks'): the emulator's.
-      [ENV.portalSettingsSecretArn]: portalSecretArn,
-      [ENV.portalLoginRole]: PORTAL_LOGIN,
+      [LAMBDA_ENV.portalSettingsSecretArn]: portalSecretArn,
+      [LAMBDA_ENV.portalLoginRole]: PORTAL_LOGIN,
     },
   });
   s3 = new S3Client({ ...config(), forcePathStyle: true });

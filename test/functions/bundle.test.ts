@@ -19,9 +19,7 @@ describe('bundleFunction', () => {
     dirs.push(dir);
     const files = (await readdir(dir)).sort();
     expect(files).toEqual(
-      fn === 'migrate'
-        ? ['contract', 'functions', 'index.mjs', 'migrations', 'node_modules']
-        : ['contract', 'index.mjs'],
+      fn === 'migrate' ? ['functions', 'index.mjs', 'migrations', 'node_modules'] : ['index.mjs'],
     );
     const module = (await import(pathToFileURL(path.join(dir, 'index.mjs')).href)) as {
       handler: (event: unknown) => Promise<unknown>;

@@ -1,13 +1,8 @@
 // The functions' environment: names declared once, every problem reported at once and named.
 import { describe, expect, it } from 'vitest';
-import {
-  ENV,
-  environmentNames,
-  STAGED_LINE_NUMBER_COLUMN,
-  parseEnvironment,
-  WORKFLOW_RUN_PROPERTIES,
-} from '../../functions/environment.ts';
+import { environmentNames, parseEnvironment } from '../../functions/environment.ts';
 import { toPositional } from '../../functions/sql.ts';
+import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 
 const ARN = 'arn:aws:rds:eu-south-1:123456789012:cluster:qdp';
 
@@ -46,22 +41,22 @@ describe('environment', () => {
   it('parses with defaults', () => {
     expect(
       parseEnvironment('notify', {
-        [ENV.databaseClusterArn]: ARN,
-        [ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
-        [ENV.databaseName]: 'qdp',
-        [ENV.successTopicArn]: 'arn:aws:sns:eu-south-1:123456789012:p-ETL_Success',
-        [ENV.failureTopicArn]: 'arn:aws:sns:eu-south-1:123456789012:p-ETL_Failure',
-        [ENV.glueWorkflowName]: 'p-import',
-        [ENV.platformName]: 'p',
-        [ENV.timeZone]: '',
+        [LAMBDA_ENV.databaseClusterArn]: ARN,
+        [LAMBDA_ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
+        [LAMBDA_ENV.databaseName]: 'qdp',
+        [LAMBDA_ENV.successTopicArn]: 'arn:aws:sns:eu-south-1:123456789012:p-ETL_Success',
+        [LAMBDA_ENV.failureTopicArn]: 'arn:aws:sns:eu-south-1:123456789012:p-ETL_Failure',
+        [LAMBDA_ENV.glueWorkflowName]: 'p-import',
+        [LAMBDA_ENV.platformName]: 'p',
+        [LAMBDA_ENV.timeZone]: '',
       }),
     ).toMatchObject({ QDP_TIME_ZONE: 'Europe/Rome', QDP_PLATFORM_NAME: 'p' });
     expect(
       parseEnvironment('migrate', {
-        [ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
-        [ENV.databaseName]: 'qdp',
-        [ENV.databaseHost]: 'db.example',
-        [ENV.territoryProvinces]: 'vr, vi',
+        [LAMBDA_ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
+        [LAMBDA_ENV.databaseName]: 'qdp',
+        [LAMBDA_ENV.databaseHost]: 'db.example',
+        [LAMBDA_ENV.territoryProvinces]: 'vr, vi',
       }),
     ).toEqual({
       QDP_DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
@@ -77,58 +72,48 @@ describe('environment', () => {
   it('reports every problem at once, each naming its variable', () => {
     expect(() =>
       parseEnvironment('on-upload', {
-        [ENV.databaseClusterArn]: 'cluster-1',
-        [ENV.databaseName]: 'qdp',
-        [ENV.maxFileBytes]: '-1',
-        [ENV.glueWorkflowName]: 'w',
+        [LAMBDA_ENV.databaseClusterArn]: 'cluster-1',
+        [LAMBDA_ENV.databaseName]: 'qdp',
+        [LAMBDA_ENV.maxFileBytes]: '-1',
+        [LAMBDA_ENV.glueWorkflowName]: 'w',
       }),
     ).toThrow(
       'on-upload: invalid environment: QDP_DATABASE_CLUSTER_ARN: must be an ARN (arn:aws:…); QDP_DATABASE_SECRET_ARN: is not set; QDP_FAILURE_TOPIC_ARN: is not set; QDP_MAX_FILE_BYTES: Too small: expected number to be >0',
     );
     expect(() =>
       parseEnvironment('notify', {
-        [ENV.databaseClusterArn]: ARN,
-        [ENV.databaseSecretArn]: ARN,
-        [ENV.databaseName]: 'qdp',
-        [ENV.successTopicArn]: ARN,
-        [ENV.failureTopicArn]: ARN,
-        [ENV.glueWorkflowName]: 'w',
-        [ENV.platformName]: 'p',
-        [ENV.timeZone]: 'Europe/Verona',
+        [LAMBDA_ENV.databaseClusterArn]: ARN,
+        [LAMBDA_ENV.databaseSecretArn]: ARN,
+        [LAMBDA_ENV.databaseName]: 'qdp',
+        [LAMBDA_ENV.successTopicArn]: ARN,
+        [LAMBDA_ENV.failureTopicArn]: ARN,
+        [LAMBDA_ENV.glueWorkflowName]: 'w',
+        [LAMBDA_ENV.platformName]: 'p',
+        [LAMBDA_ENV.timeZone]: 'Europe/Verona',
       }),
     ).toThrow(
       'notify: invalid environment: QDP_TIME_ZONE: must be an IANA time zone such as Europe/Rome',
     );
     const migrate = {
-      [ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
-      [ENV.databaseName]: 'qdp',
-      [ENV.databaseHost]: 'db.example',
-      [ENV.territoryProvinces]: 'VR',
+      [LAMBDA_ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:x',
+      [LAMBDA_ENV.databaseName]: 'qdp',
+      [LAMBDA_ENV.databaseHost]: 'db.example',
+      [LAMBDA_ENV.territoryProvinces]: 'VR',
     };
     expect(() =>
       parseEnvironment('migrate', {
         ...migrate,
-        [ENV.portalSettingsSecretArn]: 'qdp-portal',
-        [ENV.portalLoginRole]: 'Portal-Login',
+        [LAMBDA_ENV.portalSettingsSecretArn]: 'qdp-portal',
+        [LAMBDA_ENV.portalLoginRole]: 'Portal-Login',
       }),
     ).toThrow(
       'migrate: invalid environment: QDP_PORTAL_SETTINGS_SECRET_ARN: must be an ARN (arn:aws:…); QDP_PORTAL_LOGIN_ROLE: must be a lower-case PostgreSQL role name',
     );
     expect(() =>
-      parseEnvironment('migrate', { ...migrate, [ENV.portalLoginRole]: 'qdp_portal' }),
+      parseEnvironment('migrate', { ...migrate, [LAMBDA_ENV.portalLoginRole]: 'qdp_portal' }),
     ).toThrow(
       'migrate: invalid environment: QDP_PORTAL_LOGIN_ROLE: must not be a role of the access policy',
     );
-  });
-
-  it('reads the workflow run property names from glue/job-arguments.json', () => {
-    expect(WORKFLOW_RUN_PROPERTIES).toEqual({
-      importId: 'qdp_import_id',
-      stagedBucket: 'qdp_staged_bucket',
-      stagedKey: 'qdp_staged_key',
-      sourceName: 'qdp_source_name',
-    });
-    expect(STAGED_LINE_NUMBER_COLUMN).toBe('QDP_LINE_NO');
   });
 });
 

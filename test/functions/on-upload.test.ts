@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, FIELDS } from '../../core/contract.ts';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import {
   candidateKeys,
@@ -17,6 +16,7 @@ import { pgSql, type Sql } from '../../functions/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { syntheticFiscalCode } from '../db/import-fixtures.ts';
 import { folderObjects, importStagedFile, recorder } from './support.ts';
+import { DEFAULT_LIMITS, FIELDS } from '../../contracts/daily-file.ts';
 
 const BUCKET = 'landing';
 let db: TestDatabase;

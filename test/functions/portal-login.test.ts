@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ENV, PORTAL_SECRET_SETTINGS, parseEnvironment } from '../../functions/environment.ts';
+import { parseEnvironment } from '../../functions/environment.ts';
 import { runMigrate } from '../../functions/migrate/index.ts';
 import {
   ensurePortalLogin,
@@ -15,6 +15,8 @@ import {
 } from '../../functions/migrate/portal-login.ts';
 import { loadPortalConfig } from '../../portal/config.ts';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { LAMBDA_ENV } from '../../contracts/lambda.ts';
+import { PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
 
 let db: TestDatabase;
 const roles: string[] = [];
@@ -265,14 +267,15 @@ describe('runMigrate with the portal', () => {
     const role = newRole();
     const admin = new URL(db.url);
     const env = parseEnvironment('migrate', {
-      [ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
-      [ENV.databaseName]: admin.pathname.slice(1),
-      [ENV.databaseHost]: admin.hostname,
-      [ENV.databasePort]: admin.port || '5432',
-      [ENV.databaseTls]: 'disable',
-      [ENV.territoryProvinces]: 'VR',
-      [ENV.portalSettingsSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:p',
-      [ENV.portalLoginRole]: role,
+      [LAMBDA_ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
+      [LAMBDA_ENV.databaseName]: admin.pathname.slice(1),
+      [LAMBDA_ENV.databaseHost]: admin.hostname,
+      [LAMBDA_ENV.databasePort]: admin.port || '5432',
+      [LAMBDA_ENV.databaseTls]: 'disable',
+      [LAMBDA_ENV.territoryProvinces]: 'VR',
+      [LAMBDA_ENV.portalSettingsSecretArn]:
+        'arn:aws:secretsmanager:eu-south-1:123456789012:secret:p',
+      [LAMBDA_ENV.portalLoginRole]: role,
     });
     const store = memoryStore();
     const logged: string[] = [];
@@ -303,11 +306,11 @@ describe('runMigrate with the portal', () => {
     const role = newRole();
     const admin = new URL(db.url);
     const env = parseEnvironment('migrate', {
-      [ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
-      [ENV.databaseName]: admin.pathname.slice(1),
-      [ENV.databaseHost]: admin.hostname,
-      [ENV.territoryProvinces]: 'VR',
-      [ENV.portalLoginRole]: role,
+      [LAMBDA_ENV.databaseSecretArn]: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:db',
+      [LAMBDA_ENV.databaseName]: admin.pathname.slice(1),
+      [LAMBDA_ENV.databaseHost]: admin.hostname,
+      [LAMBDA_ENV.territoryProvinces]: 'VR',
+      [LAMBDA_ENV.portalLoginRole]: role,
     });
     const spy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const client = await db.pool.connect();

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { headerProblem, mapHeader } from '../../core/contract.ts';
 import { adminUrl } from '../support/database.ts';
 import { TEMPLATE_DATABASE } from '../support/global-setup.ts';
+import { headerProblem, mapHeader } from '../../contracts/daily-file.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

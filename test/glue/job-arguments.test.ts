@@ -7,11 +7,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { STAGING_PREFIX, WORKFLOW_RUN_PROPERTIES } from '../../functions/environment.ts';
 import { stagedKeyOf } from '../../functions/on-upload/upload.ts';
 import { QuarantineDataPlatform } from '../../infra/index.ts';
 import { typicalArgs } from '../infra/fixtures.ts';
 import { installMocks, ofType, one, resolve, settle, type Recorder } from '../infra/mocks.ts';
+import { BUCKET_LAYOUT } from '../../contracts/bucket-layout.ts';
+import { WORKFLOW_RUN_PROPERTIES } from '../../contracts/glue.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -23,7 +24,7 @@ interface Declared {
   >;
 }
 const DECLARED = JSON.parse(
-  readFileSync(path.join(ROOT, 'glue/job-arguments.json'), 'utf8'),
+  readFileSync(path.join(ROOT, 'contracts/job-arguments.json'), 'utf8'),
 ) as Declared;
 
 /** Arguments Glue passes to every run itself (JOB_NAME; WORKFLOW_* when a workflow starts it). */
@@ -86,12 +87,12 @@ test('on-upload sets the run properties the import job reads', () => {
 
 test('the staged object is alone in a folder the crawler makes a table of', () => {
   const key = stagedKeyOf(42, 'inbox/regione-veneto/quarantene 15-03.xlsx');
-  expect(key).toBe(`${STAGING_PREFIX}42/quarantene 15-03.csv`);
+  expect(key).toBe(`${BUCKET_LAYOUT.staging}42/quarantene 15-03.csv`);
   const crawler = one(rec, 'aws:glue/crawler:Crawler', 'ulss9-staging').inputs;
   const [target] = crawler['s3Targets'] as { path: string }[];
-  expect(target?.path.endsWith(`/${STAGING_PREFIX}`)).toBe(true);
+  expect(target?.path.endsWith(`/${BUCKET_LAYOUT.staging}`)).toBe(true);
   // Levels: bucket (1), staging/ (2), <import id>/ (3): one table per import's folder.
-  const level = STAGING_PREFIX.split('/').filter(Boolean).length + 2;
+  const level = BUCKET_LAYOUT.staging.split('/').filter(Boolean).length + 2;
   expect(JSON.parse(String(crawler['configuration'])) as unknown).toMatchObject({
     Grouping: { TableLevelConfiguration: level },
   });

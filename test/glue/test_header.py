@@ -1,4 +1,4 @@
-"""The Glue job maps headers exactly as the TypeScript reader (core/contract.ts) does: both are
+"""The Glue job maps headers exactly as the TypeScript reader (contracts/daily-file.ts) does: both are
 held to test/glue/header-cases.json (header.test.ts holds the TypeScript side)."""
 
 import json

