@@ -3,6 +3,7 @@
 // list), and the province codes a territory is named with. The component validates its
 // `territoryProvinces` with it, migrate and local mode load it into qdp.municipalities.
 import { createRequire } from 'node:module';
+import { z } from 'zod';
 
 export interface Municipality {
   istatCode: string;
@@ -46,3 +47,41 @@ export function municipalitiesOf(provinces: readonly string[]): Municipality[] {
   const wanted = new Set(provinces);
   return allMunicipalities().filter((m) => wanted.has(m.province));
 }
+
+/** How a territory's provinces are written in settings (`QDP_TERRITORY_PROVINCES=VR,VI`). */
+export function parseProvinceList(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim().toUpperCase())
+    .filter((p) => p.length > 0);
+}
+
+/**
+ * Every problem with a territory's province codes (the component's `territoryProvinces`, a
+ * parsed setting), each naming what is wrong and what is allowed; empty when they are valid.
+ */
+export function provinceProblems(codes: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (codes.length === 0) {
+    problems.push('must name at least one province (two-letter codes such as VR, RM)');
+  }
+  const known = knownProvinces();
+  const unknown = codes.filter((p) => !known.has(p));
+  if (unknown.length > 0) {
+    problems.push(
+      `unknown province code(s) ${unknown.join(', ')}: use upper-case two-letter codes such as VR, VI, RM`,
+    );
+  }
+  const repeated = codes.filter((p, i) => codes.indexOf(p) !== i);
+  if (repeated.length > 0)
+    problems.push(`${[...new Set(repeated)].join(', ')} listed more than once`);
+  return problems;
+}
+
+/** A territory setting (`VR, vi`): parsed as parseProvinceList, checked as provinceProblems. */
+export const provinceListSetting = z
+  .string()
+  .transform(parseProvinceList)
+  .superRefine((codes, ctx) => {
+    for (const message of provinceProblems(codes)) ctx.addIssue({ code: 'custom', message });
+  });

@@ -3,33 +3,13 @@
 // live in contracts/daily-file.json.
 import path from 'node:path';
 import { z } from 'zod';
-import { knownProvinces } from '../contracts/territory.ts';
-
-const provinces = z
-  .string()
-  .transform((text) =>
-    text
-      .split(',')
-      .map((p) => p.trim().toUpperCase())
-      .filter((p) => p.length > 0),
-  )
-  .refine((list) => list.length > 0, 'must name at least one province')
-  .superRefine((list, ctx) => {
-    const known = knownProvinces();
-    const unknown = list.filter((p) => !known.has(p));
-    if (unknown.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown province code(s) ${unknown.join(', ')}: use two-letter codes such as VR, VI, RM`,
-      });
-    }
-  });
+import { provinceListSetting } from '../contracts/territory.ts';
 
 const environmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   QDP_DATA_DIR: z.string().min(1).default('.qdp'),
   QDP_INBOX: z.string().min(1).default('inbox'),
-  QDP_TERRITORY_PROVINCES: provinces.default(['VR']),
+  QDP_TERRITORY_PROVINCES: provinceListSetting.default(['VR']),
   QDP_WEBHOOK_URL: z.string().url().optional(),
   QDP_DEMO_DAYS: z.coerce.number().int().min(0).max(60).default(14),
   QDP_DEMO_ROWS: z.coerce.number().int().min(10).max(1_000_000).default(2_000),

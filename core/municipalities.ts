@@ -1,7 +1,7 @@
 // The reference data (contracts/territory.ts: every current Italian municipality, from ISTAT's
 // list) loaded into qdp.municipalities, with the authority's territory marked by province.
 import type pg from 'pg';
-import { allMunicipalities, knownProvinces } from '../contracts/territory.ts';
+import { allMunicipalities, provinceProblems } from '../contracts/territory.ts';
 
 /**
  * Loads the reference data into qdp.municipalities (insert or update, never delete: imports may
@@ -11,13 +11,8 @@ export async function syncMunicipalities(
   client: pg.ClientBase,
   territoryProvinces: readonly string[],
 ): Promise<{ municipalities: number; inTerritory: number }> {
-  const known = knownProvinces();
-  const unknown = territoryProvinces.filter((p) => !known.has(p));
-  if (unknown.length > 0) {
-    throw new Error(
-      `unknown province code(s) in the territory: ${unknown.join(', ')} (use two-letter codes such as VR, VI, RM)`,
-    );
-  }
+  const problems = provinceProblems(territoryProvinces);
+  if (problems.length > 0) throw new Error(`territory: ${problems.join('; ')}`);
   const all = allMunicipalities();
   const territory = new Set(territoryProvinces);
   await client.query('begin');

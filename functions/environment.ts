@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../contracts/daily-file.ts';
 import { LAMBDA_ENV } from '../contracts/lambda.ts';
 import { PORTAL_LOGIN_ROLE, POLICY_ROLES } from '../contracts/roles.ts';
+import { provinceListSetting } from '../contracts/territory.ts';
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'must be an ARN (arn:aws:…)');
 const name = z.string().min(1);
@@ -44,15 +45,7 @@ export const migrateSchema = z.object({
   [LAMBDA_ENV.databaseHost]: name,
   [LAMBDA_ENV.databasePort]: z.coerce.number().int().min(1).max(65535).default(5432),
   [LAMBDA_ENV.databaseTls]: z.enum(['verify-full', 'disable']).default('verify-full'),
-  [LAMBDA_ENV.territoryProvinces]: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((p) => p.trim().toUpperCase())
-        .filter((p) => p.length > 0),
-    )
-    .refine((list) => list.length > 0, 'must name at least one province (e.g. VR)'),
+  [LAMBDA_ENV.territoryProvinces]: provinceListSetting,
   [LAMBDA_ENV.portalSettingsSecretArn]: arn.optional(),
   [LAMBDA_ENV.portalLoginRole]: z
     .string()

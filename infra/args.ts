@@ -2,7 +2,7 @@
 // their defaults, checked by a pure function before any resource is made, every problem reported
 // at once with the field named and the allowed values.
 import type * as pulumi from '@pulumi/pulumi';
-import { knownProvinces } from '../contracts/territory.ts';
+import { provinceProblems } from '../contracts/territory.ts';
 import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
 import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
 
@@ -382,23 +382,9 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
   const provinces = known(args.territoryProvinces);
   if (provinces !== undefined) {
     const codes = provinces.map((p) => known(p)).filter((p): p is string => p !== undefined);
-    if (provinces.length === 0) {
-      problems.push(
-        'territoryProvinces: must name at least one province (two-letter codes such as VR, RM)',
-      );
-    }
-    const provinceSet = knownProvinces();
-    const unknown = codes.filter((p) => !provinceSet.has(p));
-    if (unknown.length > 0) {
-      problems.push(
-        `territoryProvinces: unknown province code(s) ${unknown.join(', ')}: use upper-case two-letter codes such as VR, VI, RM`,
-      );
-    }
-    const repeated = codes.filter((p, i) => codes.indexOf(p) !== i);
-    if (repeated.length > 0) {
-      problems.push(
-        `territoryProvinces: ${[...new Set(repeated)].join(', ')} listed more than once`,
-      );
+    // Codes still unknown (Outputs) are not checked; an empty list is a problem.
+    if (provinces.length === 0 || codes.length > 0) {
+      problems.push(...provinceProblems(codes).map((p) => `territoryProvinces: ${p}`));
     }
   }
 

@@ -14,6 +14,11 @@ import {
   WORKFLOW_RUN_PROPERTIES,
 } from '../../contracts/glue.ts';
 import { PORTAL_ENV, PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
+import {
+  parseProvinceList,
+  provinceListSetting,
+  provinceProblems,
+} from '../../contracts/territory.ts';
 
 describe('daily file names', () => {
   it.each([
@@ -94,5 +99,33 @@ describe('the portal deployment contract', () => {
     for (const name of Object.values(PORTAL_SECRET_SETTINGS)) {
       expect(Object.values(PORTAL_ENV)).toContain(name);
     }
+  });
+});
+
+describe('the territory', () => {
+  it('reads a province list as settings write it', () => {
+    expect(parseProvinceList(' vr, VI ,,rm ')).toEqual(['VR', 'VI', 'RM']);
+    expect(parseProvinceList(' , ')).toEqual([]);
+  });
+
+  it('names every problem of a list of codes', () => {
+    expect(provinceProblems(['VR', 'VI'])).toEqual([]);
+    expect(provinceProblems([])).toEqual([
+      'must name at least one province (two-letter codes such as VR, RM)',
+    ]);
+    expect(provinceProblems(['VR', 'vi', 'XX', 'VR'])).toEqual([
+      'unknown province code(s) vi, XX: use upper-case two-letter codes such as VR, VI, RM',
+      'VR listed more than once',
+    ]);
+  });
+
+  it('checks a setting with the same rule', () => {
+    expect(provinceListSetting.parse('vr,vi')).toEqual(['VR', 'VI']);
+    expect(provinceListSetting.safeParse('vr, xx, VR').error?.issues.map((i) => i.message)).toEqual(
+      [
+        'unknown province code(s) XX: use upper-case two-letter codes such as VR, VI, RM',
+        'VR listed more than once',
+      ],
+    );
   });
 });

@@ -30,7 +30,7 @@ describe('configuration', () => {
         QDP_DEMO_DAYS: '-1',
       }),
     ).toThrow(
-      'invalid configuration: DATABASE_URL: Invalid URL; QDP_TERRITORY_PROVINCES: unknown province code(s) XX: use two-letter codes such as VR, VI, RM; QDP_DEMO_DAYS: Too small: expected number to be >=0',
+      'invalid configuration: DATABASE_URL: Invalid URL; QDP_TERRITORY_PROVINCES: unknown province code(s) XX: use upper-case two-letter codes such as VR, VI, RM; QDP_DEMO_DAYS: Too small: expected number to be >=0',
     );
   });
 });
