@@ -34,6 +34,7 @@ import {
   type ListFilters,
 } from '../queries/list.ts';
 import type { SessionViewer } from '../queries/session.ts';
+import { USER_ROLES } from '../../contracts/roles.ts';
 
 const SORT_LABEL: Record<string, MessageKey> = {
   fiscal_code: 'fiscalCode',
@@ -44,7 +45,7 @@ const SORT_LABEL: Record<string, MessageKey> = {
 };
 
 /** Roles whose users may export the list (everyone who sees rows; the export is audited). */
-export const EXPORT_ROLES = new Set(['admin', 'staff', 'prefecture', 'municipality', 'gp']);
+export const EXPORT_ROLES = new Set<string>(USER_ROLES);
 
 function parseFilters(query: unknown): ListFilters {
   const parsed = listFiltersSchema.safeParse(query ?? {});

@@ -17,8 +17,9 @@ import {
   resetSecondFactor,
   userAction,
 } from '../queries/users.ts';
+import { USER_ROLES } from '../../contracts/roles.ts';
 
-const ROLES = ['admin', 'staff', 'prefecture', 'municipality', 'gp'] as const;
+const ROLES = USER_ROLES;
 
 const userSchema = z
   .object({
