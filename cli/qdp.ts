@@ -21,7 +21,9 @@ commands:
   publish ID                 publish a held import (it becomes the latest)
   discard ID                 discard a held import
   rollback ID                make an earlier published import the latest again
-  purge [--days N]           delete imports, rejects and audit entries older than the retention
+  purge [--days N]           delete imports and rejects older than the retention (never the latest,
+                             a held or an in-flight import) and audit entries older than
+                             audit_retention_months too (at least 24); says what it kept and why
   settings [set KEY VALUE]   show or change the limits the database applies
   synth --rows N [--seed S] [--day D] [--format csv|xlsx] [--out FILE] [--bad-share X]
                              write a synthetic daily file (fictitious people)
@@ -229,13 +231,50 @@ async function commandPurge(config: Config, args: string[], io: Io): Promise<num
     days = Number(values.days);
   }
   return withDatabase(config, async (db) => {
-    const { rows } = await db.pool.query<{ result: Record<string, number> }>(
+    const { rows } = await db.pool.query<{ result: PurgeResult }>(
       'select qdp.purge($1) as result',
       [days],
     );
-    io.out(`purged: ${JSON.stringify(rows[0]?.result)}\n`);
+    const result = rows[0]!.result;
+    io.out(`${describePurge(result)}\n`);
     return 0;
   });
+}
+
+/** What qdp.purge returns (db/functions/lifecycle/purge.sql). */
+interface PurgeResult {
+  imports: number;
+  auditEntries: number;
+  patients: number;
+  kept: {
+    latest: number | null;
+    held: number[];
+    inFlight: number[];
+    auditEntries: number;
+    auditRetentionMonths: number;
+  };
+}
+
+/** The purge's outcome in two lines: what went, and what stayed although older, and why. */
+export function describePurge(result: PurgeResult): string {
+  const { kept } = result;
+  const ids = (list: number[]) => list.join(', ');
+  const reasons = [
+    kept.latest === null ? null : `import ${kept.latest} (the latest published)`,
+    kept.held.length === 0
+      ? null
+      : `import${kept.held.length > 1 ? 's' : ''} ${ids(kept.held)} (held: awaiting an administrator's decision)`,
+    kept.inFlight.length === 0
+      ? null
+      : `import${kept.inFlight.length > 1 ? 's' : ''} ${ids(kept.inFlight)} (still being imported)`,
+    kept.auditEntries === 0
+      ? null
+      : `${kept.auditEntries} audit entr${kept.auditEntries === 1 ? 'y' : 'ies'} (access logs are kept ${kept.auditRetentionMonths} months: audit_retention_months)`,
+  ].filter((reason) => reason !== null);
+  return [
+    `purged: ${result.imports} import${result.imports === 1 ? '' : 's'}, ${result.auditEntries} audit entr${result.auditEntries === 1 ? 'y' : 'ies'}, ${result.patients} patient${result.patients === 1 ? '' : 's'} no kept import names`,
+    `kept although older than the retention: ${reasons.length === 0 ? 'nothing' : reasons.join('; ')}`,
+  ].join('\n');
 }
 
 async function commandSettings(config: Config, args: string[], io: Io): Promise<number> {

@@ -104,6 +104,9 @@ begin
   elsif coalesce(current_setting('qdp.purging', true), '') <> 'on' then
     raise exception 'the audit log is append-only: DELETE is allowed only to the retention purge (qdp.purging = on)'
       using errcode = '42501';
+  elsif old.at >= now() - make_interval(months => qdp.setting('audit_retention_months')::integer) then
+    raise exception 'the audit log keeps entries for audit_retention_months (% months): entry % of % is younger',
+      qdp.setting('audit_retention_months'), old.id, old.at using errcode = '42501';
   end if;
   return old;
 end
@@ -1161,7 +1164,13 @@ CREATE FUNCTION qdp.purge(retention_days integer DEFAULT NULL::integer) RETURNS 
     AS $$
 declare
   days integer := coalesce(purge.retention_days, qdp.setting('retention_days')::integer);
+  audit_months integer := qdp.setting('audit_retention_months')::integer;
   cutoff timestamptz;
+  audit_cutoff timestamptz;
+  kept_held bigint[];
+  kept_in_flight bigint[];
+  kept_latest bigint;
+  audit_kept integer;
   latest bigint;
   purged bigint[];
   purged_id bigint;
@@ -1172,12 +1181,20 @@ begin
     raise exception 'retention_days must be zero or more, got %', days using errcode = '22023';
   end if;
   cutoff := now() - make_interval(days => days);
+  audit_cutoff := least(cutoff, now() - make_interval(months => audit_months));
   -- No import may be published, rolled back to or reconciled while its history is being cut.
   perform pg_advisory_xact_lock(727003, 0);
   latest := qdp.latest_import_id();
   select coalesce(array_agg(id order by id), '{}') into purged
   from qdp.imports
-  where received_at < cutoff and id is distinct from latest;
+  where received_at < cutoff and id is distinct from latest
+    and status not in ('held', 'loading', 'loaded');
+  select coalesce(array_agg(id order by id) filter (where status = 'held'), '{}'),
+         coalesce(array_agg(id order by id) filter (where status in ('loading', 'loaded')), '{}'),
+         max(id) filter (where id = latest)
+    into kept_held, kept_in_flight, kept_latest
+  from qdp.imports
+  where received_at < cutoff and (id = latest or status in ('held', 'loading', 'loaded'));
 
   foreach purged_id in array purged loop
     execute format('drop table if exists qdp.transit_%s', purged_id);
@@ -1214,12 +1231,16 @@ begin
   delete from qdp.imports where id = any (purged);
   -- The audit log's append-only trigger (audit_log_append_only.sql) lets only the purge delete.
   perform set_config('qdp.purging', 'on', true);
-  delete from qdp.audit_log where at < cutoff;
+  delete from qdp.audit_log where at < audit_cutoff;
   get diagnostics audit_count = row_count;
   perform set_config('qdp.purging', 'off', true);
+  select count(*) into audit_kept from qdp.audit_log where at < cutoff;
 
-  return jsonb_build_object('imports', cardinality(purged), 'auditEntries', audit_count,
-                            'patients', patient_count);
+  return jsonb_build_object(
+    'imports', cardinality(purged), 'auditEntries', audit_count, 'patients', patient_count,
+    'kept', jsonb_build_object(
+      'latest', kept_latest, 'held', to_jsonb(kept_held), 'inFlight', to_jsonb(kept_in_flight),
+      'auditEntries', audit_kept, 'auditRetentionMonths', audit_months));
 end
 $$;
 
@@ -2166,7 +2187,16 @@ CREATE TABLE qdp.roles (
 CREATE TABLE qdp.settings (
     key text NOT NULL,
     value text NOT NULL,
-    description text NOT NULL
+    description text NOT NULL,
+    CONSTRAINT audit_retention_at_least_24_months CHECK (
+CASE
+    WHEN (key = 'audit_retention_months'::text) THEN
+    CASE
+        WHEN (value ~ '^[0-9]{1,6}$'::text) THEN ((value)::integer >= 24)
+        ELSE false
+    END
+    ELSE true
+END)
 );
 
 ALTER TABLE ONLY qdp.settings FORCE ROW LEVEL SECURITY;

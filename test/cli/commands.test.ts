@@ -83,7 +83,8 @@ describe('qdp db migrate, settings, synth and purge', () => {
     const run = await qdp(['purge', '--days', '30'], env);
     expect(run).toMatchObject({
       code: 0,
-      stdout: 'purged: {"imports":0,"patients":0,"auditEntries":0}\n',
+      stdout:
+        'purged: 0 imports, 0 audit entries, 0 patients no kept import names\nkept although older than the retention: nothing\n',
     });
     const bad = await qdp(['purge', '--days', 'soon'], env);
     expect(bad.stderr.split('\n')[0]).toBe('qdp: --days must be a whole number of days');

@@ -483,7 +483,7 @@ describe('publishing', () => {
 });
 
 describe('purge', () => {
-  it('deletes old imports with their partitions, rejects, audit entries and orphan patients', async () => {
+  it('deletes old imports with their partitions, rejects and orphan patients; keeps held, in-flight and latest imports and young audit entries', async () => {
     const old1 = await importRows(pool(), people(0, 5));
     const old2 = await importRows(pool(), [...people(0, 3), ...people(10, 12)]);
     const dup = await register(pool(), sha(JSON.stringify([...people(0, 3), ...people(10, 12)])));
@@ -491,40 +491,101 @@ describe('purge', () => {
     const recent = await importRows(pool(), people(0, 3));
     const heldOld = await importRows(pool(), [...people(0, 1), ...people(1, 3, { sesso: 'X' })]);
     expect(heldOld.status).toBe('held');
+    const loadingOld = await register(pool(), sha('still loading'));
     await pool().query(
       `update qdp.imports set received_at = now() - interval '40 days' where id = any($1::bigint[])`,
-      [[old1.importId, old2.importId, heldOld.importId]],
+      [[old1.importId, old2.importId, heldOld.importId, loadingOld.import_id]],
     );
     await pool().query(
-      `insert into qdp.audit_log (at, action) values (now() - interval '40 days', 'view'), (now(), 'view')`,
+      `insert into qdp.audit_log (at, action) values
+         (now() - interval '40 days', 'view'), (now(), 'view'),
+         (now() - interval '25 months', 'view')`,
     );
     const result = await one<{ r: unknown }>('select qdp.purge(30) as r');
-    expect(result.r).toEqual({ imports: 3, auditEntries: 1, patients: 4 });
+    expect(result.r).toEqual({
+      imports: 2,
+      auditEntries: 1,
+      patients: 4,
+      kept: {
+        latest: null,
+        held: [Number(heldOld.importId)],
+        inFlight: [Number(loadingOld.import_id)],
+        auditEntries: 1,
+        auditRetentionMonths: 24,
+      },
+    });
     const { rows: imports } = await pool().query(
-      'select id, duplicate_of from qdp.imports order by id',
+      'select id, status, duplicate_of from qdp.imports order by id',
     );
     expect(imports).toEqual([
-      { id: dup.import_id, duplicate_of: null },
-      { id: recent.importId, duplicate_of: null },
+      { id: dup.import_id, status: 'duplicate', duplicate_of: null },
+      { id: recent.importId, status: 'published', duplicate_of: null },
+      { id: heldOld.importId, status: 'held', duplicate_of: null },
+      { id: loadingOld.import_id, status: 'loading', duplicate_of: null },
     ]);
+    expect(await latest()).toBe(recent.importId);
     const { rows: partitions } = await pool().query(
       `select relname from pg_class where relname ~ '^(transit|quarantines)_[0-9]+$' order by relname`,
     );
-    expect(partitions).toEqual([
-      { relname: `quarantines_${recent.importId}` },
-      { relname: `transit_${recent.importId}` },
-    ]);
-    expect(await count('select * from qdp.rejects')).toBe(0);
-    expect(await count('select * from qdp.audit_log')).toBe(1);
-    const { rows: patients } = await pool().query(
-      'select first_import_id, last_import_id, count(*)::int as n from qdp.patients group by 1, 2',
+    expect(partitions.map((p) => p.relname).sort()).toEqual(
+      [
+        `quarantines_${recent.importId}`,
+        `transit_${recent.importId}`,
+        `quarantines_${heldOld.importId}`,
+        `transit_${heldOld.importId}`,
+        `transit_${loadingOld.import_id}`,
+      ].sort(),
     );
-    expect(patients).toEqual([
-      { first_import_id: recent.importId, last_import_id: recent.importId, n: 3 },
-    ]);
-    const { rows: gps } = await pool().query('select code, updated_import_id from qdp.gps');
-    expect(gps).toEqual([{ code: 'GP001', updated_import_id: null }]);
+    // The held import's rejects stay for the administrator who decides on it.
+    expect(await count('select * from qdp.rejects where import_id = $1', [heldOld.importId])).toBe(
+      2,
+    );
+    expect(await count('select * from qdp.rejects where import_id <> $1', [heldOld.importId])).toBe(
+      0,
+    );
+    // The 40-day-old entry is younger than 24 months: kept, whatever retention_days says.
+    expect(await count('select * from qdp.audit_log')).toBe(2);
     expect(await count('select * from qdp.publications')).toBe(1);
+  });
+
+  it('never deletes audit entries younger than audit_retention_months, which stays at least 24', async () => {
+    await pool().query(
+      `insert into qdp.audit_log (at, action) values
+         (now() - interval '2 days', 'view'), (now() - interval '23 months', 'view'),
+         (now() - interval '30 months', 'view')`,
+    );
+    const purged = await one<{ r: { auditEntries: number; kept: { auditEntries: number } } }>(
+      'select qdp.purge(0) as r',
+    );
+    expect(purged.r.auditEntries).toBe(1);
+    expect(purged.r.kept.auditEntries).toBe(2);
+    expect(await count('select * from qdp.audit_log')).toBe(2);
+    // The database refuses a shorter audit retention, and a direct delete of a young entry.
+    await expect(
+      pool().query(`update qdp.settings set value = '12' where key = 'audit_retention_months'`),
+    ).rejects.toThrow('audit_retention_at_least_24_months');
+    await expect(
+      pool().query(`update qdp.settings set value = 'ever' where key = 'audit_retention_months'`),
+    ).rejects.toThrow('audit_retention_at_least_24_months');
+    const client = await pool().connect();
+    try {
+      await client.query('begin');
+      await client.query("select set_config('qdp.purging', 'on', true)");
+      await expect(client.query('delete from qdp.audit_log')).rejects.toThrow(
+        /the audit log keeps entries for audit_retention_months \(24 months\): entry \d+ of .* is younger/,
+      );
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+    // A longer audit retention keeps more.
+    await pool().query(`update qdp.settings set value = '36' where key = 'audit_retention_months'`);
+    await pool().query(
+      `insert into qdp.audit_log (at, action) values (now() - interval '30 months', 'view')`,
+    );
+    expect(
+      (await one<{ r: { auditEntries: number } }>('select qdp.purge(0) as r')).r.auditEntries,
+    ).toBe(0);
   });
 
   it('never purges the latest import, and takes the default from the retention_days setting', async () => {
@@ -534,6 +595,13 @@ describe('purge', () => {
       imports: 0,
       auditEntries: 0,
       patients: 0,
+      kept: {
+        latest: Number(only.importId),
+        held: [],
+        inFlight: [],
+        auditEntries: 0,
+        auditRetentionMonths: 24,
+      },
     });
     expect(await latest()).toBe(only.importId);
     await expect(pool().query('select qdp.purge(-1)')).rejects.toThrow(

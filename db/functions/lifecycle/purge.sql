@@ -1,13 +1,22 @@
 -- Deletes what was received before now() - retention_days: imports with their transit and
--- quarantine partitions, rejects and publications, old audit entries, and patients that no
--- remaining quarantine mentions. The current latest import is never purged.
+-- quarantine partitions, rejects and publications, and patients that no remaining quarantine
+-- mentions; audit entries older than both that and audit_retention_months (at least 24 months).
+-- Never purged: the latest published import, a held import (awaiting an administrator's
+-- decision) and an import still being imported. The result says what was purged, and what was
+-- kept although older than the retention, and why.
 create or replace function qdp.purge(retention_days integer default null) returns jsonb
 language plpgsql
 set search_path = pg_catalog, qdp
 as $$
 declare
   days integer := coalesce(purge.retention_days, qdp.setting('retention_days')::integer);
+  audit_months integer := qdp.setting('audit_retention_months')::integer;
   cutoff timestamptz;
+  audit_cutoff timestamptz;
+  kept_held bigint[];
+  kept_in_flight bigint[];
+  kept_latest bigint;
+  audit_kept integer;
   latest bigint;
   purged bigint[];
   purged_id bigint;
@@ -18,12 +27,20 @@ begin
     raise exception 'retention_days must be zero or more, got %', days using errcode = '22023';
   end if;
   cutoff := now() - make_interval(days => days);
+  audit_cutoff := least(cutoff, now() - make_interval(months => audit_months));
   -- No import may be published, rolled back to or reconciled while its history is being cut.
   perform pg_advisory_xact_lock(727003, 0);
   latest := qdp.latest_import_id();
   select coalesce(array_agg(id order by id), '{}') into purged
   from qdp.imports
-  where received_at < cutoff and id is distinct from latest;
+  where received_at < cutoff and id is distinct from latest
+    and status not in ('held', 'loading', 'loaded');
+  select coalesce(array_agg(id order by id) filter (where status = 'held'), '{}'),
+         coalesce(array_agg(id order by id) filter (where status in ('loading', 'loaded')), '{}'),
+         max(id) filter (where id = latest)
+    into kept_held, kept_in_flight, kept_latest
+  from qdp.imports
+  where received_at < cutoff and (id = latest or status in ('held', 'loading', 'loaded'));
 
   foreach purged_id in array purged loop
     execute format('drop table if exists qdp.transit_%s', purged_id);
@@ -60,12 +77,16 @@ begin
   delete from qdp.imports where id = any (purged);
   -- The audit log's append-only trigger (audit_log_append_only.sql) lets only the purge delete.
   perform set_config('qdp.purging', 'on', true);
-  delete from qdp.audit_log where at < cutoff;
+  delete from qdp.audit_log where at < audit_cutoff;
   get diagnostics audit_count = row_count;
   perform set_config('qdp.purging', 'off', true);
+  select count(*) into audit_kept from qdp.audit_log where at < cutoff;
 
-  return jsonb_build_object('imports', cardinality(purged), 'auditEntries', audit_count,
-                            'patients', patient_count);
+  return jsonb_build_object(
+    'imports', cardinality(purged), 'auditEntries', audit_count, 'patients', patient_count,
+    'kept', jsonb_build_object(
+      'latest', kept_latest, 'held', to_jsonb(kept_held), 'inFlight', to_jsonb(kept_in_flight),
+      'auditEntries', audit_kept, 'auditRetentionMonths', audit_months));
 end
 $$;
 
