@@ -13,8 +13,13 @@ import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { MIGRATIONS_DIR, migrate, readRepeatables } from '../../db/migrate.ts';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { withDatabase } from '../support/global-setup.ts';
+import { importRows, validRow, type TransitRow } from './import-fixtures.ts';
 
-const DAYS = [1, 2, 3];
+/** Yesterday's imports, made through the SQL calls that existed before the function files. */
+const EARLIER_DAYS: TransitRow[][] = [
+  Array.from({ length: 300 }, (_, n) => validRow(n)),
+  Array.from({ length: 300 }, (_, n) => validRow(n + 100, n % 7 === 0 ? { sesso: 'X' } : {})),
+];
 
 /** Every table's rows in a fixed order, as text, keyed by table. */
 async function snapshot(pool: pg.Pool): Promise<Record<string, string>> {
@@ -44,17 +49,20 @@ async function latestQuarantines(pool: pg.Pool): Promise<unknown[]> {
 
 describe('an existing database upgrades to the repeatable function files in place', () => {
   const name = `qdp_upgrade_${process.pid}`;
-  const files: string[] = [];
+  let nextDay = '';
   let existing: pg.Pool;
   let fresh: TestDatabase;
 
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'qdp-upgrade-'));
-    for (const day of DAYS) {
-      const outFile = path.join(dir, `day${day}.csv`);
-      await writeSyntheticDailyFile({ rows: 400, seed: 'upgrade', day, format: 'csv', outFile });
-      files.push(outFile);
-    }
+    nextDay = path.join(dir, 'day3.csv');
+    await writeSyntheticDailyFile({
+      rows: 400,
+      seed: 'upgrade',
+      day: 3,
+      format: 'csv',
+      outFile: nextDay,
+    });
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     await admin.query(`drop database if exists ${name} with (force)`);
@@ -84,8 +92,8 @@ describe('an existing database upgrades to the repeatable function files in plac
     } finally {
       client.release();
     }
-    for (const file of files.slice(0, 2)) {
-      expect((await importDailyFile(existing, file)).summary.status).toBe('published');
+    for (const rows of EARLIER_DAYS) {
+      expect((await importRows(existing, rows)).status).toBe('published');
     }
     const data = await snapshot(existing);
     expect(Object.keys(data).length).toBeGreaterThan(10);
@@ -100,11 +108,11 @@ describe('an existing database upgrades to the repeatable function files in plac
     }
     expect(await snapshot(existing)).toEqual(data);
 
-    for (const file of files.slice(0, 2)) {
-      expect((await importDailyFile(fresh.pool, file)).summary.status).toBe('published');
+    for (const rows of EARLIER_DAYS) {
+      expect((await importRows(fresh.pool, rows)).status).toBe('published');
     }
-    const onExisting = (await importDailyFile(existing, files[2]!)).summary;
-    const onFresh = (await importDailyFile(fresh.pool, files[2]!)).summary;
+    const onExisting = (await importDailyFile(existing, nextDay)).summary;
+    const onFresh = (await importDailyFile(fresh.pool, nextDay)).summary;
     const comparable = (s: typeof onFresh) => ({
       ...s,
       receivedAt: undefined,
