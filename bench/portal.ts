@@ -5,9 +5,10 @@
 // Prefecture (the whole million), with 1, 10 and 50 concurrent connections
 // (BENCH_PORTAL_CONNECTIONS). Baseline, in the same run and at the same concurrency: the same SQL
 // query (portal/queries/list.ts) run directly through pg by as many clients, their connections
-// switched to the same role and user, so that row-level security applies alike. Targets (issue 5),
-// at 50 connections: p99 under 100 ms, and the page's median at most 2× the query's median. The
-// CPU each side used per request is reported too (Linux /proc).
+// switched to the same role and user, so that row-level security applies alike. Targets (issue 12):
+// at 50 connections p99 under 100 ms and the page's CPU per request (portal, database, load
+// generator) at most 2.5× the query's (database, pg clients); at 10 connections p99 under 30 ms.
+// The CPU each side used per request is read from Linux /proc.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,11 +28,12 @@ const CONNECTION_COUNTS = (process.env.BENCH_PORTAL_CONNECTIONS ?? '1,10,50')
   .split(',')
   .map((c) => Number(c.trim()));
 const TARGET_CONNECTIONS = 50;
+/** p99 targets by concurrent connections. */
+const TARGET_P99_MS: Record<number, number> = { 10: 30, 50: 100 };
+const TARGET_CPU_RATIO = 2.5;
 const DURATION_S = Number(process.env.BENCH_PORTAL_SECONDS ?? 15);
 const PAGE_SIZE = 50;
 const PASSWORD = 'bench-portal-password';
-const TARGET_P99_MS = 100;
-const TARGET_MEDIAN_RATIO = 2;
 
 async function one<T extends pg.QueryResultRow>(
   client: pg.ClientBase,
@@ -410,22 +412,25 @@ try {
       });
       await endClients();
       const ratio = page.p50 / query.p50;
-      if (connections === TARGET_CONNECTIONS) {
+      const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
+      const cpuRatio = page.cpu && query.cpu ? total(page.cpu) / total(query.cpu) : undefined;
+      const p99Target = TARGET_P99_MS[connections];
+      if (p99Target !== undefined) {
         const pass =
-          page.p99 < TARGET_P99_MS &&
-          ratio <= TARGET_MEDIAN_RATIO &&
+          page.p99 < p99Target &&
+          (connections !== TARGET_CONNECTIONS ||
+            (cpuRatio !== undefined && cpuRatio <= TARGET_CPU_RATIO)) &&
           page.errors === 0 &&
           query.errors === 0;
         ok &&= pass;
-        measuredTarget = true;
+        if (connections === TARGET_CONNECTIONS) measuredTarget = true;
       }
       rows.push(
         `| ${role} (${role === 'gp' ? `${Number(gpRows).toLocaleString('en-GB')} rows` : `${LATEST_ROWS.toLocaleString('en-GB')} rows`}) | ${connections} | ${page.p50.toFixed(1)} | ${page.p99.toFixed(1)} | ${page.requests} | ${query.p50.toFixed(2)} | ${query.p99.toFixed(2)} | ${ratio.toFixed(2)}× | ${page.errors + query.errors} |`,
       );
       if (page.cpu && query.cpu) {
-        const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
         cpuRows.push(
-          `| ${role} | ${connections} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${(total(page.cpu) / total(query.cpu)).toFixed(1)}× |`,
+          `| ${role} | ${connections} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${cpuRatio!.toFixed(2)}× |`,
         );
       }
     }
@@ -444,7 +449,7 @@ try {
   }
   console.log(
     measuredTarget
-      ? `\ntarget at ${TARGET_CONNECTIONS} connections: p99 < ${TARGET_P99_MS} ms and median ≤ ${TARGET_MEDIAN_RATIO}× the query's: ${ok ? 'met' : 'NOT MET'}`
+      ? `\ntargets: p99 < ${TARGET_P99_MS[10]} ms at 10 connections; at ${TARGET_CONNECTIONS}, p99 < ${TARGET_P99_MS[TARGET_CONNECTIONS]} ms and page CPU ≤ ${TARGET_CPU_RATIO}× the query's: ${ok ? 'met' : 'NOT MET'}`
       : `\ntarget not measured: BENCH_PORTAL_CONNECTIONS does not include ${TARGET_CONNECTIONS}`,
   );
   process.exitCode = ok && measuredTarget ? 0 : 1;

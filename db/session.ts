@@ -121,3 +121,105 @@ export async function withUserSession<T>(
     client.release(broken);
   }
 }
+
+/** A value as an SQL literal, for statements sent inlined (simple protocol, one round trip). */
+export function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
+  return pg.escapeLiteral(String(value));
+}
+
+/**
+ * `text` with its bind parameters `$1…$n` replaced by `values` as literals. Only for statements the
+ * portal builds itself, whose text holds no `$` but its parameters (no dollar quoting, no `$` in a
+ * string literal).
+ */
+export function inlineParams(text: string, values: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_m, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= values.length) throw new RangeError(`no value for $${n}`);
+    return sqlLiteral(values[i]);
+  });
+}
+
+/** What a one-trip page's statements were built for; the database checks it before COMMIT. */
+export interface SessionGuess {
+  /** The database role the statements expect (their columns depend on its privileges). */
+  dbRole: string;
+  /** The latest import they name (a literal, so that partitions are pruned while planning). */
+  latestImportId: number | null;
+}
+
+/** The one-trip page's guess did not hold (another role, another latest import): rolled back. */
+export class SessionGuessError extends Error {}
+
+/** The opening row and each statement's rows. */
+export interface OneTripResult {
+  row: Record<string, unknown>;
+  results: Record<string, unknown>[][];
+}
+
+/**
+ * A portal page in one round trip: one simple-protocol query holding BEGIN, the session's opening
+ * (as withUserSession's: the token's session checked, the user's role and qdp.user_id set
+ * transaction-local), `statements` (built by the caller for `guess`, values inlined), the check
+ * and COMMIT. The check divides by zero unless the transaction is still the session's user in the
+ * guessed role and the latest import is the guessed one, so COMMIT never runs for a page built on
+ * a wrong guess; an opening that finds no session switches no role, and the statements then fail
+ * for want of privileges. Either way nothing is committed and SessionGuessError is thrown: the
+ * caller opens the session again (withUserSession, or a fresh guess) to learn why.
+ */
+export async function oneTripSession(
+  pool: pg.Pool,
+  portalTokenHash: Buffer,
+  guess: SessionGuess,
+  statements: readonly string[],
+): Promise<OneTripResult> {
+  const source = openingSource({ portalTokenHash });
+  const role = pg.escapeLiteral(guess.dbRole);
+  const latest = guess.latestImportId === null ? 'null' : String(Math.trunc(guess.latestImportId));
+  const text = [
+    'begin',
+    `select set_config('role', s.db_role, true) as session_role,
+            set_config('qdp.user_id', s.user_id::text, true) as session_user_id, s.*
+     from (select * from ${source} s offset 0) s where s.db_role is not null`,
+    ...statements,
+    `select 1 / (current_user = ${role}
+                 and current_setting('qdp.user_id', true) is not null
+                 and qdp.latest_import_id() is not distinct from ${latest}::bigint)::int`,
+    'commit',
+  ].join(';\n');
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    let results: pg.QueryResult<Record<string, unknown>>[];
+    try {
+      results = (await client.query(text)) as unknown as pg.QueryResult<Record<string, unknown>>[];
+    } catch (error) {
+      try {
+        await client.query('rollback');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      const code = (error as { code?: string }).code;
+      // 22012: the check's division by zero; 42501: statements run without the session's role.
+      if (code === '22012' || code === '42501') {
+        throw new SessionGuessError(`the page was built for ${guess.dbRole}: ${String(error)}`);
+      }
+      throw error;
+    }
+    const opening = results[1]?.rows[0];
+    if (!opening) throw new SessionGuessError('no session was opened');
+    const { session_role: _role, session_user_id: _user, ...row } = opening;
+    return { row, results: results.slice(2, 2 + statements.length).map((r) => r.rows) };
+  } finally {
+    client.release(broken);
+  }
+}

@@ -6,12 +6,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
-import { SessionError } from '../../db/session.ts';
+import { SessionError, SessionGuessError } from '../../db/session.ts';
 import { formatDateTime, HttpError, sessionCookieName, tokenHash } from '../common.ts';
 import type { PortalConfig } from '../config.ts';
 import { h, type Html, type PageContext } from '../html.ts';
 import { isLanguage, translator, type Language } from '../i18n.ts';
-import { inSession, sessionUserId, type SessionViewer } from '../queries/session.ts';
+import {
+  inOneTrip,
+  inSession,
+  lookupViewer,
+  sessionUserId,
+  type SessionViewer,
+} from '../queries/session.ts';
 
 export interface RequestState {
   lang: Language;
@@ -33,6 +39,19 @@ const SESSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** What `reply.send` answers inside asUser's transaction (the reply goes out after COMMIT). */
 const SENT_AFTER_COMMIT = Object.freeze({ sentAfterCommit: true });
+
+/** Rows of each statement of a one-trip page, in order. */
+export type StatementRows = Record<string, unknown>[][];
+
+// The viewer each recent session had, by token hash: what a one-trip page's statements are built
+// for (role, latest import). Only a guess: the database checks it in the page's own transaction.
+const GUESSES_MAX = 10_000;
+const viewerGuesses = new Map<string, SessionViewer>();
+
+function rememberViewer(key: string, viewer: SessionViewer): void {
+  if (viewerGuesses.size >= GUESSES_MAX && !viewerGuesses.has(key)) viewerGuesses.clear();
+  viewerGuesses.set(key, viewer);
+}
 
 /** Everything a route needs besides its own queries: the user's transaction, rendering, sending. */
 export class Portal {
@@ -116,6 +135,43 @@ export class Portal {
       restoreSend(reply);
     }
     return held ? reply.send(held.payload) : result;
+  }
+
+  /**
+   * A page in one database round trip: `build` makes the page's statements (values inlined) for
+   * the session's viewer as last seen, and they run with the session's opening, the check that the
+   * viewer's role and latest import still hold, and COMMIT in one simple-protocol query
+   * (db/session.ts oneTripSession). `render` gets the viewer as the database opened it and each
+   * statement's rows, after COMMIT. A wrong guess (a new import, another role) costs a second
+   * try; no live session: redirect to the log-in page.
+   */
+  async onceAsUser<T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    build: (viewer: SessionViewer) => Promise<string[]> | string[],
+    render: (viewer: SessionViewer, rows: StatementRows) => Promise<T> | T,
+  ): Promise<T | FastifyReply> {
+    const hash = requestTokenHash(req);
+    if (!hash) return redirectToLogin(req, reply);
+    const key = hash.toString('hex');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let guess = viewerGuesses.get(key);
+      if (!guess) {
+        guess = await lookupViewer(this.pool, hash);
+        if (!guess) return redirectToLogin(req, reply);
+        rememberViewer(key, guess);
+      }
+      const statements = await build(guess);
+      try {
+        const { viewer, results } = await inOneTrip(this.pool, hash, guess, statements);
+        rememberViewer(key, viewer);
+        return await render(viewer, results);
+      } catch (error) {
+        if (!(error instanceof SessionGuessError)) throw error;
+        viewerGuesses.delete(key);
+      }
+    }
+    throw new Error('the session changed twice while its page was built');
   }
 
   /**

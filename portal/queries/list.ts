@@ -5,6 +5,7 @@
 // the filter's municipalities and an earlier import's reference day.
 import type pg from 'pg';
 import { z } from 'zod';
+import { inlineParams } from '../../db/session.ts';
 import { PATIENT_FIELDS, type PatientField } from './patient.ts';
 import type { SessionViewer } from './session.ts';
 
@@ -170,28 +171,30 @@ export interface MunicipalityOption {
 const OPTIONS_CACHE_SIZE = 1000;
 const optionsCache = new Map<string, MunicipalityOption[]>();
 
-/** The municipalities the viewer's list can be filtered by (those of its scope with people). */
-export async function municipalityOptions(
-  client: pg.ClientBase,
-  viewer: SessionViewer,
-): Promise<MunicipalityOption[]> {
-  const key = `${viewer.id}:${viewer.dbRole}:${viewer.istatCode}:${viewer.gpCode}:${viewer.latestImport?.id ?? 0}`;
-  const cached = optionsCache.get(key);
-  if (cached) return cached;
-  const fresh = await queryMunicipalityOptions(client, viewer);
-  if (optionsCache.size >= OPTIONS_CACHE_SIZE) optionsCache.clear();
-  optionsCache.set(key, fresh);
-  return fresh;
+const optionsKey = (viewer: SessionViewer) =>
+  `${viewer.id}:${viewer.dbRole}:${viewer.istatCode}:${viewer.gpCode}:${viewer.latestImport?.id ?? 0}`;
+
+/** The viewer's filter options if known (undefined: run municipalityOptionsStatement). */
+export function cachedMunicipalityOptions(viewer: SessionViewer): MunicipalityOption[] | undefined {
+  return viewer.latestImport ? optionsCache.get(optionsKey(viewer)) : [];
 }
 
-async function queryMunicipalityOptions(
-  client: pg.ClientBase,
+export function rememberMunicipalityOptions(
   viewer: SessionViewer,
-): Promise<MunicipalityOption[]> {
-  const latest = viewer.latestImport?.id;
-  if (latest === undefined) return [];
-  // The GP reads no aggregates by municipality: its options come from its own (few) rows. The
-  // import is a literal id so that the partitioned table is pruned while planning.
+  options: MunicipalityOption[],
+): MunicipalityOption[] {
+  if (optionsCache.size >= OPTIONS_CACHE_SIZE) optionsCache.clear();
+  optionsCache.set(optionsKey(viewer), options);
+  return options;
+}
+
+/**
+ * The municipalities the viewer's list can be filtered by (those of its scope with people), as a
+ * statement with its values inlined. The GP reads no aggregates by municipality: its options come
+ * from its own (few) rows. The import is a literal id so that the partitioned table is pruned
+ * while planning.
+ */
+export function municipalityOptionsStatement(viewer: SessionViewer): string {
   const sql =
     viewer.role === 'gp'
       ? `select distinct q.residence_istat as code, coalesce(m.name, q.residence_name, q.residence_istat) as name
@@ -200,6 +203,16 @@ async function queryMunicipalityOptions(
       : `select distinct b.residence_istat as code, coalesce(m.name, b.residence_istat) as name
          from qdp_analytics.by_municipality b left join qdp.municipalities m on m.istat_code = b.residence_istat
          where b.import_id = $1 and b.people > 0 order by 2`;
-  const { rows } = await client.query<MunicipalityOption>(sql, [latest]);
-  return rows;
+  return inlineParams(sql, [viewer.latestImport?.id ?? null]);
+}
+
+/** The viewer's filter options, read in the transaction when not known yet. */
+export async function municipalityOptions(
+  client: pg.ClientBase,
+  viewer: SessionViewer,
+): Promise<MunicipalityOption[]> {
+  const cached = cachedMunicipalityOptions(viewer);
+  if (cached) return cached;
+  const { rows } = await client.query<MunicipalityOption>(municipalityOptionsStatement(viewer));
+  return rememberMunicipalityOptions(viewer, rows);
 }

@@ -1,6 +1,6 @@
 // The patient page's reads: the person's row in the latest import (the fields the role may read)
 // and their timeline across published imports (qdp.portal_patient_timeline, 0014).
-import type pg from 'pg';
+import { inlineParams } from '../../db/session.ts';
 
 /** The patient page's fields, in display order; each role shows those it may read. */
 export const PATIENT_FIELDS = [
@@ -23,22 +23,23 @@ export const PATIENT_FIELDS = [
 export type PatientField = (typeof PATIENT_FIELDS)[number];
 
 /**
- * The person's row in `importId` with `fields` (names from PATIENT_FIELDS only), or undefined
- * when the role's scope holds no such person. A literal import id: the partitioned table is
- * pruned while planning.
+ * The person's row in `importId` with `fields` (names from PATIENT_FIELDS only), and with it the
+ * audit row of the view (`audit_id`), written by the same statement only when the role's scope
+ * holds the person: no row, no audit. A literal import id: the partitioned table is pruned while
+ * planning.
  */
-export async function patientRow(
-  client: pg.ClientBase,
+export function patientViewStatement(
   fields: readonly PatientField[],
   fiscalCode: string,
   importId: number | null,
-): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await client.query(
-    `select ${fields.map((f) => `q.${f}`).join(', ')} from qdp.quarantines q
-     where q.fiscal_code = $1 and q.import_id = $2`,
-    [fiscalCode, importId],
+  clientAddress: string,
+): string {
+  return inlineParams(
+    `select p.*, qdp.audit('patient.view', p.fiscal_code, $2, null, $3) as audit_id
+     from (select ${fields.map((f) => `q.${f}`).join(', ')} from qdp.quarantines q
+           where q.fiscal_code = $1 and q.import_id = $2) p`,
+    [fiscalCode, importId, clientAddress],
   );
-  return rows[0];
 }
 
 export interface TimelineRow {
@@ -50,13 +51,10 @@ export interface TimelineRow {
   change: string;
 }
 
-export async function patientTimeline(
-  client: pg.ClientBase,
-  fiscalCode: string,
-): Promise<TimelineRow[]> {
-  const { rows } = await client.query<TimelineRow>(
+/** The person's timeline across published imports (qdp.portal_patient_timeline, 0014). */
+export function patientTimelineStatement(fiscalCode: string): string {
+  return inlineParams(
     'select import_id, reference_day, published_at, start_date, end_date, change from qdp.portal_patient_timeline($1)',
     [fiscalCode],
   );
-  return rows;
 }

@@ -2,7 +2,7 @@
 // viewer every page shows, and the user's transaction (db/session.ts) opened by the session's
 // token hash.
 import type pg from 'pg';
-import { withUserSession } from '../../db/session.ts';
+import { oneTripSession, withUserSession, type OneTripResult } from '../../db/session.ts';
 
 /** One row of `qdp.portal_open_session(token hash)`: its OUT parameters as pg returns them. */
 export interface PortalSessionRow {
@@ -88,4 +88,35 @@ export async function sessionUserId(pool: pg.Pool, tokenHash: Buffer): Promise<n
     [tokenHash],
   );
   return rows[0]?.user_id ? Number(rows[0].user_id) : undefined;
+}
+
+/** The viewer of a live session, or undefined (read alone, outside any transaction). */
+export async function lookupViewer(
+  pool: pg.Pool,
+  tokenHash: Buffer,
+): Promise<SessionViewer | undefined> {
+  const { rows } = await pool.query<PortalSessionRow>(
+    'select * from qdp.portal_open_session($1) where db_role is not null',
+    [tokenHash],
+  );
+  return rows[0] ? viewerOf(rows[0]) : undefined;
+}
+
+/**
+ * A page's statements in the session's transaction in one round trip (db/session.ts
+ * oneTripSession), built for `guess`; throws SessionGuessError when the guess did not hold.
+ */
+export async function inOneTrip(
+  pool: pg.Pool,
+  tokenHash: Buffer,
+  guess: SessionViewer,
+  statements: readonly string[],
+): Promise<{ viewer: SessionViewer; results: OneTripResult['results'] }> {
+  const { row, results } = await oneTripSession(
+    pool,
+    tokenHash,
+    { dbRole: guess.dbRole, latestImportId: guess.latestImport?.id ?? null },
+    statements,
+  );
+  return { viewer: viewerOf(row as unknown as PortalSessionRow), results };
 }

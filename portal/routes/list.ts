@@ -4,8 +4,9 @@
 // search travel sealed for the session (common.ts SessionSeal); the search form is posted and
 // redirected (Post/Redirect/Get) to a GET whose municipality, dates, sort and page stay plain, so
 // links and pages keep working.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { inlineParams } from '../../db/session.ts';
 import { csvLine } from '../../core/csv-export.ts';
 import {
   HttpError,
@@ -22,11 +23,16 @@ import { writeAudit } from '../queries/audit.ts';
 import { readableColumns } from '../queries/columns.ts';
 import {
   buildListQuery,
+  cachedMunicipalityOptions,
   importReferenceDay,
   ListQueryError,
   listFiltersSchema,
   listRows,
   municipalityOptions,
+  municipalityOptionsStatement,
+  rememberMunicipalityOptions,
+  type ListColumn,
+  type MunicipalityOption,
   REASONS,
   shownColumns,
   SORT_KEYS,
@@ -109,10 +115,10 @@ function option(value: string, label: string, selected: string | undefined): Htm
  * 400: the database would show them nothing of it anyway.
  */
 async function chosenImport(
-  client: pg.PoolClient,
+  client: pg.PoolClient | undefined,
   viewer: SessionViewer,
   filters: ListFilters,
-): Promise<{ importId: number | null; referenceDay: string | null; picked: boolean }> {
+): Promise<ChosenImport> {
   if (filters.import === undefined) {
     return {
       importId: viewer.latestImport?.id ?? null,
@@ -123,8 +129,46 @@ async function chosenImport(
   if (viewer.role !== 'admin') {
     throw new HttpError(400, 'invalidInput', 'import: only administrators choose the import');
   }
+  if (!client) throw new Error('an earlier import is read in the user transaction');
   const referenceDay = await importReferenceDay(client, filters.import);
   return { importId: filters.import, referenceDay, picked: true };
+}
+
+interface ChosenImport {
+  importId: number | null;
+  referenceDay: string | null;
+  picked: boolean;
+}
+
+/** What the list page shows, read and computed. */
+interface ListPage {
+  filters: ListFilters;
+  seal: SessionSeal;
+  readable: ReadonlySet<string>;
+  columns: ListColumn[];
+  rows: Record<string, unknown>[];
+  municipalities: MunicipalityOption[];
+  chosen: ChosenImport;
+}
+
+/** The list's query for the chosen import; a filter the role may not use is a 400. */
+function listQuery(
+  filters: ListFilters,
+  readable: ReadonlySet<string>,
+  chosen: ChosenImport,
+  window: { limit: number; offset: number },
+): ReturnType<typeof buildListQuery> {
+  try {
+    return buildListQuery(filters, {
+      readable,
+      importId: chosen.importId,
+      referenceDay: chosen.referenceDay,
+      ...window,
+    });
+  } catch (error) {
+    if (error instanceof ListQueryError) throw new HttpError(400, 'invalidInput', error.message);
+    throw error;
+  }
 }
 
 const list: FastifyPluginAsync = async (app) => {
@@ -139,57 +183,42 @@ const list: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/quarantene?${queryString({ ...filters, page: 1 }, {}, seal)}`, 303);
   });
 
-  app.get('/quarantene', async (req, reply) => {
-    return portal.asUser(req, reply, async (client, viewer) => {
-      const seal = sessionSeal(config, req.portal.sessionToken);
-      const filters = urlFilters(req.query, seal);
-      const ctx = portal.pageContext(req, reply, viewer);
-      const { t, lang } = ctx;
-      const readable = await readableColumns(client, viewer.dbRole, 'qdp.quarantines');
-      const chosen = await chosenImport(client, viewer, filters);
-      let built;
-      try {
-        built = buildListQuery(filters, {
-          readable,
-          importId: chosen.importId,
-          referenceDay: chosen.referenceDay,
-          limit: config.pageSize + 1,
-          offset: (filters.page - 1) * config.pageSize,
-        });
-      } catch (error) {
-        if (error instanceof ListQueryError)
-          throw new HttpError(400, 'invalidInput', error.message);
-        throw error;
-      }
-      const rows = await listRows(client, built);
-      const more = rows.length > config.pageSize;
-      const pageRows = rows.slice(0, config.pageSize);
-      const municipalities = await municipalityOptions(client, viewer);
-      const columns = built.columns;
-      const canReason = readable.has('reason');
-      const table =
-        pageRows.length === 0
-          ? alert('info', t('noRows'))
-          : h`<div ${scrollBox(t('navList'))}><table class="table table-sm table-hover" data-testid="quarantine-list">
+  /** The list page from its rows (the page's, plus one that says there is a next page). */
+  const renderList = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    viewer: SessionViewer,
+    page: ListPage,
+  ) => {
+    const { filters, seal, readable, columns, rows, municipalities, chosen } = page;
+    const ctx = portal.pageContext(req, reply, viewer);
+    const { t, lang } = ctx;
+    const more = rows.length > config.pageSize;
+    const pageRows = rows.slice(0, config.pageSize);
+    const canReason = readable.has('reason');
+    const table =
+      pageRows.length === 0
+        ? alert('info', t('noRows'))
+        : h`<div ${scrollBox(t('navList'))}><table class="table table-sm table-hover" data-testid="quarantine-list">
 <caption class="visually-hidden">${t('navList')}</caption>
 <thead><tr>${columns.map((c) => h`<th scope="col" data-column="${c}">${t(FIELD_LABEL[c])}</th>`)}</tr></thead>
 <tbody>${pageRows.map(
-              (r) =>
-                h`<tr data-fiscal-code="${String(r.fiscal_code)}">${columns.map((c) =>
-                  c === 'fiscal_code'
-                    ? h`<td><a href="/persone/${seal.seal('patient', String(r.fiscal_code))}">${String(r.fiscal_code)}</a></td>`
-                    : h`<td>${cut(quarantineCell(c, r[c], t, lang), LIST_CELL_MAX_CHARS)}</td>`,
-                )}</tr>`,
-            )}</tbody></table></div>`;
-      const pager = h`<nav aria-label="${t('page', { n: filters.page })}" class="d-flex gap-3 align-items-center my-3">
+            (r) =>
+              h`<tr data-fiscal-code="${String(r.fiscal_code)}">${columns.map((c) =>
+                c === 'fiscal_code'
+                  ? h`<td><a href="/persone/${seal.seal('patient', String(r.fiscal_code))}">${String(r.fiscal_code)}</a></td>`
+                  : h`<td>${cut(quarantineCell(c, r[c], t, lang), LIST_CELL_MAX_CHARS)}</td>`,
+              )}</tr>`,
+          )}</tbody></table></div>`;
+    const pager = h`<nav aria-label="${t('page', { n: filters.page })}" class="d-flex gap-3 align-items-center my-3">
 ${filters.page > 1 ? h`<a class="btn btn-outline-primary btn-sm" rel="prev" href="/quarantene?${queryString(filters, { page: filters.page - 1 }, seal)}">${t('previous')}</a>` : ''}
 <span>${t('page', { n: filters.page })} · ${t('rowsShown', { n: pageRows.length })}</span>
 ${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="/quarantene?${queryString(filters, { page: filters.page + 1 }, seal)}">${t('next')}</a>` : ''}
 </nav>`;
-      const exportForm = EXPORT_ROLES.has(viewer.role)
-        ? h`<form method="post" action="/quarantene/export?${queryString(filters, { page: '' }, seal)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-secondary btn-sm">${t('exportCsv')}</button></form>`
-        : '';
-      const body = h`<h1 class="h3">${t('navList')}</h1>
+    const exportForm = EXPORT_ROLES.has(viewer.role)
+      ? h`<form method="post" action="/quarantene/export?${queryString(filters, { page: '' }, seal)}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-secondary btn-sm">${t('exportCsv')}</button></form>`
+      : '';
+    const body = h`<h1 class="h3">${t('navList')}</h1>
 <form method="post" action="/quarantene" class="row g-3 align-items-end my-3" role="search">${hiddenCsrf(ctx)}
 <div class="col-12 col-md-4"><label for="f-q" class="form-label">${t('search')}</label><input class="form-control" id="f-q" name="q" value="${filters.q ?? ''}" maxlength="100"></div>
 <div class="col-6 col-md-3"><label for="f-mun" class="form-label">${t('municipality')}</label><select class="form-select" id="f-mun" name="municipality">${option('', t('any'), filters.municipality)}${municipalities.map((m) => option(m.code, m.name, filters.municipality))}</select></div>
@@ -206,7 +235,66 @@ ${chosen.picked ? alert('warning', `${t('importCol')} ${chosen.importId}`) : ''}
 <div class="my-2">${exportForm}</div>
 ${table}
 ${pager}`;
-      return portal.send(reply, layout(ctx, t('navList'), body));
+    return portal.send(reply, layout(ctx, t('navList'), body));
+  };
+
+  app.get('/quarantene', async (req, reply) => {
+    const seal = () => sessionSeal(config, req.portal.sessionToken);
+    const picked = (req.query as Record<string, unknown> | undefined)?.import;
+    if (picked === undefined || picked === '') {
+      // The common page: one round trip (the session, the rows, the filter's options, COMMIT).
+      let page: Omit<ListPage, 'rows' | 'municipalities'> | undefined;
+      let options: MunicipalityOption[] | undefined;
+      return portal.onceAsUser(
+        req,
+        reply,
+        async (guess) => {
+          const filters = urlFilters(req.query, seal());
+          const readable = await readableColumns(portal.pool, guess.dbRole, 'qdp.quarantines');
+          const chosen = await chosenImport(undefined, guess, filters);
+          const built = listQuery(filters, readable, chosen, {
+            limit: config.pageSize + 1,
+            offset: (filters.page - 1) * config.pageSize,
+          });
+          page = { filters, seal: seal(), readable, columns: built.columns, chosen };
+          options = cachedMunicipalityOptions(guess);
+          const statements = [inlineParams(built.text, built.values)];
+          if (!options) statements.push(municipalityOptionsStatement(guess));
+          return statements;
+        },
+        (viewer, [rows, optionRows]) =>
+          renderList(req, reply, viewer, {
+            ...page!,
+            rows: rows!,
+            municipalities:
+              options ??
+              rememberMunicipalityOptions(
+                viewer,
+                (optionRows ?? []) as unknown as MunicipalityOption[],
+              ),
+          }),
+      );
+    }
+    // An administrator's earlier import: its reference day first, in the user's transaction.
+    return portal.asUser(req, reply, async (client, viewer) => {
+      const filters = urlFilters(req.query, seal());
+      const readable = await readableColumns(client, viewer.dbRole, 'qdp.quarantines');
+      const chosen = await chosenImport(client, viewer, filters);
+      const built = listQuery(filters, readable, chosen, {
+        limit: config.pageSize + 1,
+        offset: (filters.page - 1) * config.pageSize,
+      });
+      const rows = await listRows(client, built);
+      const municipalities = await municipalityOptions(client, viewer);
+      return renderList(req, reply, viewer, {
+        filters,
+        seal: seal(),
+        readable,
+        columns: built.columns,
+        rows,
+        municipalities,
+        chosen,
+      });
     });
   });
 
@@ -216,10 +304,7 @@ ${pager}`;
       if (!EXPORT_ROLES.has(viewer.role)) throw new HttpError(403, 'forbidden');
       const readable = await readableColumns(client, viewer.dbRole, 'qdp.quarantines');
       const chosen = await chosenImport(client, viewer, filters);
-      const built = buildListQuery(filters, {
-        readable,
-        importId: chosen.importId,
-        referenceDay: chosen.referenceDay,
+      const built = listQuery(filters, readable, chosen, {
         limit: config.exportMaxRows + 1,
         offset: 0,
       });

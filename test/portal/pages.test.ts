@@ -1,6 +1,7 @@
 // The portal's pages at the HTTP level, beyond what the browser tests cover: input validation,
 // the administrator's users and imports actions, changing one's password, roles narrowed to
 // aggregates (no rows, small counts suppressed), list filters.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalClient } from './http-client.ts';
 import {
@@ -504,6 +505,31 @@ describe('password', () => {
 });
 
 describe('what a transaction sends', () => {
+  it('the list, a patient page and the dashboards each cost one query to the database', async () => {
+    const c = await as('gp');
+    // The session's first page learns the viewer (role, latest import) and the filter's options.
+    const first = await (await c.get('/quarantene')).text();
+    const patient = /<a href="(\/persone\/[^"]+)">/.exec(first)![1]!;
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+      sent.push(text.trim().split(/\s+/)[0]!);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      for (const path of ['/quarantene', patient, '/cruscotti']) {
+        sent.length = 0;
+        const r = await c.get(path);
+        expect(r.status, path).toBe(200);
+        // One simple-protocol query: BEGIN, the opening, the page's statements, the check, COMMIT.
+        expect(sent, path).toEqual(['begin;']);
+      }
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+  });
+
   it('reaches the browser only after the transaction committed: a patient page after its audit row', async () => {
     // A deferred trigger makes every COMMIT that wrote an audit row wait 700 ms; the page must
     // not arrive before it (it used to be sent first, and a failed commit left a view unaudited).
