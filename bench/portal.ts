@@ -18,7 +18,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashPassword } from '../core/passwords.ts';
 import { buildListQuery, listFiltersSchema } from '../portal/queries/list.ts';
-import { freshDatabase, ROOT, startServer } from './support.ts';
+import { migrate } from '../db/migrate.ts';
+import { databaseUrl, freshDatabase, ROOT, startServer } from './support.ts';
 
 const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);
 const HISTORY_DAYS = Number(process.env.BENCH_HISTORY_DAYS ?? 365);
@@ -137,7 +138,8 @@ function processTreeTicks(pid: number): number {
 
 /** The CPU ticks of the server on `port` (its postmaster, its backends, the backends it reaped). */
 function databaseTicks(port: string): number | undefined {
-  if (process.env.BENCH_DATABASE_URL || process.platform !== 'linux') return undefined;
+  // Only a server on this machine (found by its port) can be measured.
+  if (process.platform !== 'linux') return undefined;
   const postmaster = procEntries().find((pid) => {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -203,8 +205,12 @@ async function directQuery(
   for (let i = 0; i < connections; i++) {
     const c = new pg.Client({ connectionString: dbUrl.toString() });
     await c.connect();
+    // A live session of the user, as the log-in opens one: the policies see a user only through
+    // the session's token hash (db/functions/access/session_binding.sql).
+    const hash = randomBytes(32);
+    await c.query("select qdp.portal_login_succeeded($1, $2, 'bench')", [userId, hash]);
     await c.query(`set role ${role}`);
-    await c.query("select set_config('qdp.user_id', $1, false)", [String(userId)]);
+    await c.query("select set_config('qdp.session_token_hash', $1, false)", [hash.toString('hex')]);
     if (!query) {
       const readable = new Set(
         (
@@ -301,25 +307,37 @@ async function loadPage(
 const server = await startServer();
 let portalProcess: ReturnType<typeof spawn> | undefined;
 try {
-  const url = await freshDatabase(server.adminUrl, 'qdp_bench_portal');
+  // BENCH_PORTAL_REUSE=1 with BENCH_DATABASE_URL: the database a previous run loaded on that server
+  // is migrated to the current schema and measured again, without loading it anew.
+  const reuse = process.env.BENCH_PORTAL_REUSE === '1';
+  const url = reuse
+    ? databaseUrl(server.adminUrl, 'qdp_bench_portal')
+    : await freshDatabase(server.adminUrl, 'qdp_bench_portal');
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  const istat = (
-    await one<{ codes: string[] }>(
-      admin,
-      'select array_agg(istat_code order by istat_code) as codes from qdp.municipalities where in_territory',
-    )
-  ).codes;
-  const loadStart = Date.now();
-  for (let day = 1; day < HISTORY_DAYS; day++) {
-    await addImport(admin, day, HISTORY_ROWS, istat);
-    if (day % 73 === 0) console.log(`  history: ${day}/${HISTORY_DAYS} days`);
+  let latest: number;
+  if (reuse) {
+    await migrate(admin);
+    latest = Number((await one<{ id: string }>(admin, 'select qdp.latest_import_id() as id')).id);
+    console.log(`data: reused (latest import ${latest}), migrated to the current schema`);
+  } else {
+    const istat = (
+      await one<{ codes: string[] }>(
+        admin,
+        'select array_agg(istat_code order by istat_code) as codes from qdp.municipalities where in_territory',
+      )
+    ).codes;
+    const loadStart = Date.now();
+    for (let day = 1; day < HISTORY_DAYS; day++) {
+      await addImport(admin, day, HISTORY_ROWS, istat);
+      if (day % 73 === 0) console.log(`  history: ${day}/${HISTORY_DAYS} days`);
+    }
+    latest = await addImport(admin, HISTORY_DAYS, LATEST_ROWS, istat);
+    await admin.query('analyze');
+    console.log(
+      `data: ${HISTORY_DAYS - 1} days × ${HISTORY_ROWS.toLocaleString('en-GB')} + latest import ${latest} with ${LATEST_ROWS.toLocaleString('en-GB')} quarantines, loaded in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`,
+    );
   }
-  const latest = await addImport(admin, HISTORY_DAYS, LATEST_ROWS, istat);
-  await admin.query('analyze');
-  console.log(
-    `data: ${HISTORY_DAYS - 1} days × ${HISTORY_ROWS.toLocaleString('en-GB')} + latest import ${latest} with ${LATEST_ROWS.toLocaleString('en-GB')} quarantines, loaded in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`,
-  );
   const gp = (
     await one<{ gp: string }>(
       admin,
@@ -335,7 +353,9 @@ try {
         await one<{ id: string }>(
           admin,
           `insert into qdp.users (username, display_name, role, gp_code, password_hash)
-           values ($1, $1, $2, $3, $4) returning id`,
+           values ($1, $1, $2, $3, $4)
+           on conflict (username) do update set gp_code = excluded.gp_code, password_hash = excluded.password_hash
+           returning id`,
           [`bench-${role}`, role, role === 'gp' ? gp : null, hash],
         )
       ).id,

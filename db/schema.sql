@@ -74,7 +74,7 @@ declare
 begin
   select * into who from qdp.session_binding();
   if who.user_id is null then
-    raise exception 'qdp.audit: no valid session user (qdp.user_id is unset, unknown, disabled or of another role)'
+    raise exception 'qdp.audit: no valid session user (no live portal session of this role: qdp.session_token_hash is unset, unknown, ended, of a disabled user or of another role)'
       using errcode = '42501';
   end if;
   if action is null or btrim(action) = '' then
@@ -536,19 +536,25 @@ $$;
 
 
 --
--- Name: portal_admin_username(); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_admin_username(text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_admin_username() RETURNS text
+CREATE FUNCTION qdp.portal_admin_username(p_action text) RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
   who record;
+  acting text := current_setting('role');
 begin
   select * into who from qdp.session_binding();
-  if current_setting('role') <> 'qdp_admin' or who.user_id is null then
-    raise exception 'only an administrator''s session may change imports' using errcode = '42501';
+  if acting <> 'qdp_admin' or who.user_id is null then
+    raise exception '%: only an administrator''s session may do this, not %', p_action,
+      case when who.user_id is not null then 'a ' || who.role || ' session'
+           when acting in ('qdp_admin', 'qdp_staff', 'qdp_prefecture', 'qdp_municipality', 'qdp_gp')
+             then 'a connection without a live session'
+           else 'a connection without a live session (role ' || current_user || ')' end
+      using errcode = '42501';
   end if;
   return who.username;
 end
@@ -564,7 +570,7 @@ CREATE FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) RETURNS void
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 begin
-  perform qdp.portal_admin_username();
+  perform qdp.portal_admin_username(format('end the sessions of user %s', p_user_id));
   delete from qdp.portal_sessions where user_id = p_user_id;
 end
 $$;
@@ -579,13 +585,16 @@ CREATE FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_cl
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
-  admin_name text := qdp.portal_admin_username();
+  admin_name text;
 begin
   if p_action = 'publish' then
+    admin_name := qdp.portal_admin_username(format('publish import %s', p_import_id));
     perform qdp.publish_import(p_import_id, admin_name);
   elsif p_action = 'discard' then
+    admin_name := qdp.portal_admin_username(format('discard import %s', p_import_id));
     perform qdp.discard_import(p_import_id, admin_name);
   elsif p_action = 'rollback' then
+    admin_name := qdp.portal_admin_username(format('roll back to import %s', p_import_id));
     perform qdp.rollback_to(p_import_id, admin_name);
   else
     raise exception 'unknown import action "%": expected publish, discard or rollback', p_action
@@ -679,14 +688,19 @@ CREATE FUNCTION qdp.portal_login_succeeded(p_user_id bigint, p_token_hash bytea,
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
+declare
+  who record;
 begin
   update qdp.users set failed_logins = 0, locked_until = null
-  where id = p_user_id and not disabled and coalesce(locked_until <= now(), true);
+  where id = p_user_id and not disabled and coalesce(locked_until <= now(), true)
+  returning id, username, role into who;
   if not found then
     raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
   end if;
   insert into qdp.portal_sessions (token_hash, user_id, client_address)
   values (p_token_hash, p_user_id, p_client);
+  insert into qdp.audit_log (user_id, username, role, action, client_address)
+  values (who.id, who.username, who.role, 'login', p_client);
 end
 $$;
 
@@ -1660,10 +1674,13 @@ CREATE FUNCTION qdp.session_binding(OUT user_id bigint, OUT username text, OUT r
     SET search_path TO 'pg_catalog', 'qdp'
     AS $_$
   select u.id, u.username, u.role, u.istat_code, u.gp_code, r.aggregates_only
-  from qdp.users u
+  from qdp.portal_sessions s
+  join qdp.users u on u.id = s.user_id
   join qdp.roles r on r.name = u.role
-  where u.id = (select case when s ~ '^[0-9]{1,18}$' then s::bigint end
-                from (select current_setting('qdp.user_id', true) as s) setting)
+  where s.token_hash = (select case when h ~ '^[0-9a-f]{64}$' then decode(h, 'hex') end
+                        from (select current_setting('qdp.session_token_hash', true) as h) setting)
+    and s.last_seen_at >= now() - make_interval(mins => qdp.setting('session_idle_minutes')::integer)
+    and s.created_at >= now() - make_interval(hours => qdp.setting('session_max_hours')::integer)
     and not u.disabled
     and r.db_role = current_setting('role')
 $_$;
@@ -3488,10 +3505,10 @@ GRANT ALL ON FUNCTION qdp.patient_access_log(fiscal_code text) TO qdp_admin;
 
 
 --
--- Name: FUNCTION portal_admin_username(); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_admin_username(p_action text); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_admin_username() FROM PUBLIC;
+REVOKE ALL ON FUNCTION qdp.portal_admin_username(p_action text) FROM PUBLIC;
 
 
 --
@@ -3500,6 +3517,10 @@ REVOKE ALL ON FUNCTION qdp.portal_admin_username() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_gp;
 
 
 --
@@ -3508,6 +3529,10 @@ GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_admi
 
 REVOKE ALL ON FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) FROM PUBLIC;
 GRANT ALL ON FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) TO qdp_gp;
 
 
 --

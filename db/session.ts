@@ -1,7 +1,11 @@
 // The portal's database session: every request runs in one transaction that switches the NOINHERIT
-// login role (qdp_portal) to exactly the portal role of one user and names that user in the
-// transaction-local setting qdp.user_id, which the row-level policies of 0010_access_policy.sql
-// compare against. Both end with the transaction, so a pooled connection never carries a user.
+// login role (qdp_portal) to exactly the portal role of one user and names that user's live portal
+// session by the SHA-256 of its token in the transaction-local setting qdp.session_token_hash.
+// The policies and functions of functions/access/ see a user only through that setting, and only
+// while the database finds the session live (qdp.session_binding): a connection that switches role
+// or sets anything else without a live session's token reads nothing. Both end with the
+// transaction, so a pooled connection never carries a user.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 export class SessionError extends Error {}
@@ -32,52 +36,71 @@ export interface OpenedSession {
   row: Record<string, unknown>;
 }
 
-/**
- * The relation the opening selects from: one row with `db_role` and `user_id`, or none for an
- * unknown, ended or disabled subject. Values are inlined (simple protocol, one round trip), so
- * they are validated here: digits, or the hex of a 32-byte hash.
- */
-function openingSource(subject: SessionSubject): string {
-  if (typeof subject === 'object') {
-    const hash = subject.portalTokenHash;
-    if (!Buffer.isBuffer(hash) || hash.length !== 32) {
-      throw new SessionError('invalid portal session token hash: expected 32 bytes');
-    }
-    return `qdp.portal_open_session('\\x${hash.toString('hex')}'::bytea)`;
+/** The hex of a token hash, validated: it is inlined into the opening. */
+function tokenHashHex(hash: Buffer): string {
+  if (!Buffer.isBuffer(hash) || hash.length !== 32) {
+    throw new SessionError('invalid portal session token hash: expected 32 bytes');
   }
-  const id = userIdText(subject);
-  return `(select ${id}::bigint as user_id, qdp.session_role(${id}) as db_role)`;
+  return hash.toString('hex');
 }
 
 /**
- * Runs `fn` in a transaction as one user (an id, or the user of a portal session's token):
- * BEGIN, the user's portal role and qdp.user_id (transaction-local); COMMIT when `fn` resolves,
- * ROLLBACK when it throws. `fn` must not commit, roll back or change role: a role change is
- * detected and rolled back. Two round trips besides `fn`'s own (the portal's pages pay them on
- * every request): the opening and the check with COMMIT are each one simple-protocol query, with
- * the subject (validated) and the role (from the database, quoted) inlined.
+ * The opening statement of a session's transaction (inlined: simple protocol, one round trip):
+ * `qdp.portal_open_session` checks the token's session (unknown, ended, idle or too old, disabled
+ * user: no row); with a row, the user's role and the session's token hash are set
+ * transaction-local (set_config('role', …, true) is SET LOCAL ROLE, same membership check), in
+ * the same statement, after the lookup (OFFSET 0 keeps it a separate step, called once). Without
+ * a row nothing is switched.
+ */
+function openingStatement(hex: string): string {
+  return `select set_config('role', s.db_role, true) as session_role,
+            set_config('qdp.session_token_hash', '${hex}', true) as session_token, s.*
+     from (select * from qdp.portal_open_session('\\x${hex}'::bytea) s offset 0) s
+     where s.db_role is not null`;
+}
+
+/**
+ * A new portal session of user `userId`, as the log-in opens one (qdp.portal_login_succeeded: the
+ * log-in is audited); for tools and tests that act as a user. The token is never returned: the
+ * session ends with the idle limit.
+ */
+async function openSessionOf(pool: pg.Pool, userId: number | bigint): Promise<Buffer> {
+  const id = userIdText(userId);
+  const hash = randomBytes(32);
+  try {
+    await pool.query("select qdp.portal_login_succeeded($1, $2, 'db/session.ts')", [id, hash]);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501')
+      throw new SessionError(`user ${id} is unknown or disabled: no session can be opened`);
+    throw error;
+  }
+  return hash;
+}
+
+/**
+ * Runs `fn` in a transaction as one user (the user of a portal session's token, or a user id, for
+ * whom a new session is opened first): BEGIN, the user's portal role and the session's token hash
+ * (transaction-local); COMMIT when `fn` resolves, ROLLBACK when it throws. `fn` must not commit,
+ * roll back or change role or session: a change is detected and rolled back. Two round trips
+ * besides `fn`'s own: the opening and the check with COMMIT are each one simple-protocol query,
+ * with the token hash (validated hex) and the role (from the database, quoted) inlined.
  */
 export async function withUserSession<T>(
   pool: pg.Pool,
   subject: SessionSubject,
   fn: (client: pg.PoolClient, opened: OpenedSession) => Promise<T>,
 ): Promise<T> {
-  const source = openingSource(subject);
+  const hex = tokenHashHex(
+    typeof subject === 'object' ? subject.portalTokenHash : await openSessionOf(pool, subject),
+  );
   const client = await pool.connect();
   // A connection whose state is unknown (a failed rollback, a changed role) is destroyed, not
   // returned to the pool.
   let broken: Error | undefined;
   try {
     try {
-      // set_config('role', …, true) is SET LOCAL ROLE (same membership check); the lookup runs
-      // first (OFFSET 0 keeps it a separate step, called once), and an unknown, ended or disabled
-      // subject gives no row, so nothing is switched.
       const opened = (await client.query(
-        `begin;
-         select set_config('role', s.db_role, true) as session_role,
-                set_config('qdp.user_id', s.user_id::text, true) as session_user_id, s.*
-         from (select * from ${source} s offset 0) s
-         where s.db_role is not null`,
+        `begin; ${openingStatement(hex)}`,
       )) as unknown as pg.QueryResult<Record<string, unknown>>[];
       const row = opened[1]?.rows[0];
       if (!row) {
@@ -88,22 +111,21 @@ export async function withUserSession<T>(
         );
       }
       const role = String(row.session_role);
-      // Digits: the setting the database itself just made from a bigint.
-      const id = String(row.session_user_id);
-      const { session_role: _role, session_user_id: _user, ...columns } = row;
+      const id = String(row.user_id);
+      const { session_role: _role, session_token: _token, ...columns } = row;
       const result = await fn(client, { userId: id, role, row: columns });
       try {
-        // Division by zero when the role or the user changed (or `fn` ended the transaction):
+        // Division by zero when the role or the session changed (or `fn` ended the transaction):
         // the COMMIT in the same query then never runs.
         await client.query(
           `select 1 / (current_user = ${pg.escapeLiteral(role)}
-                       and current_setting('qdp.user_id', true) = '${id}')::int;
+                       and current_setting('qdp.session_token_hash', true) = '${hex}')::int;
            commit`,
         );
       } catch (error) {
         if ((error as { code?: string }).code !== '22012') throw error;
         broken = new SessionError(
-          `the session of user ${id} left role ${role} or its user: the transaction was rolled back`,
+          `the session of user ${id} left role ${role} or its session: the transaction was rolled back`,
         );
         throw broken;
       }
@@ -182,17 +204,15 @@ export async function oneTripSession(
   guess: SessionGuess,
   statements: readonly string[],
 ): Promise<OneTripResult> {
-  const source = openingSource({ portalTokenHash });
+  const hex = tokenHashHex(portalTokenHash);
   const role = pg.escapeLiteral(guess.dbRole);
   const latest = guess.latestImportId === null ? 'null' : String(Math.trunc(guess.latestImportId));
   const text = [
     'begin',
-    `select set_config('role', s.db_role, true) as session_role,
-            set_config('qdp.user_id', s.user_id::text, true) as session_user_id, s.*
-     from (select * from ${source} s offset 0) s where s.db_role is not null`,
+    openingStatement(hex),
     ...statements,
     `select 1 / (current_user = ${role}
-                 and current_setting('qdp.user_id', true) is not null
+                 and current_setting('qdp.session_token_hash', true) = '${hex}'
                  and qdp.latest_import_id() is not distinct from ${latest}::bigint)::int`,
     'commit',
   ].join(';\n');
@@ -217,7 +237,7 @@ export async function oneTripSession(
     }
     const opening = results[1]?.rows[0];
     if (!opening) throw new SessionGuessError('no session was opened');
-    const { session_role: _role, session_user_id: _user, ...row } = opening;
+    const { session_role: _role, session_token: _token, ...row } = opening;
     return { row, results: results.slice(2, 2 + statements.length).map((r) => r.rows) };
   } finally {
     client.release(broken);

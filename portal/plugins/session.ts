@@ -154,6 +154,7 @@ export class Portal {
     const hash = requestTokenHash(req);
     if (!hash) return redirectToLogin(req, reply);
     const key = hash.toString('hex');
+    let last: SessionGuessError | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       let guess = viewerGuesses.get(key);
       if (!guess) {
@@ -168,10 +169,11 @@ export class Portal {
         return await render(viewer, results);
       } catch (error) {
         if (!(error instanceof SessionGuessError)) throw error;
+        last = error;
         viewerGuesses.delete(key);
       }
     }
-    throw new Error('the session changed twice while its page was built');
+    throw new Error(`the page failed twice on a fresh view of its session: ${last?.message}`);
   }
 
   /**

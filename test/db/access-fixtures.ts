@@ -12,8 +12,9 @@ export interface PortalLogin {
 }
 
 /**
- * A transaction on the login pool as `role` naming user `userId`, bypassing withUserSession
- * (to try what a misbehaving application could send); always rolled back.
+ * A transaction on the login pool as `role` setting qdp.user_id to `userId`, bypassing
+ * withUserSession (to try what a misbehaving application could send: without a live session's
+ * token hash the user id counts for nothing); always rolled back.
  */
 export async function asRole<T>(
   login: PortalLogin,

@@ -460,7 +460,7 @@ describe('attempts to see more', () => {
         return quarantineRows(c);
       }),
     ).rejects.toThrow(
-      `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
+      `the session of user ${t.users.gp1} left role qdp_gp or its session: the transaction was rolled back`,
     );
     const seen = await asRole(login, 'qdp_admin', String(t.users.gp1), (c) => quarantineRows(c));
     expect(seen).toEqual([]);

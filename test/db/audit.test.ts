@@ -80,7 +80,7 @@ describe('qdp.audit', () => {
 
   it('refuses a session without a valid user, and an empty action', async () => {
     const noUser =
-      'qdp.audit: no valid session user (qdp.user_id is unset, unknown, disabled or of another role)';
+      'qdp.audit: no valid session user (no live portal session of this role: qdp.session_token_hash is unset, unknown, ended, of a disabled user or of another role)';
     for (const [role, userId] of [
       ['qdp_gp', null],
       ['qdp_gp', String(t.users.gp1Disabled)],
@@ -200,11 +200,11 @@ describe('qdp.patient_access_log', () => {
   });
 
   it('administrators read the whole log; other roles cannot', async () => {
-    const total = Number(
-      (await db.pool.query('select count(*) as n from qdp.audit_log')).rows[0].n,
-    );
     const seen = await withUserSession(login.pool, t.users.admin, (c) =>
       c.query('select count(*) as n from qdp.audit_log'),
+    );
+    const total = Number(
+      (await db.pool.query('select count(*) as n from qdp.audit_log')).rows[0].n,
     );
     expect(seen.rows).toEqual([{ n: String(total) }]);
     await expect(

@@ -48,11 +48,18 @@ function statementsOfNextSession(): string[] {
   return sent;
 }
 
+/** A portal session of `userId` as the log-in opens it; returns its token's hash. */
+async function portalSessionOf(userId: number): Promise<Buffer> {
+  const hash = createHash('sha256').update(randomBytes(32)).digest();
+  await login.pool.query("select qdp.portal_login_succeeded($1, $2, '192.0.2.1')", [userId, hash]);
+  return hash;
+}
+
 describe('withUserSession', () => {
   it("switches to the user's role and names the user, for this transaction only", async () => {
     const inside = await withUserSession(login.pool, t.users.munA, async (c) => {
       const { rows } = await c.query(
-        "select current_user as role, session_user = $1 as is_login, current_setting('qdp.user_id') as user_id, qdp.current_istat_code() as istat",
+        "select current_user as role, session_user = $1 as is_login, length(current_setting('qdp.session_token_hash')) as hash_hex, qdp.current_user_id()::text as user_id, qdp.current_istat_code() as istat",
         [login.role],
       );
       return rows[0];
@@ -60,14 +67,15 @@ describe('withUserSession', () => {
     expect(inside).toEqual({
       role: 'qdp_municipality',
       is_login: true,
+      hash_hex: 64,
       user_id: String(t.users.munA),
       istat: t.munA,
     });
     // The pool has one idle connection now: it carries neither the role nor the user.
     const after = await login.pool.query(
-      "select current_user as role, coalesce(current_setting('qdp.user_id', true), '') as user_id",
+      "select current_user as role, coalesce(current_setting('qdp.session_token_hash', true), '') as session",
     );
-    expect(after.rows).toEqual([{ role: login.role, user_id: '' }]);
+    expect(after.rows).toEqual([{ role: login.role, session: '' }]);
   });
 
   it('accepts a bigint user id', async () => {
@@ -118,11 +126,11 @@ describe('withUserSession', () => {
     }
   });
 
-  it('rolls back and discards the connection when the function changes role or user', async () => {
+  it('rolls back and discards the connection when the function changes role or session', async () => {
     for (const change of [
       'set role qdp_admin',
       'reset role',
-      "select set_config('qdp.user_id', '1', true)",
+      `select set_config('qdp.session_token_hash', '${'0'.repeat(64)}', true)`,
     ]) {
       await expect(
         withUserSession(login.pool, t.users.gp1, async (c) => {
@@ -130,7 +138,7 @@ describe('withUserSession', () => {
           await c.query(change);
         }),
       ).rejects.toThrow(
-        `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
+        `the session of user ${t.users.gp1} left role qdp_gp or its session: the transaction was rolled back`,
       );
     }
     expect(await auditCount('session_switch')).toBe(0);
@@ -144,15 +152,16 @@ describe('withUserSession', () => {
         await c.query('commit');
       }),
     ).rejects.toThrow(
-      `the session of user ${t.users.gp1} left role qdp_gp or its user: the transaction was rolled back`,
+      `the session of user ${t.users.gp1} left role qdp_gp or its session: the transaction was rolled back`,
     );
     const after = await login.pool.query('select current_user as role');
     expect(after.rows).toEqual([{ role: login.role }]);
   });
 
   it("costs two round trips besides the function's own: opening, and the check with COMMIT", async () => {
+    const session = await portalSessionOf(t.users.gp2);
     const sent = statementsOfNextSession();
-    const gp = await withUserSession(login.pool, t.users.gp2, async (c) => {
+    const gp = await withUserSession(login.pool, { portalTokenHash: session }, async (c) => {
       const { rows } = await c.query('select qdp.current_gp_code() as gp');
       return rows[0].gp;
     });
@@ -180,7 +189,7 @@ describe('withUserSession', () => {
         async (c, opened) => {
           seen = opened;
           const { rows } = await c.query(
-            "select current_user as role, current_setting('qdp.user_id') as user_id, qdp.current_gp_code() as gp",
+            'select current_user as role, qdp.current_user_id()::text as user_id, qdp.current_gp_code() as gp',
           );
           return rows[0];
         },

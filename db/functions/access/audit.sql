@@ -10,7 +10,7 @@ declare
 begin
   select * into who from qdp.session_binding();
   if who.user_id is null then
-    raise exception 'qdp.audit: no valid session user (qdp.user_id is unset, unknown, disabled or of another role)'
+    raise exception 'qdp.audit: no valid session user (no live portal session of this role: qdp.session_token_hash is unset, unknown, ended, of a disabled user or of another role)'
       using errcode = '42501';
   end if;
   if action is null or btrim(action) = '' then
