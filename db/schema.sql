@@ -688,19 +688,14 @@ CREATE FUNCTION qdp.portal_login_succeeded(p_user_id bigint, p_token_hash bytea,
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
-declare
-  who record;
 begin
   update qdp.users set failed_logins = 0, locked_until = null
-  where id = p_user_id and not disabled and coalesce(locked_until <= now(), true)
-  returning id, username, role into who;
+  where id = p_user_id and not disabled and coalesce(locked_until <= now(), true);
   if not found then
     raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
   end if;
   insert into qdp.portal_sessions (token_hash, user_id, client_address)
   values (p_token_hash, p_user_id, p_client);
-  insert into qdp.audit_log (user_id, username, role, action, client_address)
-  values (who.id, who.username, who.role, 'login', p_client);
 end
 $$;
 
