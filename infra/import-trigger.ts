@@ -1,5 +1,5 @@
-// Import trigger: the `on-upload` Lambda, called by S3 for each `.csv` or `.xlsx` that lands under
-// `inbox/`. It registers the import through the RDS Data API, stages the file as CSV under
+// Import trigger: the `on-upload` Lambda, called by S3 for every object that lands under `inbox/`
+// (a file that is not a daily file gets an ETL_Failure message). It registers the import through the RDS Data API, stages the file as CSV under
 // `staging/` and starts the Glue workflow. Failed asynchronous invocations (after Lambda's
 // retries) go to a dead-letter queue (the S3 event, to replay) and to ETL_Failure (the
 // invocation record with the error, to tell the administrators at once).
@@ -16,14 +16,9 @@ import { platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
 import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
-import { DEFAULT_LIMITS, dailyFileSuffixesAnyCase } from '../contracts/daily-file.ts';
+import { DEFAULT_LIMITS } from '../contracts/daily-file.ts';
 import { LAMBDA_ENV } from '../contracts/lambda.ts';
 
-/**
- * File name endings that start an import: every upper/lower-case spelling of the daily file's
- * extensions (S3 suffix filters are case-sensitive; contracts/daily-file.ts accepts any case).
- */
-export const TRIGGER_SUFFIXES = dailyFileSuffixesAnyCase();
 /** Long enough to hash and convert the largest accepted file (the contract's max_file_bytes). */
 export const ON_UPLOAD_TIMEOUT_SECONDS = 900;
 /** The streaming xlsx reader peaks at about 640 MB at 500k rows (DESIGN §11). */
@@ -202,12 +197,16 @@ export class ImportTrigger extends pulumi.ComponentResource {
       `${name}-landing`,
       {
         bucket: args.bucketName,
-        lambdaFunctions: TRIGGER_SUFFIXES.map((suffix) => ({
-          lambdaFunctionArn: fn.arn,
-          events: ['s3:ObjectCreated:*'],
-          filterPrefix: BUCKET_LAYOUT.inbox,
-          filterSuffix: suffix,
-        })),
+        // Every object under inbox/: which are daily files is decided once, by the function (any
+        // letter case, which S3's case-sensitive suffix filters cannot say), and another file
+        // ends in an ETL_Failure message naming it instead of silence.
+        lambdaFunctions: [
+          {
+            lambdaFunctionArn: fn.arn,
+            events: ['s3:ObjectCreated:*'],
+            filterPrefix: BUCKET_LAYOUT.inbox,
+          },
+        ],
       },
       // S3 checks that it may invoke the function when the notification is saved.
       { parent: this, dependsOn: [permission] },

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BUCKET_LAYOUT } from '../../contracts/bucket-layout.ts';
 import {
+  DAILY_FILE_EXTENSIONS,
   DEFAULT_LIMITS,
   FIELDS,
   isDailyFileName,
@@ -43,7 +44,14 @@ export interface UploadDeps {
 }
 
 export type UploadStatus =
-  'ignored' | 'missing' | 'in_progress' | 'duplicate' | 'started' | 'rejected' | 'failed';
+  | 'ignored'
+  | 'not_a_daily_file'
+  | 'missing'
+  | 'in_progress'
+  | 'duplicate'
+  | 'started'
+  | 'rejected'
+  | 'failed';
 
 export interface UploadOutcome {
   bucket: string;
@@ -102,6 +110,24 @@ export async function* csvOf(rows: AsyncIterable<Row[]>): AsyncGenerator<string>
   }
 }
 
+/**
+ * The message for an object under inbox/ that is not a daily file: S3 calls on-upload for every
+ * object there, so that such an upload is told, not silently left.
+ */
+export function notDailyFileMessage(sourceName: string): ImportMessage {
+  const subject = `Upload ${sourceName} is not a daily file`;
+  const accepted = DAILY_FILE_EXTENSIONS.join(' or ');
+  return {
+    topic: 'ETL_Failure',
+    subject: subject.length <= 100 ? subject : `${subject.slice(0, 99)}…`,
+    text: [
+      `The file ${sourceName} was uploaded to the inbox but is not a daily file, so it was not imported.`,
+      `Accepted: a file whose name ends in ${accepted} (in any letter case).`,
+      'What to do: The latest published data is unchanged. Upload the daily file again as CSV or Excel with one of those endings.',
+    ].join('\n'),
+  };
+}
+
 /** The message for a file that could not even be registered (the database is unreachable...). */
 export function unregisteredMessage(sourceName: string, reason: string): ImportMessage {
   const subject = `Import of ${sourceName} failed`;
@@ -142,8 +168,17 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
     }
   }
   if (key === undefined) {
-    const handled = candidateKeys(ref.key).some(isDailyFileKey);
-    return { bucket, key: ref.key, status: handled ? 'missing' : 'ignored' };
+    const candidates = candidateKeys(ref.key);
+    if (candidates.some(isDailyFileKey)) return { bucket, key: ref.key, status: 'missing' };
+    // Another object in the inbox that is still there (an SFTP client's temporary name is renamed
+    // away before this runs): tell the administrators which file and what is accepted.
+    for (const candidate of candidates) {
+      if (!candidate.startsWith(BUCKET_LAYOUT.inbox) || candidate.endsWith('/')) continue;
+      if ((await deps.objects.size(bucket, candidate)) === null) continue;
+      await deps.publish(notDailyFileMessage(candidate.slice(BUCKET_LAYOUT.inbox.length)));
+      return { bucket, key: candidate, status: 'not_a_daily_file' };
+    }
+    return { bucket, key: ref.key, status: 'ignored' };
   }
   const size = sizeBytes as number;
   const sourceName = key.slice(BUCKET_LAYOUT.inbox.length);

@@ -632,6 +632,30 @@ describe('failures end in ETL_Failure', () => {
     ]);
   }, 60_000);
 
+  it('a file in the inbox that is not a daily file: ETL_Failure names it and what is accepted', async () => {
+    await put('inbox/regione-veneto/elenco.pdf', '%PDF-1.7 not a daily file');
+    expect(await failure.receive(1)).toEqual([
+      {
+        subject: 'Upload regione-veneto/elenco.pdf is not a daily file',
+        message: [
+          'The file regione-veneto/elenco.pdf was uploaded to the inbox but is not a daily file, so it was not imported.',
+          'Accepted: a file whose name ends in .csv or .xlsx (in any letter case).',
+          'What to do: The latest published data is unchanged. Upload the daily file again as CSV or Excel with one of those endings.',
+        ].join('\n'),
+      },
+    ]);
+    expect(await importOf('regione-veneto/elenco.pdf')).toEqual([]);
+  }, 60_000);
+
+  it('a daily file whose ending has another letter case (.Csv) triggers the import too', async () => {
+    await put('inbox/regione-veneto/Colonne.Csv', 'CODICE_FISCALE;COGNOME\nX;Y\n');
+    const [row] = await registered('regione-veneto/Colonne.Csv');
+    expect(row?.status).toBe('rejected');
+    const [message] = await failure.receive(1);
+    expect(message?.subject).toBe(`Import ${row?.id} rejected: regione-veneto/Colonne.Csv`);
+    expect(message?.message.split('\n')[1]).toMatch(/^Reason: missing required columns: /);
+  }, 60_000);
+
   it('a Glue job that fails ends the import as failed', async () => {
     const file = await synthetic('giorno 3.csv', 10, 'emulator-3');
     await put('inbox/regione-veneto/giorno 3.csv', readFileSync(file));

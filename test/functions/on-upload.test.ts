@@ -98,17 +98,35 @@ describe('keys', () => {
 });
 
 describe('handleUpload', () => {
-  it('ignores what is not a daily file under inbox/ and reports a vanished object', async () => {
+  it('tells ETL_Failure of a file under inbox/ that is not a daily file; ignores the rest', async () => {
     await put('inbox/regione/notes.txt', 'x');
     await put('other/day1.csv', 'x');
     expect(await handleUpload({ bucket: BUCKET, key: 'inbox/regione/notes.txt' }, deps())).toEqual({
       bucket: BUCKET,
       key: 'inbox/regione/notes.txt',
+      status: 'not_a_daily_file',
+    });
+    expect(calls.messages).toEqual([
+      {
+        topic: 'ETL_Failure',
+        subject: 'Upload regione/notes.txt is not a daily file',
+        text: [
+          'The file regione/notes.txt was uploaded to the inbox but is not a daily file, so it was not imported.',
+          'Accepted: a file whose name ends in .csv or .xlsx (in any letter case).',
+          'What to do: The latest published data is unchanged. Upload the daily file again as CSV or Excel with one of those endings.',
+        ].join('\n'),
+      },
+    ]);
+    calls.messages.length = 0;
+    expect(await handleUpload({ bucket: BUCKET, key: 'other/day1.csv' }, deps())).toEqual({
+      bucket: BUCKET,
+      key: 'other/day1.csv',
       status: 'ignored',
     });
-    expect(await handleUpload({ bucket: BUCKET, key: 'other/day1.csv' }, deps())).toMatchObject({
-      status: 'ignored',
-    });
+    // An SFTP client's temporary name, renamed away before the function runs: nothing to say.
+    expect(
+      await handleUpload({ bucket: BUCKET, key: 'inbox/regione/day1.csv.filepart' }, deps()),
+    ).toEqual({ bucket: BUCKET, key: 'inbox/regione/day1.csv.filepart', status: 'ignored' });
     expect(await handleUpload({ bucket: BUCKET, key: 'inbox/regione/gone.csv' }, deps())).toEqual({
       bucket: BUCKET,
       key: 'inbox/regione/gone.csv',
