@@ -58,6 +58,7 @@ export default tseslint.config(
       'glue/.venv/**',
       'bench/out/**',
       'dist/**',
+      'build/**',
     ],
   },
   js.configs.recommended,

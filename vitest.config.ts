@@ -9,7 +9,7 @@ export default defineConfig({
       'cli/**/*.test.ts',
       'local/**/*.test.ts',
     ],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['test/support/global-setup.ts', 'test/support/build-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: database-heavy files run two at a time.

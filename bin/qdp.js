@@ -2,12 +2,12 @@
 // The `qdp` command. In a source checkout (cli/qdp.ts is there) the TypeScript sources run directly
 // through tsx (no build step), so the command, the tests and local mode always run the same code.
 // In the package, which ships no sources and no tsx, it runs the bundle that `npm run build` made
-// of the same sources (cli/bundle.ts; infra/build-package.ts puts it in dist/bundles/qdp/).
+// of the same sources (cli/bundle.ts; infra/build-package.ts puts it in the package's bundles/qdp/).
 import { existsSync } from 'node:fs';
 import { URL, fileURLToPath } from 'node:url';
 
 const sources = new URL('../cli/qdp.ts', import.meta.url);
-const bundle = new URL('../dist/bundles/qdp/qdp.mjs', import.meta.url);
+const bundle = new URL('../bundles/qdp/qdp.mjs', import.meta.url);
 
 let main;
 if (existsSync(fileURLToPath(sources))) {

@@ -1,5 +1,5 @@
 // The `qdp` command as the package ships it: cli/qdp.ts bundled with esbuild into one directory
-// (infra/build-package.ts puts it in dist/bundles/qdp/, infra/artifacts.ts CLI_BUNDLE), which
+// (infra/build-package.ts puts it in build/bundles/qdp/ and the package's bundles/qdp/, infra/artifacts.ts CLI_BUNDLE), which
 // bin/qdp.js runs when the TypeScript sources are not there. The directory holds qdp.mjs (exports
 // `main`, as cli/qdp.ts does) and the files the bundled code reads next to itself: the SQL migrations and the municipalities reference package (loaded with require at
 // run time), as the migrate function's bundle does. Local mode is left out (cli/package-local.ts

@@ -1,4 +1,4 @@
-// What the packaged `qdp` (dist/bundles/qdp/qdp.mjs, built by cli/bundle.ts) has in place of local
+// What the packaged `qdp` (bundles/qdp/qdp.mjs of the package, built by cli/bundle.ts) has in place of local
 // mode: cli/bundle.ts substitutes this module for local/embedded.ts and local/start.ts, so the
 // bundle carries neither the embedded PostgreSQL nor the portal. The package's `qdp` works on the
 // PostgreSQL server that DATABASE_URL names (Aurora, any PostgreSQL 15-17); local mode (`qdp

