@@ -81,6 +81,14 @@ interface Parts {
 }
 const partsOf = new WeakMap<QuarantineDataPlatform, Parts>();
 
+/** A platform's sub-components (a function, not a method: a class member would be in the schema). */
+function partsOfPlatform(platform: QuarantineDataPlatform): Parts {
+  const parts = partsOf.get(platform);
+  if (parts === undefined)
+    throw new Error('QuarantineDataPlatform: read before it was constructed');
+  return parts;
+}
+
 /**
  * The quarantine data platform of one health authority in one region: network, landing bucket
  * and SFTP server, import trigger, ETL (Glue), database and its migrations, analytics, alerts,
@@ -126,42 +134,36 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   // becomes an output of the schema other languages read, and that schema cannot reference this
   // package's own components.
   get network(): Network {
-    return this.parts().network;
+    return partsOfPlatform(this).network;
   }
   get key(): PlatformKey {
-    return this.parts().key;
+    return partsOfPlatform(this).key;
   }
   get landing(): Landing {
-    return this.parts().landing;
+    return partsOfPlatform(this).landing;
   }
   get database(): Database {
-    return this.parts().database;
+    return partsOfPlatform(this).database;
   }
   get alerts(): Alerts {
-    return this.parts().alerts;
+    return partsOfPlatform(this).alerts;
   }
   /** Undefined when `enableAnalytics` is false. */
   get analytics(): Analytics | undefined {
-    return this.parts().analytics;
+    return partsOfPlatform(this).analytics;
   }
   get etl(): Etl {
-    return this.parts().etl;
+    return partsOfPlatform(this).etl;
   }
   get trigger(): ImportTrigger {
-    return this.parts().trigger;
+    return partsOfPlatform(this).trigger;
   }
   get migrations(): Migrations {
-    return this.parts().migrations;
+    return partsOfPlatform(this).migrations;
   }
   /** Undefined when `enablePortal` is false. */
   get portal(): Portal | undefined {
-    return this.parts().portal;
-  }
-  private parts(): Parts {
-    const parts = partsOf.get(this);
-    if (parts === undefined)
-      throw new Error('QuarantineDataPlatform: read before it was constructed');
-    return parts;
+    return partsOfPlatform(this).portal;
   }
 
   constructor(
