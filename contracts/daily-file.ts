@@ -187,20 +187,3 @@ export function notDailyFileReason(name: string): string {
   const extension = extensionOf(name);
   return `unsupported file type "${extension || name.slice(name.lastIndexOf('/') + 1)}": the daily file must be ${DAILY_FILE_EXTENSIONS.join(' or ')}`;
 }
-
-/**
- * Every spelling of the extensions in upper and lower case (`.csv`, `.csV`, … `.XLSX`): for
- * filters that match case-sensitively (S3 event notification suffixes), so that they accept what
- * isDailyFileName accepts.
- */
-export function dailyFileSuffixesAnyCase(): string[] {
-  const spellings = (text: string): string[] =>
-    text === ''
-      ? ['']
-      : spellings(text.slice(1)).flatMap((rest) => {
-          const lower = text[0] as string;
-          const upper = lower.toUpperCase();
-          return lower === upper ? [lower + rest] : [lower + rest, upper + rest];
-        });
-  return DAILY_FILE_EXTENSIONS.flatMap((extension) => spellings(extension));
-}

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   dailyFileFormat,
-  dailyFileSuffixesAnyCase,
   isDailyFileName,
   notDailyFileReason,
 } from '../../contracts/daily-file.ts';
@@ -53,16 +52,6 @@ describe('daily file names', () => {
     expect(notDailyFileReason('inbox/daily')).toBe(
       'unsupported file type "daily": the daily file must be .csv or .xlsx',
     );
-  });
-
-  it('spells every case of the extensions for case-sensitive filters, each accepted', () => {
-    const suffixes = dailyFileSuffixesAnyCase();
-    expect(suffixes).toHaveLength(24);
-    expect(new Set(suffixes).size).toBe(24);
-    expect(suffixes.slice(0, 8).sort()).toEqual(
-      ['.CSV', '.CSv', '.CsV', '.Csv', '.cSV', '.cSv', '.csV', '.csv'].sort(),
-    );
-    for (const suffix of suffixes) expect(isDailyFileName(`x${suffix}`)).toBe(true);
   });
 });
 
