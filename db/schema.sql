@@ -372,9 +372,14 @@ begin
   if not found then
     raise exception 'import % does not exist', p_import_id using errcode = 'P0002';
   end if;
-  select id into previous from qdp.imports
-  where status = 'published' and id < p_import_id
-  order by id desc limit 1;
+  -- What the file was compared with (set by qdp.reconcile_import). An import never reconciled
+  -- (failed, duplicate, still loading) names the newest published import registered before it.
+  previous := imp.compared_with;
+  if previous is null and imp.rows_accepted is null then
+    select id into previous from qdp.imports
+    where status = 'published' and id < p_import_id
+    order by id desc limit 1;
+  end if;
 
   -- Reasons are grouped without their quoted value ('not a valid date: "..."').
   select coalesce(jsonb_agg(jsonb_build_object('field', field, 'reason', reason, 'count', n)
@@ -1304,6 +1309,7 @@ begin
   end if;
 
   latest := qdp.latest_import_id();
+  update qdp.imports set compared_with = latest where id = p_import_id;
   if latest is null then
     previous_join := '';
     change_expr := '''new''';
@@ -1999,12 +2005,20 @@ CREATE TABLE qdp.imports (
     error text,
     workflow_run_id text,
     notified_at timestamp with time zone,
+    compared_with bigint,
     CONSTRAINT imports_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT imports_size_bytes_check CHECK ((size_bytes >= 0)),
     CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['received'::text, 'duplicate'::text, 'loading'::text, 'loaded'::text, 'published'::text, 'held'::text, 'rejected'::text, 'failed'::text, 'discarded'::text])))
 );
 
 ALTER TABLE ONLY qdp.imports FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: COLUMN imports.compared_with; Type: COMMENT; Schema: qdp; Owner: -
+--
+
+COMMENT ON COLUMN qdp.imports.compared_with IS 'The import this one was reconciled against (the latest publication then; possibly purged since); null before reconciliation or for the first import.';
 
 
 --

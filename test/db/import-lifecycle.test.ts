@@ -453,6 +453,12 @@ describe('publishing', () => {
         third.importId,
       ]),
     ).toBe(4);
+    // Its summary names the import it was compared with, not the newest one registered before it.
+    const summary = await one<{ s: { previousImportId: number } }>(
+      'select qdp.import_summary($1) as s',
+      [third.importId],
+    );
+    expect(summary.s.previousImportId).toBe(Number(first.importId));
   });
 
   it('summarises rejects grouped without their quoted values', async () => {

@@ -16,9 +16,14 @@ begin
   if not found then
     raise exception 'import % does not exist', p_import_id using errcode = 'P0002';
   end if;
-  select id into previous from qdp.imports
-  where status = 'published' and id < p_import_id
-  order by id desc limit 1;
+  -- What the file was compared with (set by qdp.reconcile_import). An import never reconciled
+  -- (failed, duplicate, still loading) names the newest published import registered before it.
+  previous := imp.compared_with;
+  if previous is null and imp.rows_accepted is null then
+    select id into previous from qdp.imports
+    where status = 'published' and id < p_import_id
+    order by id desc limit 1;
+  end if;
 
   -- Reasons are grouped without their quoted value ('not a valid date: "..."').
   select coalesce(jsonb_agg(jsonb_build_object('field', field, 'reason', reason, 'count', n)

@@ -38,6 +38,7 @@ begin
   end if;
 
   latest := qdp.latest_import_id();
+  update qdp.imports set compared_with = latest where id = p_import_id;
   if latest is null then
     previous_join := '';
     change_expr := '''new''';
