@@ -1177,38 +1177,18 @@ CREATE FUNCTION qdp.purge(retention_days integer DEFAULT NULL::integer) RETURNS 
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
-  days integer := coalesce(purge.retention_days, qdp.setting('retention_days')::integer);
-  audit_months integer := qdp.setting('audit_retention_months')::integer;
-  cutoff timestamptz;
-  audit_cutoff timestamptz;
-  kept_held bigint[];
-  kept_in_flight bigint[];
-  kept_latest bigint;
-  audit_kept integer;
-  latest bigint;
+  selected record;
   purged bigint[];
   purged_id bigint;
+  audit_kept integer;
   audit_count integer;
   patient_count integer;
 begin
-  if days is null or days < 0 then
-    raise exception 'retention_days must be zero or more, got %', days using errcode = '22023';
-  end if;
-  cutoff := now() - make_interval(days => days);
-  audit_cutoff := least(cutoff, now() - make_interval(months => audit_months));
   -- No import may be published, rolled back to or reconciled while its history is being cut.
   perform pg_advisory_xact_lock(727003, 0);
-  latest := qdp.latest_import_id();
-  select coalesce(array_agg(id order by id), '{}') into purged
-  from qdp.imports
-  where received_at < cutoff and id is distinct from latest
-    and status not in ('held', 'loading', 'loaded');
-  select coalesce(array_agg(id order by id) filter (where status = 'held'), '{}'),
-         coalesce(array_agg(id order by id) filter (where status in ('loading', 'loaded')), '{}'),
-         max(id) filter (where id = latest)
-    into kept_held, kept_in_flight, kept_latest
-  from qdp.imports
-  where received_at < cutoff and (id = latest or status in ('held', 'loading', 'loaded'));
+  -- The one selection rule, which qdp.retention_preview shows before a purge runs.
+  select * into selected from qdp.retention_selection(purge.retention_days);
+  purged := selected.purged;
 
   foreach purged_id in array purged loop
     execute format('drop table if exists qdp.transit_%s', purged_id);
@@ -1220,8 +1200,8 @@ begin
   where duplicate_of = any (purged) and not (id = any (purged));
   update qdp.gps set updated_import_id = null where updated_import_id = any (purged);
 
-  delete from qdp.patients p
-  where not exists (select 1 from qdp.quarantines q where q.fiscal_code = p.fiscal_code);
+  delete from qdp.patients
+  where fiscal_code in (select qdp.retention_unreferenced_patients(purged));
   get diagnostics patient_count = row_count;
   -- A kept patient whose first or last import is gone points at the earliest kept import that
   -- lists them (their data did not change since the purged import, or it would name a newer one).
@@ -1245,16 +1225,17 @@ begin
   delete from qdp.imports where id = any (purged);
   -- The audit log's append-only trigger (audit_log_append_only.sql) lets only the purge delete.
   perform set_config('qdp.purging', 'on', true);
-  delete from qdp.audit_log where at < audit_cutoff;
+  delete from qdp.audit_log where at < selected.audit_cutoff;
   get diagnostics audit_count = row_count;
   perform set_config('qdp.purging', 'off', true);
-  select count(*) into audit_kept from qdp.audit_log where at < cutoff;
+  select count(*) into audit_kept from qdp.audit_log where at < selected.cutoff;
 
   return jsonb_build_object(
     'imports', cardinality(purged), 'auditEntries', audit_count, 'patients', patient_count,
     'kept', jsonb_build_object(
-      'latest', kept_latest, 'held', to_jsonb(kept_held), 'inFlight', to_jsonb(kept_in_flight),
-      'auditEntries', audit_kept, 'auditRetentionMonths', audit_months));
+      'latest', selected.kept_latest, 'held', to_jsonb(selected.kept_held),
+      'inFlight', to_jsonb(selected.kept_in_flight), 'auditEntries', audit_kept,
+      'auditRetentionMonths', selected.audit_retention_months));
 end
 $$;
 
@@ -1637,6 +1618,117 @@ CREATE FUNCTION qdp.release_notification(p_import_id bigint) RETURNS void
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
   update qdp.imports set notified_at = null where id = p_import_id
+$$;
+
+
+--
+-- Name: retention_preview(integer); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.retention_preview(retention_days integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  selected record;
+begin
+  if current_setting('role') <> 'none' then
+    perform qdp.portal_admin_username('preview the purge');
+  end if;
+  select * into selected from qdp.retention_selection(retention_preview.retention_days);
+  return jsonb_build_object(
+    'retentionDays', selected.days,
+    'cutoff', selected.cutoff,
+    'auditCutoff', selected.audit_cutoff,
+    'settings', qdp.retention_settings(),
+    'imports', (
+      select coalesce(jsonb_agg(jsonb_build_object(
+               'id', i.id, 'sourceName', i.source_name, 'status', i.status,
+               'receivedAt', i.received_at, 'rowsTotal', i.rows_total) order by i.id), '[]')
+      from qdp.imports i where i.id = any (selected.purged)),
+    'rejects', (select count(*) from qdp.rejects where import_id = any (selected.purged)),
+    'publications', (select count(*) from qdp.publications where import_id = any (selected.purged)),
+    'patients', (select count(*) from qdp.retention_unreferenced_patients(selected.purged)),
+    'auditEntries', (select count(*) from qdp.audit_log where at < selected.audit_cutoff),
+    'kept', jsonb_build_object(
+      'latest', selected.kept_latest, 'held', to_jsonb(selected.kept_held),
+      'inFlight', to_jsonb(selected.kept_in_flight),
+      'auditEntries', (select count(*) from qdp.audit_log
+                       where at >= selected.audit_cutoff and at < selected.cutoff),
+      'auditRetentionMonths', selected.audit_retention_months));
+end
+$$;
+
+
+--
+-- Name: retention_selection(integer); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.retention_selection(retention_days integer DEFAULT NULL::integer) RETURNS TABLE(days integer, cutoff timestamp with time zone, audit_retention_months integer, audit_cutoff timestamp with time zone, purged bigint[], kept_latest bigint, kept_held bigint[], kept_in_flight bigint[])
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  latest bigint := qdp.latest_import_id();
+begin
+  days := coalesce(retention_selection.retention_days, qdp.setting('retention_days')::integer);
+  if days is null or days < 0 then
+    raise exception 'retention_days must be zero or more, got %', days using errcode = '22023';
+  end if;
+  audit_retention_months := qdp.setting('audit_retention_months')::integer;
+  cutoff := now() - make_interval(days => days);
+  audit_cutoff := least(cutoff, now() - make_interval(months => audit_retention_months));
+  select coalesce(array_agg(i.id order by i.id) filter (
+           where i.id is distinct from latest and i.status not in ('held', 'loading', 'loaded')), '{}'),
+         max(i.id) filter (where i.id = latest),
+         coalesce(array_agg(i.id order by i.id) filter (where i.status = 'held'), '{}'),
+         coalesce(array_agg(i.id order by i.id) filter (where i.status in ('loading', 'loaded')), '{}')
+    into purged, kept_latest, kept_held, kept_in_flight
+  from qdp.imports i
+  where i.received_at < cutoff;
+  return next;
+end
+$$;
+
+
+--
+-- Name: retention_settings(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.retention_settings() RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if current_setting('role') <> 'none' then
+    perform qdp.portal_admin_username('read the retention settings');
+  end if;
+  return (
+    select jsonb_agg(jsonb_build_object(
+             'data', r.data, 'setting', s.key, 'value', nullif(s.value, ''), 'unit', r.unit,
+             'description', s.description) order by r.position)
+    from (values (1, 'dailyFiles', 'raw_file_retention_days', 'days'),
+                 (2, 'imports', 'retention_days', 'days'),
+                 (3, 'rejects', 'retention_days', 'days'),
+                 (4, 'accessLogs', 'audit_retention_months', 'months'))
+           as r (position, data, key, unit)
+    join qdp.settings s on s.key = r.key);
+end
+$$;
+
+
+--
+-- Name: retention_unreferenced_patients(bigint[]); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.retention_unreferenced_patients(purged bigint[]) RETURNS SETOF text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select p.fiscal_code from qdp.patients p
+  where not exists (
+    select 1 from qdp.quarantines q
+    where q.fiscal_code = p.fiscal_code and q.import_id <> all (purged))
 $$;
 
 
@@ -2222,7 +2314,8 @@ CASE
         ELSE false
     END
     ELSE true
-END)
+END),
+    CONSTRAINT raw_file_retention_days_whole_days CHECK (((key <> 'raw_file_retention_days'::text) OR (value ~ '^([0-9]{1,6})?$'::text)))
 );
 
 ALTER TABLE ONLY qdp.settings FORCE ROW LEVEL SECURITY;
@@ -3750,6 +3843,44 @@ GRANT ALL ON FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session
 
 REVOKE ALL ON FUNCTION qdp.portal_sign_out(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION qdp.portal_sign_out(p_token_hash bytea) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION retention_preview(retention_days integer); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.retention_preview(retention_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.retention_preview(retention_days integer) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.retention_preview(retention_days integer) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.retention_preview(retention_days integer) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.retention_preview(retention_days integer) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.retention_preview(retention_days integer) TO qdp_gp;
+
+
+--
+-- Name: FUNCTION retention_selection(retention_days integer); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.retention_selection(retention_days integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION retention_settings(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.retention_settings() FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.retention_settings() TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.retention_settings() TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.retention_settings() TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.retention_settings() TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.retention_settings() TO qdp_gp;
+
+
+--
+-- Name: FUNCTION retention_unreferenced_patients(purged bigint[]); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.retention_unreferenced_patients(purged bigint[]) FROM PUBLIC;
 
 
 --

@@ -1,4 +1,5 @@
--- Deletes what was received before now() - retention_days: imports with their transit and
+-- Deletes what qdp.retention_selection selects (db/functions/privacy/, the rule the retention
+-- preview shows): imports received before now() - retention_days with their transit and
 -- quarantine partitions, rejects and publications, and patients that no remaining quarantine
 -- mentions; audit entries older than both that and audit_retention_months (at least 24 months).
 -- Never purged: the latest published import, a held import (awaiting an administrator's
@@ -9,38 +10,18 @@ language plpgsql
 set search_path = pg_catalog, qdp
 as $$
 declare
-  days integer := coalesce(purge.retention_days, qdp.setting('retention_days')::integer);
-  audit_months integer := qdp.setting('audit_retention_months')::integer;
-  cutoff timestamptz;
-  audit_cutoff timestamptz;
-  kept_held bigint[];
-  kept_in_flight bigint[];
-  kept_latest bigint;
-  audit_kept integer;
-  latest bigint;
+  selected record;
   purged bigint[];
   purged_id bigint;
+  audit_kept integer;
   audit_count integer;
   patient_count integer;
 begin
-  if days is null or days < 0 then
-    raise exception 'retention_days must be zero or more, got %', days using errcode = '22023';
-  end if;
-  cutoff := now() - make_interval(days => days);
-  audit_cutoff := least(cutoff, now() - make_interval(months => audit_months));
   -- No import may be published, rolled back to or reconciled while its history is being cut.
   perform pg_advisory_xact_lock(727003, 0);
-  latest := qdp.latest_import_id();
-  select coalesce(array_agg(id order by id), '{}') into purged
-  from qdp.imports
-  where received_at < cutoff and id is distinct from latest
-    and status not in ('held', 'loading', 'loaded');
-  select coalesce(array_agg(id order by id) filter (where status = 'held'), '{}'),
-         coalesce(array_agg(id order by id) filter (where status in ('loading', 'loaded')), '{}'),
-         max(id) filter (where id = latest)
-    into kept_held, kept_in_flight, kept_latest
-  from qdp.imports
-  where received_at < cutoff and (id = latest or status in ('held', 'loading', 'loaded'));
+  -- The one selection rule, which qdp.retention_preview shows before a purge runs.
+  select * into selected from qdp.retention_selection(purge.retention_days);
+  purged := selected.purged;
 
   foreach purged_id in array purged loop
     execute format('drop table if exists qdp.transit_%s', purged_id);
@@ -52,8 +33,8 @@ begin
   where duplicate_of = any (purged) and not (id = any (purged));
   update qdp.gps set updated_import_id = null where updated_import_id = any (purged);
 
-  delete from qdp.patients p
-  where not exists (select 1 from qdp.quarantines q where q.fiscal_code = p.fiscal_code);
+  delete from qdp.patients
+  where fiscal_code in (select qdp.retention_unreferenced_patients(purged));
   get diagnostics patient_count = row_count;
   -- A kept patient whose first or last import is gone points at the earliest kept import that
   -- lists them (their data did not change since the purged import, or it would name a newer one).
@@ -77,16 +58,17 @@ begin
   delete from qdp.imports where id = any (purged);
   -- The audit log's append-only trigger (audit_log_append_only.sql) lets only the purge delete.
   perform set_config('qdp.purging', 'on', true);
-  delete from qdp.audit_log where at < audit_cutoff;
+  delete from qdp.audit_log where at < selected.audit_cutoff;
   get diagnostics audit_count = row_count;
   perform set_config('qdp.purging', 'off', true);
-  select count(*) into audit_kept from qdp.audit_log where at < cutoff;
+  select count(*) into audit_kept from qdp.audit_log where at < selected.cutoff;
 
   return jsonb_build_object(
     'imports', cardinality(purged), 'auditEntries', audit_count, 'patients', patient_count,
     'kept', jsonb_build_object(
-      'latest', kept_latest, 'held', to_jsonb(kept_held), 'inFlight', to_jsonb(kept_in_flight),
-      'auditEntries', audit_kept, 'auditRetentionMonths', audit_months));
+      'latest', selected.kept_latest, 'held', to_jsonb(selected.kept_held),
+      'inFlight', to_jsonb(selected.kept_in_flight), 'auditEntries', audit_kept,
+      'auditRetentionMonths', selected.audit_retention_months));
 end
 $$;
 
