@@ -4,10 +4,10 @@
 // (bad usage, missing file, database down, import failed).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../core/config.ts';
-import { csvLine } from '../core/csv-export.ts';
 import { ImportRequestError, importDailyFile, importSummary } from '../core/importer.ts';
 import { migrate } from '../db/migrate.ts';
 import { syncMunicipalities } from '../core/municipalities.ts';
+import { rejectLines, rejectsReportCsv, rejectsReportText } from '../core/rejects-report.ts';
 import { writeSyntheticDailyFile } from '../core/synth/index.ts';
 import { openDatabase, type Database } from '../local/database.ts';
 
@@ -180,18 +180,9 @@ async function commandRejects(config: Config, args: string[], io: Io): Promise<n
   return withDatabase(config, async (db) => {
     const exists = await db.pool.query('select 1 from qdp.imports where id = $1', [id]);
     if (exists.rowCount === 0) throw new ImportRequestError(`import ${id} does not exist`);
-    const { rows } = await db.pool.query<{ line_no: number; field: string | null; reason: string }>(
-      'select line_no, field, reason from qdp.rejects where import_id = $1 order by line_no, field',
-      [id],
-    );
-    if (values.csv) {
-      io.out(csvLine(['line', 'field', 'reason']));
-      for (const r of rows) io.out(csvLine([r.line_no, r.field ?? '', r.reason]));
-      return 0;
-    }
-    if (rows.length === 0) io.out(`import ${id} has no rejected lines\n`);
-    for (const r of rows) {
-      io.out(`line ${r.line_no}${r.field ? ` ${r.field}` : ''}: ${r.reason}\n`);
+    const lines = await rejectLines(db.pool, id);
+    for (const line of values.csv ? rejectsReportCsv(lines) : rejectsReportText(id, lines)) {
+      io.out(line);
     }
     return 0;
   });

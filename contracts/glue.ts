@@ -32,7 +32,8 @@ const declarationSchema = z.object({
     lineNumberColumn: z.string().min(1),
     /** What the crawler's CSV classifier must say so that every column reaches the job as text. */
     classifier: z.object({
-      delimiter: z.string().length(1),
+      /** The staged file's delimiter (on-upload writes it with core/csv-export.ts machine mode). */
+      delimiter: z.enum([',', ';']),
       quoteSymbol: z.string().length(1),
       containsHeader: z.enum(['PRESENT', 'ABSENT', 'UNKNOWN']),
       serde: z.string().min(1),

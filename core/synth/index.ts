@@ -2,7 +2,6 @@
 export {
   writeSyntheticDailyFile,
   checkWriteSyntheticOptions,
-  csvField,
   csvLine,
   formatDay,
   XLSX_SHEET,

@@ -4,6 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
+import { machineCsvField, type CsvDelimiter } from '../csv-export.ts';
 import {
   COLUMNS,
   DATE_COLUMNS,
@@ -17,7 +18,7 @@ export interface WriteSyntheticOptions extends SyntheticDayOptions {
   format: 'csv' | 'xlsx';
   outFile: string;
   /** CSV only. @default ';' */
-  delimiter?: ',' | ';';
+  delimiter?: CsvDelimiter;
 }
 
 export interface WriteSyntheticResult {
@@ -60,17 +61,6 @@ export async function writeSyntheticDailyFile(
   return { rows: plan.goodRows + plan.badRows, badRows: plan.badRows, file: options.outFile };
 }
 
-const NEEDS_QUOTES_SEMICOLON = /[;"\r\n]|^ | $/;
-const NEEDS_QUOTES_COMMA = /[,"\r\n]|^ | $/;
-
-/** Quotes a CSV field when it holds the delimiter, a quote, a line break or edge spaces. */
-export function csvField(value: string, delimiter: string): string {
-  if ((delimiter === ';' ? NEEDS_QUOTES_SEMICOLON : NEEDS_QUOTES_COMMA).test(value)) {
-    return `"${value.replaceAll('"', '""')}"`;
-  }
-  return value;
-}
-
 const dateTexts = new Map<number, string>();
 
 /** dd/mm/yyyy of a day number (days since 1970-01-01, UTC). */
@@ -84,13 +74,13 @@ export function formatDay(day: number): string {
   return text;
 }
 
-/** One CSV line (with its line feed). */
-export function csvLine(fields: readonly Field[], delimiter: string): string {
+/** One CSV line (with its line feed): the machine mode of core/csv-export.ts, dates as dd/mm/yyyy. */
+export function csvLine(fields: readonly Field[], delimiter: CsvDelimiter): string {
   let line = '';
   for (let i = 0; i < fields.length; i++) {
     const value = fields[i] as Field;
     if (i > 0) line += delimiter;
-    line += typeof value === 'number' ? formatDay(value) : csvField(value, delimiter);
+    line += typeof value === 'number' ? formatDay(value) : machineCsvField(value, delimiter);
   }
   return `${line}\n`;
 }
@@ -100,7 +90,7 @@ const CHUNK = 256 * 1024;
 async function writeCsv(
   file: string,
   rows: Iterable<{ fields: Field[] }>,
-  delimiter: string,
+  delimiter: CsvDelimiter,
 ): Promise<void> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const failed = once(out, 'error').then(([error]) => Promise.reject(error as Error));

@@ -17,7 +17,12 @@ import {
   isDailyFileName,
   type FileLimits,
 } from '../../contracts/daily-file.ts';
-import { STAGED_LINE_NUMBER_COLUMN, WORKFLOW_RUN_PROPERTIES } from '../../contracts/glue.ts';
+import {
+  GLUE_DECLARATION,
+  STAGED_LINE_NUMBER_COLUMN,
+  WORKFLOW_RUN_PROPERTIES,
+} from '../../contracts/glue.ts';
+import { csvLine, type CsvFormat } from '../../core/csv-export.ts';
 import type { ImportMessage } from '../../core/messages.ts';
 import { messageOf } from '../imports.ts';
 import {
@@ -30,7 +35,6 @@ import {
 } from '../../core/reader/index.ts';
 import type { ObjectStore } from '../objects.ts';
 import type { Sql } from '../sql.ts';
-import { csvField } from '../../core/synth/write.ts';
 
 export interface UploadDeps {
   sql: Sql;
@@ -96,16 +100,24 @@ export function stagedKeyOf(importId: number, key: string): string {
 }
 
 /**
+ * The staged file's CSV: a machine's file (Glue loads it), so values go out exactly as read: a
+ * phone number `+39…` or a value starting with `=` is data here, not a formula to neutralise.
+ */
+const STAGED_CSV: CsvFormat = {
+  mode: 'machine',
+  delimiter: GLUE_DECLARATION.stagedFile.classifier.delimiter,
+  lineEnd: '\r\n',
+};
+
+/**
  * The rows of a daily file as UTF-8 CSV: each record's line in the uploaded file, then the
  * contract's columns with the values as read, in file order.
  */
 export async function* csvOf(rows: AsyncIterable<Row[]>): AsyncGenerator<string> {
-  yield `${[STAGED_LINE_NUMBER_COLUMN, ...FIELDS.map((f) => f.header)].join(',')}\r\n`;
+  yield csvLine([STAGED_LINE_NUMBER_COLUMN, ...FIELDS.map((f) => f.header)], STAGED_CSV);
   for await (const batch of rows) {
     let chunk = '';
-    for (const row of batch) {
-      chunk += `${row.lineNo},${row.values.map((value) => csvField(value ?? '', ',')).join(',')}\r\n`;
-    }
+    for (const row of batch) chunk += csvLine([row.lineNo, ...row.values], STAGED_CSV);
     yield chunk;
   }
 }

@@ -1,5 +1,5 @@
 // The imports page's reads and the administrators' import actions (qdp.portal_import_action: the
-// lifecycle functions of 0003, audited by the database) and the rejects report's rows.
+// lifecycle functions of 0003, audited by the database); the rejects report is core/rejects-report.ts.
 import type pg from 'pg';
 
 export interface ImportRow {
@@ -47,18 +47,4 @@ export async function importAction(
     importId,
     clientAddress,
   ]);
-}
-
-export interface RejectRow {
-  line_no: number;
-  field: string | null;
-  reason: string;
-}
-
-export async function rejectRows(client: pg.ClientBase, importId: number): Promise<RejectRow[]> {
-  const { rows } = await client.query<RejectRow>(
-    'select line_no, field, reason from qdp.rejects where import_id = $1 order by line_no, field',
-    [importId],
-  );
-  return rows;
 }

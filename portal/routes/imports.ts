@@ -5,11 +5,11 @@
 // QDP_PORTAL_PAGE_SIZE imports, newest first; an action returns to the page it was taken on.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { csvLine } from '../../core/csv-export.ts';
+import { rejectLines, rejectsReportCsv } from '../../core/rejects-report.ts';
 import { formatDateTime, HttpError } from '../common.ts';
 import { alert, h, hiddenCsrf, layout, scrollBox } from '../html.ts';
 import { writeAudit } from '../queries/audit.ts';
-import { importAction, importsPage, rejectRows, type ImportRow } from '../queries/imports.ts';
+import { importAction, importsPage, type ImportRow } from '../queries/imports.ts';
 import { listFiltersSchema } from '../queries/list.ts';
 
 /**
@@ -133,15 +133,14 @@ ${more ? h`<a class="btn btn-outline-primary btn-sm" rel="next" href="${onPage('
     const importId = parsed.data.id;
     return portal.asUser(req, reply, async (client, viewer) => {
       if (viewer.role !== 'admin') throw new HttpError(403, 'forbidden');
-      const rows = await rejectRows(client, importId);
+      const rows = await rejectLines(client, importId);
       await writeAudit(client, {
         action: 'rejects.export',
         importId,
         detail: { rows: rows.length },
         clientAddress: portal.clientAddress(req),
       });
-      const lines = [csvLine(['line', 'field', 'reason'])];
-      for (const r of rows) lines.push(csvLine([r.line_no, r.field, r.reason]));
+      const lines = rejectsReportCsv(rows);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="scarti-${importId}.csv"`)

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { inlineParams } from '../../db/session.ts';
-import { csvLine } from '../../core/csv-export.ts';
+import { csvLine, SPREADSHEET_CSV } from '../../core/csv-export.ts';
 import {
   HttpError,
   isoDay,
@@ -325,9 +325,14 @@ ${pager}`;
         clientAddress: portal.clientAddress(req),
       });
       const columns = shownColumns(readable);
-      const lines = [csvLine(columns)];
+      const lines = [csvLine(columns, SPREADSHEET_CSV)];
       for (const r of rows)
-        lines.push(csvLine(columns.map((c) => (r[c] instanceof Date ? isoDay(r[c]) : r[c]))));
+        lines.push(
+          csvLine(
+            columns.map((c) => (r[c] instanceof Date ? isoDay(r[c]) : r[c])),
+            SPREADSHEET_CSV,
+          ),
+        );
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header(

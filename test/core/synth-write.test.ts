@@ -5,34 +5,18 @@ import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COLUMNS, planSyntheticDay } from '../../core/synth/generate.ts';
-import {
-  XLSX_SHEET,
-  csvField,
-  csvLine,
-  formatDay,
-  writeSyntheticDailyFile,
-} from '../../core/synth/write.ts';
+import { XLSX_SHEET, csvLine, formatDay, writeSyntheticDailyFile } from '../../core/synth/write.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qdp-synth-'));
 const file = (name: string) => path.join(dir, name);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('CSV formatting', () => {
-  it('quotes only what needs quoting', () => {
-    expect(csvField('VIA ROMA 1', ';')).toBe('VIA ROMA 1');
-    expect(csvField('VIA ROMA, 1', ';')).toBe('VIA ROMA, 1');
-    expect(csvField('VIA ROMA, 1', ',')).toBe('"VIA ROMA, 1"');
-    expect(csvField('A;B', ';')).toBe('"A;B"');
-    expect(csvField('DETTO "IL ROSSO"', ';')).toBe('"DETTO ""IL ROSSO"""');
-    expect(csvField('A\nB', ';')).toBe('"A\nB"');
-    expect(csvField('   ', ';')).toBe('"   "');
-    expect(csvField('', ';')).toBe('');
-  });
-
-  it('writes dates as dd/mm/yyyy', () => {
+  it('writes dates as dd/mm/yyyy, the other fields in core/csv-export.ts machine mode', () => {
     expect(formatDay(Date.UTC(2021, 0, 4) / 86_400_000)).toBe('04/01/2021');
     expect(formatDay(Date.UTC(1930, 11, 31) / 86_400_000)).toBe('31/12/1930');
     expect(csvLine(['A', 18_631, 'B, C'], ',')).toBe('A,04/01/2021,"B, C"\n');
+    expect(csvLine(['+39 045 800 1234', '-', 18_631], ';')).toBe('+39 045 800 1234;-;04/01/2021\n');
   });
 });
 

@@ -138,10 +138,11 @@ describe('handleUpload', () => {
 
   it('registers a CSV, stages it as one UTF-8 comma CSV and starts the workflow with the run properties', async () => {
     const cf = syntheticFiscalCode(1);
-    // Windows-1252, semicolons, header aliases and an address on two lines.
+    // Windows-1252, semicolons, header aliases, an address on two lines, and values a spreadsheet
+    // would take for formulas (a phone number's +, a GP name's =): staged exactly as they are.
     const source = [
       'CF;COGNOME;NOME;SESSO;DATA_NASCITA;COD_ISTAT_RESIDENZA;COMUNE_RESIDENZA;INDIRIZZO_RESIDENZA;TELEFONO;COD_MEDICO;MEDICO;MOTIVO;DATA_INIZIO;DATA_FINE',
-      `${cf};NICOLÒ;ANDRÉ;M;01/02/1980;023091;Verona;"Via Roma, 1\nscala B";;;;CONTATTO;01/03/2021;10/03/2021`,
+      `${cf};NICOLÒ;ANDRÉ;M;01/02/1980;023091;Verona;"Via Roma, 1\nscala B";+39 045 8001234;MG00001;=ROSSI;CONTATTO;01/03/2021;10/03/2021`,
       '',
     ].join('\r\n');
     await put('inbox/regione/day 1.csv', Buffer.from(source, 'latin1'));
@@ -166,7 +167,7 @@ describe('handleUpload', () => {
     expect(await readFile(objects.pathOf(BUCKET, 'staging/1/day 1.csv'), 'utf8')).toBe(
       [
         ['QDP_LINE_NO', ...FIELDS.map((f) => f.header)].join(','),
-        `2,${cf},NICOLÒ,ANDRÉ,M,01/02/1980,023091,Verona,"Via Roma, 1\nscala B",,,,CONTATTO,01/03/2021,10/03/2021`,
+        `2,${cf},NICOLÒ,ANDRÉ,M,01/02/1980,023091,Verona,"Via Roma, 1\nscala B",+39 045 8001234,MG00001,=ROSSI,CONTATTO,01/03/2021,10/03/2021`,
         '',
       ].join('\r\n'),
     );
