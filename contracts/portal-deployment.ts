@@ -16,16 +16,43 @@ export const PORTAL_ENV = {
   pageSize: 'QDP_PORTAL_PAGE_SIZE',
   exportMaxRows: 'QDP_PORTAL_EXPORT_MAX_ROWS',
   authorityName: 'QDP_PORTAL_AUTHORITY_NAME',
+  /** Single sign-on (portal/sign-in/oidc.ts): none set, passwords only. */
+  oidcIssuer: 'QDP_PORTAL_OIDC_ISSUER',
+  oidcClientId: 'QDP_PORTAL_OIDC_CLIENT_ID',
+  /** In AWS from the settings secret (`PORTAL_SECRET_SETTINGS.oidcClientSecret`), never in the template. */
+  oidcClientSecret: 'QDP_PORTAL_OIDC_CLIENT_SECRET',
+  oidcScopes: 'QDP_PORTAL_OIDC_SCOPES',
+  oidcClaim: 'QDP_PORTAL_OIDC_CLAIM',
+  oidcLabel: 'QDP_PORTAL_OIDC_LABEL',
+  /** The portal's address as browsers reach it (the provider's redirect URIs are made from it). */
+  publicUrl: 'QDP_PORTAL_PUBLIC_URL',
 } as const;
 
 /**
- * The keys of the portal's settings secret (JSON): the two settings that are secret; the
- * migrate function writes them, the instances' boot script copies them into the environment.
+ * The keys of the portal's settings secret (JSON): the settings that are secret. The instances'
+ * boot script copies them into the environment (the client secret only with single sign-on).
  */
 export const PORTAL_SECRET_SETTINGS = {
+  /** Written by the migrate function (the portal's login role and its password). */
   databaseUrl: PORTAL_ENV.databaseUrl,
+  /** Written by the migrate function, once. */
   cookieSecret: PORTAL_ENV.cookieSecret,
+  /** Put there by the authority (the client secret its identity provider gave the portal). */
+  oidcClientSecret: PORTAL_ENV.oidcClientSecret,
 } as const;
+
+/** The keys the migrate function writes (it keeps every other key of the secret as it is). */
+export const PORTAL_WRITTEN_SECRET_SETTINGS = [
+  PORTAL_SECRET_SETTINGS.databaseUrl,
+  PORTAL_SECRET_SETTINGS.cookieSecret,
+] as const;
+
+/** The scope every OpenID Connect sign-in asks for (and the default scopes). */
+export const OIDC_REQUIRED_SCOPE = 'openid';
+/** A claim name (`fiscalNumber`, `email`, `preferred_username`, `oid`, `sub` …). */
+export const OIDC_CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/;
+/** The longest text of the log-in button naming the provider. */
+export const OIDC_LABEL_MAX_CHARS = 80;
 
 /** The port the portal listens on (its default; the load balancer's target port). */
 export const PORTAL_PORT = 8080;

@@ -3,6 +3,11 @@
 // at once with the field named and the allowed values.
 import type * as pulumi from '@pulumi/pulumi';
 import { provinceProblems } from '../contracts/territory.ts';
+import {
+  OIDC_CLAIM_NAME,
+  OIDC_LABEL_MAX_CHARS,
+  OIDC_REQUIRED_SCOPE,
+} from '../contracts/portal-deployment.ts';
 import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
 import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
 
@@ -229,6 +234,49 @@ export interface QuarantineDataPlatformArgs {
    */
   portalRateLimitPerAddress?: pulumi.Input<number>;
   /**
+   * Single sign-on: the issuer URL of the authority's OpenID Connect provider (`https://`), such
+   * as `https://login.microsoftonline.com/<tenant id>/v2.0` (Entra ID),
+   * `https://sso.example.it/realms/<realm>` (Keycloak) or a regional SPID/CIE gateway's. With it,
+   * `portalOidcClientId`, `portalOidcClaim` and `portalPublicUrl` are required, and the client
+   * secret the provider gave the portal must be in the portal's settings secret
+   * (`portalSettingsSecretArn`) under the key `QDP_PORTAL_OIDC_CLIENT_SECRET` before the
+   * instances start: it is never an argument, so it is never in the program, the launch template
+   * or the state. Without it the portal signs in with passwords (and a second factor) only.
+   * @default undefined (passwords only)
+   */
+  portalOidcIssuer?: pulumi.Input<string>;
+  /**
+   * The portal's client id at the identity provider (a confidential client using
+   * `client_secret_basic`); required with `portalOidcIssuer`.
+   * @default undefined
+   */
+  portalOidcClientId?: pulumi.Input<string>;
+  /**
+   * The ID token claim whose value identifies a person and that an administrator registers on a
+   * platform user: `fiscalNumber` (SPID/CIE gateways), `email`, `preferred_username`, `oid`,
+   * `sub`; required with `portalOidcIssuer`.
+   * @default undefined
+   */
+  portalOidcClaim?: pulumi.Input<string>;
+  /**
+   * The scopes the portal asks for, separated by spaces; must include `openid` (for example
+   * `openid email profile`, or the scope under which a gateway gives the fiscal number).
+   * @default "openid"
+   */
+  portalOidcScopes?: pulumi.Input<string>;
+  /**
+   * The provider's name on the log-in button ("Accedi con …"), 1 to 80 characters.
+   * @default undefined (the portal's own wording)
+   */
+  portalOidcLabel?: pulumi.Input<string>;
+  /**
+   * The portal's address as browsers reach it (`https://`, the name the certificate is for, no
+   * path); required with `portalOidcIssuer`. Register `<it>/login/oidc/callback` as the redirect
+   * URI at the provider and `<it>/login` as the post-logout redirect URI.
+   * @default undefined
+   */
+  portalPublicUrl?: pulumi.Input<string>;
+  /**
    * Public subnets of `vpcId` (two or more zones) for the portal's internet-facing load balancer;
    * required with `vpcId` when the portal is on. The created VPC gets public subnets of its own
    * (an internet gateway, no NAT: only the load balancer lives there).
@@ -350,6 +398,103 @@ export function validateTags(tags: Record<string, string>): string[] {
         `tags: value of "${key}" must be up to 256 characters: letters, digits, spaces and _ . : / = + - @`,
       );
     }
+  }
+  return problems;
+}
+
+/** The single sign-on arguments, by name (the issuer decides whether the others apply). */
+const SIGN_IN_ARGUMENTS = [
+  'portalOidcIssuer',
+  'portalOidcClientId',
+  'portalOidcClaim',
+  'portalOidcScopes',
+  'portalOidcLabel',
+  'portalPublicUrl',
+] as const;
+
+/** An `https://` URL without credentials, query or fragment. */
+function isHttpsUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (
+    url.protocol === 'https:' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === ''
+  );
+}
+
+/** A value written into the instances' environment file: no control characters (one line). */
+const ONE_LINE = /^\P{Cc}+$/u;
+
+/** Problems with the portal's single sign-on arguments (DESIGN §14). */
+export function validateSignIn(args: QuarantineDataPlatformArgs, portal: boolean): string[] {
+  const problems: string[] = [];
+  const given = SIGN_IN_ARGUMENTS.filter((field) => args[field] !== undefined);
+  if (given.length === 0) return problems;
+  if (!portal) {
+    return [`enablePortal: is false, so ${given.join(', ')} must be left out`];
+  }
+  if (args.portalOidcIssuer === undefined) {
+    return [
+      `portalOidcIssuer: required with ${given.join(', ')} (the identity provider's issuer URL; leave them all out for passwords only)`,
+    ];
+  }
+  const required = {
+    portalOidcClientId: "the portal's client id at the identity provider",
+    portalOidcClaim: 'the ID token claim that identifies a person, such as fiscalNumber or email',
+    portalPublicUrl: "the portal's address as browsers reach it, https://…",
+  } as const;
+  for (const [field, what] of Object.entries(required)) {
+    if (args[field as keyof typeof required] === undefined) {
+      problems.push(`${field}: required with portalOidcIssuer (${what})`);
+    }
+  }
+  const issuer = known(args.portalOidcIssuer);
+  if (issuer !== undefined && !isHttpsUrl(issuer)) {
+    problems.push(
+      `portalOidcIssuer: "${issuer}" must be the identity provider's issuer URL, https:// without query or fragment`,
+    );
+  }
+  const clientId = known(args.portalOidcClientId);
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,255}$/.test(clientId)) {
+    problems.push(
+      'portalOidcClientId: must be 1 to 255 printable characters without spaces (the client id the provider gave the portal)',
+    );
+  }
+  const claim = known(args.portalOidcClaim);
+  if (claim !== undefined && !OIDC_CLAIM_NAME.test(claim)) {
+    problems.push(
+      `portalOidcClaim: "${claim}" must be a claim name such as fiscalNumber, email or preferred_username`,
+    );
+  }
+  const scopes = known(args.portalOidcScopes);
+  if (scopes !== undefined) {
+    const list = scopes.trim().split(/\s+/);
+    if (!ONE_LINE.test(scopes) || !list.includes(OIDC_REQUIRED_SCOPE)) {
+      problems.push(
+        `portalOidcScopes: "${scopes}" must be scopes separated by spaces, including "${OIDC_REQUIRED_SCOPE}"`,
+      );
+    }
+  }
+  const label = known(args.portalOidcLabel);
+  if (
+    label !== undefined &&
+    !(label.trim().length > 0 && label.length <= OIDC_LABEL_MAX_CHARS && ONE_LINE.test(label))
+  ) {
+    problems.push(
+      `portalOidcLabel: must be 1 to ${OIDC_LABEL_MAX_CHARS} characters on one line (the provider's name on the log-in button)`,
+    );
+  }
+  const publicUrl = known(args.portalPublicUrl);
+  if (
+    publicUrl !== undefined &&
+    !(isHttpsUrl(publicUrl) && ['', '/'].includes(new URL(publicUrl).pathname))
+  ) {
+    problems.push(
+      `portalPublicUrl: "${publicUrl}" must be the portal's address as browsers reach it: https://<host> without a path`,
+    );
   }
   return problems;
 }
@@ -651,6 +796,8 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
     );
   }
 
+  problems.push(...validateSignIn(args, portal));
+
   const endpoint = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
   if (!isSftpEndpointType(endpoint)) {
     problems.push(`sftpEndpointType: "${endpoint}" must be "PUBLIC" or "VPC"`);
@@ -695,6 +842,11 @@ export type ResolvedArgs = Required<
     | 'portalCertificateArn'
     | 'region'
     | 'backupCopyRegion'
+    | 'portalOidcIssuer'
+    | 'portalOidcClientId'
+    | 'portalOidcClaim'
+    | 'portalOidcLabel'
+    | 'portalPublicUrl'
   >
 > &
   Pick<
@@ -706,6 +858,11 @@ export type ResolvedArgs = Required<
     | 'portalCertificateArn'
     | 'region'
     | 'backupCopyRegion'
+    | 'portalOidcIssuer'
+    | 'portalOidcClientId'
+    | 'portalOidcClaim'
+    | 'portalOidcLabel'
+    | 'portalPublicUrl'
   > & { sftpEndpointType: SftpEndpointType };
 
 export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
@@ -745,6 +902,7 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
     portalAllowedCidrs: args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs,
     portalDeletionProtection: args.portalDeletionProtection ?? DEFAULTS.portalDeletionProtection,
     portalRateLimitPerAddress: args.portalRateLimitPerAddress ?? DEFAULTS.portalRateLimitPerAddress,
+    portalOidcScopes: args.portalOidcScopes ?? DEFAULTS.portalOidcScopes,
     sftpEndpointType,
     sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
     tags: args.tags ?? DEFAULTS.tags,

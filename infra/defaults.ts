@@ -2,6 +2,8 @@
 // argument's TSDoc `@default`) and the fixed settings the sub-components share. Nothing else in
 // infra/ writes one of these values as a literal.
 
+import { OIDC_REQUIRED_SCOPE } from '../contracts/portal-deployment.ts';
+
 /** The defaults of `QuarantineDataPlatformArgs`. */
 export const DEFAULTS = {
   alertEmails: [] as string[],
@@ -31,6 +33,8 @@ export const DEFAULTS = {
   portalDeletionProtection: true,
   /** About 6.7 requests a second for 5 minutes: far above a person's use, even many behind one office address. */
   portalRateLimitPerAddress: 2000,
+  /** With `portalOidcIssuer` only. */
+  portalOidcScopes: OIDC_REQUIRED_SCOPE,
   sftpEndpointType: 'PUBLIC',
   sftpAllowedCidrs: [] as string[],
   tags: {} as Record<string, string>,

@@ -340,6 +340,12 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             rateLimitPerAddress: a.portalRateLimitPerAddress,
             logRetentionDays: a.logRetentionDays,
             launchAfter,
+            oidcIssuer: a.portalOidcIssuer,
+            oidcClientId: a.portalOidcClientId,
+            oidcClaim: a.portalOidcClaim,
+            oidcScopes: a.portalOidcScopes,
+            oidcLabel: a.portalOidcLabel,
+            publicUrl: a.portalPublicUrl,
           },
           childOpts,
         )

@@ -29,6 +29,7 @@ import {
   PORTAL_SECRET_SETTINGS,
   PORTAL_SERVICE,
   PORTAL_USER,
+  PORTAL_WRITTEN_SECRET_SETTINGS,
 } from '../contracts/portal-deployment.ts';
 
 /** The portal's deployment contract (contracts/portal-deployment.ts), part of this package's API. */
@@ -99,6 +100,40 @@ export interface PortalArgs {
    * created after it, so that the first instances find their settings. @default undefined
    */
   launchAfter?: pulumi.Input<pulumi.Resource>;
+  /**
+   * Single sign-on: the OpenID Connect provider's issuer URL. With it `oidcClientId`,
+   * `oidcClaim` and `publicUrl` are required, and the settings secret must hold the client
+   * secret (`PORTAL_SECRET_SETTINGS.oidcClientSecret`). @default undefined (passwords only)
+   */
+  oidcIssuer?: pulumi.Input<string>;
+  /** The portal's client id at the provider. @default undefined */
+  oidcClientId?: pulumi.Input<string>;
+  /** The ID token claim that identifies a person. @default undefined */
+  oidcClaim?: pulumi.Input<string>;
+  /** Scopes separated by spaces, including `openid`. @default "openid" */
+  oidcScopes?: pulumi.Input<string>;
+  /** The provider's name on the log-in button. @default undefined (the portal's wording) */
+  oidcLabel?: pulumi.Input<string>;
+  /** The portal's address as browsers reach it (`https://<host>`). @default undefined */
+  publicUrl?: pulumi.Input<string>;
+}
+
+/** The portal's single sign-on settings, as the boot script writes them. */
+export interface PortalSignIn {
+  issuer: string;
+  clientId: string;
+  claim: string;
+  scopes: string;
+  label: string | undefined;
+  publicUrl: string;
+}
+
+/** The keys the boot script copies from the settings secret (each must be there). */
+export function portalSecretKeys(signIn: boolean): string[] {
+  return [
+    ...PORTAL_WRITTEN_SECRET_SETTINGS,
+    ...(signIn ? [PORTAL_SECRET_SETTINGS.oidcClientSecret] : []),
+  ];
 }
 
 /** The instance's boot script: Node.js 22, the bundle, the settings, the service. */
@@ -109,13 +144,28 @@ export function portalUserData(settings: {
   region: string;
   secureCookies: boolean;
   authorityName: string;
+  /** Single sign-on; undefined: passwords only. */
+  signIn?: PortalSignIn;
 }): string {
+  const signIn = settings.signIn;
   const env = [
     `${PORTAL_ENV.host}=0.0.0.0`,
     `${PORTAL_ENV.port}=${PORTAL_PORT}`,
     `${PORTAL_ENV.trustProxy}=true`,
     `${PORTAL_ENV.secureCookies}=${settings.secureCookies}`,
     `${PORTAL_ENV.authorityName}=${JSON.stringify(settings.authorityName)}`,
+    ...(signIn === undefined
+      ? []
+      : [
+          `${PORTAL_ENV.oidcIssuer}=${JSON.stringify(signIn.issuer)}`,
+          `${PORTAL_ENV.oidcClientId}=${JSON.stringify(signIn.clientId)}`,
+          `${PORTAL_ENV.oidcScopes}=${JSON.stringify(signIn.scopes)}`,
+          `${PORTAL_ENV.oidcClaim}=${JSON.stringify(signIn.claim)}`,
+          ...(signIn.label === undefined
+            ? []
+            : [`${PORTAL_ENV.oidcLabel}=${JSON.stringify(signIn.label)}`]),
+          `${PORTAL_ENV.publicUrl}=${JSON.stringify(signIn.publicUrl)}`,
+        ]),
   ];
   return [
     '#!/bin/bash',
@@ -133,10 +183,10 @@ export function portalUserData(settings: {
     `cat > ${PORTAL_ENVIRONMENT_FILE} <<'SETTINGS'`,
     ...env,
     'SETTINGS',
-    // The secret settings (JSON, written by the migrate function): read at boot, never in the
-    // launch template or the state.
+    // The secret settings (JSON: the migrate function's, and the client secret the authority put
+    // there for single sign-on): read at boot, never in the launch template or the state.
     `aws secretsmanager get-secret-value --region ${settings.region} --secret-id ${settings.secretArn} --query SecretString --output text \\`,
-    `  | ${PORTAL_NODE} -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const k of ${JSON.stringify(Object.values(PORTAL_SECRET_SETTINGS))}) { if (!s[k]) throw new Error(k + " missing from the portal secret"); console.log(k + "=" + JSON.stringify(s[k])); }' >> ${PORTAL_ENVIRONMENT_FILE}`,
+    `  | ${PORTAL_NODE} -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const k of ${JSON.stringify(portalSecretKeys(signIn !== undefined))}) { if (!s[k]) throw new Error(k + " missing from the portal secret"); console.log(k + "=" + JSON.stringify(s[k])); }' >> ${PORTAL_ENVIRONMENT_FILE}`,
     `install -m 0644 ${PORTAL_INSTALL_DIR}/${PORTAL_SERVICE} /etc/systemd/system/${PORTAL_SERVICE}`,
     'systemctl daemon-reload',
     `systemctl enable --now ${PORTAL_SERVICE}`,
@@ -168,6 +218,14 @@ export class Portal extends pulumi.ComponentResource {
   constructor(name: string, args: PortalArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.certificateArn === undefined && args.allowPlainHttp !== true) {
       throw new Error('Portal: certificateArn is required unless allowPlainHttp is true');
+    }
+    if (
+      args.oidcIssuer !== undefined &&
+      (args.oidcClientId === undefined ||
+        args.oidcClaim === undefined ||
+        args.publicUrl === undefined)
+    ) {
+      throw new Error('Portal: oidcClientId, oidcClaim and publicUrl are required with oidcIssuer');
     }
     super('quarantine:portal:Portal', name, {}, opts);
     const https = args.certificateArn !== undefined;
@@ -261,7 +319,7 @@ export class Portal extends pulumi.ComponentResource {
       `${name}-portal`,
       {
         name: physicalName('secret', name, 'portal'),
-        description: `Portal secret settings (JSON), written by the migrate function: ${Object.values(PORTAL_SECRET_SETTINGS).join(', ')}`,
+        description: `Portal secret settings (JSON): ${PORTAL_WRITTEN_SECRET_SETTINGS.join(', ')} written by the migrate function; ${PORTAL_SECRET_SETTINGS.oidcClientSecret} put by the authority for single sign-on`,
         kmsKeyId: args.kmsKeyArn,
       },
       { parent: this },
@@ -313,9 +371,29 @@ export class Portal extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const signIn =
+      args.oidcIssuer === undefined
+        ? pulumi.output(undefined)
+        : pulumi
+            .all([
+              args.oidcIssuer,
+              args.oidcClientId!,
+              args.oidcClaim!,
+              args.oidcScopes ?? DEFAULTS.portalOidcScopes,
+              args.oidcLabel,
+              args.publicUrl!,
+            ])
+            .apply(([issuer, clientId, claim, scopes, label, publicUrl]): PortalSignIn => ({
+              issuer,
+              clientId,
+              claim,
+              scopes: scopes.trim().split(/\s+/).join(' '),
+              label,
+              publicUrl,
+            }));
     const userData = pulumi
-      .all([args.bucketName, bundle.key, settings.arn, region, args.authorityName])
-      .apply(([bucket, key, secretArn, r, authorityName]) =>
+      .all([args.bucketName, bundle.key, settings.arn, region, args.authorityName, signIn])
+      .apply(([bucket, key, secretArn, r, authorityName, oidc]) =>
         Buffer.from(
           portalUserData({
             bucket,
@@ -324,6 +402,7 @@ export class Portal extends pulumi.ComponentResource {
             region: r,
             secureCookies: https,
             authorityName,
+            ...(oidc === undefined ? {} : { signIn: oidc }),
           }),
         ).toString('base64'),
       );

@@ -4,6 +4,12 @@
 // which platform user that is (role, scope) is the database's answer (DESIGN §14).
 import * as client from 'openid-client';
 import { z } from 'zod';
+import {
+  OIDC_CLAIM_NAME,
+  OIDC_LABEL_MAX_CHARS,
+  OIDC_REQUIRED_SCOPE,
+  PORTAL_ENV,
+} from '../../contracts/portal-deployment.ts';
 
 /** The callback path the provider redirects to (register `<public URL>/login/oidc/callback`). */
 export const OIDC_CALLBACK_PATH = '/login/oidc/callback';
@@ -18,27 +24,28 @@ function secureOrLocal(url: URL): boolean {
   return url.protocol === 'https:' || LOCAL_HOSTS.has(url.hostname);
 }
 
+const E = PORTAL_ENV;
 const oidcEnvironment = z.object({
-  QDP_PORTAL_OIDC_ISSUER: z
+  [E.oidcIssuer]: z
     .url({ error: 'must be the issuer URL (https://…)' })
     .refine(
       (v) => !URL.canParse(v) || secureOrLocal(new URL(v)),
       'must use https (plain http only on localhost)',
     ),
-  QDP_PORTAL_OIDC_CLIENT_ID: z.string().min(1),
-  QDP_PORTAL_OIDC_CLIENT_SECRET: z.string().min(1),
-  QDP_PORTAL_OIDC_SCOPES: z
+  [E.oidcClientId]: z.string().min(1),
+  [E.oidcClientSecret]: z.string().min(1),
+  [E.oidcScopes]: z
     .string()
-    .default('openid')
-    .refine((v) => v.split(/\s+/).includes('openid'), 'must include "openid"'),
-  QDP_PORTAL_OIDC_CLAIM: z
-    .string()
-    .regex(
-      /^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/,
-      'must be a claim name such as fiscalNumber or email',
+    .default(OIDC_REQUIRED_SCOPE)
+    .refine(
+      (v) => v.split(/\s+/).includes(OIDC_REQUIRED_SCOPE),
+      `must include "${OIDC_REQUIRED_SCOPE}"`,
     ),
-  QDP_PORTAL_OIDC_LABEL: z.string().min(1).max(80).optional(),
-  QDP_PORTAL_PUBLIC_URL: z
+  [E.oidcClaim]: z
+    .string()
+    .regex(OIDC_CLAIM_NAME, 'must be a claim name such as fiscalNumber or email'),
+  [E.oidcLabel]: z.string().min(1).max(OIDC_LABEL_MAX_CHARS).optional(),
+  [E.publicUrl]: z
     .url({ error: 'must be the portal’s address as browsers reach it (https://…)' })
     .refine(
       (v) => !URL.canParse(v) || secureOrLocal(new URL(v)),
@@ -71,7 +78,7 @@ export function parseOidcSettings(given: Record<string, string | undefined>): {
   problems: string[];
 } {
   const present = OIDC_ENVIRONMENT.filter(
-    (name) => name !== 'QDP_PORTAL_PUBLIC_URL' && given[name] !== undefined,
+    (name) => name !== E.publicUrl && given[name] !== undefined,
   );
   if (present.length === 0) return { settings: undefined, problems: [] };
   const parsed = oidcEnvironment.safeParse(
@@ -89,16 +96,16 @@ export function parseOidcSettings(given: Record<string, string | undefined>): {
     };
   }
   const e = parsed.data;
-  const base = new URL(e.QDP_PORTAL_PUBLIC_URL);
+  const base = new URL(e[E.publicUrl]);
   return {
     problems: [],
     settings: {
-      issuer: new URL(e.QDP_PORTAL_OIDC_ISSUER),
-      clientId: e.QDP_PORTAL_OIDC_CLIENT_ID,
-      clientSecret: e.QDP_PORTAL_OIDC_CLIENT_SECRET,
-      scopes: e.QDP_PORTAL_OIDC_SCOPES.trim().split(/\s+/).join(' '),
-      claim: e.QDP_PORTAL_OIDC_CLAIM,
-      label: e.QDP_PORTAL_OIDC_LABEL,
+      issuer: new URL(e[E.oidcIssuer]),
+      clientId: e[E.oidcClientId],
+      clientSecret: e[E.oidcClientSecret],
+      scopes: e[E.oidcScopes].trim().split(/\s+/).join(' '),
+      claim: e[E.oidcClaim],
+      label: e[E.oidcLabel],
       redirectUri: new URL(OIDC_CALLBACK_PATH, base),
       postLogoutRedirectUri: new URL(OIDC_POST_LOGOUT_PATH, base),
     },

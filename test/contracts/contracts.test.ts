@@ -12,7 +12,11 @@ import {
   STAGED_LINE_NUMBER_COLUMN,
   WORKFLOW_RUN_PROPERTIES,
 } from '../../contracts/glue.ts';
-import { PORTAL_ENV, PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
+import {
+  PORTAL_ENV,
+  PORTAL_SECRET_SETTINGS,
+  PORTAL_WRITTEN_SECRET_SETTINGS,
+} from '../../contracts/portal-deployment.ts';
 import {
   parseProvinceList,
   provinceListSetting,
@@ -82,6 +86,11 @@ describe('the Glue declaration', () => {
 describe('the portal deployment contract', () => {
   it('keeps the secret settings among the portal environment names', () => {
     expect(Object.values(PORTAL_SECRET_SETTINGS)).toEqual([
+      'QDP_PORTAL_DATABASE_URL',
+      'QDP_PORTAL_COOKIE_SECRET',
+      'QDP_PORTAL_OIDC_CLIENT_SECRET',
+    ]);
+    expect(PORTAL_WRITTEN_SECRET_SETTINGS).toEqual([
       'QDP_PORTAL_DATABASE_URL',
       'QDP_PORTAL_COOKIE_SECRET',
     ]);

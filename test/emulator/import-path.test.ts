@@ -43,7 +43,10 @@ import { emptyDatabase, eventually, sshKeyPair, subscriberQueue, type KeyPair } 
 import { FIELDS } from '../../contracts/daily-file.ts';
 import { STAGED_LINE_NUMBER_COLUMN, WORKFLOW_RUN_PROPERTIES } from '../../contracts/glue.ts';
 import { DEADLINE_METRIC, LAMBDA_ENV } from '../../contracts/lambda.ts';
-import { PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
+import {
+  PORTAL_SECRET_SETTINGS,
+  PORTAL_WRITTEN_SECRET_SETTINGS,
+} from '../../contracts/portal-deployment.ts';
 
 const PLATFORM = 'veneto';
 /** A smaller size limit than the contract's 512 MiB, so that an oversized file is quick to send. */
@@ -259,7 +262,7 @@ describe('provisioning from the component', () => {
     const value = await secrets.send(new GetSecretValueCommand({ SecretId: portalSecretArn }));
     secrets.destroy();
     const settings = JSON.parse(value.SecretString ?? '{}') as Record<string, string>;
-    expect(Object.keys(settings).sort()).toEqual(Object.values(PORTAL_SECRET_SETTINGS).sort());
+    expect(Object.keys(settings).sort()).toEqual([...PORTAL_WRITTEN_SECRET_SETTINGS].sort());
     const url = new URL(settings[PORTAL_SECRET_SETTINGS.databaseUrl]!);
     expect([url.username, url.pathname, url.searchParams.get('sslmode')]).toEqual([
       PORTAL_LOGIN,

@@ -16,7 +16,10 @@ import {
 import { loadPortalConfig } from '../../portal/config.ts';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { LAMBDA_ENV } from '../../contracts/lambda.ts';
-import { PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
+import {
+  PORTAL_SECRET_SETTINGS,
+  PORTAL_WRITTEN_SECRET_SETTINGS,
+} from '../../contracts/portal-deployment.ts';
 
 let db: TestDatabase;
 const roles: string[] = [];
@@ -119,7 +122,7 @@ describe('ensurePortalLogin', () => {
     expect(outcome).toEqual({ role, password: 'generated', settings: 'written' });
     expect(store.versions.length).toBe(1);
     const written = store.versions[0]!;
-    expect(Object.keys(written).sort()).toEqual(Object.values(PORTAL_SECRET_SETTINGS).sort());
+    expect(Object.keys(written).sort()).toEqual([...PORTAL_WRITTEN_SECRET_SETTINGS].sort());
 
     // The portal's own parser accepts what the boot script copies from the secret.
     const config = loadPortalConfig({

@@ -335,6 +335,63 @@ describe('validateArgs', () => {
     ).toEqual([]);
   });
 
+  test('single sign-on: all or nothing, each value checked, only with the portal', () => {
+    const signIn = {
+      portalOidcIssuer:
+        'https://login.microsoftonline.com/2f0e7a2c-0000-4000-8000-000000000001/v2.0',
+      portalOidcClientId: 'c0ffee00-1111-4222-8333-444455556666',
+      portalOidcClaim: 'preferred_username',
+      portalPublicUrl: 'https://portale.aulss9.veneto.it',
+    };
+    expect(problems(signIn)).toEqual([]);
+    expect(
+      problems({
+        ...signIn,
+        portalOidcScopes: 'openid  email profile',
+        portalOidcLabel: 'Entra ID',
+      }),
+    ).toEqual([]);
+    expect(problems({ portalOidcClientId: 'x', portalOidcClaim: 'email' })).toEqual([
+      "portalOidcIssuer: required with portalOidcClientId, portalOidcClaim (the identity provider's issuer URL; leave them all out for passwords only)",
+    ]);
+    expect(problems({ portalOidcIssuer: signIn.portalOidcIssuer })).toEqual([
+      "portalOidcClientId: required with portalOidcIssuer (the portal's client id at the identity provider)",
+      'portalOidcClaim: required with portalOidcIssuer (the ID token claim that identifies a person, such as fiscalNumber or email)',
+      "portalPublicUrl: required with portalOidcIssuer (the portal's address as browsers reach it, https://…)",
+    ]);
+    expect(
+      problems({
+        portalOidcIssuer: 'http://keycloak.example.it/realms/asl',
+        portalOidcClientId: 'has space',
+        portalOidcClaim: '1fiscal',
+        portalOidcScopes: 'email profile',
+        portalOidcLabel: 'x'.repeat(81),
+        portalPublicUrl: 'https://portale.example.it/qdp',
+      }),
+    ).toEqual([
+      'portalOidcIssuer: "http://keycloak.example.it/realms/asl" must be the identity provider\'s issuer URL, https:// without query or fragment',
+      'portalOidcClientId: must be 1 to 255 printable characters without spaces (the client id the provider gave the portal)',
+      'portalOidcClaim: "1fiscal" must be a claim name such as fiscalNumber, email or preferred_username',
+      'portalOidcScopes: "email profile" must be scopes separated by spaces, including "openid"',
+      "portalOidcLabel: must be 1 to 80 characters on one line (the provider's name on the log-in button)",
+      'portalPublicUrl: "https://portale.example.it/qdp" must be the portal\'s address as browsers reach it: https://<host> without a path',
+    ]);
+    expect(problems({ ...signIn, portalOidcLabel: 'two\nlines' })).toEqual([
+      "portalOidcLabel: must be 1 to 80 characters on one line (the provider's name on the log-in button)",
+    ]);
+    expect(problems({ ...signIn, enablePortal: false, portalCertificateArn: undefined })).toEqual([
+      'enablePortal: is false, so portalOidcIssuer, portalOidcClientId, portalOidcClaim, portalPublicUrl must be left out',
+    ]);
+    // Outputs pass unchecked.
+    expect(
+      problems({
+        ...signIn,
+        portalOidcIssuer: pulumi.output('http://x'),
+        portalOidcClaim: pulumi.output('1'),
+      }),
+    ).toEqual([]);
+  });
+
   test('withDefaults fills in every documented default', () => {
     const resolved = withDefaults(minimalArgs);
     expect(resolved).toEqual({ ...minimalArgs, ...DEFAULTS });
@@ -363,6 +420,7 @@ describe('validateArgs', () => {
       portalAllowedCidrs: ['0.0.0.0/0'],
       portalDeletionProtection: true,
       portalRateLimitPerAddress: 2000,
+      portalOidcScopes: 'openid',
       sftpEndpointType: 'PUBLIC',
       sftpAllowedCidrs: [],
       tags: {},

@@ -19,6 +19,7 @@ import {
   PORTAL_SERVICE,
   PORTAL_USER,
   QuarantineDataPlatform,
+  portalSecretKeys,
   portalUserData,
   type PortalArgs,
 } from '../../infra/index.ts';
@@ -499,6 +500,77 @@ test('the platform ships the portal’s own bundle, and the boot script matches 
     LoadBalancer: 'app/ulss9-portal/50dc6c495c0c9188',
     TargetGroup: 'targetgroup/ulss9-portal/73e2d6bc24d8a067',
   });
+}, 120_000);
+
+test('single sign-on: the settings in the environment file, the client secret from the settings secret only', async () => {
+  const rec = await installMocks();
+  const platform = new QuarantineDataPlatform('ulss9', {
+    ...typicalArgs,
+    portalOidcIssuer: 'https://sso.regione.veneto.it/realms/sanita',
+    portalOidcClientId: 'qdp-portal',
+    portalOidcClaim: 'fiscalNumber',
+    portalOidcScopes: 'openid  profile',
+    portalOidcLabel: 'SPID / CIE "Regione"',
+    portalPublicUrl: 'https://portale.aulss9.veneto.it',
+  });
+  await resolve(platform.portalUrl);
+  await settle(rec);
+  const script = Buffer.from(
+    String(one(rec, 'aws:ec2/launchTemplate:LaunchTemplate', 'ulss9-portal').inputs['userData']),
+    'base64',
+  ).toString('utf8');
+  const file = script.slice(script.indexOf("<<'SETTINGS'\n") + 13, script.indexOf('\nSETTINGS\n'));
+  expect(file.split('\n')).toEqual([
+    'QDP_PORTAL_HOST=0.0.0.0',
+    'QDP_PORTAL_PORT=8080',
+    'QDP_PORTAL_TRUST_PROXY=true',
+    'QDP_PORTAL_SECURE_COOKIES=true',
+    'QDP_PORTAL_AUTHORITY_NAME="ULSS 9 Scaligera"',
+    'QDP_PORTAL_OIDC_ISSUER="https://sso.regione.veneto.it/realms/sanita"',
+    'QDP_PORTAL_OIDC_CLIENT_ID="qdp-portal"',
+    'QDP_PORTAL_OIDC_SCOPES="openid profile"',
+    'QDP_PORTAL_OIDC_CLAIM="fiscalNumber"',
+    'QDP_PORTAL_OIDC_LABEL="SPID / CIE \\"Regione\\""',
+    'QDP_PORTAL_PUBLIC_URL="https://portale.aulss9.veneto.it"',
+  ]);
+  // The secret's keys the boot script requires and copies: the client secret only from there.
+  expect(script).toContain(
+    'for (const k of ["QDP_PORTAL_DATABASE_URL","QDP_PORTAL_COOKIE_SECRET","QDP_PORTAL_OIDC_CLIENT_SECRET"])',
+  );
+  expect(script).not.toMatch(/^QDP_PORTAL_OIDC_CLIENT_SECRET=/m);
+  expect(portalSecretKeys(false)).toEqual(['QDP_PORTAL_DATABASE_URL', 'QDP_PORTAL_COOKIE_SECRET']);
+  expect(one(rec, 'aws:secretsmanager/secret:Secret', 'ulss9-portal').inputs['description']).toBe(
+    'Portal secret settings (JSON): QDP_PORTAL_DATABASE_URL, QDP_PORTAL_COOKIE_SECRET written by the migrate function; QDP_PORTAL_OIDC_CLIENT_SECRET put by the authority for single sign-on',
+  );
+  // The portal accepts them as systemd hands them over, with the secret's three keys.
+  const environment: Record<string, string> = {
+    QDP_PORTAL_DATABASE_URL: 'postgres://qdp_portal:x@db.example:5432/quarantine',
+    QDP_PORTAL_COOKIE_SECRET: 'c'.repeat(32),
+    QDP_PORTAL_OIDC_CLIENT_SECRET: 'from-the-secret',
+  };
+  for (const [, key, value] of file.matchAll(/^(QDP_PORTAL_[A-Z_]+)=(.*)$/gm)) {
+    environment[key!] = value!.startsWith('"') ? (JSON.parse(value!) as string) : value!;
+  }
+  const oidc = loadPortalConfig(environment).oidc!;
+  expect({
+    ...oidc,
+    issuer: oidc.issuer.href,
+    redirectUri: oidc.redirectUri.href,
+    postLogoutRedirectUri: oidc.postLogoutRedirectUri.href,
+  }).toEqual({
+    issuer: 'https://sso.regione.veneto.it/realms/sanita',
+    clientId: 'qdp-portal',
+    clientSecret: 'from-the-secret',
+    scopes: 'openid profile',
+    claim: 'fiscalNumber',
+    label: 'SPID / CIE "Regione"',
+    redirectUri: 'https://portale.aulss9.veneto.it/login/oidc/callback',
+    postLogoutRedirectUri: 'https://portale.aulss9.veneto.it/login',
+  });
+  // Nothing of the client secret in the program: no argument carries it.
+  expect(() => new Portal('solo', args({ oidcIssuer: 'https://idp.example' }))).toThrow(
+    'Portal: oidcClientId, oidcClaim and publicUrl are required with oidcIssuer',
+  );
 }, 120_000);
 
 test('portal off: no portal resources, no public subnets or Session Manager endpoints', async () => {
