@@ -5,6 +5,16 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../core/config.ts';
 import { ImportRequestError, importDailyFile, importSummary } from '../core/importer.ts';
+import {
+  keptReasons,
+  PRIVACY_WORDS,
+  privacyRecordMarkdown,
+  readPrivacyRecord,
+  readRetentionPreview,
+  retentionMarkdown,
+  type PurgeKept,
+  type RecordLanguage,
+} from '../core/privacy-record.ts';
 import { migrate } from '../db/migrate.ts';
 import { syncMunicipalities } from '../core/municipalities.ts';
 import { rejectLines, rejectsReportCsv, rejectsReportText } from '../core/rejects-report.ts';
@@ -25,6 +35,11 @@ commands:
                              a held or an in-flight import) and audit entries older than
                              audit_retention_months too (at least 24); says what it kept and why
   settings [set KEY VALUE]   show or change the limits the database applies
+  privacy record [--format md|json] [--lang en|it]
+                             the record of processing (GDPR art. 30), generated now from the
+                             database's grants, policies and settings
+  privacy retention [--days N] [--format md|json] [--lang en|it]
+                             every retention in force and what the next purge would remove
   synth --rows N [--seed S] [--day D] [--format csv|xlsx] [--out FILE] [--bad-share X]
                              write a synthetic daily file (fictitious people)
   start                      local mode: embedded database, demo data, inbox watcher
@@ -214,13 +229,7 @@ async function commandLifecycle(
 
 async function commandPurge(config: Config, args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { days: { type: 'string' } });
-  let days: number | null = null;
-  if (values.days !== undefined) {
-    if (!/^[0-9]+$/.test(values.days)) {
-      throw new UsageError('--days must be a whole number of days');
-    }
-    days = Number(values.days);
-  }
+  const days = retentionDaysOption(values.days);
   return withDatabase(config, async (db) => {
     const { rows } = await db.pool.query<{ result: PurgeResult }>(
       'select qdp.purge($1) as result',
@@ -237,35 +246,68 @@ interface PurgeResult {
   imports: number;
   auditEntries: number;
   patients: number;
-  kept: {
-    latest: number | null;
-    held: number[];
-    inFlight: number[];
-    auditEntries: number;
-    auditRetentionMonths: number;
-  };
+  kept: PurgeKept;
 }
 
 /** The purge's outcome in two lines: what went, and what stayed although older, and why. */
 export function describePurge(result: PurgeResult): string {
-  const { kept } = result;
-  const ids = (list: number[]) => list.join(', ');
-  const reasons = [
-    kept.latest === null ? null : `import ${kept.latest} (the latest published)`,
-    kept.held.length === 0
-      ? null
-      : `import${kept.held.length > 1 ? 's' : ''} ${ids(kept.held)} (held: awaiting an administrator's decision)`,
-    kept.inFlight.length === 0
-      ? null
-      : `import${kept.inFlight.length > 1 ? 's' : ''} ${ids(kept.inFlight)} (still being imported)`,
-    kept.auditEntries === 0
-      ? null
-      : `${kept.auditEntries} audit entr${kept.auditEntries === 1 ? 'y' : 'ies'} (access logs are kept ${kept.auditRetentionMonths} months: audit_retention_months)`,
-  ].filter((reason) => reason !== null);
+  const reasons = keptReasons(result.kept, PRIVACY_WORDS.en);
   return [
     `purged: ${result.imports} import${result.imports === 1 ? '' : 's'}, ${result.auditEntries} audit entr${result.auditEntries === 1 ? 'y' : 'ies'}, ${result.patients} patient${result.patients === 1 ? '' : 's'} no kept import names`,
     `kept although older than the retention: ${reasons.length === 0 ? 'nothing' : reasons.join('; ')}`,
   ].join('\n');
+}
+
+function choice<const T extends string>(
+  value: string | undefined,
+  option: string,
+  allowed: T[],
+): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) throw new UsageError(`${option} must be ${allowed.join(' or ')}`);
+  return found;
+}
+
+function retentionDaysOption(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^[0-9]+$/.test(value)) throw new UsageError('--days must be a whole number of days');
+  return Number(value);
+}
+
+async function commandPrivacy(config: Config, args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    format: { type: 'string', default: 'md' },
+    lang: { type: 'string', default: 'en' },
+    days: { type: 'string' },
+  });
+  const [what, ...extra] = positionals;
+  if ((what !== 'record' && what !== 'retention') || extra.length > 0) {
+    throw new UsageError('qdp privacy takes: record or retention');
+  }
+  if (what === 'record' && values.days !== undefined) {
+    throw new UsageError('--days goes with qdp privacy retention only');
+  }
+  const format = choice(values.format, '--format', ['md', 'json']);
+  const lang: RecordLanguage = choice(values.lang, '--lang', ['en', 'it']);
+  const days = retentionDaysOption(values.days);
+  return withDatabase(config, async (db) => {
+    if (what === 'record') {
+      const record = await readPrivacyRecord(db.pool);
+      io.out(
+        format === 'json'
+          ? `${JSON.stringify(record, null, 2)}\n`
+          : privacyRecordMarkdown(record, lang),
+      );
+    } else {
+      const preview = await readRetentionPreview(db.pool, days);
+      io.out(
+        format === 'json'
+          ? `${JSON.stringify(preview, null, 2)}\n`
+          : retentionMarkdown(preview, lang),
+      );
+    }
+    return 0;
+  });
 }
 
 async function commandSettings(config: Config, args: string[], io: Io): Promise<number> {
@@ -374,6 +416,8 @@ export async function main(args: string[], io: Io = defaultIo()): Promise<number
         return await commandPurge(config, rest, io);
       case 'settings':
         return await commandSettings(config, rest, io);
+      case 'privacy':
+        return await commandPrivacy(config, rest, io);
       case 'synth':
         return await commandSynth(config, rest, io);
       case 'start': {
