@@ -4,7 +4,9 @@
 // (bad usage, missing file, database down, import failed).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../core/config.ts';
-import { ImportRequestError, importDailyFile, importSummary } from '../core/importer.ts';
+import { importDailyFile } from '../core/importer.ts';
+import { ImportRequestError, importReport } from '../core/import-report.ts';
+import { pgSql } from '../db/sql.ts';
 import {
   keptReasons,
   PRIVACY_WORDS,
@@ -216,7 +218,7 @@ async function commandLifecycle(
   ];
   return withDatabase(config, async (db) => {
     await db.pool.query(`select qdp.${fn}($1, $2)`, [id, process.env.USER ?? 'qdp']);
-    const { summary } = await importSummary(db.pool, id);
+    const { summary } = await importReport(pgSql(db.pool), id);
     const done = {
       publish: `import ${id} is published: it is now the latest`,
       discard: `import ${id} is discarded`,

@@ -7,30 +7,13 @@ import path from 'node:path';
 import type pg from 'pg';
 import { isDailyFileName, notDailyFileReason } from '../contracts/daily-file.ts';
 import { copyIntoTransit } from './load.ts';
-import { importMessage, type ImportMessage, type ImportSummary } from './messages.ts';
+import { pgSql } from '../db/sql.ts';
+import { ImportRequestError, importReport, type ImportReport } from './import-report.ts';
 import { FileRejectedError, inspectFile, openDailyFile } from './reader/index.ts';
 
-/** A problem with the request itself (no such file, unsupported format): nothing is registered. */
-export class ImportRequestError extends Error {}
-
-export interface ImportOutcome {
-  summary: ImportSummary;
-  message: ImportMessage;
+export interface ImportOutcome extends ImportReport {
   /** Another process is importing the same bytes right now: `summary` is its import. */
   inProgress?: true;
-}
-
-export async function importSummary(
-  db: pg.Pool | pg.ClientBase,
-  importId: number | string,
-): Promise<ImportOutcome> {
-  const { rows } = await db.query<{ summary: ImportSummary }>(
-    'select qdp.import_summary($1) as summary',
-    [importId],
-  );
-  const summary = rows[0]?.summary;
-  if (!summary) throw new ImportRequestError(`import ${importId} does not exist`);
-  return { summary, message: importMessage(summary) };
 }
 
 async function checkRequest(filePath: string): Promise<void> {
@@ -67,9 +50,9 @@ export async function importDailyFile(
     const importId = registered.rows[0]?.import_id;
     if (!importId) throw new Error('qdp.register_held_import returned no row');
     const status = registered.rows[0]?.status;
-    if (status === 'duplicate') return await importSummary(pool, importId);
+    if (status === 'duplicate') return await importReport(pgSql(pool), importId);
     if (status === 'in_progress') {
-      return { ...(await importSummary(pool, importId)), inProgress: true };
+      return { ...(await importReport(pgSql(pool), importId)), inProgress: true };
     }
     heldId = importId;
     try {
@@ -84,7 +67,7 @@ export async function importDailyFile(
         .catch(() => undefined);
       throw error;
     }
-    return await importSummary(pool, importId);
+    return await importReport(pgSql(pool), importId);
   } finally {
     if (heldId)
       await holder.query('select qdp.release_import($1)', [heldId]).catch(() => undefined);

@@ -4,7 +4,8 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ImportMessage, Topic } from '../core/messages.ts';
-import { dataApiSql, type Sql } from './sql.ts';
+import type { Sql } from '../db/sql.ts';
+import { dataApiSql } from './sql.ts';
 import { LAMBDA_ENV } from '../contracts/lambda.ts';
 
 export function dataApiFrom(env: {

@@ -1,49 +1,14 @@
-// The SQL the functions run, behind one small interface with named parameters (`:name`, the RDS
-// Data API's syntax): in AWS through the Data API (no connection pool, no VPC socket from a
-// short-lived Lambda), in the unit tests through pg against the real test PostgreSQL. The
-// queries cast what they return to text or integer so that both give the same JavaScript values.
+// The functions' SQL port in AWS: the RDS Data API (no connection pool, no VPC socket from a
+// short-lived Lambda), one autocommitted statement per call. The port itself (`Sql`, `:name`
+// parameters) and its pg implementation are db/sql.ts. The queries cast what they return to text
+// or integer so that both give the same JavaScript values.
 import {
   ExecuteStatementCommand,
   type Field,
   type RDSDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import type pg from 'pg';
-
-export type SqlValue = string | number | boolean | null;
-export type SqlParams = Record<string, SqlValue>;
-
-export interface Sql {
-  query<T extends object>(sql: string, params?: SqlParams): Promise<T[]>;
-}
-
-/** `:name` placeholders, not `::type` casts. */
-const PLACEHOLDER = /(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)/g;
-
-/** Rewrites `:name` placeholders to pg's `$n`, with the values in order. */
-export function toPositional(
-  sql: string,
-  params: SqlParams = {},
-): { text: string; values: SqlValue[] } {
-  const order: string[] = [];
-  const text = sql.replace(PLACEHOLDER, (_, name: string) => {
-    if (!(name in params)) throw new Error(`SQL parameter :${name} has no value`);
-    let index = order.indexOf(name);
-    if (index < 0) index = order.push(name) - 1;
-    return `$${index + 1}`;
-  });
-  return { text, values: order.map((name) => params[name] as SqlValue) };
-}
-
-export function pgSql(db: pg.Pool | pg.ClientBase): Sql {
-  return {
-    async query<T extends object>(sql: string, params?: SqlParams) {
-      const { text, values } = toPositional(sql, params);
-      const result = await db.query(text, values);
-      return result.rows as T[];
-    },
-  };
-}
+import type { Sql, SqlParams, SqlValue } from '../db/sql.ts';
 
 export interface DataApiTarget {
   resourceArn: string;

@@ -6,9 +6,9 @@
 // - the deadline check (a schedule at the import deadline): the metric is 1 when no import was
 //   published today in the authority's time zone, else 0.
 import { GLUE_CRAWLER_FAILED_STATES, GLUE_JOB_FAILED_STATES } from '../../contracts/glue.ts';
-import { importMessage, type ImportMessage } from '../../core/messages.ts';
-import { summaryOf } from '../imports.ts';
-import type { Sql } from '../sql.ts';
+import { importReport } from '../../core/import-report.ts';
+import type { ImportMessage } from '../../core/messages.ts';
+import type { Sql } from '../../db/sql.ts';
 
 export interface NotifyDeps {
   sql: Sql;
@@ -77,8 +77,7 @@ async function settleAndReport(
       reason: failure ?? 'the import job ended without finishing the import',
     });
   }
-  const summary = await summaryOf(deps.sql, found.id);
-  const message = importMessage(summary);
+  const { summary, message } = await importReport(deps.sql, found.id);
   const reported = { importId: found.id, status: summary.status, topic: message.topic };
   // Once per import: events come at least once, and the analytics job ends in the same run.
   const claim = await deps.sql.query<{ claimed: boolean }>(

@@ -24,7 +24,7 @@ import {
 } from '../../contracts/glue.ts';
 import { csvLine, type CsvFormat } from '../../core/csv-export.ts';
 import type { ImportMessage } from '../../core/messages.ts';
-import { messageOf } from '../imports.ts';
+import { importReport } from '../../core/import-report.ts';
 import {
   FileRejectedError,
   formatOf,
@@ -34,7 +34,7 @@ import {
   type Row,
 } from '../../core/reader/index.ts';
 import type { ObjectStore } from '../objects.ts';
-import type { Sql } from '../sql.ts';
+import type { Sql } from '../../db/sql.ts';
 
 export interface UploadDeps {
   sql: Sql;
@@ -219,7 +219,7 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
       return { bucket, key, status: 'in_progress', importId };
     }
     if (row.status === 'duplicate') {
-      await deps.publish(await messageOf(deps.sql, importId));
+      await deps.publish((await importReport(deps.sql, importId)).message);
       return { bucket, key, status: 'duplicate', importId };
     }
     // The import core reads the file (size, encoding, delimiter, header, xlsx limits: a file it
@@ -270,7 +270,7 @@ async function reportFailure(
           : 'select qdp.fail_import(:id, :reason)',
         { id: importId, reason },
       );
-      message = await messageOf(deps.sql, importId);
+      message = (await importReport(deps.sql, importId)).message;
     } catch (secondError) {
       // The database went away after registration: the import stays 'loading' without a
       // workflow run, which never blocks a new upload of the same file.

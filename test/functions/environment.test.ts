@@ -1,7 +1,7 @@
 // The functions' environment: names declared once, every problem reported at once and named.
 import { describe, expect, it } from 'vitest';
 import { environmentNames, parseEnvironment } from '../../functions/environment.ts';
-import { toPositional } from '../../functions/sql.ts';
+import { toPositional } from '../../db/sql.ts';
 import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 
 const ARN = 'arn:aws:rds:eu-south-1:123456789012:cluster:qdp';

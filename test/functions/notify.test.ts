@@ -12,7 +12,7 @@ import {
   type NotifyDeps,
 } from '../../functions/notify/notify.ts';
 import { handleUpload } from '../../functions/on-upload/upload.ts';
-import { pgSql } from '../../functions/sql.ts';
+import { pgSql } from '../../db/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { folderObjects, importStagedFile, recorder } from './support.ts';
 

@@ -12,7 +12,7 @@ import {
   stagedKeyOf,
   type UploadDeps,
 } from '../../functions/on-upload/upload.ts';
-import { pgSql, type Sql } from '../../functions/sql.ts';
+import { pgSql, type Sql } from '../../db/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { syntheticFiscalCode } from '../db/import-fixtures.ts';
 import { folderObjects, importStagedFile, recorder } from './support.ts';
