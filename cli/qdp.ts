@@ -3,6 +3,18 @@
 // 3 the same file is being imported by another process right now (nothing registered), 1 error
 // (bad usage, missing file, database down, import failed).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import {
+  accessReportCsv,
+  accessReportMarkdown,
+  AccessReportError,
+  checkFiscalCode,
+  readAccessReport,
+  REPORT_FORMATS,
+  REPORT_LANGUAGES,
+  type ReportFormat,
+  type ReportLanguage,
+} from '../core/access-report.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { importDailyFile } from '../core/importer.ts';
 import { ImportRequestError, importReport } from '../core/import-report.ts';
@@ -18,6 +30,7 @@ import {
   type RecordLanguage,
 } from '../core/privacy-record.ts';
 import { migrate } from '../db/migrate.ts';
+import { withUserSession } from '../db/session.ts';
 import { syncMunicipalities } from '../core/municipalities.ts';
 import { rejectLines, rejectsReportCsv, rejectsReportText } from '../core/rejects-report.ts';
 import { writeSyntheticDailyFile } from '../core/synth/index.ts';
@@ -42,6 +55,10 @@ commands:
                              database's grants, policies and settings
   privacy retention [--days N] [--format md|json] [--lang en|it]
                              every retention in force and what the next purge would remove
+  access-report CF --by ADMIN [--format md|csv|pdf] [--lang it|en] [--out FILE]
+                             who saw this person's data (GDPR art. 15): every access within
+                             audit_retention_months, asked as the administrator ADMIN (audited
+                             under that name); pdf needs --out
   synth --rows N [--seed S] [--day D] [--format csv|xlsx] [--out FILE] [--bad-share X]
                              write a synthetic daily file (fictitious people)
   start                      local mode: embedded database, demo data, inbox watcher
@@ -337,6 +354,67 @@ async function commandSettings(config: Config, args: string[], io: Io): Promise<
   });
 }
 
+/** How the command line appears as the client of an audited report. */
+export const COMMAND_LINE_CLIENT = 'qdp access-report';
+
+async function commandAccessReport(config: Config, args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    by: { type: 'string' },
+    format: { type: 'string', default: 'md' },
+    lang: { type: 'string', default: 'it' },
+    out: { type: 'string' },
+  });
+  const [code] = positionals;
+  if (code === undefined || positionals.length > 1) {
+    throw new UsageError('qdp access-report needs one fiscal code');
+  }
+  if (!values.by) {
+    throw new UsageError(
+      'qdp access-report needs --by ADMIN: the administrator who asks (the report is audited under that name)',
+    );
+  }
+  const format = values.format as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  const lang = values.lang as ReportLanguage;
+  if (!REPORT_LANGUAGES.includes(lang)) {
+    throw new UsageError(`--lang must be one of ${REPORT_LANGUAGES.join(', ')}`);
+  }
+  if (format === 'pdf' && !values.out) throw new UsageError('--format pdf needs --out FILE');
+  const by = values.by;
+  const fiscalCode = checkFiscalCode(code);
+  return withDatabase(config, async (db) => {
+    const { rows } = await db.pool.query<{ id: string }>(
+      "select id from qdp.users where username = $1 and role = 'admin' and not disabled",
+      [by],
+    );
+    if (rows.length === 0) {
+      throw new AccessReportError(`--by: "${by}" is not an enabled administrator of the platform`);
+    }
+    // As that administrator: a session of theirs (its log-in audited), the report audited by the
+    // database in the statement that reads it.
+    const report = await withUserSession(db.pool, BigInt(rows[0]!.id), (client) =>
+      readAccessReport(client, fiscalCode, COMMAND_LINE_CLIENT),
+    );
+    let output: string | Buffer;
+    if (format === 'pdf') {
+      const { accessReportPdf } = await import('../core/access-report-pdf.ts');
+      output = await accessReportPdf(report, lang);
+    } else {
+      output =
+        format === 'csv' ? accessReportCsv(report, lang) : accessReportMarkdown(report, lang);
+    }
+    if (values.out) {
+      await writeFile(values.out, output);
+      io.out(`${values.out}: ${report.entries.length} accesses\n`);
+    } else {
+      io.out(String(output));
+    }
+    return 0;
+  });
+}
+
 async function commandDb(config: Config, args: string[], io: Io): Promise<number> {
   if (args[0] !== 'migrate' || args.length > 1) throw new UsageError('qdp db takes: migrate');
   return withDatabase(config, async (db) => {
@@ -422,6 +500,8 @@ export async function main(args: string[], io: Io = defaultIo()): Promise<number
         return await commandPrivacy(config, rest, io);
       case 'synth':
         return await commandSynth(config, rest, io);
+      case 'access-report':
+        return await commandAccessReport(config, rest, io);
       case 'start': {
         const { startLocalPlatform } = await import('../local/start.ts');
         return await startLocalPlatform(config, io);

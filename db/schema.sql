@@ -39,6 +39,78 @@ CREATE SCHEMA qdp_meta;
 
 
 --
+-- Name: access_report(text, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.access_report(fiscal_code text, client_address text DEFAULT NULL::text) RETURNS TABLE(at timestamp with time zone, audit_id bigint, user_id bigint, username text, display_name text, role text, istat_code text, municipality text, gp_code text, gp_name text, action text, import_id bigint, fields text[], purpose text, legal_basis text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+#variable_conflict use_column
+-- (variables are named so that no column of the query shadows them)
+declare
+  person_code text := upper(btrim(access_report.fiscal_code));
+  window_start timestamptz := now() - make_interval(months => qdp.setting('audit_retention_months')::integer);
+  found_entries bigint;
+begin
+  if current_setting('role') <> 'qdp_admin' or qdp.current_user_id() is null then
+    raise exception 'qdp.access_report: only an administrator''s session may produce an access report'
+      using errcode = '42501';
+  end if;
+  if person_code is null or not qdp.fiscal_code_is_valid(person_code) then
+    raise exception 'qdp.access_report: not a valid fiscal code (16 letters and digits in the fiscal code''s pattern, with the right check character)'
+      using errcode = '22023';
+  end if;
+  return query
+    select e.at, e.id, e.user_id, e.username, u.display_name, e.role, u.istat_code, m.name,
+      u.gp_code, g.name, e.action, e.import_id,
+      -- A patient's fields (the import's own bookkeeping columns are not personal data).
+      (select array_agg(c.attname::text order by c.attnum) from pg_attribute c
+        where c.attrelid = 'qdp.quarantines'::regclass and c.attnum > 0 and not c.attisdropped
+          and c.attname not in ('import_id', 'line_no')
+          and has_column_privilege(r.db_role, c.attrelid, c.attnum, 'SELECT')),
+      p.purpose, p.legal_basis
+    from qdp.audit_log e
+    left join qdp.users u on u.id = e.user_id
+    left join qdp.roles r on r.name = e.role
+    left join qdp.municipalities m on m.istat_code = u.istat_code
+    left join qdp.gps g on g.code = u.gp_code
+    left join lateral (
+      select rp.purpose, rp.legal_basis from qdp.role_purposes rp
+      where rp.role = e.role and rp.valid_from <= e.at
+      order by rp.valid_from desc limit 1) p on true
+    where (e.fiscal_code = person_code or (e.detail -> 'shown') ? person_code)
+      and e.at >= window_start
+    order by e.at, e.id;
+  get diagnostics found_entries = row_count;
+  perform qdp.audit('access.report', person_code, null, jsonb_build_object('entries', found_entries),
+                    client_address);
+end
+$$;
+
+
+--
+-- Name: access_report_keep_role_purpose(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.access_report_keep_role_purpose() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.purpose = new.purpose and old.legal_basis = new.legal_basis then
+    return new;
+  end if;
+  insert into qdp.role_purposes (role, valid_from, purpose, legal_basis)
+  values (new.name, now(), new.purpose, new.legal_basis)
+  on conflict (role, valid_from) do update
+    set purpose = excluded.purpose, legal_basis = excluded.legal_basis;
+  return new;
+end
+$$;
+
+
+--
 -- Name: attach_quarantines_partition(bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -2399,6 +2471,20 @@ ALTER TABLE ONLY qdp.rejects FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: role_purposes; Type: TABLE; Schema: qdp; Owner: -
+--
+
+CREATE TABLE qdp.role_purposes (
+    role text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    purpose text NOT NULL,
+    legal_basis text NOT NULL
+);
+
+ALTER TABLE ONLY qdp.role_purposes FORCE ROW LEVEL SECURITY;
+
+
+--
 -- Name: roles; Type: TABLE; Schema: qdp; Owner: -
 --
 
@@ -2767,6 +2853,14 @@ ALTER TABLE ONLY qdp.quarantines
 
 
 --
+-- Name: role_purposes role_purposes_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.role_purposes
+    ADD CONSTRAINT role_purposes_pkey PRIMARY KEY (role, valid_from);
+
+
+--
 -- Name: roles roles_db_role_key; Type: CONSTRAINT; Schema: qdp; Owner: -
 --
 
@@ -2909,6 +3003,13 @@ CREATE INDEX audit_log_fiscal_code_idx ON qdp.audit_log USING btree (fiscal_code
 
 
 --
+-- Name: audit_log_shown_idx; Type: INDEX; Schema: qdp; Owner: -
+--
+
+CREATE INDEX audit_log_shown_idx ON qdp.audit_log USING gin (((detail -> 'shown'::text)));
+
+
+--
 -- Name: imports_sha256_idx; Type: INDEX; Schema: qdp; Owner: -
 --
 
@@ -3007,6 +3108,13 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON qdp.audit_log FOR EACH S
 
 
 --
+-- Name: roles roles_keep_purpose; Type: TRIGGER; Schema: qdp; Owner: -
+--
+
+CREATE TRIGGER roles_keep_purpose AFTER INSERT OR UPDATE OF purpose, legal_basis ON qdp.roles FOR EACH ROW EXECUTE FUNCTION qdp.access_report_keep_role_purpose();
+
+
+--
 -- Name: gps gps_updated_import_id_fkey; Type: FK CONSTRAINT; Schema: qdp; Owner: -
 --
 
@@ -3052,6 +3160,14 @@ ALTER TABLE ONLY qdp.publications
 
 ALTER TABLE ONLY qdp.rejects
     ADD CONSTRAINT rejects_import_id_fkey FOREIGN KEY (import_id) REFERENCES qdp.imports(id);
+
+
+--
+-- Name: role_purposes role_purposes_role_fkey; Type: FK CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.role_purposes
+    ADD CONSTRAINT role_purposes_role_fkey FOREIGN KEY (role) REFERENCES qdp.roles(name);
 
 
 --
@@ -3259,6 +3375,13 @@ CREATE POLICY owner_all ON qdp.rejects TO postgres USING (true) WITH CHECK (true
 
 
 --
+-- Name: role_purposes owner_all; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY owner_all ON qdp.role_purposes TO postgres USING (true) WITH CHECK (true);
+
+
+--
 -- Name: settings owner_all; Type: POLICY; Schema: qdp; Owner: -
 --
 
@@ -3397,6 +3520,12 @@ ALTER TABLE qdp.rejects ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY rejects_admin ON qdp.rejects FOR SELECT TO qdp_admin USING (qdp.current_row_access());
 
+
+--
+-- Name: role_purposes; Type: ROW SECURITY; Schema: qdp; Owner: -
+--
+
+ALTER TABLE qdp.role_purposes ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: settings; Type: ROW SECURITY; Schema: qdp; Owner: -
@@ -3645,6 +3774,21 @@ GRANT USAGE ON SCHEMA qdp_analytics TO qdp_staff;
 GRANT USAGE ON SCHEMA qdp_analytics TO qdp_prefecture;
 GRANT USAGE ON SCHEMA qdp_analytics TO qdp_municipality;
 GRANT USAGE ON SCHEMA qdp_analytics TO qdp_gp;
+
+
+--
+-- Name: FUNCTION access_report(fiscal_code text, client_address text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.access_report(fiscal_code text, client_address text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.access_report(fiscal_code text, client_address text) TO qdp_admin;
+
+
+--
+-- Name: FUNCTION access_report_keep_role_purpose(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.access_report_keep_role_purpose() FROM PUBLIC;
 
 
 --

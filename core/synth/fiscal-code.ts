@@ -119,10 +119,11 @@ function withCheck(first15: string): string {
   return first15 + checkCharacter(first15);
 }
 
-const SHAPE =
+/** A fiscal code's shape (omocodia letters allowed in digit positions), check character aside. */
+export const FISCAL_CODE_SHAPE =
   /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-7LMNPQRSTU][0-9LMNPQRSTUV][A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/;
 
 /** True when the code has the right shape and check character (omocodia allowed). */
 export function isValidFiscalCode(code: string): boolean {
-  return SHAPE.test(code) && checkCharacter(code) === code[15];
+  return FISCAL_CODE_SHAPE.test(code) && checkCharacter(code) === code[15];
 }

@@ -23,4 +23,4 @@ export type {
   SyntheticDay,
   SyntheticDayOptions,
 } from './generate.ts';
-export { fiscalCode, isValidFiscalCode, checkCharacter } from './fiscal-code.ts';
+export { fiscalCode, isValidFiscalCode, checkCharacter, FISCAL_CODE_SHAPE } from './fiscal-code.ts';

@@ -142,6 +142,45 @@ export function buildListQuery(
   return { text, values, columns };
 }
 
+/** What a list statement records of the people it showed (issue 14: "who saw my record"). */
+export interface ListAudit {
+  /** `list.view` (a page), `list.search` (a page of a search), `list.export` (the CSV). */
+  action: 'list.view' | 'list.search' | 'list.export';
+  importId: number | null;
+  /** How many of the rows read are shown (a page reads one more, to know there is a next). */
+  shownLimit: number;
+  /** Recorded with the shown fiscal codes (filters, page). */
+  detail: Record<string, unknown>;
+  clientAddress: string;
+}
+
+/**
+ * The list's statement with its audit entry written by the same statement: the rows are read
+ * once (a materialised CTE), and one `qdp.audit` entry holds the fiscal codes of the rows shown
+ * as `detail.shown` (in the page's order) and `detail.rows` (how many), found by a GIN index
+ * (migration 0065) when a person asks who saw them. The entry is an InitPlan evaluated with the
+ * first row: no row shown, no entry. Every role reads `fiscal_code`; a role that could not would
+ * fail here rather than show people unrecorded.
+ */
+export function auditedListQuery(
+  built: { text: string; values: unknown[] },
+  audit: ListAudit,
+): { text: string; values: unknown[] } {
+  const values = [...built.values];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const text =
+    `with page as materialized (${built.text}), ` +
+    `shown as (select fiscal_code from page limit ${param(audit.shownLimit)}) ` +
+    `select page.*, (select qdp.audit(${param(audit.action)}, null, ${param(audit.importId)}, ` +
+    `${param(JSON.stringify(audit.detail))}::jsonb || jsonb_build_object(` +
+    `'rows', (select count(*) from shown), 'shown', (select jsonb_agg(fiscal_code) from shown)), ` +
+    `${param(audit.clientAddress)})) as audit_id from page`;
+  return { text, values };
+}
+
 /** The rows of a built list query (a page, or an export). */
 export async function listRows(
   client: pg.ClientBase,

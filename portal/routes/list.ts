@@ -19,7 +19,6 @@ import {
 import { alert, cut, h, hiddenCsrf, layout, scrollBox, type Html } from '../html.ts';
 import type { MessageKey } from '../i18n.ts';
 import { CHANGE_LABEL, FIELD_LABEL, LIST_CELL_MAX_CHARS, quarantineCell } from '../labels.ts';
-import { writeAudit } from '../queries/audit.ts';
 import { readableColumns } from '../queries/columns.ts';
 import {
   buildListQuery,
@@ -38,6 +37,8 @@ import {
   SORT_KEYS,
   STATUSES,
   type ListFilters,
+  auditedListQuery,
+  type ListAudit,
 } from '../queries/list.ts';
 import type { SessionViewer } from '../queries/session.ts';
 import { USER_ROLES } from '../../contracts/roles.ts';
@@ -171,6 +172,26 @@ function listQuery(
   }
 }
 
+/**
+ * The audit of a page of the list: `list.search` when a search term narrowed it, else `list.view`,
+ * with the filters (the page apart) and the page number.
+ */
+function pageAudit(
+  filters: ListFilters,
+  chosen: ChosenImport,
+  shownLimit: number,
+  clientAddress: string,
+): ListAudit {
+  const { page, ...rest } = filters;
+  return {
+    action: filters.q ? 'list.search' : 'list.view',
+    importId: chosen.importId,
+    shownLimit,
+    detail: { filters: rest, page },
+    clientAddress,
+  };
+}
+
 const list: FastifyPluginAsync = async (app) => {
   const { portal } = app;
   const { config } = portal;
@@ -258,7 +279,11 @@ ${pager}`;
           });
           page = { filters, seal: seal(), readable, columns: built.columns, chosen };
           options = cachedMunicipalityOptions(guess);
-          const statements = [inlineParams(built.text, built.values)];
+          const audited = auditedListQuery(
+            built,
+            pageAudit(filters, chosen, config.pageSize, portal.clientAddress(req)),
+          );
+          const statements = [inlineParams(audited.text, audited.values)];
           if (!options) statements.push(municipalityOptionsStatement(guess));
           return statements;
         },
@@ -284,7 +309,13 @@ ${pager}`;
         limit: config.pageSize + 1,
         offset: (filters.page - 1) * config.pageSize,
       });
-      const rows = await listRows(client, built);
+      const rows = await listRows(
+        client,
+        auditedListQuery(
+          built,
+          pageAudit(filters, chosen, config.pageSize, portal.clientAddress(req)),
+        ),
+      );
       const municipalities = await municipalityOptions(client, viewer);
       return renderList(req, reply, viewer, {
         filters,
@@ -308,7 +339,20 @@ ${pager}`;
         limit: config.exportMaxRows + 1,
         offset: 0,
       });
-      const rows = await listRows(client, built);
+      const { page: _page, ...auditFilters } = filters;
+      const exportedImport = chosen.importId;
+      // The export's audit entry (with every fiscal code exported) is written by the statement
+      // that reads the rows; a refused export rolls it back with the transaction.
+      const rows = await listRows(
+        client,
+        auditedListQuery(built, {
+          action: 'list.export',
+          importId: exportedImport,
+          shownLimit: config.exportMaxRows,
+          detail: { filters: auditFilters },
+          clientAddress: portal.clientAddress(req),
+        }),
+      );
       if (rows.length > config.exportMaxRows) {
         throw new HttpError(
           400,
@@ -316,14 +360,6 @@ ${pager}`;
           `more than ${config.exportMaxRows} rows (QDP_PORTAL_EXPORT_MAX_ROWS): narrow the filters`,
         );
       }
-      const { page: _page, ...auditFilters } = filters;
-      const exportedImport = chosen.importId;
-      await writeAudit(client, {
-        action: 'list.export',
-        importId: exportedImport,
-        detail: { filters: auditFilters, rows: rows.length },
-        clientAddress: portal.clientAddress(req),
-      });
       const columns = shownColumns(readable);
       const lines = [csvLine(columns, SPREADSHEET_CSV)];
       for (const r of rows)

@@ -556,6 +556,8 @@ describe('policy shape', () => {
       'publications',
       'quarantines',
       'rejects',
+      // The roles' purposes over time (0065): read only by the access report's definer function.
+      'role_purposes',
       'settings',
       'transit',
       // Sign-in (0050): identities, authenticators and recovery codes, read only by definer functions.
