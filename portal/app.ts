@@ -19,6 +19,7 @@ import dashboards from './routes/dashboards.ts';
 import imports from './routes/imports.ts';
 import list from './routes/list.ts';
 import patient from './routes/patient.ts';
+import privacy from './routes/privacy.ts';
 import root from './routes/root.ts';
 import signIn from './routes/sign-in.ts';
 import users from './routes/users.ts';
@@ -33,7 +34,18 @@ export interface PortalDeps {
 }
 
 /** The route plugins, one per area. */
-export const ROUTES = [root, signIn, account, list, patient, imports, dashboards, users, audit];
+export const ROUTES = [
+  root,
+  signIn,
+  account,
+  list,
+  patient,
+  imports,
+  dashboards,
+  users,
+  audit,
+  privacy,
+];
 
 export async function buildPortal(deps: PortalDeps): Promise<FastifyInstance> {
   const { config, pool } = deps;

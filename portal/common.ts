@@ -76,7 +76,7 @@ export function formatDate(value: string | Date | null | undefined, lang: Langua
  * What a sealed URL value stands for; a value sealed for one purpose never opens for another
  * (a list search cannot be replayed as a patient link).
  */
-export type SealPurpose = 'patient' | 'list-search' | 'audit-filter';
+export type SealPurpose = 'patient' | 'list-search' | 'audit-filter' | 'access-report';
 
 /** Longer sealed values are refused unread (a 100-character search seals to about 170). */
 export const SEALED_MAX_LENGTH = 1024;

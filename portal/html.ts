@@ -73,6 +73,7 @@ const NAV: { href: string; key: MessageKey; roles?: string[] }[] = [
   { href: '/importazioni', key: 'navImports' },
   { href: '/utenti', key: 'navUsers', roles: ['admin'] },
   { href: '/registro', key: 'navAudit', roles: ['admin'] },
+  { href: '/protezione-dati', key: 'navPrivacy', roles: ['admin'] },
   { href: '/password', key: 'navPassword' },
 ];
 

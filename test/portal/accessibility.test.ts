@@ -263,7 +263,7 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
       expect(found).toEqual([]);
     });
 
-    it(`imports, dashboards (drawn), change password${role === 'admin' ? ', users, audit log' : ''}; desktop and phone`, async () => {
+    it(`imports, dashboards (drawn), change password${role === 'admin' ? ', users, audit log, data protection' : ''}; desktop and phone`, async () => {
       const found: string[] = [];
       for (const [name, options] of VIEWPORTS) {
         const { context, page, consoleErrors } = await logIn(role, options);
@@ -311,6 +311,31 @@ describe('axe-core, WCAG 2.1 A and AA', () => {
             // A page of the history beyond the last import: the page says it is empty.
             await visit(page, '/importazioni?page=2');
             found.push(...(await audit(page, `admin ${name} imports page 2`)));
+            // The data protection pages (issue 14): the record, retention, and the access
+            // report of the list's first person (whom the lists above showed), in both languages.
+            await visit(page, '/protezione-dati');
+            found.push(...(await audit(page, `admin ${name} record of processing`)));
+            await visit(page, '/protezione-dati?lang=en');
+            found.push(...(await audit(page, `admin ${name} record of processing en`)));
+            await visit(page, '/protezione-dati/conservazione?lang=it');
+            found.push(...(await audit(page, `admin ${name} retention`)));
+            await visit(page, '/protezione-dati/accessi');
+            found.push(...(await audit(page, `admin ${name} access report form`)));
+            await visit(page, '/quarantene');
+            const person = await page
+              .locator('tr[data-fiscal-code]')
+              .first()
+              .getAttribute('data-fiscal-code');
+            await visit(page, '/protezione-dati/accessi');
+            await page.locator('#r-cf').fill(person!);
+            await Promise.all([
+              page.waitForURL(/\/protezione-dati\/accessi\?sealed=/),
+              page.locator('form[action="/protezione-dati/accessi"] button[type=submit]').click(),
+            ]);
+            await expect(
+              page.locator('[data-testid=report-entries] tbody tr').count(),
+            ).resolves.toBeGreaterThan(0);
+            found.push(...(await audit(page, `admin ${name} access report`)));
           }
           expect(consoleErrors).toEqual([]);
         } finally {

@@ -76,6 +76,7 @@ describe('portal shape', () => {
       'imports.ts',
       'list.ts',
       'patient.ts',
+      'privacy.ts',
       'root.ts',
       'sign-in.ts',
       'users.ts',
