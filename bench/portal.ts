@@ -202,13 +202,16 @@ async function directQuery(
   const filters = listFiltersSchema.parse({});
   const clients: pg.Client[] = [];
   let query: { text: string; values: unknown[] } | undefined;
+  // Sessions are opened by the owner: the login role opens one only with a proof (0052).
+  const owner = new pg.Client({ connectionString: url });
+  await owner.connect();
   for (let i = 0; i < connections; i++) {
     const c = new pg.Client({ connectionString: dbUrl.toString() });
     await c.connect();
     // A live session of the user, as the log-in opens one: the policies see a user only through
     // the session's token hash (db/functions/access/session_binding.sql).
     const hash = randomBytes(32);
-    await c.query("select qdp.portal_login_succeeded($1, $2, 'bench')", [userId, hash]);
+    await owner.query("select qdp.portal_login_succeeded($1, $2, 'bench')", [userId, hash]);
     await c.query(`set role ${role}`);
     await c.query("select set_config('qdp.session_token_hash', $1, false)", [hash.toString('hex')]);
     if (!query) {
@@ -230,6 +233,7 @@ async function directQuery(
     }
     clients.push(c);
   }
+  await owner.end();
   const latencies: number[] = [];
   const end = Date.now() + DURATION_S * 1000;
   let errors = 0;

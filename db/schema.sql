@@ -32,10 +32,31 @@ CREATE SCHEMA qdp_analytics;
 
 
 --
+-- Name: qdp_crypto; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA qdp_crypto;
+
+
+--
 -- Name: qdp_meta; Type: SCHEMA; Schema: -; Owner: -
 --
 
 CREATE SCHEMA qdp_meta;
+
+
+--
+-- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA qdp_crypto;
+
+
+--
+-- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 
 --
@@ -108,6 +129,45 @@ begin
   return new;
 end
 $$;
+
+
+--
+-- Name: argon2_proof_valid(bytea, bytea); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.argon2_proof_valid(p_proof bytea, p_verifier bytea) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select coalesce(length(p_proof) = 32 and sha256(p_proof) = p_verifier, false) $$;
+
+
+--
+-- Name: argon2_split(text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.argon2_split(phc text, OUT params text, OUT verifier bytea) RETURNS record
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $_$
+  select m[1], sha256(decode(m[2] || '=', 'base64'))
+  from (select regexp_match(phc,
+          '^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+)\$([A-Za-z0-9+/]{43})$') as m) x
+$_$;
+
+
+--
+-- Name: argon2_stand_in(text, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.argon2_stand_in(p_params text, p_name text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $_$
+  select coalesce(regexp_replace(p_params, '\$[^$]*$', ''), '$argon2id$v=19$m=19456,t=2,p=1')
+    || '$' || rtrim(encode(substr(qdp_crypto.hmac(convert_to(coalesce(p_name, ''), 'UTF8'),
+                                                (select secret from qdp.sign_in_secret), 'sha256'),
+                                  1, 16), 'base64'), '=')
+$_$;
 
 
 --
@@ -744,20 +804,6 @@ $$;
 
 
 --
--- Name: portal_login_lookup(text); Type: FUNCTION; Schema: qdp; Owner: -
---
-
-CREATE FUNCTION qdp.portal_login_lookup(p_username text) RETURNS TABLE(user_id bigint, password_hash text, locked boolean)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
-    AS $$
-  select u.id, u.password_hash, coalesce(u.locked_until > now(), false)
-  from qdp.users u
-  where u.username = p_username and not u.disabled
-$$;
-
-
---
 -- Name: portal_login_succeeded(bigint, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -810,13 +856,69 @@ $$;
 
 
 --
--- Name: portal_own_password_hash(); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_own_password_params(); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_own_password_hash() RETURNS text
+CREATE FUNCTION qdp.portal_own_password_params() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$ select password_hash from qdp.users where id = qdp.current_user_id() $$;
+
+
+--
+-- Name: portal_password_params(text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_password_params(p_username text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select coalesce(
+    (select u.password_hash from qdp.users u
+     where u.username = p_username and not u.disabled and u.password_verifier is not null),
+    qdp.argon2_stand_in((select u.password_hash from qdp.users u
+                         where u.password_verifier is not null order by u.id desc limit 1),
+                        p_username))
+$$;
+
+
+--
+-- Name: portal_password_sign_in(text, bytea, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_password_sign_in(p_username text, p_proof bytea, p_token_hash bytea, p_client text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  who record;
+  outcome text;
+begin
+  select u.id, u.role, u.password_verifier, coalesce(u.locked_until > now(), false) as locked,
+         exists (select 1 from qdp.user_second_factors f
+                 where f.user_id = u.id and f.confirmed_at is not null) as has_factor
+    into who
+  from qdp.users u
+  where u.username = p_username and not u.disabled;
+  if who.id is null or who.locked or not qdp.argon2_proof_valid(p_proof, who.password_verifier) then
+    perform qdp.portal_sign_in_failed(who.id, 'password', p_client);
+    return 'failed';
+  end if;
+  outcome := case
+    when who.has_factor then 'code'
+    when who.role = any (string_to_array(replace(qdp.setting('second_factor_roles'), ' ', ''), ','))
+      then 'enrol'
+    else 'session'
+  end;
+  if outcome = 'session' then
+    perform qdp.portal_login_succeeded(who.id, p_token_hash, p_client);
+    perform qdp.portal_sign_in_record(who.id, 'login', jsonb_build_object('method', 'password'), p_client);
+  else
+    perform qdp.portal_sign_in_step_begin(who.id, p_token_hash, outcome);
+  end if;
+  return outcome;
+end
+$$;
 
 
 --
@@ -896,49 +998,37 @@ begin
   end if;
   insert into qdp.portal_sessions (token_hash, user_id, client_address, method)
   values (p_session_hash, who, p_client, 'provider');
+  perform qdp.portal_sign_in_record(who, 'login', jsonb_build_object('method', 'provider'), p_client);
   return who;
 end
 $$;
 
 
 --
--- Name: portal_recovery_code_hash(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_recovery_code_params(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_recovery_code_hash(p_token_hash bytea, p_selector text) RETURNS text
+CREATE FUNCTION qdp.portal_recovery_code_params(p_token_hash bytea, p_selector text) RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 begin
-  return (select r.code_hash from qdp.user_recovery_codes r
-          join qdp.portal_sign_in_step(p_token_hash) s on s.user_id = r.user_id
-          where r.selector = p_selector and r.used_at is null and s.next = 'code');
+  return (select coalesce(
+              (select r.code_params from qdp.user_recovery_codes r
+               where r.user_id = s.user_id and r.selector = p_selector and r.used_at is null),
+              qdp.argon2_stand_in((select r.code_params from qdp.user_recovery_codes r
+                                   where r.user_id = s.user_id limit 1), p_selector))
+            from qdp.portal_sign_in_step(p_token_hash) s
+            where s.next = 'code');
 end
 $$;
 
 
 --
--- Name: portal_recovery_code_use(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_recovery_code_sign_in(bytea, text, bytea, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_recovery_code_use(p_token_hash bytea, p_selector text) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
-    AS $$
-begin
-  update qdp.user_recovery_codes r set used_at = now()
-  from qdp.portal_sign_in_step(p_token_hash) s
-  where s.user_id = r.user_id and s.next = 'code' and r.selector = p_selector and r.used_at is null;
-  return found;
-end
-$$;
-
-
---
--- Name: portal_second_factor_accept(bytea, bigint, text[], text[]); Type: FUNCTION; Schema: qdp; Owner: -
---
-
-CREATE FUNCTION qdp.portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[] DEFAULT NULL::text[], p_code_hashes text[] DEFAULT NULL::text[]) RETURNS boolean
+CREATE FUNCTION qdp.portal_recovery_code_sign_in(p_token_hash bytea, p_selector text, p_proof bytea, p_session_hash bytea, p_client text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
@@ -946,33 +1036,29 @@ declare
   step record;
 begin
   select * into step from qdp.portal_sign_in_step(p_token_hash);
-  if step.user_id is null then
+  if step.user_id is null or step.next <> 'code' then
     return false;
   end if;
-  update qdp.user_second_factors
-  set last_step = p_step, confirmed_at = coalesce(confirmed_at, now())
-  where user_id = step.user_id and (last_step is null or last_step < p_step);
+  update qdp.user_recovery_codes r set used_at = now()
+  where r.user_id = step.user_id and r.selector = p_selector and r.used_at is null
+    and qdp.argon2_proof_valid(p_proof, r.code_verifier);
   if not found then
+    perform qdp.portal_sign_in_failed(step.user_id, 'recovery', p_client);
     return false;
   end if;
-  if p_selectors is not null then
-    if step.next <> 'enrol' then
-      raise exception 'recovery codes are given at enrolment only' using errcode = '42501';
-    end if;
-    delete from qdp.user_recovery_codes where user_id = step.user_id;
-    insert into qdp.user_recovery_codes (user_id, selector, code_hash)
-    select step.user_id, s, h from unnest(p_selectors, p_code_hashes) as c (s, h);
-  end if;
+  perform qdp.portal_sign_in_step_done(p_token_hash, p_session_hash, p_client);
+  perform qdp.portal_sign_in_record(step.user_id, 'login',
+    jsonb_build_object('method', 'password+recovery'), p_client);
   return true;
 end
 $$;
 
 
 --
--- Name: portal_second_factor_enrol(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_second_factor_enrol(bytea, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret text) RETURNS void
+CREATE FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
@@ -983,9 +1069,61 @@ begin
   if step.user_id is null or step.next <> 'enrol' then
     raise exception 'no enrolment step for this token' using errcode = '42501';
   end if;
-  insert into qdp.user_second_factors (user_id, secret) values (step.user_id, p_secret)
-  on conflict (user_id) do update set secret = excluded.secret, created_at = now(), last_step = null
-    where qdp.user_second_factors.confirmed_at is null;
+  perform qdp.second_factor_enrol_for(step.user_id, p_secret, p_key);
+end
+$$;
+
+
+--
+-- Name: portal_second_factor_pending(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_second_factor_pending(p_token_hash bytea, p_key text) RETURNS bytea
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  return (select qdp.second_factor_secret(s.user_id, p_key)
+            from qdp.portal_sign_in_step(p_token_hash) s
+            join qdp.user_second_factors f on f.user_id = s.user_id and f.confirmed_at is null
+            where s.next = 'enrol');
+end
+$$;
+
+
+--
+-- Name: portal_second_factor_sign_in(bytea, text, text, bytea, text, text[], text[]); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_second_factor_sign_in(p_token_hash bytea, p_code text, p_key text, p_session_hash bytea, p_client text, p_selectors text[] DEFAULT NULL::text[], p_code_hashes text[] DEFAULT NULL::text[]) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  step record;
+begin
+  select * into step from qdp.portal_sign_in_step(p_token_hash);
+  if step.user_id is null then
+    return false;
+  end if;
+  if step.next = 'enrol' and p_selectors is null then
+    raise exception 'enrolment gives recovery codes' using errcode = '22023';
+  end if;
+  if step.next = 'code' and p_selectors is not null then
+    raise exception 'recovery codes are given at enrolment only' using errcode = '42501';
+  end if;
+  if not qdp.second_factor_accept_code(step.user_id, p_code, p_key) then
+    perform qdp.portal_sign_in_failed(step.user_id, 'code', p_client);
+    return false;
+  end if;
+  if step.next = 'enrol' then
+    perform qdp.recovery_codes_store(step.user_id, p_selectors, p_code_hashes);
+  end if;
+  perform qdp.portal_sign_in_step_done(p_token_hash, p_session_hash, p_client);
+  perform qdp.portal_sign_in_record(step.user_id, 'login',
+    jsonb_build_object('method', case step.next when 'enrol' then 'password+totp (enrolled)'
+                                                else 'password+totp' end), p_client);
+  return true;
 end
 $$;
 
@@ -1030,26 +1168,31 @@ $$;
 
 
 --
--- Name: portal_set_own_password(text, bytea); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_set_own_password(bytea, text, bytea); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) RETURNS void
+CREATE FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
-    AS $_$
+    AS $$
 declare
   me bigint := qdp.current_user_id();
 begin
   if me is null then
     raise exception 'no valid session user' using errcode = '42501';
   end if;
-  if p_password_hash is null or p_password_hash !~ '^\$argon2id\$' then
-    raise exception 'the password hash must be an Argon2id hash' using errcode = '22023';
+  if (select split.params from qdp.argon2_split(p_password_hash) split) is null then
+    raise exception 'the password hash must be a whole Argon2id hash' using errcode = '22023';
+  end if;
+  if not exists (select 1 from qdp.users
+                 where id = me and qdp.argon2_proof_valid(p_current_proof, password_verifier)) then
+    return false;
   end if;
   update qdp.users set password_hash = p_password_hash where id = me;
   delete from qdp.portal_sessions where user_id = me and token_hash <> p_keep_token_hash;
+  return true;
 end
-$_$;
+$$;
 
 
 --
@@ -1092,27 +1235,6 @@ $$;
 
 
 --
--- Name: portal_sign_in_lookup(text); Type: FUNCTION; Schema: qdp; Owner: -
---
-
-CREATE FUNCTION qdp.portal_sign_in_lookup(p_username text) RETURNS TABLE(user_id bigint, password_hash text, locked boolean, next text)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
-    AS $$
-  select l.user_id, l.password_hash, l.locked,
-    case
-      when f.confirmed_at is not null then 'code'
-      when u.role = any (string_to_array(replace(qdp.setting('second_factor_roles'), ' ', ''), ','))
-        then 'enrol'
-      else 'session'
-    end
-  from qdp.portal_login_lookup(p_username) l
-  join qdp.users u on u.id = l.user_id
-  left join qdp.user_second_factors f on f.user_id = l.user_id
-$$;
-
-
---
 -- Name: portal_sign_in_record(bigint, text, jsonb, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -1130,14 +1252,13 @@ $$;
 -- Name: portal_sign_in_step(bytea); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) RETURNS TABLE(user_id bigint, username text, next text, secret text, confirmed boolean)
+CREATE FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) RETURNS TABLE(user_id bigint, username text, next text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
-  select s.user_id, u.username, s.next, f.secret, f.confirmed_at is not null
+  select s.user_id, u.username, s.next
   from qdp.portal_sign_in_steps s
   join qdp.users u on u.id = s.user_id and not u.disabled and coalesce(u.locked_until <= now(), true)
-  left join qdp.user_second_factors f on f.user_id = s.user_id
   where s.token_hash = p_token_hash
     and s.created_at >= now() - make_interval(mins => qdp.setting('sign_in_step_minutes')::integer)
 $$;
@@ -1668,6 +1789,28 @@ $$;
 
 
 --
+-- Name: recovery_codes_store(bigint, text[], text[]); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.recovery_codes_store(p_user_id bigint, p_selectors text[], p_code_hashes text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if p_selectors is null or p_code_hashes is null
+     or cardinality(p_selectors) <> cardinality(p_code_hashes) or cardinality(p_selectors) = 0 then
+    raise exception 'recovery codes: as many selectors as Argon2id hashes, at least one' using errcode = '22023';
+  end if;
+  delete from qdp.user_recovery_codes where user_id = p_user_id;
+  insert into qdp.user_recovery_codes (user_id, selector, code_params, code_verifier)
+  select p_user_id, c.s, split.params, split.verifier
+  from unnest(p_selectors, p_code_hashes) as c (s, h)
+  cross join lateral qdp.argon2_split(c.h) split;
+end
+$$;
+
+
+--
 -- Name: register_held_import(text, text, bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -1931,6 +2074,83 @@ $$;
 
 
 --
+-- Name: second_factor_accept_code(bigint, text, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.second_factor_accept_code(p_user_id bigint, p_code text, p_key text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  after bigint;
+  step bigint;
+begin
+  select f.last_step into after from qdp.user_second_factors f where f.user_id = p_user_id for update;
+  if not found then
+    return false;
+  end if;
+  step := qdp.totp_step(qdp.second_factor_secret(p_user_id, p_key), p_code, after);
+  if step is null then
+    return false;
+  end if;
+  update qdp.user_second_factors
+  set last_step = step, confirmed_at = coalesce(confirmed_at, now())
+  where user_id = p_user_id;
+  return true;
+end
+$$;
+
+
+--
+-- Name: second_factor_enrol_for(bigint, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.second_factor_enrol_for(p_user_id bigint, p_secret bytea, p_key text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if p_secret is null or length(p_secret) <> 20 then
+    raise exception 'a TOTP secret is 20 bytes (160 bits, RFC 4226)' using errcode = '22023';
+  end if;
+  if p_key is null or length(p_key) < 32 then
+    raise exception 'the portal''s second-factor key must be at least 32 characters' using errcode = '22023';
+  end if;
+  insert into qdp.user_second_factors (user_id, secret_sealed)
+  values (p_user_id, qdp_crypto.pgp_sym_encrypt_bytea(p_secret, p_key, 'cipher-algo=aes256'))
+  on conflict (user_id) do update
+    set secret_sealed = excluded.secret_sealed, created_at = now(), last_step = null
+    where qdp.user_second_factors.confirmed_at is null;
+end
+$$;
+
+
+--
+-- Name: second_factor_secret(bigint, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.second_factor_secret(p_user_id bigint, p_key text) RETURNS bytea
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  sealed bytea;
+begin
+  select f.secret_sealed into sealed from qdp.user_second_factors f where f.user_id = p_user_id;
+  if sealed is null then
+    return null;
+  end if;
+  begin
+    return qdp_crypto.pgp_sym_decrypt_bytea(sealed, p_key);
+  exception when others then
+    raise exception 'the second factor of user % does not open with the portal''s key (QDP_PORTAL_COOKIE_SECRET changed since it was enrolled?): an administrator resets it and the user enrols again',
+      p_user_id using errcode = '28000';
+  end;
+end
+$$;
+
+
+--
 -- Name: session_binding(); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -1985,6 +2205,39 @@ $$;
 
 
 --
+-- Name: totp_step(bytea, text, bigint); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.totp_step(p_secret bytea, p_code text, p_after bigint) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $_$
+declare
+  now_step bigint := floor(extract(epoch from now()) / 30)::bigint;
+  s bigint;
+  mac bytea;
+  o integer;
+  v bigint;
+begin
+  if p_secret is null or p_code is null or p_code !~ '^[0-9]{6}$' then
+    return null;
+  end if;
+  for s in now_step - 1 .. now_step + 1 loop
+    continue when p_after is not null and s <= p_after;
+    mac := qdp_crypto.hmac(int8send(s), p_secret, 'sha1');
+    o := get_byte(mac, 19) & 15;
+    v := ((get_byte(mac, o) & 127)::bigint << 24) | (get_byte(mac, o + 1)::bigint << 16)
+         | (get_byte(mac, o + 2)::bigint << 8) | get_byte(mac, o + 3)::bigint;
+    if lpad((v % 1000000)::text, 6, '0') = p_code then
+      return s;
+    end if;
+  end loop;
+  return null;
+end
+$_$;
+
+
+--
 -- Name: upsert_patients(bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -2017,6 +2270,37 @@ begin
       residence_name = excluded.residence_name, address = excluded.address,
       phone = excluded.phone, gp_code = excluded.gp_code, last_import_id = excluded.last_import_id
   $sql$, p_import_id);
+end
+$_$;
+
+
+--
+-- Name: users_password_verifier(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.users_password_verifier() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $_$
+declare
+  split record;
+begin
+  if new.password_hash is null then
+    new.password_verifier := null;
+    return new;
+  end if;
+  select * into split from qdp.argon2_split(new.password_hash);
+  if split.params is not null then
+    new.password_hash := split.params;
+    new.password_verifier := split.verifier;
+    return new;
+  end if;
+  if new.password_hash ~ '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+$'
+     and new.password_verifier is not null then
+    return new;
+  end if;
+  raise exception 'qdp.users.password_hash of user "%" must be a whole Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$output, a 32-byte output) as core/passwords.ts writes it',
+    new.username using errcode = '22023';
 end
 $_$;
 
@@ -2523,6 +2807,19 @@ ALTER TABLE ONLY qdp.settings FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: sign_in_secret; Type: TABLE; Schema: qdp; Owner: -
+--
+
+CREATE TABLE qdp.sign_in_secret (
+    one boolean DEFAULT true NOT NULL,
+    secret bytea NOT NULL,
+    CONSTRAINT sign_in_secret_one_check CHECK (one)
+);
+
+ALTER TABLE ONLY qdp.sign_in_secret FORCE ROW LEVEL SECURITY;
+
+
+--
 -- Name: transit; Type: TABLE; Schema: qdp; Owner: -
 --
 
@@ -2575,9 +2872,11 @@ ALTER TABLE ONLY qdp.user_identities FORCE ROW LEVEL SECURITY;
 CREATE TABLE qdp.user_recovery_codes (
     user_id bigint NOT NULL,
     selector text NOT NULL,
-    code_hash text NOT NULL,
+    code_params text NOT NULL,
     used_at timestamp with time zone,
-    CONSTRAINT user_recovery_codes_code_hash_check CHECK ((code_hash ~ '^\$argon2id\$'::text)),
+    code_verifier bytea NOT NULL,
+    CONSTRAINT user_recovery_codes_code_params_check CHECK ((code_params ~ '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+$'::text)),
+    CONSTRAINT user_recovery_codes_code_verifier_check CHECK ((length(code_verifier) = 32)),
     CONSTRAINT user_recovery_codes_selector_check CHECK ((selector ~ '^[a-z2-9]{4}$'::text))
 );
 
@@ -2590,11 +2889,10 @@ ALTER TABLE ONLY qdp.user_recovery_codes FORCE ROW LEVEL SECURITY;
 
 CREATE TABLE qdp.user_second_factors (
     user_id bigint NOT NULL,
-    secret text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     confirmed_at timestamp with time zone,
     last_step bigint,
-    CONSTRAINT user_second_factors_secret_check CHECK ((secret ~ '^[A-Z2-7]{32}$'::text))
+    secret_sealed bytea NOT NULL
 );
 
 ALTER TABLE ONLY qdp.user_second_factors FORCE ROW LEVEL SECURITY;
@@ -2616,8 +2914,10 @@ CREATE TABLE qdp.users (
     failed_logins integer DEFAULT 0 NOT NULL,
     locked_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    password_verifier bytea,
     CONSTRAINT users_gp_scope CHECK (((role = 'gp'::text) = (gp_code IS NOT NULL))),
-    CONSTRAINT users_municipality_scope CHECK (((role = 'municipality'::text) = (istat_code IS NOT NULL)))
+    CONSTRAINT users_municipality_scope CHECK (((role = 'municipality'::text) = (istat_code IS NOT NULL))),
+    CONSTRAINT users_password_verifier_check CHECK ((length(password_verifier) = 32))
 );
 
 ALTER TABLE ONLY qdp.users FORCE ROW LEVEL SECURITY;
@@ -2885,6 +3185,14 @@ ALTER TABLE ONLY qdp.settings
 
 
 --
+-- Name: sign_in_secret sign_in_secret_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.sign_in_secret
+    ADD CONSTRAINT sign_in_secret_pkey PRIMARY KEY (one);
+
+
+--
 -- Name: user_identities user_identities_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
 --
 
@@ -3112,6 +3420,13 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON qdp.audit_log FOR EACH S
 --
 
 CREATE TRIGGER roles_keep_purpose AFTER INSERT OR UPDATE OF purpose, legal_basis ON qdp.roles FOR EACH ROW EXECUTE FUNCTION qdp.access_report_keep_role_purpose();
+
+
+--
+-- Name: users users_password_verifier; Type: TRIGGER; Schema: qdp; Owner: -
+--
+
+CREATE TRIGGER users_password_verifier BEFORE INSERT OR UPDATE OF password_hash ON qdp.users FOR EACH ROW EXECUTE FUNCTION qdp.users_password_verifier();
 
 
 --
@@ -3389,6 +3704,13 @@ CREATE POLICY owner_all ON qdp.settings TO postgres USING (true) WITH CHECK (tru
 
 
 --
+-- Name: sign_in_secret owner_all; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY owner_all ON qdp.sign_in_secret TO postgres USING (true) WITH CHECK (true);
+
+
+--
 -- Name: transit owner_all; Type: POLICY; Schema: qdp; Owner: -
 --
 
@@ -3539,6 +3861,12 @@ ALTER TABLE qdp.settings ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY settings_admin ON qdp.settings FOR SELECT TO qdp_admin USING ((qdp.current_user_id() IS NOT NULL));
 
+
+--
+-- Name: sign_in_secret; Type: ROW SECURITY; Schema: qdp; Owner: -
+--
+
+ALTER TABLE qdp.sign_in_secret ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: transit; Type: ROW SECURITY; Schema: qdp; Owner: -
@@ -3792,6 +4120,27 @@ REVOKE ALL ON FUNCTION qdp.access_report_keep_role_purpose() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION argon2_proof_valid(p_proof bytea, p_verifier bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.argon2_proof_valid(p_proof bytea, p_verifier bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION argon2_split(phc text, OUT params text, OUT verifier bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.argon2_split(phc text, OUT params text, OUT verifier bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION argon2_stand_in(p_params text, p_name text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.argon2_stand_in(p_params text, p_name text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION attach_quarantines_partition(p_import_id bigint); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -3917,15 +4266,6 @@ GRANT ALL ON FUNCTION qdp.portal_login_attempt(p_client text) TO qdp_portal;
 --
 
 REVOKE ALL ON FUNCTION qdp.portal_login_failed(p_user_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_login_failed(p_user_id bigint) TO qdp_portal;
-
-
---
--- Name: FUNCTION portal_login_lookup(p_username text); Type: ACL; Schema: qdp; Owner: -
---
-
-REVOKE ALL ON FUNCTION qdp.portal_login_lookup(p_username text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_login_lookup(p_username text) TO qdp_portal;
 
 
 --
@@ -3933,7 +4273,6 @@ GRANT ALL ON FUNCTION qdp.portal_login_lookup(p_username text) TO qdp_portal;
 --
 
 REVOKE ALL ON FUNCTION qdp.portal_login_succeeded(p_user_id bigint, p_token_hash bytea, p_client text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_login_succeeded(p_user_id bigint, p_token_hash bytea, p_client text) TO qdp_portal;
 
 
 --
@@ -3945,15 +4284,31 @@ GRANT ALL ON FUNCTION qdp.portal_open_session(p_token_hash bytea, OUT user_id bi
 
 
 --
--- Name: FUNCTION portal_own_password_hash(); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_own_password_params(); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_own_password_hash() FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_own_password_hash() TO qdp_admin;
-GRANT ALL ON FUNCTION qdp.portal_own_password_hash() TO qdp_staff;
-GRANT ALL ON FUNCTION qdp.portal_own_password_hash() TO qdp_prefecture;
-GRANT ALL ON FUNCTION qdp.portal_own_password_hash() TO qdp_municipality;
-GRANT ALL ON FUNCTION qdp.portal_own_password_hash() TO qdp_gp;
+REVOKE ALL ON FUNCTION qdp.portal_own_password_params() FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_gp;
+
+
+--
+-- Name: FUNCTION portal_password_params(p_username text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_password_params(p_username text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_password_params(p_username text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_password_sign_in(p_username text, p_proof bytea, p_token_hash bytea, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_password_sign_in(p_username text, p_proof bytea, p_token_hash bytea, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_password_sign_in(p_username text, p_proof bytea, p_token_hash bytea, p_client text) TO qdp_portal;
 
 
 --
@@ -3985,35 +4340,43 @@ GRANT ALL ON FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p
 
 
 --
--- Name: FUNCTION portal_recovery_code_hash(p_token_hash bytea, p_selector text); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_recovery_code_params(p_token_hash bytea, p_selector text); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_recovery_code_hash(p_token_hash bytea, p_selector text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_recovery_code_hash(p_token_hash bytea, p_selector text) TO qdp_portal;
-
-
---
--- Name: FUNCTION portal_recovery_code_use(p_token_hash bytea, p_selector text); Type: ACL; Schema: qdp; Owner: -
---
-
-REVOKE ALL ON FUNCTION qdp.portal_recovery_code_use(p_token_hash bytea, p_selector text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_recovery_code_use(p_token_hash bytea, p_selector text) TO qdp_portal;
+REVOKE ALL ON FUNCTION qdp.portal_recovery_code_params(p_token_hash bytea, p_selector text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_recovery_code_params(p_token_hash bytea, p_selector text) TO qdp_portal;
 
 
 --
--- Name: FUNCTION portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[], p_code_hashes text[]); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_recovery_code_sign_in(p_token_hash bytea, p_selector text, p_proof bytea, p_session_hash bytea, p_client text); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[], p_code_hashes text[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_second_factor_accept(p_token_hash bytea, p_step bigint, p_selectors text[], p_code_hashes text[]) TO qdp_portal;
+REVOKE ALL ON FUNCTION qdp.portal_recovery_code_sign_in(p_token_hash bytea, p_selector text, p_proof bytea, p_session_hash bytea, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_recovery_code_sign_in(p_token_hash bytea, p_selector text, p_proof bytea, p_session_hash bytea, p_client text) TO qdp_portal;
 
 
 --
--- Name: FUNCTION portal_second_factor_enrol(p_token_hash bytea, p_secret text); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret text) TO qdp_portal;
+REVOKE ALL ON FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_second_factor_pending(p_token_hash bytea, p_key text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_second_factor_pending(p_token_hash bytea, p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_second_factor_pending(p_token_hash bytea, p_key text) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION portal_second_factor_sign_in(p_token_hash bytea, p_code text, p_key text, p_session_hash bytea, p_client text, p_selectors text[], p_code_hashes text[]); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_second_factor_sign_in(p_token_hash bytea, p_code text, p_key text, p_session_hash bytea, p_client text, p_selectors text[], p_code_hashes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_second_factor_sign_in(p_token_hash bytea, p_code text, p_key text, p_session_hash bytea, p_client text, p_selectors text[], p_code_hashes text[]) TO qdp_portal;
 
 
 --
@@ -4033,15 +4396,15 @@ GRANT ALL ON FUNCTION qdp.portal_session_user(p_token_hash bytea) TO qdp_portal;
 
 
 --
--- Name: FUNCTION portal_set_own_password(p_password_hash text, p_keep_token_hash bytea); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) TO qdp_admin;
-GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) TO qdp_staff;
-GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) TO qdp_prefecture;
-GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) TO qdp_municipality;
-GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_password_hash text, p_keep_token_hash bytea) TO qdp_gp;
+REVOKE ALL ON FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) TO qdp_gp;
 
 
 --
@@ -4062,15 +4425,6 @@ GRANT ALL ON FUNCTION qdp.portal_setting(setting_key text) TO qdp_gp;
 --
 
 REVOKE ALL ON FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text) TO qdp_portal;
-
-
---
--- Name: FUNCTION portal_sign_in_lookup(p_username text); Type: ACL; Schema: qdp; Owner: -
---
-
-REVOKE ALL ON FUNCTION qdp.portal_sign_in_lookup(p_username text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_sign_in_lookup(p_username text) TO qdp_portal;
 
 
 --
@@ -4093,7 +4447,6 @@ GRANT ALL ON FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) TO qdp_portal;
 --
 
 REVOKE ALL ON FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text) TO qdp_portal;
 
 
 --
@@ -4101,7 +4454,6 @@ GRANT ALL ON FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_ha
 --
 
 REVOKE ALL ON FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text) TO qdp_portal;
 
 
 --
@@ -4122,6 +4474,13 @@ GRANT ALL ON FUNCTION qdp.privacy_record() TO qdp_staff;
 GRANT ALL ON FUNCTION qdp.privacy_record() TO qdp_prefecture;
 GRANT ALL ON FUNCTION qdp.privacy_record() TO qdp_municipality;
 GRANT ALL ON FUNCTION qdp.privacy_record() TO qdp_gp;
+
+
+--
+-- Name: FUNCTION recovery_codes_store(p_user_id bigint, p_selectors text[], p_code_hashes text[]); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.recovery_codes_store(p_user_id bigint, p_selectors text[], p_code_hashes text[]) FROM PUBLIC;
 
 
 --
@@ -4163,6 +4522,27 @@ REVOKE ALL ON FUNCTION qdp.retention_unreferenced_patients(purged bigint[]) FROM
 
 
 --
+-- Name: FUNCTION second_factor_accept_code(p_user_id bigint, p_code text, p_key text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.second_factor_accept_code(p_user_id bigint, p_code text, p_key text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION second_factor_enrol_for(p_user_id bigint, p_secret bytea, p_key text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.second_factor_enrol_for(p_user_id bigint, p_secret bytea, p_key text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION second_factor_secret(p_user_id bigint, p_key text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.second_factor_secret(p_user_id bigint, p_key text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION session_binding(OUT user_id bigint, OUT username text, OUT role text, OUT istat_code text, OUT gp_code text, OUT aggregates_only boolean); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -4174,7 +4554,20 @@ REVOKE ALL ON FUNCTION qdp.session_binding(OUT user_id bigint, OUT username text
 --
 
 REVOKE ALL ON FUNCTION qdp.session_role(session_user_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.session_role(session_user_id bigint) TO qdp_portal;
+
+
+--
+-- Name: FUNCTION totp_step(p_secret bytea, p_code text, p_after bigint); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.totp_step(p_secret bytea, p_code text, p_after bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION users_password_verifier(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.users_password_verifier() FROM PUBLIC;
 
 
 --

@@ -1,7 +1,9 @@
-// Signing in, before any user's transaction: the per-address throttle (0024), the account lookup
-// with its failure count and lock-out, the sessions (0013), and the step between a right password
-// and its second factor, the second factor itself and single sign-on (0050, sign-in functions).
-// The login role reaches them only through these functions.
+// Signing in, before any user's transaction: the per-address throttle (0024), and the sign-in
+// functions (0050, 0052), to which the portal hands proofs the database checks itself (a
+// password's or a recovery code's Argon2id output, a TOTP code with the key of the stored
+// secrets): the database opens the session, or the step between a right password and its second
+// factor, and records every failure. The login role reaches them only through these functions and
+// cannot open a session by naming a user.
 import type pg from 'pg';
 
 /** Records an attempt of `address`; false when the address is over login_attempts_per_minute. */
@@ -13,51 +15,35 @@ export async function loginAttemptAllowed(pool: pg.Pool, address: string): Promi
   return rows[0]?.allowed === true;
 }
 
-/** What follows a right password: a session, a code, or enrolment of a second factor. */
-export type AfterPassword = 'session' | 'code' | 'enrol';
-
-export interface LoginAccount {
-  user_id: string;
-  password_hash: string | null;
-  locked: boolean;
-  next: AfterPassword;
-}
-
-/** The account behind `username` (none when unknown or disabled). */
-export async function loginAccount(
-  pool: pg.Pool,
-  username: string,
-): Promise<LoginAccount | undefined> {
-  const { rows } = await pool.query<LoginAccount>(
-    'select user_id, password_hash, locked, next from qdp.portal_sign_in_lookup($1)',
+/** The Argon2id parameters and salt to compute a username's password proof with (a stand-in for
+ * an unknown name, the same at every call). */
+export async function passwordParams(pool: pg.Pool, username: string): Promise<string> {
+  const { rows } = await pool.query<{ params: string }>(
+    'select qdp.portal_password_params($1) as params',
     [username],
   );
-  return rows[0];
+  return rows[0]!.params;
 }
 
-export type SignInMethod = 'password' | 'code' | 'recovery';
+/** What the database decided about a password proof. */
+export type PasswordOutcome = 'session' | 'code' | 'enrol' | 'failed';
 
 /**
- * A failed password, code or recovery code: the same statement for a known user, an unknown one
- * (`userId` null) or a locked one; known unlocked users' failures count towards the lock-out.
+ * Password sign-in verified by the database: a right proof opens the session (or the step towards
+ * the second factor) under `tokenHash`; any failure is recorded there, the same for every cause.
  */
-export async function signInFailed(
+export async function passwordSignIn(
   pool: pg.Pool,
-  userId: string | null,
-  method: SignInMethod,
-  address: string,
-): Promise<void> {
-  await pool.query('select qdp.portal_sign_in_failed($1, $2, $3)', [userId, method, address]);
-}
-
-/** Stores the new session (the SHA-256 of its token only) and clears the failure count. */
-export async function loginSucceeded(
-  pool: pg.Pool,
-  userId: string,
+  username: string,
+  proof: Buffer,
   tokenHash: Buffer,
   address: string,
-): Promise<void> {
-  await pool.query('select qdp.portal_login_succeeded($1, $2, $3)', [userId, tokenHash, address]);
+): Promise<PasswordOutcome> {
+  const { rows } = await pool.query<{ outcome: PasswordOutcome }>(
+    'select qdp.portal_password_sign_in($1, $2, $3, $4) as outcome',
+    [username, proof, tokenHash, address],
+  );
+  return rows[0]!.outcome;
 }
 
 /** Ends the session; how it began ('password', 'provider'), or undefined when there was none. */
@@ -69,94 +55,100 @@ export async function signOut(pool: pg.Pool, tokenHash: Buffer): Promise<string 
   return rows[0]?.method ?? undefined;
 }
 
-/** A step after a right password, under the SHA-256 of its own token. */
-export async function beginStep(
-  pool: pg.Pool,
-  userId: string,
-  stepHash: Buffer,
-  next: 'code' | 'enrol',
-): Promise<void> {
-  await pool.query('select qdp.portal_sign_in_step_begin($1, $2, $3)', [userId, stepHash, next]);
-}
-
 export interface SignInStep {
   user_id: string;
   username: string;
   next: 'code' | 'enrol';
-  /** The authenticator's secret (being enrolled, or confirmed); null before enrolment. */
-  secret: string | null;
-  confirmed: boolean;
 }
 
 /** The live step of a token, or undefined (unknown, too old, its user disabled or locked). */
 export async function signInStep(pool: pg.Pool, stepHash: Buffer): Promise<SignInStep | undefined> {
   const { rows } = await pool.query<SignInStep>(
-    'select user_id, username, next, secret, confirmed from qdp.portal_sign_in_step($1)',
+    'select user_id, username, next from qdp.portal_sign_in_step($1)',
     [stepHash],
   );
   return rows[0];
 }
 
-/** Enrolment: a new, unconfirmed authenticator secret for the step's user. */
-export async function enrolSecret(pool: pg.Pool, stepHash: Buffer, secret: string): Promise<void> {
-  await pool.query('select qdp.portal_second_factor_enrol($1, $2)', [stepHash, secret]);
+/** Enrolment: a new, unconfirmed authenticator secret for the step's user (stored encrypted). */
+export async function enrolSecret(
+  pool: pg.Pool,
+  stepHash: Buffer,
+  secret: Buffer,
+  key: string,
+): Promise<void> {
+  await pool.query('select qdp.portal_second_factor_enrol($1, $2, $3)', [stepHash, secret, key]);
+}
+
+/** The secret being enrolled at an enrolment step (shown again after a wrong code). */
+export async function pendingSecret(
+  pool: pg.Pool,
+  stepHash: Buffer,
+  key: string,
+): Promise<Buffer | undefined> {
+  const { rows } = await pool.query<{ secret: Buffer | null }>(
+    'select qdp.portal_second_factor_pending($1, $2) as secret',
+    [stepHash, key],
+  );
+  return rows[0]?.secret ?? undefined;
 }
 
 /**
- * Accepts a right code's time step once (false when that step or a later one was accepted
- * before); at enrolment it also stores the recovery codes' selectors and hashes.
+ * The step finished with a TOTP code, which the database checks (once): true when the session
+ * opened under `sessionHash`; at enrolment the recovery codes (selectors, Argon2id hashes) are
+ * stored with it. A wrong code is recorded as a failure by the database.
  */
-export async function acceptCode(
+export async function codeSignIn(
   pool: pg.Pool,
   stepHash: Buffer,
-  step: number,
+  code: string,
+  key: string,
+  sessionHash: Buffer,
+  address: string,
   recovery?: { selectors: string[]; hashes: string[] },
 ): Promise<boolean> {
   const { rows } = await pool.query<{ ok: boolean }>(
-    'select qdp.portal_second_factor_accept($1, $2, $3, $4) as ok',
-    [stepHash, step, recovery?.selectors ?? null, recovery?.hashes ?? null],
+    'select qdp.portal_second_factor_sign_in($1, $2, $3, $4, $5, $6, $7) as ok',
+    [
+      stepHash,
+      code,
+      key,
+      sessionHash,
+      address,
+      recovery?.selectors ?? null,
+      recovery?.hashes ?? null,
+    ],
   );
   return rows[0]?.ok === true;
 }
 
-/** The hash of the step's user's unused recovery code with `selector`, if any. */
-export async function recoveryCodeHash(
+/** The Argon2id parameters and salt of the step user's recovery code with `selector`. */
+export async function recoveryParams(
   pool: pg.Pool,
   stepHash: Buffer,
   selector: string,
 ): Promise<string | undefined> {
-  const { rows } = await pool.query<{ hash: string | null }>(
-    'select qdp.portal_recovery_code_hash($1, $2) as hash',
+  const { rows } = await pool.query<{ params: string | null }>(
+    'select qdp.portal_recovery_code_params($1, $2) as params',
     [stepHash, selector],
   );
-  return rows[0]?.hash ?? undefined;
+  return rows[0]?.params ?? undefined;
 }
 
-/** Marks the recovery code used: true for its first use only. */
-export async function useRecoveryCode(
+/** The step finished with a recovery code's proof: true when the session opened (code used). */
+export async function recoverySignIn(
   pool: pg.Pool,
   stepHash: Buffer,
   selector: string,
-): Promise<boolean> {
-  const { rows } = await pool.query<{ ok: boolean }>(
-    'select qdp.portal_recovery_code_use($1, $2) as ok',
-    [stepHash, selector],
-  );
-  return rows[0]?.ok === true;
-}
-
-/** The step done: it ends and a session opens under the new token. */
-export async function finishStep(
-  pool: pg.Pool,
-  stepHash: Buffer,
+  proof: Buffer,
   sessionHash: Buffer,
   address: string,
-): Promise<void> {
-  await pool.query('select qdp.portal_sign_in_step_done($1, $2, $3)', [
-    stepHash,
-    sessionHash,
-    address,
-  ]);
+): Promise<boolean> {
+  const { rows } = await pool.query<{ ok: boolean }>(
+    'select qdp.portal_recovery_code_sign_in($1, $2, $3, $4, $5) as ok',
+    [stepHash, selector, proof, sessionHash, address],
+  );
+  return rows[0]?.ok === true;
 }
 
 /**

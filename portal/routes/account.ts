@@ -1,13 +1,14 @@
-// The signed-in user's own account: change the password (the current one checked with Argon2id;
-// the change ends the user's other sessions, 0013).
+// The signed-in user's own account: change the password (the database checks the current one's
+// Argon2id proof, sign-in/proof.ts; the change ends the user's other sessions).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { hashPassword, verifyPassword } from '../../core/passwords.ts';
+import { hashPassword } from '../../core/passwords.ts';
 import { HttpError, PASSWORD_MIN_LENGTH, tokenHash } from '../common.ts';
 import { alert, h, hiddenCsrf, layout } from '../html.ts';
-import { ownPasswordHash, setOwnPassword } from '../queries/account.ts';
+import { ownPasswordParams, setOwnPassword } from '../queries/account.ts';
 import { writeAudit } from '../queries/audit.ts';
 import type { SessionViewer } from '../queries/session.ts';
+import { argon2Proof } from '../sign-in/proof.ts';
 
 const account: FastifyPluginAsync = async (app) => {
   const { portal } = app;
@@ -60,10 +61,11 @@ ${hiddenCsrf(ctx)}
     return portal.asUser(req, reply, async (client, viewer) => {
       const t = portal.pageContext(req, reply).t;
       const { current, password, confirm } = body.data;
-      const hash = await ownPasswordHash(client);
-      if (!hash || !(await verifyPassword(hash, current).catch(() => false))) {
-        return passwordPage(req, reply, viewer, { kind: 'danger', text: t('passwordWrong') }, 400);
-      }
+      const params = await ownPasswordParams(client);
+      const wrong = () =>
+        passwordPage(req, reply, viewer, { kind: 'danger', text: t('passwordWrong') }, 400);
+      if (!params) return wrong();
+      const proof = await argon2Proof(params, current);
       if (password.length < PASSWORD_MIN_LENGTH) {
         return passwordPage(
           req,
@@ -82,11 +84,13 @@ ${hiddenCsrf(ctx)}
           400,
         );
       }
-      await setOwnPassword(
+      const changed = await setOwnPassword(
         client,
+        proof,
         await hashPassword(password),
         tokenHash(req.portal.sessionToken ?? ''),
       );
+      if (!changed) return wrong();
       await writeAudit(client, {
         action: 'password.change',
         clientAddress: portal.clientAddress(req),

@@ -1,36 +1,34 @@
-// Signing in and out (DESIGN §14). Passwords are checked with Argon2id in the portal; the lookup,
-// the failure count with its lock-out, the sessions and the per-address throttle live in SQL
-// (queries/sign-in.ts), as does the step between a right password and its second factor: a
-// user whose role needs one (setting second_factor_roles) gives a TOTP code or a recovery code, or
-// enrols an authenticator first and sees nothing else before. Single sign-on goes through the
-// authority's OpenID Connect provider (sign-in/oidc.ts); the identity it returns opens a session
-// only if an administrator registered it on a platform user.
+// Signing in and out (DESIGN §14). The database decides every sign-in from a proof it checks itself
+// (sign-in/proof.ts, queries/sign-in.ts): the Argon2id output of the typed password (computed
+// here with the parameters and salt the database gives), a TOTP code, a recovery code's Argon2id
+// output. It opens the session, or the step between a right password and its second factor: a
+// user with an authenticator or whose role needs one (setting second_factor_roles) gives a TOTP
+// code or a recovery code, or enrols an authenticator first and sees nothing else before. Single
+// sign-on goes through the authority's OpenID Connect provider (sign-in/oidc.ts); the identity it
+// returns opens a session only if an administrator registered it on a platform user.
 //
 // Nothing is learned from a failure: a wrong password, an unknown user and a locked one get the
-// same page, status and work (an unknown user's password is checked against a dummy hash, and
-// the failure is recorded by the same statement), and so do a wrong code and a used one.
+// same page, status and work (an unknown name gets stand-in parameters, so the same Argon2id hash
+// is computed, and the database records every failure by the same statement), and so do a wrong
+// code and a used one.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { hashPassword, verifyPassword } from '../../core/passwords.ts';
 import { newSessionToken, sessionCookieName, tokenHash } from '../common.ts';
 import { alert, h, hiddenCsrf, layout, type Html, type PageContext } from '../html.ts';
 import type { MessageKey } from '../i18n.ts';
-import { writeAudit } from '../queries/audit.ts';
 import {
-  acceptCode,
-  beginStep,
+  codeSignIn,
   enrolSecret,
-  finishStep,
-  loginAccount,
   loginAttemptAllowed,
-  loginSucceeded,
+  passwordParams,
+  passwordSignIn,
+  pendingSecret,
   providerRefused,
   providerSignIn,
-  recoveryCodeHash,
-  signInFailed,
+  recoveryParams,
+  recoverySignIn,
   signInStep,
   signOut,
-  useRecoveryCode,
   type SignInStep,
 } from '../queries/sign-in.ts';
 import {
@@ -40,15 +38,15 @@ import {
   OidcSignInError,
   parseFlow,
 } from '../sign-in/oidc.ts';
+import { argon2Proof, secondFactorKey } from '../sign-in/proof.ts';
 import {
-  acceptedStep,
   hashRecoveryCode,
   newRecoveryCodes,
   newTotpSecret,
   parseRecoveryCode,
   qrDataUrl,
+  totpSecretText,
   totpUri,
-  verifyRecoveryCode,
 } from '../sign-in/second-factor.ts';
 
 const loginSchema = z.object({
@@ -65,11 +63,6 @@ export function safeNext(next: string | undefined): string {
     return next;
   return '/quarantene';
 }
-
-// Compared against when the username is unknown or a recovery code matches no row, so that the
-// answer takes as long either way.
-let dummyHash: Promise<string> | undefined;
-const dummy = () => (dummyHash ??= hashPassword(newSessionToken()));
 
 type Message = { kind: 'danger' | 'info' | 'warning'; text: string };
 
@@ -89,6 +82,7 @@ const signIn: FastifyPluginAsync = async (app) => {
     secure: config.secureCookies,
   };
   const rp = config.oidc ? new OidcRelyingParty(config.oidc) : undefined;
+  const factorKey = secondFactorKey(config.cookieSecret);
   const address = (req: FastifyRequest) => portal.clientAddress(req);
   const tOf = (req: FastifyRequest, reply: FastifyReply) => portal.pageContext(req, reply).t;
 
@@ -150,21 +144,8 @@ ${hiddenCsrf(ctx)}
   const failed = (req: FastifyRequest, reply: FastifyReply, key: MessageKey, status: number) =>
     loginPage(req, reply, { kind: 'danger', text: portal.pageContext(req, reply).t(key) }, status);
 
-  /** Opens the session under a new token: cookie set, the log-in audited in its transaction. */
-  const openSession = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    token: string,
-    method: string,
-  ) => {
-    req.portal.sessionToken = token; // the rest of this request runs in the new session
-    await portal.asUser(req, reply, async (client) => {
-      await writeAudit(client, {
-        action: 'login',
-        detail: { method },
-        clientAddress: address(req),
-      });
-    });
+  /** The session the database opened (and audited) under `token`: its cookie. */
+  const openSession = (reply: FastifyReply, token: string) => {
     void reply.setCookie(cookieName, token, cookieOptions);
     void reply.clearCookie(stepCookie, cookieOptions);
   };
@@ -185,27 +166,19 @@ ${hiddenCsrf(ctx)}
     const parsed = loginSchema.safeParse(req.body);
     if (!parsed.success) return failed(req, reply, 'loginFailed', 400);
     const { username, password } = parsed.data;
-    const account = await loginAccount(pool, username);
-    const valid = await verifyPassword(account?.password_hash ?? (await dummy()), password).catch(
-      () => false,
-    );
-    if (!account || account.locked || !account.password_hash || !valid) {
-      // One statement for every failure: it counts a known user's, records the attempt.
-      await signInFailed(pool, account?.user_id ?? null, 'password', address(req));
-      return failed(req, reply, 'loginFailed', 401);
-    }
+    const proof = await argon2Proof(await passwordParams(pool, username), password);
+    const token = newSessionToken();
+    const outcome = await passwordSignIn(pool, username, proof, tokenHash(token), address(req));
+    if (outcome === 'failed') return failed(req, reply, 'loginFailed', 401);
     await endBroughtSession(req);
     const next = safeNext(parsed.data.next);
-    if (account.next === 'session') {
-      const token = newSessionToken();
-      await loginSucceeded(pool, account.user_id, tokenHash(token), address(req));
-      await openSession(req, reply, token, 'password');
+    if (outcome === 'session') {
+      openSession(reply, token);
       return reply.redirect(next, 303);
     }
-    const step = newSessionToken();
-    await beginStep(pool, account.user_id, tokenHash(step), account.next);
-    void reply.setCookie(stepCookie, step, cookieOptions);
-    const path = account.next === 'code' ? '/login/code' : '/login/enrol';
+    // The token opened the step towards the second factor, not a session.
+    void reply.setCookie(stepCookie, token, cookieOptions);
+    const path = outcome === 'code' ? '/login/code' : '/login/enrol';
     return reply.redirect(`${path}?next=${encodeURIComponent(next)}`, 303);
   });
 
@@ -252,31 +225,32 @@ ${codeForm(req, ctx, '/login/code', 'codeSubmit')}`,
       return codePage(req, reply, { kind: 'danger', text: tOf(req, reply)('loginThrottled') }, 429);
     const current = await currentStep(req);
     if (!current || current.step.next !== 'code') return failed(req, reply, 'signInStepEnded', 401);
-    const { hash, step } = current;
+    const { hash } = current;
     const typed = codeSchema.safeParse(req.body);
-    const code = typed.success ? typed.data.code : '';
+    const code = typed.success ? typed.data.code.replace(/\s+/g, '') : '';
     const recovery = parseRecoveryCode(code);
-    let method: 'code' | 'recovery' = 'code';
-    let ok = false;
+    const token = newSessionToken();
+    let ok: boolean;
     if (recovery) {
-      method = 'recovery';
-      const stored = await recoveryCodeHash(pool, hash, recovery.selector);
-      // A selector that matches nothing still costs one hash.
+      // A selector that matches nothing gets stand-in parameters: it still costs one hash.
+      const params = await recoveryParams(pool, hash, recovery.selector);
       ok =
-        (await verifyRecoveryCode(stored ?? (await dummy()), recovery.code)) &&
-        stored !== undefined &&
-        (await useRecoveryCode(pool, hash, recovery.selector));
-    } else if (step.secret && step.confirmed) {
-      const accepted = acceptedStep(step.secret, code);
-      ok = accepted !== undefined && (await acceptCode(pool, hash, accepted));
+        params !== undefined &&
+        (await recoverySignIn(
+          pool,
+          hash,
+          recovery.selector,
+          await argon2Proof(params, recovery.code),
+          tokenHash(token),
+          address(req),
+        ));
+    } else {
+      ok = await codeSignIn(pool, hash, code, factorKey, tokenHash(token), address(req));
     }
     if (!ok) {
-      await signInFailed(pool, step.user_id, method, address(req));
       return codePage(req, reply, { kind: 'danger', text: tOf(req, reply)('codeFailed') }, 401);
     }
-    const token = newSessionToken();
-    await finishStep(pool, hash, tokenHash(token), address(req));
-    await openSession(req, reply, token, method === 'code' ? 'password+totp' : 'password+recovery');
+    openSession(reply, token);
     return reply.redirect(nextOf(req), 303);
   });
 
@@ -284,10 +258,10 @@ ${codeForm(req, ctx, '/login/code', 'codeSubmit')}`,
     req: FastifyRequest,
     reply: FastifyReply,
     step: SignInStep,
+    secret: Buffer,
     message?: Message,
     status = 200,
   ) => {
-    const secret = step.secret!;
     const qr = await qrDataUrl(totpUri(secret, step.username, config.authorityName));
     return page(
       req,
@@ -296,7 +270,7 @@ ${codeForm(req, ctx, '/login/code', 'codeSubmit')}`,
       (ctx) => h`${message ? alert(message.kind, message.text) : ''}
 <p>${ctx.t('enrolIntro')}</p>
 <p class="text-center"><img src="${qr}" alt="${ctx.t('enrolQrAlt')}" width="246" height="246" data-testid="totp-qr"></p>
-<p>${ctx.t('enrolSecret')}: <code class="fs-5" data-testid="totp-secret">${secret.replace(/(.{4})(?=.)/g, '$1 ')}</code></p>
+<p>${ctx.t('enrolSecret')}: <code class="fs-5" data-testid="totp-secret">${totpSecretText(secret).replace(/(.{4})(?=.)/g, '$1 ')}</code></p>
 ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
       status,
     );
@@ -307,48 +281,50 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
     if (!current || current.step.next !== 'enrol') return reply.redirect('/login', 303);
     // A new secret each time the page opens, until a code confirms one.
     const secret = newTotpSecret();
-    await enrolSecret(pool, current.hash, secret);
-    return enrolPage(req, reply, { ...current.step, secret, confirmed: false });
+    await enrolSecret(pool, current.hash, secret, factorKey);
+    return enrolPage(req, reply, current.step, secret);
   });
 
   app.post('/login/enrol', { preHandler: app.csrfProtection }, async (req, reply) => {
     const current = await currentStep(req);
-    if (!current || current.step.next !== 'enrol' || !current.step.secret)
+    if (!current || current.step.next !== 'enrol')
       return failed(req, reply, 'signInStepEnded', 401);
     const { hash, step } = current;
-    if (!(await loginAttemptAllowed(pool, address(req))))
+    const again = async (text: MessageKey, status: number) => {
+      const secret = await pendingSecret(pool, hash, factorKey);
+      if (!secret) return failed(req, reply, 'signInStepEnded', 401);
       return enrolPage(
         req,
         reply,
         step,
-        { kind: 'danger', text: tOf(req, reply)('loginThrottled') },
-        429,
+        secret,
+        { kind: 'danger', text: tOf(req, reply)(text) },
+        status,
       );
+    };
+    if (!(await loginAttemptAllowed(pool, address(req)))) return again('loginThrottled', 429);
     const typed = codeSchema.safeParse(req.body);
-    const accepted = acceptedStep(step.secret!, typed.success ? typed.data.code : '');
     const codes = newRecoveryCodes();
-    const ok =
-      accepted !== undefined &&
-      (await acceptCode(pool, hash, accepted, {
+    const token = newSessionToken();
+    const ok = await codeSignIn(
+      pool,
+      hash,
+      typed.success ? typed.data.code.replace(/\s+/g, '') : '',
+      factorKey,
+      tokenHash(token),
+      address(req),
+      {
         selectors: codes.map((c) => c.selector),
         hashes: await Promise.all(codes.map((c) => hashRecoveryCode(c.code))),
-      }));
+      },
+    );
     if (!ok) {
-      await signInFailed(pool, step.user_id, 'code', address(req));
-      const still = await currentStep(req);
-      if (!still) return failed(req, reply, 'signInStepEnded', 401);
-      return enrolPage(
-        req,
-        reply,
-        still.step,
-        { kind: 'danger', text: tOf(req, reply)('codeFailed') },
-        401,
-      );
+      // The failure was counted; a lock-out ends the step.
+      if (!(await currentStep(req))) return failed(req, reply, 'signInStepEnded', 401);
+      return again('codeFailed', 401);
     }
-    const token = newSessionToken();
-    await finishStep(pool, hash, tokenHash(token), address(req));
-    await openSession(req, reply, token, 'password+totp (enrolled)');
-    // The recovery codes, once: only their hashes are kept.
+    openSession(reply, token);
+    // The recovery codes, once: only their verifiers are kept.
     return page(
       req,
       reply,
@@ -421,7 +397,7 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
     if (userId === undefined) {
       return providerPage(req, reply, 'signInProviderRefusedTitle', 'signInProviderRefused', 403);
     }
-    await openSession(req, reply, token, 'provider');
+    openSession(reply, token);
     // The session cookie is SameSite=Strict and this request came from the provider's site, so a
     // redirect would arrive without it: the portal's own page moves on (a same-site navigation).
     const next = flow!.next;

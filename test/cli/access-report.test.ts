@@ -43,9 +43,9 @@ beforeAll(async () => {
   municipality = { code: m.rows[0]!.istat_code, name: m.rows[0]!.name };
   const users = await db.pool.query<{ id: string }>(
     `insert into qdp.users (username, display_name, role, istat_code, password_hash) values
-       ('dpo.admin', 'Responsabile Sintetica', 'admin', null, 'x'),
-       ('comune.uno', 'Ufficio Servizi', 'municipality', $1, 'x'),
-       ('staff.off', 'Spento', 'staff', null, 'x')
+       ('dpo.admin', 'Responsabile Sintetica', 'admin', null, null),
+       ('comune.uno', 'Ufficio Servizi', 'municipality', $1, null),
+       ('staff.off', 'Spento', 'staff', null, null)
      returning id`,
     [municipality.code],
   );

@@ -3,6 +3,7 @@
 // municipalities, three GPs, users of every role) seeded directly as the superuser.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { hashPassword } from '../../core/passwords.ts';
 import { adminUrl, type TestDatabase } from '../support/database.ts';
 
 export interface PortalLogin {
@@ -34,14 +35,24 @@ export async function asRole<T>(
   }
 }
 
+/** The one function that opens a session for a user id, without any proof (owner only, 0052). */
+const OPEN_SESSION_FUNCTION = 'qdp.portal_login_succeeded(bigint, bytea, text)';
+
 /**
  * A login role that is a member of qdp_portal, as the portal's connection is in production.
- * Roles are cluster-wide: each test file makes its own and drops it.
+ * With `opensSessions`, it may also open a session for a user id without any proof (for tests that
+ * act as a user through withUserSession, as tools would with the owner's grant); the portal's own
+ * login role may not. Roles are cluster-wide: each test file makes its own and drops it.
  */
-export async function createPortalLogin(db: TestDatabase): Promise<PortalLogin> {
+export async function createPortalLogin(
+  db: TestDatabase,
+  options: { opensSessions?: boolean } = {},
+): Promise<PortalLogin> {
   const role = `qdp_test_login_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
   await db.pool.query(`create role ${role} login password '${password}' in role qdp_portal`);
+  if (options.opensSessions)
+    await db.pool.query(`grant execute on function ${OPEN_SESSION_FUNCTION} to ${role}`);
   const url = new URL(db.url);
   url.username = role;
   url.password = password;
@@ -52,6 +63,8 @@ export async function createPortalLogin(db: TestDatabase): Promise<PortalLogin> 
     pool,
     drop: async () => {
       await pool.end();
+      if (options.opensSessions)
+        await db.pool.query(`revoke execute on function ${OPEN_SESSION_FUNCTION} from ${role}`);
       const admin = new pg.Client({ connectionString: adminUrl() });
       await admin.connect();
       try {
@@ -198,11 +211,13 @@ export async function seedTerritory(pool: pg.Pool): Promise<Territory> {
       ['gp2', 'gp', null, 'G2', false],
       ['gp1Disabled', 'gp', null, 'G1', true],
     ];
+    // One real Argon2id hash (the database keeps only its parameters and verifier, 0052).
+    const passwordHash = await hashPassword(randomBytes(16).toString('hex'));
     for (const [key, role, istat, gp, disabled] of userRows) {
       const { rows } = await client.query<{ id: string }>(
         `insert into qdp.users (username, display_name, role, istat_code, gp_code, password_hash, disabled)
-         values ($1, $2, $3, $4, $5, 'not-a-real-hash', $6) returning id`,
-        [`test.${key}`, `Test ${key}`, role, istat, gp, disabled],
+         values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+        [`test.${key}`, `Test ${key}`, role, istat, gp, passwordHash, disabled],
       );
       users[key] = Number(rows[0]!.id);
     }

@@ -56,7 +56,7 @@ beforeAll(async () => {
      values ($1, 'test.staff', 'staff', 'view_patient', $2), ($1, 'test.staff', 'staff', 'export', null)`,
     [t.users.staff, person(1)],
   );
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
   municipalityCount = Number(
     (await db.pool.query('select count(*) as n from qdp.municipalities')).rows[0].n,
   );
@@ -559,6 +559,8 @@ describe('policy shape', () => {
       // The roles' purposes over time (0065): read only by the access report's definer function.
       'role_purposes',
       'settings',
+      // Sign-in proofs (0052): the key of unknown names' stand-in salts, the owner's only.
+      'sign_in_secret',
       'transit',
       // Sign-in (0050): identities, authenticators and recovery codes, read only by definer functions.
       'user_identities',

@@ -50,7 +50,7 @@ let MUNICIPALITY_FIELDS: string[];
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await seedTerritory(db.pool);
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
   const columns = await db.pool.query<{ column_name: string }>(
     `select column_name from information_schema.columns where table_schema = 'qdp'
        and table_name = 'quarantines' and column_name not in ('import_id', 'line_no')

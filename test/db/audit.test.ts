@@ -20,7 +20,7 @@ let t: Territory;
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await seedTerritory(db.pool);
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
 });
 
 afterAll(async () => {

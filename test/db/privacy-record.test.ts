@@ -21,7 +21,7 @@ let login: PortalLogin;
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await seedTerritory(db.pool);
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
 });
 
 afterAll(async () => {

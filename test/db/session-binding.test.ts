@@ -1,9 +1,12 @@
 // The database credential alone reads nothing: connected as the portal's login role (a member of
 // qdp_portal), with no live session's token, whatever the connection sets (a user id, a made-up or
 // ended session's hash, another role's live session), whichever portal role it switches to and
-// whatever it calls, no personal row comes back and no audit entry can be written. The same reads
-// with a live session of the role return rows (so the probes can see data when it is there).
-// Admin-only functions refuse every other role with a message naming the action.
+// whatever it calls — every function the catalog says it may execute, as itself and as each
+// portal role — no personal value comes back, no session opens and no audit entry can be written.
+// The same probes with a live session of the role do find personal data (so they can see it when
+// it is there). Sessions are opened only by the sign-in functions with a proof the database
+// checks (0052): the login role cannot open one by naming a user. Admin-only functions refuse
+// every other role with a message naming the action.
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +33,7 @@ const PERSONAL_READS: Record<string, string> = {
   portal_sessions: 'select count(*) as n from qdp.portal_sessions',
   timeline: `select count(*) as n from qdp.portal_patient_timeline('${person(1)}')`,
   access_log: `select count(*) as n from qdp.patient_access_log('${person(1)}')`,
-  own_password: 'select count(qdp.portal_own_password_hash()) as n',
+  own_password: 'select count(qdp.portal_own_password_params()) as n',
 };
 
 let db: TestDatabase;
@@ -41,7 +44,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   t = await seedTerritory(db.pool);
   await db.pool.query(
-    "insert into qdp.audit_log (user_id, username, role, action, fiscal_code) values ($1, 'x', 'staff', 'patient.view', $2)",
+    "insert into qdp.audit_log (user_id, username, role, action, fiscal_code) values ($1, 'test.staff', 'staff', 'patient.view', $2)",
     [t.users.staff, person(1)],
   );
   login = await createPortalLogin(db);
@@ -52,10 +55,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** A live portal session of `userId` as the log-in opens it; its token's hash. */
+/**
+ * A live portal session of `userId`, opened by the owner as the sign-in functions open it after a
+ * verified proof (the login role itself may not); its token's hash.
+ */
 async function liveSession(userId: number): Promise<Buffer> {
   const hash = createHash('sha256').update(randomBytes(32)).digest();
-  await login.pool.query("select qdp.portal_login_succeeded($1, $2, '192.0.2.7')", [userId, hash]);
+  await db.pool.query("select qdp.portal_login_succeeded($1, $2, '192.0.2.7')", [userId, hash]);
   return hash;
 }
 
@@ -143,6 +149,161 @@ describe('the login role without a live session', () => {
     await expect(
       login.pool.query("select qdp.audit('patient.view', 'RSSMRA80A01H501U')"),
     ).rejects.toThrow(/permission denied for function audit/);
+  });
+});
+
+/** A function the catalog says a role may execute, and how to call it. */
+interface Callable {
+  name: string;
+  args: string[];
+  returnsTrigger: boolean;
+}
+
+/** Every function outside PostgreSQL's own schemas that `role` may execute (as the catalog says). */
+async function executable(role: string): Promise<Callable[]> {
+  const { rows } = await db.pool.query<{ name: string; args: string[]; trigger: boolean }>(
+    `select n.nspname || '.' || p.proname as name,
+            coalesce((select array_agg(format_type(t, null) order by i)
+                      from unnest(p.proargtypes::oid[]) with ordinality a (t, i)), '{}') as args,
+            p.prorettype = 'trigger'::regtype as trigger
+     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname not in ('pg_catalog', 'information_schema') and p.prokind = 'f'
+       and has_function_privilege($1, p.oid, 'execute')
+     order by 1, 2`,
+    [role],
+  );
+  return rows.map((r) => ({ name: r.name, args: r.args, returnsTrigger: r.trigger }));
+}
+
+/**
+ * Arguments a caller without a session would try: real identifiers (a username, a person's fiscal
+ * code, a user id, an import id) in two sets, never a live session's token hash.
+ */
+function argumentSets(types: string[]): string[][] {
+  const sets: Record<string, [string, string]> = {
+    text: ["'test.admin'", `'${person(1)}'`],
+    bigint: [String(t.users.admin), String(t.latestImport)],
+    integer: ['1', '50'],
+    bytea: [`'\\x${randomBytes(32).toString('hex')}'`, `'\\x${'00'.repeat(32)}'`],
+    boolean: ['true', 'false'],
+    jsonb: [`'{}'`, `'{"fiscal_code":"${person(1)}"}'`],
+    'text[]': [`'{test.admin}'`, `'{${person(1)}}'`],
+    date: ['current_date', "'2020-01-01'"],
+  };
+  return [0, 1].map((i) => types.map((type) => `${sets[type]?.[i as 0 | 1] ?? 'null'}::${type}`));
+}
+
+describe('every function the login role may execute, without a live session', () => {
+  let personal: string[];
+
+  beforeAll(async () => {
+    const { rows } = await db.pool.query<{ v: string }>(
+      `select distinct v from (
+         select unnest(array[fiscal_code, surname, name, address, phone]) as v from qdp.quarantines
+         union all select unnest(array[fiscal_code, surname, name]) from qdp.patients
+         union all select unnest(array[username, display_name]) from qdp.users
+         union all select fiscal_code from qdp.audit_log) x
+       where v is not null and length(v) >= 4`,
+    );
+    personal = rows.map((r) => r.v);
+    expect(personal).toContain(person(1));
+    expect(personal).toContain('test.admin');
+  });
+
+  /** Calls each function as `role` (none: the login role itself) with `settings`: what leaked. */
+  async function callEverything(
+    role: string | null,
+    settings: Record<string, string>,
+  ): Promise<{ calls: number; leaks: string[] }> {
+    const functions = await executable(role ?? login.role);
+    const leaks: string[] = [];
+    let calls = 0;
+    const client = await login.pool.connect();
+    try {
+      for (const fn of functions) {
+        if (fn.returnsTrigger) continue;
+        for (const args of argumentSets(fn.args)) {
+          const sql = `select coalesce(json_agg(r), '[]')::text as out from ${fn.name}(${args.join(', ')}) r`;
+          await client.query('begin');
+          try {
+            if (role) await client.query(`set local role ${role}`);
+            for (const [k, v] of Object.entries(settings))
+              await client.query('select set_config($1, $2, true)', [k, v]);
+            calls += 1;
+            const { rows } = await client.query<{ out: string }>(sql);
+            const out = rows[0]!.out;
+            // A value the call was given may come back (a function that quotes its argument).
+            for (const value of personal)
+              if (out.includes(value) && !sql.includes(value))
+                leaks.push(`${role ?? 'login'}: ${sql} → ${value}`);
+          } catch {
+            // A refusal (or a call that cannot be made this way) reads nothing.
+          } finally {
+            await client.query('rollback');
+          }
+        }
+      }
+    } finally {
+      client.release();
+    }
+    return { calls, leaks };
+  }
+
+  it('returns nothing personal, as the login role or any portal role, whatever it sets', async () => {
+    const ended = await liveSession(t.users.admin);
+    await db.pool.query('select qdp.portal_session_end($1)', [ended]);
+    const staff = (await liveSession(t.users.staff)).toString('hex');
+    const settings = {
+      'qdp.user_id': String(t.users.admin),
+      'qdp.session_token_hash': ended.toString('hex'),
+    };
+    const sessionsBefore = await db.pool.query(
+      'select count(*)::int as n from qdp.portal_sessions',
+    );
+    const auditBefore = await db.pool.query('select count(*)::int as n from qdp.audit_log');
+    const found: string[] = [];
+    let calls = 0;
+    for (const role of [null, ...ROLES]) {
+      const run = await callEverything(role, settings);
+      found.push(...run.leaks);
+      calls += run.calls;
+      if (role && role !== 'qdp_staff') {
+        const other = await callEverything(role, { 'qdp.session_token_hash': staff });
+        found.push(...other.leaks);
+      }
+    }
+    expect(found).toEqual([]);
+    // Every call was rolled back; none could have opened a session for lack of a proof anyway.
+    expect(calls).toBeGreaterThan(100);
+    expect(
+      (await db.pool.query('select count(*)::int as n from qdp.portal_sessions')).rows,
+    ).toEqual(sessionsBefore.rows);
+    expect((await db.pool.query('select count(*)::int as n from qdp.audit_log')).rows).toEqual(
+      auditBefore.rows,
+    );
+  });
+
+  it('the same probes with a live administrator session do find personal data', async () => {
+    const admin = (await liveSession(t.users.admin)).toString('hex');
+    const { leaks } = await callEverything('qdp_admin', { 'qdp.session_token_hash': admin });
+    expect(leaks.length).toBeGreaterThan(0);
+  });
+
+  it('cannot open a session by naming a user, nor switch to a role it is not granted', async () => {
+    await expect(
+      login.pool.query("select qdp.portal_login_succeeded($1, $2, '192.0.2.7')", [
+        t.users.admin,
+        randomBytes(32),
+      ]),
+    ).rejects.toThrow('permission denied for function portal_login_succeeded');
+    for (const role of ['postgres', 'pg_read_all_data', 'pg_write_server_files']) {
+      await expect(login.pool.query(`set role ${role}`), role).rejects.toThrow(
+        `permission denied to set role "${role}"`,
+      );
+    }
+    await expect(login.pool.query('set session authorization postgres')).rejects.toThrow(
+      'permission denied to set session authorization',
+    );
   });
 });
 

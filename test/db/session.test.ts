@@ -18,7 +18,7 @@ let t: Territory;
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await seedTerritory(db.pool);
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
 });
 
 afterAll(async () => {
@@ -253,9 +253,10 @@ describe('withUserSession', () => {
     });
   });
 
-  it('the login role, before switching, can only ask qdp.session_role', async () => {
-    const result = await login.pool.query('select qdp.session_role($1) as role', [t.users.admin]);
-    expect(result.rows).toEqual([{ role: 'qdp_admin' }]);
+  it("the login role, before switching, reads no user and asks no user's role", async () => {
+    await expect(
+      login.pool.query('select qdp.session_role($1) as role', [t.users.admin]),
+    ).rejects.toThrow('permission denied for function session_role');
     await expect(login.pool.query('select * from qdp.users')).rejects.toThrow(
       'permission denied for table users',
     );

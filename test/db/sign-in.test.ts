@@ -1,16 +1,18 @@
-// The sign-in functions (0050/0051) as the portal's login role calls them, with the TOTP and
-// recovery-code module: a code accepted once, a recovery code used once, failures counted the same
-// way for every method and none for an unknown user, identities registered on users.
-import { randomBytes } from 'node:crypto';
+// The sign-in functions (0050, 0052) as the portal's login role calls them: the database checks
+// every proof itself (a password's Argon2id output against the stored verifier, a TOTP code
+// against the encrypted secret, a recovery code's output), a code is accepted once, a recovery
+// code used once, failures counted the same way for every method and none for an unknown user,
+// identities registered on users. Nothing opens a session without a proof.
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../core/passwords.ts';
+import { argon2Proof, secondFactorKey } from '../../portal/sign-in/proof.ts';
 import {
-  acceptedStep,
   codeAt,
   hashRecoveryCode,
   newRecoveryCodes,
   newTotpSecret,
-  verifyRecoveryCode,
+  type RecoveryCode,
 } from '../../portal/sign-in/second-factor.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createPortalLogin, type PortalLogin } from './access-fixtures.ts';
@@ -19,6 +21,8 @@ let db: TestDatabase;
 let login: PortalLogin;
 let userId: number;
 
+const PASSWORD = 'the test user password';
+const KEY = secondFactorKey('a cookie secret of at least 32 characters');
 const token = () => randomBytes(32);
 
 /** The audit log is append-only: a test reads the rows after this id. */
@@ -35,7 +39,7 @@ beforeAll(async () => {
   const { rows } = await db.pool.query<{ id: string }>(
     `insert into qdp.users (username, display_name, role, password_hash)
      values ('t-staff', 'Test staff', 'staff', $1) returning id`,
-    [await hashPassword('irrelevant-password')],
+    [await hashPassword(PASSWORD)],
   );
   userId = Number(rows[0]!.id);
 });
@@ -55,145 +59,277 @@ beforeEach(async () => {
   );
 });
 
-async function lookup(username: string) {
+async function params(username: string): Promise<string> {
   return (
-    await login.pool.query<{ user_id: string; locked: boolean; next: string }>(
-      'select user_id, locked, next from qdp.portal_sign_in_lookup($1)',
-      [username],
-    )
-  ).rows;
+    await login.pool.query<{ p: string }>('select qdp.portal_password_params($1) as p', [username])
+  ).rows[0]!.p;
 }
 
-async function step(next: 'code' | 'enrol'): Promise<Buffer> {
+/** Password sign-in as the portal does it: the outcome and the token hash it was under. */
+async function signIn(password = PASSWORD, username = 't-staff') {
   const hash = token();
-  await login.pool.query('select qdp.portal_sign_in_step_begin($1, $2, $3)', [userId, hash, next]);
-  return hash;
+  const proof = await argon2Proof(await params(username), password);
+  const { rows } = await login.pool.query<{ outcome: string }>(
+    'select qdp.portal_password_sign_in($1, $2, $3, $4) as outcome',
+    [username, proof, hash, '10.0.0.1'],
+  );
+  return { outcome: rows[0]!.outcome, hash };
 }
 
-async function accept(hash: Buffer, stepNumber: number, codes?: { s: string[]; h: string[] }) {
+async function sessionsOf(id: number): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    'select count(*)::int as n from qdp.portal_sessions where user_id = $1',
+    [id],
+  );
+  return rows[0]!.n;
+}
+
+/** A TOTP code (or anything typed) at a step: true when the session opened. */
+async function code(step: Buffer, typed: string, codes?: RecoveryCode[]): Promise<boolean> {
   const { rows } = await login.pool.query<{ ok: boolean }>(
-    'select qdp.portal_second_factor_accept($1, $2, $3, $4) as ok',
-    [hash, stepNumber, codes?.s ?? null, codes?.h ?? null],
+    'select qdp.portal_second_factor_sign_in($1, $2, $3, $4, $5, $6, $7) as ok',
+    [
+      step,
+      typed,
+      KEY,
+      token(),
+      '10.0.0.1',
+      codes ? codes.map((c) => c.selector) : null,
+      codes ? await Promise.all(codes.map((c) => hashRecoveryCode(c.code))) : null,
+    ],
   );
   return rows[0]!.ok;
 }
 
-/** Enrols `secret` for the test user with `codes`, as the enrolment page does. */
-async function enrol(secret: string, codes = newRecoveryCodes(2)) {
-  const hash = await step('enrol');
-  await login.pool.query('select qdp.portal_second_factor_enrol($1, $2)', [hash, secret]);
-  const now = Date.now();
-  const s = acceptedStep(secret, codeAt(secret, now), now)!;
-  expect(
-    await accept(hash, s, {
-      s: codes.map((c) => c.selector),
-      h: await Promise.all(codes.map((c) => hashRecoveryCode(c.code))),
-    }),
-  ).toBe(true);
-  return { codes, step: s };
+/** Enrols `secret` for the test user with `codes` at a password's enrolment step. */
+async function enrol(secret: Buffer, codes = newRecoveryCodes(2)) {
+  const { outcome, hash } = await signIn();
+  expect(outcome).toBe('enrol');
+  await login.pool.query('select qdp.portal_second_factor_enrol($1, $2, $3)', [hash, secret, KEY]);
+  expect(await code(hash, codeAt(secret), codes)).toBe(true);
+  return codes;
 }
 
-describe('what follows a right password', () => {
-  it('enrolment when the role needs a factor, a code once enrolled, a session otherwise', async () => {
-    expect(await lookup('t-staff')).toEqual([
-      { user_id: String(userId), locked: false, next: 'enrol' },
-    ]);
+describe('passwords: the database checks the proof', () => {
+  it('stores the parameters and the SHA-256 of the output, never the output', async () => {
+    const hash = await hashPassword(PASSWORD);
+    const { rows } = await db.pool.query<{ password_hash: string; password_verifier: Buffer }>(
+      `update qdp.users set password_hash = $1 where id = $2 returning password_hash, password_verifier`,
+      [hash, userId],
+    );
+    const output = hash.slice(hash.lastIndexOf('$') + 1);
+    expect(rows[0]!.password_hash).toBe(hash.slice(0, hash.lastIndexOf('$')));
+    expect(rows[0]!.password_verifier).toEqual(
+      createHash('sha256').update(Buffer.from(output, 'base64')).digest(),
+    );
+    await expect(
+      db.pool.query("update qdp.users set password_hash = 'plain' where id = $1", [userId]),
+    ).rejects.toThrow(
+      'qdp.users.password_hash of user "t-staff" must be a whole Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$output, a 32-byte output) as core/passwords.ts writes it',
+    );
+  });
+
+  it('what follows a right password: enrolment, a session, a code once enrolled', async () => {
+    expect((await signIn()).outcome).toBe('enrol');
     await db.pool.query(
       "update qdp.settings set value = 'admin' where key = 'second_factor_roles'",
     );
-    expect((await lookup('t-staff'))[0]!.next).toBe('session');
+    const before = await sessionsOf(userId);
+    expect((await signIn()).outcome).toBe('session');
+    expect(await sessionsOf(userId)).toBe(before + 1);
+    await db.pool.query(
+      "update qdp.settings set value = 'staff' where key = 'second_factor_roles'",
+    );
     await enrol(newTotpSecret());
-    expect((await lookup('t-staff'))[0]!.next).toBe('code');
-    expect(await lookup('nobody')).toEqual([]);
+    await db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+    expect((await signIn()).outcome).toBe('code');
+  });
+
+  it('a wrong password, an unknown, disabled or locked user: failed, and no session', async () => {
+    await db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+    const before = await sessionsOf(userId);
+    expect((await signIn('a wrong password')).outcome).toBe('failed');
+    expect((await signIn(PASSWORD, 'nobody')).outcome).toBe('failed');
+    await db.pool.query("update qdp.users set locked_until = now() + interval '1 minute'");
+    expect((await signIn()).outcome).toBe('failed');
+    await db.pool.query('update qdp.users set locked_until = null, disabled = true');
+    expect((await signIn()).outcome).toBe('failed');
+    expect(await sessionsOf(userId)).toBe(before);
+  });
+
+  it('the proof cannot be replaced by what the login role can read', async () => {
+    await db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+    const stored = await params('t-staff');
+    for (const proof of [
+      Buffer.alloc(32),
+      createHash('sha256').update(stored).digest(),
+      Buffer.from(stored),
+    ]) {
+      const { rows } = await login.pool.query<{ outcome: string }>(
+        'select qdp.portal_password_sign_in($1, $2, $3, $4) as outcome',
+        ['t-staff', proof, token(), '10.0.0.1'],
+      );
+      expect(rows).toEqual([{ outcome: 'failed' }]);
+    }
+  });
+
+  it('an unknown name gets stand-in parameters: the same each time, shaped like a real one', async () => {
+    const real = await params('t-staff');
+    const unknown = await params('nobody');
+    expect(await params('nobody')).toBe(unknown);
+    expect(await params('somebody else')).not.toBe(unknown);
+    const shape = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{22}$/;
+    expect(real).toMatch(shape);
+    expect(unknown).toMatch(shape);
+    expect(unknown.slice(0, unknown.lastIndexOf('$'))).toBe(real.slice(0, real.lastIndexOf('$')));
+    await db.pool.query('update qdp.users set disabled = true');
+    expect(await params('t-staff')).not.toBe(real);
   });
 });
 
-describe('a code is accepted once', () => {
-  it('the same step twice, or an earlier one: refused', async () => {
+describe('a TOTP code, checked by the database, is accepted once', () => {
+  it('the secret is stored encrypted, opened only with the portal key', async () => {
     const secret = newTotpSecret();
-    const { step: enrolled } = await enrol(secret);
-    const hash = await step('code');
-    expect(await accept(hash, enrolled)).toBe(false);
-    expect(await accept(hash, enrolled - 1)).toBe(false);
-    expect(await accept(hash, enrolled + 1)).toBe(true);
-    expect(await accept(hash, enrolled + 1)).toBe(false);
+    await enrol(secret);
+    const { rows } = await db.pool.query<{ sealed: Buffer; opened: Buffer }>(
+      'select secret_sealed as sealed, qdp_crypto.pgp_sym_decrypt_bytea(secret_sealed, $1) as opened from qdp.user_second_factors',
+      [KEY],
+    );
+    expect(rows[0]!.opened).toEqual(secret);
+    expect(rows[0]!.sealed.includes(secret)).toBe(false);
+    const { hash } = await signIn();
+    await expect(
+      login.pool.query('select qdp.portal_second_factor_sign_in($1, $2, $3, $4, $5)', [
+        hash,
+        codeAt(secret, Date.now() + 30_000),
+        secondFactorKey('another cookie secret of 32 characters'),
+        token(),
+        '10.0.0.1',
+      ]),
+    ).rejects.toThrow(/does not open with the portal's key/);
+  });
+
+  it("the same code twice, or an earlier one: refused; the next step's code: accepted", async () => {
+    const secret = newTotpSecret();
+    await enrol(secret);
+    const { outcome, hash } = await signIn();
+    expect(outcome).toBe('code');
+    expect(await code(hash, codeAt(secret))).toBe(false);
+    expect(await code(hash, codeAt(secret, Date.now() - 30_000))).toBe(false);
+    expect(await code(hash, 'abcdef')).toBe(false);
+    const before = await sessionsOf(userId);
+    expect(await code(hash, codeAt(secret, Date.now() + 30_000))).toBe(true);
+    expect(await sessionsOf(userId)).toBe(before + 1);
+    // The step ended with the session.
+    expect(await code(hash, codeAt(secret, Date.now() + 30_000))).toBe(false);
   });
 
   it('a step token that is unknown, too old, or of a locked user accepts nothing', async () => {
-    const { step: enrolled } = await enrol(newTotpSecret());
-    expect(await accept(token(), enrolled + 1)).toBe(false);
-    const old = await step('code');
+    const secret = newTotpSecret();
+    await enrol(secret);
+    const next = codeAt(secret, Date.now() + 30_000);
+    expect(await code(token(), next)).toBe(false);
+    const old = await signIn();
     await db.pool.query(
       "update qdp.portal_sign_in_steps set created_at = now() - interval '6 minutes'",
     );
-    expect(await accept(old, enrolled + 1)).toBe(false);
-    const live = await step('code');
+    expect(await code(old.hash, next)).toBe(false);
+    const live = await signIn();
     await db.pool.query("update qdp.users set locked_until = now() + interval '1 minute'");
-    expect(await accept(live, enrolled + 1)).toBe(false);
+    expect(await code(live.hash, next)).toBe(false);
   });
 
   it('enrolment never replaces a confirmed authenticator', async () => {
     const secret = newTotpSecret();
     await enrol(secret);
-    const hash = await step('enrol');
-    await login.pool.query('select qdp.portal_second_factor_enrol($1, $2)', [
-      hash,
-      newTotpSecret(),
-    ]);
-    const { rows } = await db.pool.query('select secret from qdp.user_second_factors');
-    expect(rows).toEqual([{ secret }]);
+    // A user with a confirmed authenticator is asked for a code, never enrols again.
+    const { outcome, hash } = await signIn();
+    expect(outcome).toBe('code');
+    await expect(
+      login.pool.query('select qdp.portal_second_factor_enrol($1, $2, $3)', [
+        hash,
+        newTotpSecret(),
+        KEY,
+      ]),
+    ).rejects.toThrow('no enrolment step for this token');
+    const { rows } = await db.pool.query<{ opened: Buffer }>(
+      'select qdp_crypto.pgp_sym_decrypt_bytea(secret_sealed, $1) as opened from qdp.user_second_factors',
+      [KEY],
+    );
+    expect(rows).toEqual([{ opened: secret }]);
   });
 });
 
 describe('recovery codes', () => {
-  it('each is used once, and only in a code step', async () => {
-    const { codes } = await enrol(newTotpSecret());
-    const code = codes[0]!;
-    const hash = await step('code');
-    const stored = await login.pool.query<{ h: string | null }>(
-      'select qdp.portal_recovery_code_hash($1, $2) as h',
-      [hash, code.selector],
-    );
-    expect(await verifyRecoveryCode(stored.rows[0]!.h!, code.code)).toBe(true);
-    const use = async () =>
-      (
+  it('each is used once, only in a code step, by the proof of the code', async () => {
+    const codes = await enrol(newTotpSecret());
+    const recovery = codes[0]!;
+    const { hash } = await signIn();
+    const use = async (typed: string, selector = recovery.selector) => {
+      const p = (
+        await login.pool.query<{ p: string | null }>(
+          'select qdp.portal_recovery_code_params($1, $2) as p',
+          [hash, selector],
+        )
+      ).rows[0]!.p!;
+      return (
         await login.pool.query<{ ok: boolean }>(
-          'select qdp.portal_recovery_code_use($1, $2) as ok',
-          [hash, code.selector],
+          'select qdp.portal_recovery_code_sign_in($1, $2, $3, $4, $5) as ok',
+          [hash, selector, await argon2Proof(p, typed), token(), '10.0.0.1'],
         )
       ).rows[0]!.ok;
-    expect(await use()).toBe(true);
-    expect(await use()).toBe(false);
-    const again = await login.pool.query<{ h: string | null }>(
-      'select qdp.portal_recovery_code_hash($1, $2) as h',
-      [hash, code.selector],
+    };
+    expect(await use(codes[1]!.code)).toBe(false);
+    expect(await use(recovery.code, 'zzzz')).toBe(false);
+    expect(await use(recovery.code)).toBe(true);
+    const again = await signIn();
+    expect(again.outcome).toBe('code');
+    const p = await login.pool.query<{ p: string | null }>(
+      'select qdp.portal_recovery_code_params($1, $2) as p',
+      [again.hash, recovery.selector],
     );
-    expect(again.rows).toEqual([{ h: null }]);
+    const used = await login.pool.query<{ ok: boolean }>(
+      'select qdp.portal_recovery_code_sign_in($1, $2, $3, $4, $5) as ok',
+      [
+        again.hash,
+        recovery.selector,
+        await argon2Proof(p.rows[0]!.p!, recovery.code),
+        token(),
+        '10.0.0.1',
+      ],
+    );
+    expect(used.rows).toEqual([{ ok: false }]);
   });
 });
 
 describe('failures', () => {
-  const fail = (user: number | null, method: string) =>
-    login.pool.query('select qdp.portal_sign_in_failed($1, $2, $3)', [user, method, '10.0.0.1']);
-
-  it('password, code and recovery failures count together and lock at login_max_failures', async () => {
-    const hash = await step('code');
-    for (const method of ['password', 'code', 'recovery', 'code']) await fail(userId, method);
-    expect((await lookup('t-staff'))[0]!.locked).toBe(false);
-    await fail(userId, 'code');
-    expect((await lookup('t-staff'))[0]!.locked).toBe(true);
+  it('password and code failures count together and lock at login_max_failures', async () => {
+    const secret = newTotpSecret();
+    await enrol(secret);
+    const { hash } = await signIn();
+    for (let i = 0; i < 2; i++) expect((await signIn('a wrong password')).outcome).toBe('failed');
+    for (let i = 0; i < 2; i++) expect(await code(hash, '000000')).toBe(false);
+    // A right password begins a new step (the earlier one ends) and does not clear the count.
+    const second = await signIn();
+    expect(second.outcome).toBe('code');
+    expect(await code(hash, '000000')).toBe(false);
+    expect(await code(second.hash, '000000')).toBe(false);
+    expect((await signIn()).outcome).toBe('failed');
     const steps = await db.pool.query(
-      'select count(*)::int as n from qdp.portal_sign_in_steps where token_hash = $1',
-      [hash],
+      'select count(*)::int as n from qdp.portal_sign_in_steps where user_id = $1',
+      [userId],
     );
     expect(steps.rows).toEqual([{ n: 0 }]);
   });
 
   it('an unknown user changes no account; every failure is audited with its method only', async () => {
+    const secret = newTotpSecret();
+    await enrol(secret);
+    const { hash } = await signIn();
     const before = await db.pool.query('select id, failed_logins from qdp.users order by id');
     const since = await lastAuditId();
-    await fail(null, 'password');
-    await fail(userId, 'code');
+    expect((await signIn(PASSWORD, 'nobody')).outcome).toBe('failed');
+    expect(await code(hash, '000000')).toBe(false);
     expect(
       (await db.pool.query('select id, failed_logins from qdp.users order by id')).rows,
     ).toEqual(
@@ -222,7 +358,24 @@ describe('failures', () => {
         client_address: '10.0.0.1',
       },
     ]);
-    await expect(fail(userId, 'guess')).rejects.toThrow(/unknown sign-in method "guess"/);
+  });
+
+  it('a session opened by a proof is audited as a log-in with its method', async () => {
+    await db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+    const since = await lastAuditId();
+    expect((await signIn()).outcome).toBe('session');
+    const audit = await db.pool.query(
+      'select user_id, action, detail, client_address from qdp.audit_log where id > $1 order by id',
+      [since],
+    );
+    expect(audit.rows).toEqual([
+      {
+        user_id: String(userId),
+        action: 'login',
+        detail: { method: 'password' },
+        client_address: '10.0.0.1',
+      },
+    ]);
   });
 });
 
@@ -245,7 +398,7 @@ describe('single sign-on identities', () => {
     const since = await lastAuditId();
     expect(await signIn('staff@example.org')).toBe(String(userId));
     const sessions = await db.pool.query(
-      'select method from qdp.portal_sessions where user_id = $1',
+      "select method from qdp.portal_sessions where user_id = $1 and method = 'provider'",
       [userId],
     );
     expect(sessions.rows).toEqual([{ method: 'provider' }]);
@@ -257,6 +410,7 @@ describe('single sign-on identities', () => {
       [since],
     );
     expect(audit.rows).toEqual([
+      { user_id: String(userId), action: 'login', detail: { method: 'provider' } },
       {
         user_id: null,
         action: 'login.refused',

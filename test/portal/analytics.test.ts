@@ -19,7 +19,7 @@ const imports: number[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
   dir = await mkdtemp(path.join(tmpdir(), 'qdp-analytics-'));
   for (const day of [1, 2, 3]) {
     const file = path.join(dir, `day${day}.csv`);

@@ -213,8 +213,8 @@ describe('roles narrowed to aggregates', () => {
     expect(people).toBeGreaterThanOrEqual(2);
     expect(people).toBeLessThanOrEqual(10);
     await f.db.pool.query(
-      `insert into qdp.users (username, display_name, role, istat_code, password_hash)
-       select 't-small-municipality', 'Small municipality', 'municipality', $1, password_hash
+      `insert into qdp.users (username, display_name, role, istat_code, password_hash, password_verifier)
+       select 't-small-municipality', 'Small municipality', 'municipality', $1, password_hash, password_verifier
        from qdp.users where id = $2`,
       [istat, f.users.municipality.id],
     );
@@ -498,7 +498,8 @@ describe('password', () => {
     expect((await a.get('/quarantene')).status).toBe(200);
     expect((await b.get('/quarantene')).status).toBe(303);
     await f.db.pool.query(
-      'update qdp.users set password_hash = (select password_hash from qdp.users where id = $1) where id = $2',
+      `update qdp.users u set password_hash = s.password_hash, password_verifier = s.password_verifier
+       from qdp.users s where s.id = $1 and u.id = $2`,
       [f.users.staff.id, f.users.gp.id],
     );
   });

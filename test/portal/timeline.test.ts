@@ -20,7 +20,7 @@ let t: Territory;
 beforeAll(async () => {
   db = await createTestDatabase();
   t = await seedTerritory(db.pool);
-  login = await createPortalLogin(db);
+  login = await createPortalLogin(db, { opensSessions: true });
   await db.pool.query("update qdp.imports set status = 'published' where id in ($1, $2)", [
     t.olderImport,
     t.latestImport,

@@ -8,4 +8,5 @@ as $$
 $$;
 
 revoke all on function qdp.session_role(bigint) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
-grant execute on function qdp.session_role(bigint) to qdp_portal;
+-- No grant: only the owner (the migrating role) and its SECURITY DEFINER callers run it:
+-- nothing of the portal needs it.

@@ -22,4 +22,5 @@ end
 $$;
 
 revoke all on function qdp.portal_login_failed(bigint) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
-grant execute on function qdp.portal_login_failed(bigint) to qdp_portal;
+-- No grant: only the owner (the migrating role) and its SECURITY DEFINER callers run it:
+-- the sign-in functions, which verify the proof first.

@@ -17,4 +17,5 @@ end
 $$;
 
 revoke all on function qdp.portal_login_succeeded(bigint,bytea,text) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
-grant execute on function qdp.portal_login_succeeded(bigint,bytea,text) to qdp_portal;
+-- No grant: only the owner (the migrating role) and its SECURITY DEFINER callers run it:
+-- the sign-in functions, after the database verified a proof (password, code, provider token).

@@ -23,6 +23,7 @@ begin
   end if;
   insert into qdp.portal_sessions (token_hash, user_id, client_address, method)
   values (p_session_hash, who, p_client, 'provider');
+  perform qdp.portal_sign_in_record(who, 'login', jsonb_build_object('method', 'provider'), p_client);
   return who;
 end
 $$;

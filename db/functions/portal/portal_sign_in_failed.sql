@@ -23,4 +23,5 @@ end
 $$;
 
 revoke all on function qdp.portal_sign_in_failed(bigint, text, text) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
-grant execute on function qdp.portal_sign_in_failed(bigint, text, text) to qdp_portal;
+-- No grant: only the owner (the migrating role) and its SECURITY DEFINER callers run it:
+-- the sign-in functions.

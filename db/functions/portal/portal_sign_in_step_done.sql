@@ -18,4 +18,5 @@ end
 $$;
 
 revoke all on function qdp.portal_sign_in_step_done(bytea, bytea, text) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
-grant execute on function qdp.portal_sign_in_step_done(bytea, bytea, text) to qdp_portal;
+-- No grant: only the owner (the migrating role) and its SECURITY DEFINER callers run it:
+-- the second-factor sign-in functions, after a verified code.
