@@ -16,6 +16,11 @@ export const PORTAL_ENV = {
   pageSize: 'QDP_PORTAL_PAGE_SIZE',
   exportMaxRows: 'QDP_PORTAL_EXPORT_MAX_ROWS',
   authorityName: 'QDP_PORTAL_AUTHORITY_NAME',
+  /**
+   * The settings secret's ARN (in AWS): the portal reads the database password there again when
+   * the database refuses it (a rotation, portal/database-login.ts).
+   */
+  settingsSecretArn: 'QDP_PORTAL_SETTINGS_SECRET_ARN',
   /** Single sign-on (portal/sign-in/oidc.ts): none set, passwords only. */
   oidcIssuer: 'QDP_PORTAL_OIDC_ISSUER',
   oidcClientId: 'QDP_PORTAL_OIDC_CLIENT_ID',

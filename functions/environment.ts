@@ -57,11 +57,17 @@ export const migrateSchema = z.object({
     .default(PORTAL_LOGIN_ROLE),
 });
 
+/** The rotation function rotates this one secret (the portal's settings). */
+export const rotateDatabaseSecretSchema = z.object({
+  [LAMBDA_ENV.portalSettingsSecretArn]: arn,
+});
+
 /** The schema of each function, by the name of its folder. */
 export const FUNCTION_ENVIRONMENTS = {
   'on-upload': onUploadSchema,
   notify: notifySchema,
   migrate: migrateSchema,
+  'rotate-database-secret': rotateDatabaseSecretSchema,
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENVIRONMENTS;

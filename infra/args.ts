@@ -8,7 +8,7 @@ import {
   OIDC_LABEL_MAX_CHARS,
   OIDC_REQUIRED_SCOPE,
 } from '../contracts/portal-deployment.ts';
-import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
+import { DEFAULTS, MAX_DATABASE_INSTANCES, MAX_SECRET_ROTATION_DAYS } from './defaults.ts';
 import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
 
 /** One SFTP account of the Region (or whoever sends the daily file). */
@@ -233,6 +233,15 @@ export interface QuarantineDataPlatformArgs {
    * @default 2000
    */
   portalRateLimitPerAddress?: pulumi.Input<number>;
+  /**
+   * Days between rotations of the portal's database password by Secrets Manager (1 to 90: the
+   * baseline's SecretsManager.4 asks for 90 or less). Each rotation gives the portal's login role a
+   * new password (the portal reads it again from its settings secret when the database refuses
+   * the old one, so it keeps serving); shorter limits how long a leaked password is good for and
+   * costs a Lambda run and a few Secrets Manager calls each time.
+   * @default 30
+   */
+  portalDatabasePasswordRotationDays?: number;
   /**
    * Single sign-on: the issuer URL of the authority's OpenID Connect provider (`https://`), such
    * as `https://login.microsoftonline.com/<tenant id>/v2.0` (Entra ID),
@@ -755,6 +764,19 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
       `portalRateLimitPerAddress: ${rateLimit} must be a whole number of requests from 100 to 2000000000`,
     );
   }
+  const rotationDays = args.portalDatabasePasswordRotationDays;
+  if (
+    rotationDays !== undefined &&
+    !(
+      Number.isInteger(rotationDays) &&
+      rotationDays >= 1 &&
+      rotationDays <= MAX_SECRET_ROTATION_DAYS
+    )
+  ) {
+    problems.push(
+      `portalDatabasePasswordRotationDays: ${rotationDays} must be a whole number of days from 1 to ${MAX_SECRET_ROTATION_DAYS}`,
+    );
+  }
   const portalCidrs = args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs;
   if (args.portalAllowedCidrs !== undefined && portalCidrs.length === 0) {
     problems.push(
@@ -789,10 +811,11 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
       args.portalAllowedCidrs !== undefined ||
       args.portalDeletionProtection !== undefined ||
       args.portalRateLimitPerAddress !== undefined ||
+      args.portalDatabasePasswordRotationDays !== undefined ||
       args.publicSubnetIds !== undefined)
   ) {
     problems.push(
-      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress and publicSubnetIds must be left out',
+      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress, portalDatabasePasswordRotationDays and publicSubnetIds must be left out',
     );
   }
 
@@ -903,6 +926,8 @@ export function withDefaults(args: QuarantineDataPlatformArgs): ResolvedArgs {
     portalDeletionProtection: args.portalDeletionProtection ?? DEFAULTS.portalDeletionProtection,
     portalRateLimitPerAddress: args.portalRateLimitPerAddress ?? DEFAULTS.portalRateLimitPerAddress,
     portalOidcScopes: args.portalOidcScopes ?? DEFAULTS.portalOidcScopes,
+    portalDatabasePasswordRotationDays:
+      args.portalDatabasePasswordRotationDays ?? DEFAULTS.portalDatabasePasswordRotationDays,
     sftpEndpointType,
     sftpAllowedCidrs: args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs,
     tags: args.tags ?? DEFAULTS.tags,

@@ -12,7 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The Lambda functions the component deploys (folders of functions/). */
-export const BUNDLED_FUNCTIONS = ['on-upload', 'notify', 'migrate'] as const;
+export const BUNDLED_FUNCTIONS = [
+  'on-upload',
+  'notify',
+  'migrate',
+  'rotate-database-secret',
+] as const;
 export type BundledFunction = (typeof BUNDLED_FUNCTIONS)[number];
 
 /**

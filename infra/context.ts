@@ -61,3 +61,26 @@ export function serviceTrust(
     }),
   );
 }
+
+/**
+ * `kms:GenerateDataKey` on the platform key only through Secrets Manager (`kms:ViaService`): a
+ * role that writes a new version of a secret encrypted with the key (its `kms:Decrypt` is the
+ * function environment's statement).
+ */
+export function secretsManagerKeyStatement(
+  sid: string,
+  kmsKeyArn: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['kms:GenerateDataKey'],
+    Resource: kmsKeyArn,
+    Condition: {
+      StringEquals: {
+        'kms:ViaService': pulumi.interpolate`secretsmanager.${aws.getRegionOutput({}, { parent }).region}.amazonaws.com`,
+      },
+    },
+  };
+}

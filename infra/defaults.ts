@@ -33,6 +33,8 @@ export const DEFAULTS = {
   portalDeletionProtection: true,
   /** About 6.7 requests a second for 5 minutes: far above a person's use, even many behind one office address. */
   portalRateLimitPerAddress: 2000,
+  /** Secrets Manager rotates the portal's database password this often (SecretsManager.4: ≤ 90). */
+  portalDatabasePasswordRotationDays: 30,
   /** With `portalOidcIssuer` only. */
   portalOidcScopes: OIDC_REQUIRED_SCOPE,
   sftpEndpointType: 'PUBLIC',
@@ -48,3 +50,5 @@ export const ANALYTICS_BASE_CAPACITY_RPU = 8;
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 /** Aurora allows a writer and up to 15 readers. */
 export const MAX_DATABASE_INSTANCES = 16;
+/** The longest rotation period of a secret the baseline accepts (SecretsManager.4). */
+export const MAX_SECRET_ROTATION_DAYS = 90;

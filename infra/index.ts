@@ -14,6 +14,7 @@ import { Landing } from './landing.ts';
 import { Migrations, migrateFunctionName } from './migrations.ts';
 import { Network } from './network.ts';
 import { Portal } from './portal.ts';
+import { PortalLoginRotation, rotateFunctionName } from './rotation.ts';
 import { platformTags, tagTransformation } from './tags.ts';
 
 export * from './args.ts';
@@ -29,6 +30,7 @@ export * from './landing.ts';
 export * from './migrations.ts';
 export * from './network.ts';
 export * from './portal.ts';
+export * from './rotation.ts';
 export { PLATFORM_TAG_KEYS } from './tags.ts';
 export { hashDirectory } from './artifacts.ts';
 
@@ -78,6 +80,7 @@ interface Parts {
   trigger: ImportTrigger;
   migrations: Migrations;
   portal: Portal | undefined;
+  portalLoginRotation: PortalLoginRotation | undefined;
 }
 const partsOf = new WeakMap<QuarantineDataPlatform, Parts>();
 
@@ -164,6 +167,10 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   /** Undefined when `enablePortal` is false. */
   get portal(): Portal | undefined {
     return partsOfPlatform(this).portal;
+  }
+  /** The rotation of the portal's database password; undefined when `enablePortal` is false. */
+  get portalLoginRotation(): PortalLoginRotation | undefined {
+    return partsOfPlatform(this).portalLoginRotation;
   }
 
   constructor(
@@ -371,7 +378,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             : [names.importJob],
           glueCrawlerName: names.crawler,
         },
-        functionNames: [triggerNames.functionName, migrateFunctionName(name)],
+        functionNames: [
+          triggerNames.functionName,
+          migrateFunctionName(name),
+          ...(a.enablePortal ? [rotateFunctionName(name)] : []),
+        ],
         deadLetterQueueNames: [triggerNames.queueName],
         portal:
           portal === undefined
@@ -419,6 +430,22 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       childOpts,
     );
     migrationsDeclared(migrations);
+    const portalLoginRotation =
+      portal === undefined
+        ? undefined
+        : new PortalLoginRotation(
+            name,
+            {
+              secretArn: portal.settingsSecretArn,
+              kmsKeyArn: key.keyArn,
+              subnetIds: network.privateSubnetIds,
+              securityGroupId: network.workloadSecurityGroupId,
+              rotationDays: a.portalDatabasePasswordRotationDays,
+              after: [migrations],
+              logRetentionDays: a.logRetentionDays,
+            },
+            childOpts,
+          );
     partsOf.set(this, {
       network,
       key,
@@ -430,6 +457,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       trigger,
       migrations,
       portal,
+      portalLoginRotation,
     });
 
     this.sftpEndpoint = landing.sftpEndpoint;

@@ -10,7 +10,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { functionBundle, hashMigrationSql } from './artifacts.ts';
-import type { Statement } from './context.ts';
+import { secretsManagerKeyStatement, type Statement } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { DATABASE_PORT } from './database.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -74,19 +74,8 @@ export class Migrations extends pulumi.ComponentResource {
               Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
               Resource: portalSecret,
             },
-            {
-              // A new secret version is encrypted with the platform key (kms:Decrypt is the
-              // environment's statement); only through Secrets Manager.
-              Sid: 'PortalSettingsKey',
-              Effect: 'Allow',
-              Action: ['kms:GenerateDataKey'],
-              Resource: args.kmsKeyArn,
-              Condition: {
-                StringEquals: {
-                  'kms:ViaService': pulumi.interpolate`secretsmanager.${aws.getRegionOutput({}, { parent: this }).region}.amazonaws.com`,
-                },
-              },
-            },
+            // A new secret version is encrypted with the platform key, through Secrets Manager.
+            secretsManagerKeyStatement('PortalSettingsKey', args.kmsKeyArn, this),
           ];
     const { fn } = platformFunction(
       `${name}-migrate`,

@@ -154,6 +154,10 @@ export function portalUserData(settings: {
     `${PORTAL_ENV.trustProxy}=true`,
     `${PORTAL_ENV.secureCookies}=${settings.secureCookies}`,
     `${PORTAL_ENV.authorityName}=${JSON.stringify(settings.authorityName)}`,
+    // Where the portal reads its database password again after a rotation (infra/rotation.ts);
+    // the AWS SDK for JavaScript takes its Region from the environment, not from the instance.
+    `${PORTAL_ENV.settingsSecretArn}=${settings.secretArn}`,
+    `AWS_REGION=${settings.region}`,
     ...(signIn === undefined
       ? []
       : [

@@ -25,6 +25,10 @@ const environmentSchema = z.object({
   [E.pageSize]: z.coerce.number().int().min(10).max(500).default(50),
   [E.exportMaxRows]: z.coerce.number().int().min(1).max(2_000_000).default(200_000),
   [E.authorityName]: z.string().min(1).default('Azienda ULSS'),
+  [E.settingsSecretArn]: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN')
+    .optional(),
 });
 
 export interface PortalConfig {
@@ -47,6 +51,11 @@ export interface PortalConfig {
   /** The most rows one CSV export may hold. */
   exportMaxRows: number;
   authorityName: string;
+  /**
+   * The settings secret (AWS): the database password is read there again when the database
+   * refuses it, so a rotation never stops the portal. Undefined: the URL's password only.
+   */
+  settingsSecretArn: string | undefined;
   /** Single sign-on through the authority's OpenID Connect provider; undefined: passwords only. */
   oidc: OidcSettings | undefined;
 }
@@ -82,6 +91,7 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     pageSize: e[E.pageSize],
     exportMaxRows: e[E.exportMaxRows],
     authorityName: e[E.authorityName],
+    settingsSecretArn: e[E.settingsSecretArn],
     oidc: oidc.settings,
   };
 }

@@ -5,8 +5,8 @@
 // throttle and settings are in the database, the CSRF secret in a signed cookie), so any worker
 // can answer any request.
 import cluster from 'node:cluster';
-import pg from 'pg';
-import { connectionOptionsFor } from '../db/tls.ts';
+import type pg from 'pg';
+import { portalPool, secretsManagerReader } from './database-login.ts';
 import { loadPortalConfig, PortalConfigError, type PortalConfig } from './config.ts';
 import { buildPortal } from './app.ts';
 import type { FastifyInstance } from 'fastify';
@@ -19,12 +19,15 @@ export interface RunningPortal {
 }
 
 export async function startPortal(config: PortalConfig): Promise<RunningPortal> {
-  const pool = new pg.Pool({
-    // Aurora's certificate is verified against Amazon RDS's authorities too (db/tls.ts).
-    ...connectionOptionsFor(config.databaseUrl),
-    max: config.poolMax,
-    connectionTimeoutMillis: 5000,
-  });
+  // Aurora's certificate is verified against Amazon RDS's authorities too (db/tls.ts); in AWS a
+  // refused password is read again from the settings secret (a rotation, database-login.ts).
+  const pool = portalPool(
+    config.databaseUrl,
+    config.settingsSecretArn === undefined
+      ? undefined
+      : secretsManagerReader(config.settingsSecretArn),
+    { max: config.poolMax, connectionTimeoutMillis: 5000 },
+  );
   pool.on('error', (error) => process.stderr.write(`portal: database pool: ${error.message}\n`));
   const app = await buildPortal({ config, pool });
   await app.listen({ host: config.host, port: config.port });

@@ -51,6 +51,7 @@ export const SETTINGS: { readonly [K in SettingKeys]-?: Kind } = {
   portalAllowedCidrs: 'strings',
   portalDeletionProtection: 'boolean',
   portalRateLimitPerAddress: 'number',
+  portalDatabasePasswordRotationDays: 'number',
   portalOidcIssuer: 'string',
   portalOidcClientId: 'string',
   portalOidcClaim: 'string',

@@ -214,6 +214,7 @@ describe('provisioning from the component', () => {
       'on-upload': `${PLATFORM}-on-upload`,
       notify: `${PLATFORM}-notify`,
       migrate: `${PLATFORM}-migrate`,
+      'rotate-database-secret': `${PLATFORM}-rotate-database-secret`,
     });
     expect(platform.users).toEqual({
       'regione-veneto': [{ entry: '/', target: `/${platform.bucket}/inbox/regione-veneto` }],

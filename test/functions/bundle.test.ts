@@ -43,7 +43,7 @@ describe('bundleFunction', () => {
 
   it('refuses an unknown function', async () => {
     await expect(bundleFunction('portal' as never)).rejects.toThrow(
-      'unknown function "portal": one of on-upload, notify, migrate',
+      'unknown function "portal": one of on-upload, notify, migrate, rotate-database-secret',
     );
   });
 });

@@ -14,7 +14,7 @@ import {
   type SettingsStore,
 } from '../../functions/migrate/portal-login.ts';
 import { loadPortalConfig } from '../../portal/config.ts';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createTestDatabase, dropTestRoles, type TestDatabase } from '../support/database.ts';
 import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 import {
   PORTAL_SECRET_SETTINGS,
@@ -78,13 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.drop();
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  try {
-    for (const role of roles) await admin.query(`drop role if exists ${role}`);
-  } finally {
-    await admin.end();
-  }
+  await dropTestRoles(roles);
 });
 
 describe('scramVerifier', () => {

@@ -283,7 +283,7 @@ describe('validateArgs', () => {
         portalAllowedCidrs: ['0.0.0.0/0'],
       }),
     ).toEqual([
-      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress and publicSubnetIds must be left out',
+      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress, portalDatabasePasswordRotationDays and publicSubnetIds must be left out',
     ]);
     expect(problems({ ...vpc, enablePortal: false, portalCertificateArn: undefined })).toEqual([]);
   });
@@ -310,6 +310,7 @@ describe('validateArgs', () => {
         backupCopyRegion: 'Frankfurt',
         onUploadReservedConcurrency: 101,
         portalRateLimitPerAddress: 99,
+        portalDatabasePasswordRotationDays: 91,
       }),
     ).toEqual([
       'databaseInstances: 0 must be a whole number from 1 to 16 (a writer and its readers)',
@@ -317,6 +318,16 @@ describe('validateArgs', () => {
       'backupRetentionDays: 6 must be a whole number of days from 7 to 3650',
       'backupCopyRegion: "Frankfurt" must be an AWS region code such as eu-central-1',
       'portalRateLimitPerAddress: 99 must be a whole number of requests from 100 to 2000000000',
+      'portalDatabasePasswordRotationDays: 91 must be a whole number of days from 1 to 90',
+    ]);
+    expect(
+      [0, 1.5, Number.NaN].flatMap((days) =>
+        problems({ portalDatabasePasswordRotationDays: days }),
+      ),
+    ).toEqual([
+      'portalDatabasePasswordRotationDays: 0 must be a whole number of days from 1 to 90',
+      'portalDatabasePasswordRotationDays: 1.5 must be a whole number of days from 1 to 90',
+      'portalDatabasePasswordRotationDays: NaN must be a whole number of days from 1 to 90',
     ]);
     expect(problems({ region: 'eu-south-1', backupCopyRegion: 'eu-south-1' })).toEqual([
       'backupCopyRegion: must be another Region than region',
@@ -330,6 +341,7 @@ describe('validateArgs', () => {
         onUploadReservedConcurrency: 1,
         portalRateLimitPerAddress: 100,
         portalDeletionProtection: false,
+        portalDatabasePasswordRotationDays: 90,
         manageDataCatalogEncryption: true,
       }),
     ).toEqual([]);
@@ -420,6 +432,7 @@ describe('validateArgs', () => {
       portalAllowedCidrs: ['0.0.0.0/0'],
       portalDeletionProtection: true,
       portalRateLimitPerAddress: 2000,
+      portalDatabasePasswordRotationDays: 30,
       portalOidcScopes: 'openid',
       sftpEndpointType: 'PUBLIC',
       sftpAllowedCidrs: [],

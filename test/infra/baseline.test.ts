@@ -1,6 +1,7 @@
 // The security baseline's controls that the component adds besides its services' own settings:
 // VPC flow logs and the closed default group, AWS Backup, Lambda tracing and concurrency, the
-// Glue Data Catalog's encryption when the platform owns it. Inputs asserted exactly.
+// Glue Data Catalog's encryption when the platform owns it, the rotation of the portal's settings
+// secret. Inputs asserted exactly.
 import { expect, test } from 'vitest';
 import { QuarantineDataPlatform, type QuarantineDataPlatformArgs } from '../../infra/index.ts';
 import { typicalArgs } from './fixtures.ts';
@@ -165,7 +166,7 @@ test('Lambda: every function traced with X-Ray; on-upload with its reserved conc
   const { rec } = await deploy({ ...typicalArgs, onUploadReservedConcurrency: 3 });
   const functions = ofType(rec, 'aws:lambda/function:Function');
   expect(functions.map((f) => [f.name, f.inputs['tracingConfig']]).sort()).toEqual(
-    ['ulss9-on-upload', 'ulss9-migrate', 'ulss9-notify']
+    ['ulss9-on-upload', 'ulss9-migrate', 'ulss9-notify', 'ulss9-rotate-database-secret']
       .sort()
       .map((name) => [name, { mode: 'Active' }]),
   );
@@ -173,6 +174,7 @@ test('Lambda: every function traced with X-Ray; on-upload with its reserved conc
     ['ulss9-migrate', 1],
     ['ulss9-notify', undefined],
     ['ulss9-on-upload', 3],
+    ['ulss9-rotate-database-secret', 1],
   ]);
   for (const f of functions) {
     expect(
@@ -209,4 +211,26 @@ test('Glue Data Catalog encryption: declared only when the platform owns it', as
       },
     },
   });
+});
+
+test("Secrets Manager: the portal's settings secret rotated every portalDatabasePasswordRotationDays by the platform's function, in the private subnets and the workloads' group", async () => {
+  const { rec } = await deploy({ ...typicalArgs, portalDatabasePasswordRotationDays: 14 });
+  const secret = one(rec, 'aws:secretsmanager/secret:Secret', 'ulss9-portal');
+  const fn = one(rec, 'aws:lambda/function:Function', 'ulss9-rotate-database-secret');
+  expect(
+    one(rec, 'aws:secretsmanager/secretRotation:SecretRotation', 'ulss9-portal-login').inputs,
+  ).toEqual({
+    secretId: secret.outputs?.['arn'],
+    rotationLambdaArn: fn.outputs?.['arn'],
+    rotationRules: { automaticallyAfterDays: 14 },
+    rotateImmediately: false,
+  });
+  const migrate = one(rec, 'aws:lambda/function:Function', 'ulss9-migrate').inputs;
+  expect(fn.inputs['vpcConfig']).toEqual(migrate['vpcConfig']);
+  const { rec: byDefault } = await deploy();
+  expect(
+    one(byDefault, 'aws:secretsmanager/secretRotation:SecretRotation', 'ulss9-portal-login').inputs[
+      'rotationRules'
+    ],
+  ).toEqual({ automaticallyAfterDays: 30 });
 });

@@ -12,6 +12,10 @@ import {
   Migrations,
   Network,
   PlatformKey,
+  PortalLoginRotation,
+  ROTATE_MEMORY_MB,
+  ROTATE_RESERVED_CONCURRENCY,
+  ROTATE_TIMEOUT_SECONDS,
 } from '../../infra/index.ts';
 import { parseEnvironment } from '../../functions/environment.ts';
 import { ED25519_KEY } from './fixtures.ts';
@@ -365,4 +369,123 @@ test('Migrations with the portal: the login role, that one secret read and writt
       }
     ).portalSettings,
   ).toBe(portalSecret);
+}, 60_000);
+
+test('PortalLoginRotation alone: the function in the VPC, allowed on that one secret, invoked by Secrets Manager for it only, every N days', async () => {
+  const rec = await installMocks();
+  const secret = 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:solo-portal-x';
+  const rotation = new PortalLoginRotation('solo', {
+    secretArn: secret,
+    kmsKeyArn: KEY,
+    subnetIds: ['subnet-a', 'subnet-b'],
+    securityGroupId: 'sg-w',
+    rotationDays: 7,
+    after: [],
+  });
+  expect([await resolve(rotation.functionName), rotation.rotationDays]).toEqual([
+    'solo-rotate-database-secret',
+    7,
+  ]);
+  await settle(rec);
+  expect(countsByType(rec)).toEqual({
+    'aws:cloudwatch/logGroup:LogGroup': 1,
+    'aws:iam/role:Role': 1,
+    'aws:iam/rolePolicy:RolePolicy': 1,
+    'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
+    'aws:lambda/function:Function': 1,
+    'aws:lambda/permission:Permission': 1,
+    'aws:secretsmanager/secretRotation:SecretRotation': 1,
+    'quarantine:rotation:PortalLoginRotation': 1,
+  });
+  const fn = one(rec, 'aws:lambda/function:Function', 'solo-rotate-database-secret').inputs;
+  expect([
+    fn['vpcConfig'],
+    fn['environment'],
+    fn['timeout'],
+    fn['memorySize'],
+    fn['reservedConcurrentExecutions'],
+    fn['tracingConfig'],
+    fn['kmsKeyArn'],
+  ]).toEqual([
+    { subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-w'] },
+    { variables: { [LAMBDA_ENV.portalSettingsSecretArn]: secret } },
+    ROTATE_TIMEOUT_SECONDS,
+    ROTATE_MEMORY_MB,
+    ROTATE_RESERVED_CONCURRENCY,
+    { mode: 'Active' },
+    KEY,
+  ]);
+  expect(
+    parseEnvironment(
+      'rotate-database-secret',
+      (fn['environment'] as { variables: Record<string, string> }).variables,
+    ),
+  ).toEqual({ [LAMBDA_ENV.portalSettingsSecretArn]: secret });
+  // Least privilege: its logs, the key to decrypt, the four calls of a rotation on this secret,
+  // a new version encrypted only through Secrets Manager, and the network interfaces of the VPC.
+  const statements = policyOf(rec, 'solo-rotate-database-secret').Statement;
+  expect(statements.map((s) => s.Sid)).toEqual([
+    'OwnLogs',
+    'EnvironmentKey',
+    'RotateSettings',
+    'SettingsKey',
+    'VpcNetworkInterfaces',
+  ]);
+  expect(statements.slice(1, 4)).toEqual([
+    { Sid: 'EnvironmentKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: KEY },
+    {
+      Sid: 'RotateSettings',
+      Effect: 'Allow',
+      Action: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      Resource: secret,
+    },
+    {
+      Sid: 'SettingsKey',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey'],
+      Resource: KEY,
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-south-1.amazonaws.com' } },
+    },
+  ]);
+  const permission = one(rec, 'aws:lambda/permission:Permission', 'solo-rotate-database-secret');
+  expect(permission.inputs).toEqual({
+    function: 'solo-rotate-database-secret',
+    action: 'lambda:InvokeFunction',
+    principal: 'secretsmanager.amazonaws.com',
+    sourceArn: secret,
+  });
+  const functionArn = one(rec, 'aws:lambda/function:Function', 'solo-rotate-database-secret')
+    .outputs?.['arn'];
+  expect(
+    one(rec, 'aws:secretsmanager/secretRotation:SecretRotation', 'solo-portal-login').inputs,
+  ).toEqual({
+    secretId: secret,
+    rotationLambdaArn: functionArn,
+    rotationRules: { automaticallyAfterDays: 7 },
+    rotateImmediately: false,
+  });
+}, 60_000);
+
+test('PortalLoginRotation: every 30 days by default', async () => {
+  const rec = await installMocks();
+  const rotation = new PortalLoginRotation('solo', {
+    secretArn: 'arn:aws:secretsmanager:eu-south-1:123456789012:secret:p',
+    kmsKeyArn: KEY,
+    subnetIds: ['subnet-a'],
+    securityGroupId: 'sg-w',
+    after: [],
+  });
+  await resolve(rotation.functionName);
+  await settle(rec);
+  expect(rotation.rotationDays).toBe(30);
+  expect(
+    one(rec, 'aws:secretsmanager/secretRotation:SecretRotation', 'solo-portal-login').inputs[
+      'rotationRules'
+    ],
+  ).toEqual({ automaticallyAfterDays: 30 });
 }, 60_000);

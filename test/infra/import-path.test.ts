@@ -17,6 +17,7 @@ import {
   hashDirectory,
   hashMigrationSql,
   PACKAGE_ROOT,
+  type BundledFunction,
 } from '../../infra/artifacts.ts';
 import {
   ephemeralStorageFor,
@@ -103,10 +104,10 @@ describe('functions', () => {
     expect(LAMBDA_RUNTIME).toBe(BUNDLED_RUNTIME);
     const functions = ofType(rec, 'aws:lambda/function:Function');
     expect(functions.map((f) => f.name).sort()).toEqual(
-      ['ulss9-migrate', 'ulss9-notify', 'ulss9-on-upload'].sort(),
+      ['ulss9-migrate', 'ulss9-notify', 'ulss9-on-upload', 'ulss9-rotate-database-secret'].sort(),
     );
     for (const f of functions) {
-      const fn = f.name.replace('ulss9-', '') as 'migrate' | 'notify' | 'on-upload';
+      const fn = f.name.replace('ulss9-', '') as BundledFunction;
       expect([
         f.inputs['name'],
         f.inputs['runtime'],

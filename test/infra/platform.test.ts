@@ -37,6 +37,7 @@ const SUB_COMPONENTS = [
   'quarantine:migrations:Migrations',
   'quarantine:portal:Portal',
   'quarantine:backup:Backup',
+  'quarantine:rotation:PortalLoginRotation',
 ];
 
 async function deploy(
@@ -96,6 +97,7 @@ const ALARMS = [
   'ulss9-db-storage',
   'ulss9-portal-unhealthy',
   'ulss9-portal-5xx',
+  'ulss9-rotate-database-secret-errors',
 ];
 
 const TYPICAL_COUNTS = {
@@ -105,9 +107,9 @@ const TYPICAL_COUNTS = {
   'aws:backup/plan:Plan': 1,
   'aws:backup/selection:Selection': 1,
   'aws:backup/vault:Vault': 1,
-  'aws:cloudwatch/logGroup:LogGroup': 12,
+  'aws:cloudwatch/logGroup:LogGroup': 13,
   'aws:autoscaling/group:Group': 1,
-  'aws:cloudwatch/metricAlarm:MetricAlarm': 12,
+  'aws:cloudwatch/metricAlarm:MetricAlarm': 13,
   'aws:ec2/defaultSecurityGroup:DefaultSecurityGroup': 1,
   'aws:ec2/flowLog:FlowLog': 1,
   'aws:ec2/launchTemplate:LaunchTemplate': 1,
@@ -122,15 +124,15 @@ const TYPICAL_COUNTS = {
   'aws:glue/trigger:Trigger': 4,
   'aws:glue/workflow:Workflow': 1,
   'aws:iam/instanceProfile:InstanceProfile': 1,
-  'aws:iam/role:Role': 13,
-  'aws:iam/rolePolicy:RolePolicy': 11,
-  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 9,
+  'aws:iam/role:Role': 14,
+  'aws:iam/rolePolicy:RolePolicy': 12,
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 10,
   'aws:kms/alias:Alias': 1,
   'aws:kms/key:Key': 1,
-  'aws:lambda/function:Function': 3,
+  'aws:lambda/function:Function': 4,
   'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 1,
   'aws:lambda/invocation:Invocation': 1,
-  'aws:lambda/permission:Permission': 4,
+  'aws:lambda/permission:Permission': 5,
   'aws:lb/listener:Listener': 2,
   'aws:lb/loadBalancer:LoadBalancer': 1,
   'aws:lb/targetGroup:TargetGroup': 1,
@@ -152,6 +154,7 @@ const TYPICAL_COUNTS = {
   'aws:s3/bucketVersioning:BucketVersioning': 2,
   'aws:scheduler/schedule:Schedule': 1,
   'aws:secretsmanager/secret:Secret': 1,
+  'aws:secretsmanager/secretRotation:SecretRotation': 1,
   'aws:sns/topic:Topic': 2,
   'aws:sns/topicSubscription:TopicSubscription': 4,
   'aws:sqs/queue:Queue': 2,
@@ -175,6 +178,7 @@ const TYPICAL_COUNTS = {
   'quarantine:migrations:Migrations': 1,
   'quarantine:network:Network': 1,
   'quarantine:portal:Portal': 1,
+  'quarantine:rotation:PortalLoginRotation': 1,
   'quarantine:trigger:ImportTrigger': 1,
 };
 
@@ -190,8 +194,8 @@ describe('resources declared', () => {
       TYPICAL_COUNTS;
     expect(countsByType(rec)).toEqual({
       ...rest,
-      'aws:iam/role:Role': 12,
-      'aws:iam/rolePolicy:RolePolicy': 10,
+      'aws:iam/role:Role': 13,
+      'aws:iam/rolePolicy:RolePolicy': 11,
       'aws:transfer/sshKey:SshKey': 1,
       'aws:transfer/user:User': 1,
     });
@@ -412,6 +416,7 @@ describe('security-relevant inputs', () => {
       'notify',
       'on-upload',
       'portal',
+      'rotate-database-secret',
       'sftp-logging',
       'sns-delivery',
     ].concat(['regione-veneto', 'ulss9-ops'].map((u) => `sftp-u-${u}`));
@@ -447,6 +452,7 @@ describe('security-relevant inputs', () => {
       'aws:iam/rolePolicy:RolePolicy ulss9-glue policy VpcNetworkInterfaces',
       'aws:iam/rolePolicy:RolePolicy ulss9-migrate policy VpcNetworkInterfaces',
       'aws:iam/rolePolicy:RolePolicy ulss9-notify policy DeadlineMetric',
+      'aws:iam/rolePolicy:RolePolicy ulss9-rotate-database-secret policy VpcNetworkInterfaces',
     ]);
   });
 

@@ -470,6 +470,7 @@ test('the platform ships the portal’s own bundle, and the boot script matches 
       'QDP_PORTAL_HOST',
       'QDP_PORTAL_PORT',
       'QDP_PORTAL_SECURE_COOKIES',
+      'QDP_PORTAL_SETTINGS_SECRET_ARN',
       'QDP_PORTAL_TRUST_PROXY',
     ].sort(),
   );
@@ -520,12 +521,16 @@ test('single sign-on: the settings in the environment file, the client secret fr
     'base64',
   ).toString('utf8');
   const file = script.slice(script.indexOf("<<'SETTINGS'\n") + 13, script.indexOf('\nSETTINGS\n'));
+  // The settings secret's ARN: the portal reads its database password there after a rotation.
+  const settingsArn = `arn:aws:secretsmanager:eu-south-1:${ACCOUNT_ID}:secret:ulss9-portal-AbCdEf`;
   expect(file.split('\n')).toEqual([
     'QDP_PORTAL_HOST=0.0.0.0',
     'QDP_PORTAL_PORT=8080',
     'QDP_PORTAL_TRUST_PROXY=true',
     'QDP_PORTAL_SECURE_COOKIES=true',
     'QDP_PORTAL_AUTHORITY_NAME="ULSS 9 Scaligera"',
+    `QDP_PORTAL_SETTINGS_SECRET_ARN=${settingsArn}`,
+    'AWS_REGION=eu-south-1',
     'QDP_PORTAL_OIDC_ISSUER="https://sso.regione.veneto.it/realms/sanita"',
     'QDP_PORTAL_OIDC_CLIENT_ID="qdp-portal"',
     'QDP_PORTAL_OIDC_SCOPES="openid profile"',
@@ -551,7 +556,9 @@ test('single sign-on: the settings in the environment file, the client secret fr
   for (const [, key, value] of file.matchAll(/^(QDP_PORTAL_[A-Z_]+)=(.*)$/gm)) {
     environment[key!] = value!.startsWith('"') ? (JSON.parse(value!) as string) : value!;
   }
-  const oidc = loadPortalConfig(environment).oidc!;
+  const loaded = loadPortalConfig(environment);
+  expect(loaded.settingsSecretArn).toBe(settingsArn);
+  const oidc = loaded.oidc!;
   expect({
     ...oidc,
     issuer: oidc.issuer.href,

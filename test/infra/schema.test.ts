@@ -119,6 +119,7 @@ test('the package schema (the analyzer @pulumi/pulumi ships): every argument and
     portalAllowedCidrs: 'array<string>',
     portalDeletionProtection: 'boolean',
     portalRateLimitPerAddress: 'number',
+    portalDatabasePasswordRotationDays: 'number',
     portalOidcIssuer: 'string',
     portalOidcClientId: 'string',
     portalOidcClaim: 'string',

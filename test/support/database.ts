@@ -45,3 +45,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Drops login roles a test made (roles belong to the cluster, not to the test's database). */
+export async function dropTestRoles(roles: readonly string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    for (const role of roles) await admin.query(`drop role if exists ${role}`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -74,11 +74,14 @@ export const ec2NoKeyPair = resourceRule(
   }),
 );
 
-/** Text in a boot script that is a secret rather than a way to fetch one. */
+/**
+ * Text in a boot script that is a secret rather than a way to fetch one (an ARN names where a
+ * secret is, as in `QDP_PORTAL_SETTINGS_SECRET_ARN=arn:aws:secretsmanager:…`).
+ */
 const SECRET_IN_SCRIPT = [
   /(A3T[A-Z0-9]|AKIA|ASIA)[A-Z0-9]{16}/,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\b[A-Z_]*(PASSWORD|PASSWD|SECRET|TOKEN)[A-Z_]*=['"]?[^\s'"$`(]{6,}/,
+  /\b[A-Z_]*(PASSWORD|PASSWD|SECRET|TOKEN)[A-Z_]*=['"]?(?!arn:)[^\s'"$`(]{6,}/,
 ];
 
 /** Whether decoded user data holds a secret. */
