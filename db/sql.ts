@@ -37,3 +37,27 @@ export function pgSql(db: pg.Pool | pg.ClientBase): Sql {
     },
   };
 }
+
+/** A transaction on one pooled connection: the port for its statements, the client for COPY. */
+export type PgTransaction = Sql & { client: pg.PoolClient };
+
+/** Runs `work` in one transaction on one pooled connection: COMMIT when it ends, else ROLLBACK. */
+export async function pgTransaction<T>(
+  pool: pg.Pool,
+  work: (tx: PgTransaction) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    try {
+      const result = await work({ ...pgSql(client), client });
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback');
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -265,15 +265,22 @@ def run_import(
 ) -> ImportResult:
     """Loads one staged file and has the database reconcile it; returns the import's status.
 
+    The Glue job's part of the import protocol (contracts/import-protocol.json, ``paths.glue``;
+    core/import-protocol.ts makes the same calls in local mode): load -> qdp.mark_loaded ->
+    qdp.reconcile_import; a header that cannot be mapped -> qdp.reject_import before any row is
+    written; any other error -> qdp.fail_import. test/glue/test_import_protocol.py records the
+    calls and compares them with that list.
+
     ``rows`` is the staged file's frame, or a function that reads it (so that a failed read, such
     as a missing catalog table, fails the import too). Steps, each re-runnable (a Glue retry of
     the same run converges):
     1. the import must be 'loading' (or 'loaded': an earlier attempt died before reconciling,
-       so only step 5 runs); its transit partition is emptied (rows of a killed attempt);
+       so only step 5 runs);
     2. header mismatch -> qdp.reject_import, nothing written;
-    3. Spark's JDBC writer appends the rows to qdp.transit_<id>;
+    3. load: the transit partition is emptied (rows of a killed attempt) and Spark's JDBC writer
+       appends the rows to qdp.transit_<id>;
     4. one transaction: the partition holds exactly the rows written, qdp.mark_loaded;
-    5. one transaction: qdp.reconcile_import (publish or hold), as core/importer.ts does.
+    5. one transaction: qdp.reconcile_import (publish or hold).
     Any error after step 1 ends the import with qdp.fail_import and is raised again.
     """
     table = transit_table(import_id)
@@ -285,9 +292,7 @@ def run_import(
             )
         try:
             if status == "loaded":
-                with db.transaction():
-                    (outcome,) = db.query("select qdp.reconcile_import(?)", [import_id])[0]
-                return ImportResult(import_id, outcome, 0)
+                return ImportResult(import_id, _reconcile(db, import_id), 0)
             if callable(rows):
                 rows = rows()
             mapping = map_header(file_header(rows.columns))
@@ -296,35 +301,55 @@ def run_import(
                 db.query("select qdp.reject_import(?, ?)", [import_id, problem])
                 return ImportResult(import_id, "rejected", 0)
             check_text_columns(rows, mapping)
-            db.execute(f"truncate {table}")
-            transit = transit_frame(rows, mapping, import_id).persist()
-            try:
-                written = transit.count()
-                check_line_numbers(transit)
-                (
-                    transit.write.format("jdbc")
-                    .options(**database.spark_options())
-                    .option("dbtable", table)
-                    .option("batchsize", str(batch_size))
-                    .mode("append")
-                    .save()
-                )
-            finally:
-                transit.unpersist()
+            written = load_transit(db, rows, mapping, import_id, database, batch_size)
             with db.transaction():
                 (in_table,) = db.query(f"select count(*) from {table}")[0]
                 if in_table != written:
                     raise JobError(f"{table} holds {in_table} rows, the job wrote {written}")
                 db.query("select qdp.mark_loaded(?)", [import_id])
-            with db.transaction():
-                (outcome,) = db.query("select qdp.reconcile_import(?)", [import_id])[0]
-            return ImportResult(import_id, outcome, written)
+            return ImportResult(import_id, _reconcile(db, import_id), written)
         except Exception as error:
             reason = database_error_message(error)
             # The database may be what failed: the import then stays loading, and a retry converges.
             with contextlib.suppress(Exception):
                 db.query("select qdp.fail_import(?, ?)", [import_id, f"import failed: {reason}"])
             raise
+
+
+def load_transit(
+    db: JdbcSession,
+    rows: DataFrame,
+    mapping: HeaderMapping,
+    import_id: int,
+    database: JdbcTarget,
+    batch_size: int,
+) -> int:
+    """The protocol's load step: empties qdp.transit_<id>, appends the file's rows with Spark's
+    JDBC writer; returns how many rows it wrote."""
+    table = transit_table(import_id)
+    db.execute(f"truncate {table}")
+    transit = transit_frame(rows, mapping, import_id).persist()
+    try:
+        written = transit.count()
+        check_line_numbers(transit)
+        (
+            transit.write.format("jdbc")
+            .options(**database.spark_options())
+            .option("dbtable", table)
+            .option("batchsize", str(batch_size))
+            .mode("append")
+            .save()
+        )
+    finally:
+        transit.unpersist()
+    return written
+
+
+def _reconcile(db: JdbcSession, import_id: int) -> str:
+    """qdp.reconcile_import in its own transaction (publish or hold); the import's status."""
+    with db.transaction():
+        (outcome,) = db.query("select qdp.reconcile_import(?)", [import_id])[0]
+    return outcome
 
 
 def _status(db: JdbcSession, import_id: int) -> str:

@@ -7,6 +7,7 @@
 //   published today in the authority's time zone, else 0.
 import { GLUE_CRAWLER_FAILED_STATES, GLUE_JOB_FAILED_STATES } from '../../contracts/glue.ts';
 import { importReport } from '../../core/import-report.ts';
+import { failImport } from '../../core/import-protocol.ts';
 import type { ImportMessage } from '../../core/messages.ts';
 import type { Sql } from '../../db/sql.ts';
 
@@ -65,17 +66,21 @@ async function importOfRun(
   return row ? { id: Number(row.id), status: row.status } : null;
 }
 
-/** Ends an unfinished import as failed (the Glue run cannot finish it any more), then reports. */
+/**
+ * The end of the import protocol after the Glue job (contracts/import-protocol.json, paths.notify):
+ * an import the job left unfinished is failed, then summary → message.
+ */
 async function settleAndReport(
   deps: NotifyDeps,
   found: { id: number; status: string },
   failure: string | null,
 ): Promise<NotifyOutcome['imports'][number]> {
   if (UNFINISHED.has(found.status)) {
-    await deps.sql.query('select qdp.fail_import(:id, :reason)', {
-      id: found.id,
-      reason: failure ?? 'the import job ended without finishing the import',
-    });
+    await failImport(
+      deps.sql,
+      found.id,
+      failure ?? 'the import job ended without finishing the import',
+    );
   }
   const { summary, message } = await importReport(deps.sql, found.id);
   const reported = { importId: found.id, status: summary.status, topic: message.topic };

@@ -24,7 +24,7 @@ import {
 } from '../../contracts/glue.ts';
 import { csvLine, type CsvFormat } from '../../core/csv-export.ts';
 import type { ImportMessage } from '../../core/messages.ts';
-import { importReport } from '../../core/import-report.ts';
+import { runImport } from '../../core/import-protocol.ts';
 import {
   FileRejectedError,
   formatOf,
@@ -195,7 +195,6 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
   const size = sizeBytes as number;
   const sourceName = key.slice(BUCKET_LAYOUT.inbox.length);
   const dir = await mkdtemp(path.join(deps.workDir, 'upload-'));
-  let importId: number | undefined;
   try {
     const filePath = path.join(dir, `file${path.extname(key).toLowerCase()}`);
     // An oversized file is hashed (to register and reject it) but never stored.
@@ -208,75 +207,73 @@ export async function handleUpload(ref: ObjectRef, deps: UploadDeps): Promise<Up
       await pipeline(await deps.objects.read(bucket, key), createWriteStream(filePath));
       inspected = await inspectFile(filePath);
     }
-    const registered = await deps.sql.query<{ import_id: string; status: string }>(
-      'select import_id::text, status from qdp.register_upload(:source, :sha256, :size)',
-      { source: sourceName, sha256: inspected.sha256, size: inspected.sizeBytes },
+    // The import protocol (core/import-protocol.ts) with the load handed to the Glue workflow.
+    let stagedKey = '';
+    const run = await runImport(
+      deps.sql,
+      'upload',
+      { sourceName, sha256: inspected.sha256, sizeBytes: inspected.sizeBytes },
+      {
+        kind: 'handOff',
+        async handOff(id) {
+          // The import core reads the file (size, encoding, delimiter, header, xlsx limits: a
+          // file it refuses is rejected with its reason) and the rows go to the staged CSV that
+          // the crawler reads (contracts/job-arguments.json, stagedFile): one shape whatever
+          // came in.
+          const dailyFile = await openDailyFile(filePath, inspected, limits);
+          stagedKey = stagedKeyOf(id, key);
+          await deps.objects.write(
+            bucket,
+            stagedKey,
+            Readable.from(csvOf(dailyFile.rows)),
+            'text/csv; charset=utf-8',
+          );
+          return deps.startWorkflow({
+            [WORKFLOW_RUN_PROPERTIES.importId]: String(id),
+            [WORKFLOW_RUN_PROPERTIES.stagedBucket]: bucket,
+            [WORKFLOW_RUN_PROPERTIES.stagedKey]: stagedKey,
+            [WORKFLOW_RUN_PROPERTIES.sourceName]: sourceName,
+          });
+        },
+      },
     );
-    const row = registered[0];
-    if (!row) throw new Error('qdp.register_upload returned no row');
-    importId = Number(row.import_id);
-    if (row.status === 'in_progress') {
-      return { bucket, key, status: 'in_progress', importId };
+    const { importId } = run;
+    switch (run.step) {
+      case 'registered':
+        // The same bytes in flight: their own run reports them.
+        if (run.status === 'in_progress') return { bucket, key, status: 'in_progress', importId };
+        await deps.publish(run.report.message);
+        return { bucket, key, status: 'duplicate', importId };
+      case 'handedOff':
+        return {
+          bucket,
+          key,
+          status: 'started',
+          importId,
+          workflowRunId: run.workflowRunId,
+          stagedKey,
+        };
+      case 'rejected':
+      case 'failed':
+        // The database went away after registration: the import stays 'loading' without a
+        // workflow run, which never blocks a new upload of the same file.
+        await deps.publish(
+          run.report?.message ??
+            unregisteredMessage(sourceName, `${run.reason}; then: ${errorText(run.endError)}`),
+        );
+        return { bucket, key, status: run.step, importId, reason: run.reason };
     }
-    if (row.status === 'duplicate') {
-      await deps.publish((await importReport(deps.sql, importId)).message);
-      return { bucket, key, status: 'duplicate', importId };
-    }
-    // The import core reads the file (size, encoding, delimiter, header, xlsx limits: a file it
-    // refuses is rejected here with its reason) and the rows go to the staged CSV that the Glue
-    // job's crawler reads (glue/job-arguments.json, stagedFile): one shape whatever came in.
-    const dailyFile = await openDailyFile(filePath, inspected, limits);
-    const stagedKey = stagedKeyOf(importId, key);
-    await deps.objects.write(
-      bucket,
-      stagedKey,
-      Readable.from(csvOf(dailyFile.rows)),
-      'text/csv; charset=utf-8',
-    );
-    const workflowRunId = await deps.startWorkflow({
-      [WORKFLOW_RUN_PROPERTIES.importId]: String(importId),
-      [WORKFLOW_RUN_PROPERTIES.stagedBucket]: bucket,
-      [WORKFLOW_RUN_PROPERTIES.stagedKey]: stagedKey,
-      [WORKFLOW_RUN_PROPERTIES.sourceName]: sourceName,
-    });
-    await deps.sql.query('select qdp.record_workflow_run(:id, :run)', {
-      id: importId,
-      run: workflowRunId,
-    });
-    return { bucket, key, status: 'started', importId, workflowRunId, stagedKey };
   } catch (error) {
-    return await reportFailure(deps, { bucket, key, sourceName, importId, error });
+    // Nothing registered (reading the upload or the registration itself failed).
+    const rejected = error instanceof FileRejectedError;
+    await deps.publish(unregisteredMessage(sourceName, errorText(error)));
+    return {
+      bucket,
+      key,
+      status: rejected ? 'rejected' : 'failed',
+      reason: rejected ? error.reason : `import failed: ${errorText(error)}`,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function reportFailure(
-  deps: UploadDeps,
-  failure: { bucket: string; key: string; sourceName: string; importId?: number; error: unknown },
-): Promise<UploadOutcome> {
-  const { bucket, key, sourceName, importId, error } = failure;
-  const rejected = error instanceof FileRejectedError;
-  const reason = rejected ? error.reason : `import failed: ${errorText(error)}`;
-  const status: UploadStatus = rejected ? 'rejected' : 'failed';
-  let message: ImportMessage;
-  if (importId === undefined) {
-    message = unregisteredMessage(sourceName, errorText(error));
-  } else {
-    try {
-      await deps.sql.query(
-        rejected
-          ? 'select qdp.reject_import(:id, :reason)'
-          : 'select qdp.fail_import(:id, :reason)',
-        { id: importId, reason },
-      );
-      message = (await importReport(deps.sql, importId)).message;
-    } catch (secondError) {
-      // The database went away after registration: the import stays 'loading' without a
-      // workflow run, which never blocks a new upload of the same file.
-      message = unregisteredMessage(sourceName, `${reason}; then: ${errorText(secondError)}`);
-    }
-  }
-  await deps.publish(message);
-  return { bucket, key, status, ...(importId === undefined ? {} : { importId }), reason };
 }
