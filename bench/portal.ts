@@ -17,7 +17,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashPassword } from '../core/passwords.ts';
-import { buildListQuery, listFiltersSchema } from '../portal/queries/list.ts';
+import { auditedListQuery, buildListQuery, listFiltersSchema } from '../portal/queries/list.ts';
 import { migrate } from '../db/migrate.ts';
 import { databaseUrl, freshDatabase, ROOT, startServer } from './support.ts';
 
@@ -187,7 +187,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The list's query through pg, `connections` clients in a loop for DURATION_S seconds. */
+/**
+ * The list's query through pg, `connections` clients in a loop for DURATION_S seconds; `audited`:
+ * as the page sends it, writing its one audit entry with the fiscal codes shown (issue 14).
+ */
 async function directQuery(
   url: string,
   login: { role: string; password: string },
@@ -195,6 +198,7 @@ async function directQuery(
   role: string,
   latestImportId: number,
   connections: number,
+  audited = false,
 ): Promise<Omit<Stats, 'cpu'> & { end(): Promise<void> }> {
   const dbUrl = new URL(url);
   dbUrl.username = login.role;
@@ -223,13 +227,23 @@ async function directQuery(
           )
         ).rows.map((r) => r.attname),
       );
-      query = buildListQuery(filters, {
+      const built = buildListQuery(filters, {
         readable,
         importId: latestImportId,
         referenceDay: null,
         limit: PAGE_SIZE + 1,
         offset: 0,
       });
+      const { page, ...rest } = filters;
+      query = audited
+        ? auditedListQuery(built, {
+            action: 'list.view',
+            importId: latestImportId,
+            shownLimit: PAGE_SIZE,
+            detail: { filters: rest, page },
+            clientAddress: 'bench',
+          })
+        : built;
     }
     clients.push(c);
   }
@@ -412,6 +426,7 @@ try {
 
   const rows: string[] = [];
   const cpuRows: string[] = [];
+  const auditRows: string[] = [];
   let ok = true;
   let measuredTarget = false;
   for (const role of ['gp', 'prefecture'] as const) {
@@ -421,20 +436,27 @@ try {
       const page = await withCpu(new URL(url).port, portalProcess.pid, () =>
         loadPage(base, cookie, connections),
       );
-      let endClients: () => Promise<void> = async () => undefined;
-      const query = await withCpu(new URL(url).port, undefined, async () => {
-        const measured = await directQuery(
-          url,
-          loginRole,
-          users[role],
-          `qdp_${role}`,
-          latest,
-          connections,
-        );
-        endClients = measured.end;
-        return measured;
-      });
-      await endClients();
+      // The clients end after the CPU is read (an ended backend's CPU is reaped later).
+      const measureQuery = async (audited: boolean) => {
+        let endClients: () => Promise<void> = async () => undefined;
+        const stats = await withCpu(new URL(url).port, undefined, async () => {
+          const measured = await directQuery(
+            url,
+            loginRole,
+            users[role],
+            `qdp_${role}`,
+            latest,
+            connections,
+            audited,
+          );
+          endClients = measured.end;
+          return measured;
+        });
+        await endClients();
+        return stats;
+      };
+      const query = await measureQuery(false);
+      const audited = await measureQuery(true);
       const ratio = page.p50 / query.p50;
       const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
       const cpuRatio = page.cpu && query.cpu ? total(page.cpu) / total(query.cpu) : undefined;
@@ -452,6 +474,9 @@ try {
       rows.push(
         `| ${role} (${role === 'gp' ? `${Number(gpRows).toLocaleString('en-GB')} rows` : `${LATEST_ROWS.toLocaleString('en-GB')} rows`}) | ${connections} | ${page.p50.toFixed(1)} | ${page.p99.toFixed(1)} | ${page.requests} | ${query.p50.toFixed(2)} | ${query.p99.toFixed(2)} | ${ratio.toFixed(2)}× | ${page.errors + query.errors} |`,
       );
+      auditRows.push(
+        `| ${role} | ${connections} | ${query.p50.toFixed(2)} | ${audited.p50.toFixed(2)} | ${(audited.p50 / query.p50).toFixed(2)}× | ${query.p99.toFixed(2)} | ${audited.p99.toFixed(2)} | ${query.cpu && audited.cpu ? `${(total(audited.cpu) / total(query.cpu)).toFixed(2)}×` : 'n/a'} | ${audited.errors} |`,
+      );
       if (page.cpu && query.cpu) {
         cpuRows.push(
           `| ${role} | ${connections} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${cpuRatio!.toFixed(2)}× |`,
@@ -463,6 +488,11 @@ try {
     `\n${DURATION_S} s each, first page (${PAGE_SIZE} rows, sorted by fiscal code), portal workers: ${process.env.QDP_PORTAL_WORKERS ?? `${availableParallelism()} (one per CPU)`}\n` +
       '| list as | connections | page p50 (ms) | page p99 (ms) | pages | query p50 (ms) | query p99 (ms) | page/query p50 | errors |\n|---|---|---|---|---|---|---|---|---|\n' +
       rows.join('\n'),
+  );
+  console.log(
+    "\nThe list's audit (issue 14): the same query as the page sends it, writing one audit entry with the fiscal codes shown, against the bare query\n" +
+      '| list as | connections | query p50 (ms) | audited p50 (ms) | audited/query p50 | query p99 (ms) | audited p99 (ms) | audited/query CPU | errors |\n|---|---|---|---|---|---|---|---|---|\n' +
+      auditRows.join('\n'),
   );
   if (cpuRows.length > 0) {
     console.log(

@@ -3391,7 +3391,7 @@ CREATE INDEX user_identities_user_idx ON qdp.user_identities USING btree (user_i
 -- Name: audit_log analytics_on_audit; Type: TRIGGER; Schema: qdp; Owner: -
 --
 
-CREATE TRIGGER analytics_on_audit AFTER INSERT ON qdp.audit_log FOR EACH ROW EXECUTE FUNCTION qdp_analytics.on_audit();
+CREATE TRIGGER analytics_on_audit AFTER INSERT ON qdp.audit_log FOR EACH ROW WHEN ((new.action <> ALL (ARRAY['list.view'::text, 'list.search'::text]))) EXECUTE FUNCTION qdp_analytics.on_audit();
 
 
 --

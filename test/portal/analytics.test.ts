@@ -178,7 +178,7 @@ describe('the publication hook', () => {
     await db.pool.query('select qdp.rollback_to($1, $2)', [imports[2], 'test']);
   });
 
-  it('audit entries count as accesses per day, role and action', async () => {
+  it('audit entries count as accesses per day, role and action; list pages and searches do not (0066)', async () => {
     const { rows } = await db.pool.query<{ id: string }>(
       "insert into qdp.users (username, display_name, role) values ('an-admin', 'A', 'admin') returning id",
     );
@@ -187,6 +187,8 @@ describe('the publication hook', () => {
       await c.query("select qdp.audit('patient.view', 'X', null, null, '127.0.0.1')");
       await c.query("select qdp.audit('patient.view', 'Y', null, null, '127.0.0.1')");
       await c.query("select qdp.audit('list.export')");
+      await c.query('select qdp.audit(\'list.view\', null, null, \'{"shown": ["X"]}\')');
+      await c.query('select qdp.audit(\'list.search\', null, null, \'{"shown": ["Y"]}\')');
     });
     expect(
       await rowsOf('select role, action, count::int from qdp_analytics.accesses order by action'),
