@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 
-from qdp_glue import JdbcSession, JdbcTarget, JobError, load_declaration
+from qdp_glue import JdbcSession, JdbcTarget, JobError, load_declaration, parse_job_arguments
 
 SPEC = load_declaration("job-arguments.json")["jobs"]["analytics"]
 SCHEMA: str = SPEC["schema"]
@@ -203,16 +203,18 @@ def run_analytics(spark: SparkSession, source: JdbcTarget, write: Writer) -> lis
     return copied
 
 
+def parse_arguments(argv: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """This job's run arguments (contracts/job-arguments.json, jobs.analytics) through awsglue's
+    getResolvedOptions: Glue's resolved dict and our arguments by key."""
+    return parse_job_arguments("analytics", argv)
+
+
 def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Glue
     from awsglue.context import GlueContext
     from awsglue.job import Job
-    from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
-    from qdp_glue import job_argument_names, resolved_arguments
-
-    resolved = getResolvedOptions(argv, job_argument_names("analytics"))
-    arguments = resolved_arguments("analytics", resolved)
+    resolved, arguments = parse_arguments(argv)
     context = GlueContext(SparkContext.getOrCreate())
     job = Job(context)
     job.init(resolved["JOB_NAME"], resolved)

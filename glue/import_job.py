@@ -23,7 +23,14 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from qdp_glue import JdbcSession, JdbcTarget, JobError, database_error_message, load_declaration
+from qdp_glue import (
+    JdbcSession,
+    JdbcTarget,
+    JobError,
+    database_error_message,
+    load_declaration,
+    parse_job_arguments,
+)
 
 CONTRACT = load_declaration("daily-file.json")
 STAGED_FILE = load_declaration("job-arguments.json")["stagedFile"]
@@ -396,17 +403,19 @@ def find_catalog_table(tables: Sequence[CatalogTable], bucket: str, key: str) ->
     return matches[0]
 
 
+def parse_arguments(argv: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """This job's run arguments (contracts/job-arguments.json, jobs.import) through awsglue's
+    getResolvedOptions: Glue's resolved dict and our arguments by key."""
+    return parse_job_arguments("import", argv)
+
+
 def main(argv: list[str]) -> None:  # pragma: no cover - runs only inside AWS Glue
     import boto3
     from awsglue.context import GlueContext
     from awsglue.job import Job
-    from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
-    from qdp_glue import job_argument_names, resolved_arguments
-
-    resolved = getResolvedOptions(argv, job_argument_names("import"))
-    arguments = resolved_arguments("import", resolved)
+    resolved, arguments = parse_arguments(argv)
     properties_names = load_declaration("job-arguments.json")["runProperties"]
     glue = boto3.client("glue")
     properties = glue.get_workflow_run_properties(

@@ -1,7 +1,8 @@
 """What both Glue jobs share: the declarations they read and a JDBC session over py4j.
 
-Pure Python plus the JVM that Spark already runs: no AWS import here (awsglue is imported only in
-each job's ``main``), so everything is tested with pytest on a local PySpark.
+Pure Python plus the JVM that Spark already runs: no AWS import at module level (awsglue only in
+``parse_job_arguments`` and each job's ``main``), so everything is tested with pytest on a local
+PySpark.
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ def job_argument_names(job: str, declaration: dict[str, Any] | None = None) -> l
     spec = (declaration or load_declaration("job-arguments.json"))["jobs"][job]
     own = [argument["name"] for argument in spec["arguments"].values()]
     return [name.removeprefix("--") for name in [*own, *spec["glueArguments"]]]
+
+
+def parse_job_arguments(job: str, argv: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """A run's arguments through awsglue's getResolvedOptions (the real one: awsglue is Glue's
+    own library in AWS, PyPI's awsgluedataplanepython in the tests) with the names the
+    declaration gives the job: Glue's resolved dict, and our arguments by their key. A declared
+    argument missing from the run stops the job with getResolvedOptions' message naming it."""
+    from awsglue.utils import getResolvedOptions
+
+    resolved = getResolvedOptions(list(argv), job_argument_names(job))
+    return resolved, resolved_arguments(job, resolved)
 
 
 def resolved_arguments(job: str, resolved: dict[str, str]) -> dict[str, str]:

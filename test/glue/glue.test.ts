@@ -3,15 +3,13 @@
 // environment (scripts/glue-venv.sh), passes the superuser URL and the migrated template, from
 // which each database test clones its own database, and fails with pytest's output otherwise.
 // It also holds the TypeScript side of the shared header cases.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { adminUrl } from '../support/database.ts';
 import { TEMPLATE_DATABASE } from '../support/global-setup.ts';
 import { headerProblem, mapHeader } from '../../contracts/daily-file.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { gluePython, run } from './python.ts';
 
 interface HeaderCase {
   headers: string[];
@@ -40,31 +38,6 @@ describe('header cases shared with the Glue import job', () => {
     });
   });
 });
-
-function run(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-/** The Glue environment's python (scripts/glue-venv.sh provisions it; idempotent, once per file). */
-let python: Promise<string> | undefined;
-function gluePython(): Promise<string> {
-  python ??= run('bash', ['scripts/glue-venv.sh'], process.env).then((venv) => {
-    if (venv.code !== 0) throw new Error(`scripts/glue-venv.sh failed:\n${venv.output}`);
-    return venv.output.trim().split('\n').at(-1) as string;
-  });
-  return python;
-}
 
 test(
   'ruff: lint and format of the Glue Python (glue/ruff.toml)',
