@@ -301,6 +301,7 @@ test('packed, installed into a consumer program, compiled with tsc and run under
       'bundles/notify',
       'bundles/on-upload',
       'bundles/portal',
+      'bundles/rotate-database-secret',
       ...packageDataFiles().filter((f) => f.startsWith('glue/') || f.startsWith('contracts/')),
     ].sort(),
   );
