@@ -246,6 +246,36 @@ $$;
 
 
 --
+-- Name: base64url_decode(text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.base64url_decode(t text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select decode(rpad(translate(t, '-_', '+/'), ((length(t) + 3) / 4) * 4, '='), 'base64') $$;
+
+
+--
+-- Name: bytes_numeric(bytea); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.bytes_numeric(b bytea) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  v numeric := 0;
+  i integer;
+begin
+  for i in 0 .. length(b) - 1 loop
+    v := v * 256 + get_byte(b, i);
+  end loop;
+  return v;
+end
+$$;
+
+
+--
 -- Name: claim_notification(bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -464,6 +494,109 @@ CREATE FUNCTION qdp.fiscal_code_has_valid_pattern(code text) RETURNS boolean
 CREATE FUNCTION qdp.fiscal_code_is_valid(code text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN qdp.fiscal_code_has_valid_pattern(code) THEN ((get_byte((code)::bytea, 15) - 65) = qdp.fiscal_code_check_value((code)::bytea)) ELSE false END;
+
+
+--
+-- Name: id_token_verified(text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.id_token_verified(p_token text, OUT issuer text, OUT claims jsonb, OUT refusal text) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  parts text[] := string_to_array(p_token, '.');
+  header jsonb;
+  signature bytea;
+  provider qdp.identity_providers;
+  key jsonb;
+  signed boolean := false;
+  now_s numeric := extract(epoch from now());
+begin
+  begin
+    if cardinality(parts) <> 3 or length(p_token) > 16384 then
+      raise exception 'malformed';
+    end if;
+    header := convert_from(qdp.base64url_decode(parts[1]), 'UTF8')::jsonb;
+    claims := convert_from(qdp.base64url_decode(parts[2]), 'UTF8')::jsonb;
+    signature := qdp.base64url_decode(parts[3]);
+    if jsonb_typeof(header) <> 'object' or jsonb_typeof(claims) <> 'object' then
+      raise exception 'malformed';
+    end if;
+  exception when others then
+    claims := null;
+    refusal := 'malformed token';
+    return;
+  end;
+  if header ->> 'alg' is distinct from 'RS256' then
+    refusal := format('signature algorithm %s refused: RS256 only', coalesce(header ->> 'alg', 'none'));
+    claims := null;
+    return;
+  end if;
+  -- An issuer that is a bare origin may be written with or without its final slash.
+  select * into provider from qdp.identity_providers p
+  where rtrim(p.issuer, '/') = rtrim(claims ->> 'iss', '/');
+  if provider.issuer is null then
+    refusal := 'issuer not registered';
+    claims := null;
+    return;
+  end if;
+  for key in
+    select k from jsonb_array_elements(provider.keys -> 'keys') k
+    where k ->> 'kty' = 'RSA' and coalesce(k ->> 'use', 'sig') = 'sig'
+      and (header ->> 'kid' is null or k ->> 'kid' = header ->> 'kid')
+  loop
+    begin
+      signed := qdp.rs256_valid(convert_to(parts[1] || '.' || parts[2], 'UTF8'), signature,
+                                qdp.base64url_decode(key ->> 'n'), qdp.base64url_decode(key ->> 'e'));
+    exception when others then
+      signed := false;
+    end;
+    exit when signed;
+  end loop;
+  if not signed then
+    refusal := 'signature not made by a registered key of the provider (if it rotated its keys, an administrator refreshes them)';
+  elsif not (claims -> 'aud' = to_jsonb(provider.client_id)
+             or (jsonb_typeof(claims -> 'aud') = 'array' and claims -> 'aud' ? provider.client_id)) then
+    refusal := 'token for another client';
+  elsif jsonb_typeof(claims -> 'exp') is distinct from 'number' or (claims ->> 'exp')::numeric <= now_s then
+    refusal := 'token expired';
+  elsif jsonb_typeof(claims -> 'iat') = 'number' and (claims ->> 'iat')::numeric > now_s + 60 then
+    refusal := 'token issued in the future';
+  end if;
+  if refusal is not null then
+    claims := null;
+    return;
+  end if;
+  issuer := provider.issuer;
+end
+$$;
+
+
+--
+-- Name: identity_provider_set(text, text, text, jsonb, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.identity_provider_set(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_by text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if jsonb_typeof(p_jwks -> 'keys') is distinct from 'array' or not exists (
+       select 1 from jsonb_array_elements(p_jwks -> 'keys') k
+       where k ->> 'kty' = 'RSA' and k ? 'n' and k ? 'e' and coalesce(k ->> 'use', 'sig') = 'sig') then
+    raise exception 'the key set of % has no RSA signing key ({"keys": [{"kty": "RSA", "n": …, "e": …}]})',
+      p_issuer using errcode = '22023';
+  end if;
+  -- One row per issuer, kept without a final slash (URL parsers add one to a bare origin; tokens
+  -- and registered identities are compared the same way).
+  insert into qdp.identity_providers (issuer, client_id, claim, keys, keys_updated_at, updated_by)
+  values (rtrim(p_issuer, '/'), p_client_id, p_claim, p_jwks, now(), p_by)
+  on conflict (issuer) do update
+    set client_id = excluded.client_id, claim = excluded.claim, keys = excluded.keys,
+        keys_updated_at = now(), updated_by = excluded.updated_by;
+end
+$$;
 
 
 --
@@ -709,6 +842,26 @@ CREATE FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) RETURNS void
 begin
   perform qdp.portal_admin_username(format('end the sessions of user %s', p_user_id));
   delete from qdp.portal_sessions where user_id = p_user_id;
+end
+$$;
+
+
+--
+-- Name: portal_identity_provider_refresh(text, text, text, jsonb, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  admin_name text := qdp.portal_admin_username(format('refresh the keys of identity provider %s', p_issuer));
+begin
+  perform qdp.identity_provider_set(p_issuer, p_client_id, p_claim, p_jwks, admin_name);
+  perform qdp.audit('provider.keys', null, null,
+    jsonb_build_object('issuer', rtrim(p_issuer, '/'), 'client_id', p_client_id, 'claim', p_claim,
+      'kids', (select coalesce(jsonb_agg(k -> 'kid'), '[]') from jsonb_array_elements(p_jwks -> 'keys') k)),
+    p_client);
 end
 $$;
 
@@ -975,31 +1128,61 @@ $$;
 
 
 --
--- Name: portal_provider_sign_in(text, text, text, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+-- Name: portal_provider_sign_in(text, bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
-CREATE FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text) RETURNS bigint
+CREATE FUNCTION qdp.portal_provider_sign_in(p_id_token text, p_session_hash bytea, p_client text, OUT user_id bigint, OUT refusal text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
+  token record;
+  claim_name text;
+  identity_value text;
   who bigint;
   is_disabled boolean;
 begin
+  select * into token from qdp.id_token_verified(p_id_token);
+  if token.refusal is null then
+    delete from qdp.provider_tokens_used
+    where token_hash in (select t.token_hash from qdp.provider_tokens_used t
+                         where t.expires_at < now() limit 1000);
+    insert into qdp.provider_tokens_used (token_hash, expires_at)
+    values (sha256(convert_to(p_id_token, 'UTF8')), to_timestamp((token.claims ->> 'exp')::numeric))
+    on conflict do nothing;
+    if not found then
+      token.refusal := 'token already used';
+    end if;
+  end if;
+  if token.refusal is null then
+    select p.claim into claim_name from qdp.identity_providers p where p.issuer = token.issuer;
+    if jsonb_typeof(token.claims -> claim_name) = 'string' then
+      identity_value := token.claims ->> claim_name;
+    else
+      token.refusal := format('the token has no "%s" claim', claim_name);
+    end if;
+  end if;
+  if token.refusal is not null then
+    refusal := token.refusal;
+    perform qdp.portal_sign_in_record(null, 'login.refused',
+      jsonb_build_object('method', 'provider', 'reason', refusal), p_client);
+    return;
+  end if;
   select u.id, u.disabled into who, is_disabled
   from qdp.user_identities i join qdp.users u on u.id = i.user_id
-  where i.issuer = p_issuer and i.claim = p_claim and i.value = p_value;
+  where rtrim(i.issuer, '/') = rtrim(token.issuer, '/') and i.claim = claim_name
+    and i.value = identity_value;
   if who is null or is_disabled then
+    refusal := case when who is null then 'unknown identity' else 'disabled user' end;
     perform qdp.portal_sign_in_record(who, 'login.refused',
-      jsonb_build_object('method', 'provider',
-        'reason', case when who is null then 'unknown identity' else 'disabled user' end,
-        'issuer', p_issuer, 'claim', p_claim, 'identity', p_value), p_client);
-    return null;
+      jsonb_build_object('method', 'provider', 'reason', refusal,
+        'issuer', token.issuer, 'claim', claim_name, 'identity', identity_value), p_client);
+    return;
   end if;
   insert into qdp.portal_sessions (token_hash, user_id, client_address, method)
   values (p_session_hash, who, p_client, 'provider');
   perform qdp.portal_sign_in_record(who, 'login', jsonb_build_object('method', 'provider'), p_client);
-  return who;
+  user_id := who;
 end
 $$;
 
@@ -2074,6 +2257,44 @@ $$;
 
 
 --
+-- Name: rs256_valid(bytea, bytea, bytea, bytea); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.rs256_valid(p_input bytea, p_signature bytea, p_n bytea, p_e bytea) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  n numeric := qdp.bytes_numeric(p_n);
+  e numeric := qdp.bytes_numeric(p_e);
+  s numeric := qdp.bytes_numeric(p_signature);
+  k integer := length(ltrim(encode(p_n, 'hex'), '0'));
+  digest_info bytea := '\x3031300d060960864801650304020105000420'::bytea || sha256(p_input);
+  m numeric := 1;
+  base numeric;
+begin
+  k := (k + 1) / 2; -- the modulus's length in bytes
+  if n is null or e is null or s is null or n < 3 or e < 3 or s >= n
+     or length(p_signature) <> k or k < length(digest_info) + 11 or k > 1024 then
+    return false;
+  end if;
+  base := s;
+  while e > 0 loop
+    if mod(e, 2) = 1 then
+      m := mod(m * base, n);
+    end if;
+    e := div(e, 2);
+    if e > 0 then
+      base := mod(base * base, n);
+    end if;
+  end loop;
+  return m = qdp.bytes_numeric('\x0001'::bytea || decode(repeat('ff', k - length(digest_info) - 3), 'hex')
+                               || '\x00'::bytea || digest_info);
+end
+$$;
+
+
+--
 -- Name: second_factor_accept_code(bigint, text, text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -2533,6 +2754,26 @@ ALTER TABLE ONLY qdp.gps FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: identity_providers; Type: TABLE; Schema: qdp; Owner: -
+--
+
+CREATE TABLE qdp.identity_providers (
+    issuer text NOT NULL,
+    client_id text NOT NULL,
+    claim text NOT NULL,
+    keys jsonb NOT NULL,
+    keys_updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text NOT NULL,
+    CONSTRAINT identity_providers_claim_check CHECK ((claim ~ '^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT identity_providers_client_id_check CHECK (((length(client_id) >= 1) AND (length(client_id) <= 256))),
+    CONSTRAINT identity_providers_issuer_check CHECK (((issuer ~ '^https?://'::text) AND (issuer !~ '/$'::text))),
+    CONSTRAINT identity_providers_keys_check CHECK ((jsonb_typeof((keys -> 'keys'::text)) = 'array'::text))
+);
+
+ALTER TABLE ONLY qdp.identity_providers FORCE ROW LEVEL SECURITY;
+
+
+--
 -- Name: imports; Type: TABLE; Schema: qdp; Owner: -
 --
 
@@ -2678,6 +2919,19 @@ CREATE TABLE qdp.portal_sign_in_steps (
 );
 
 ALTER TABLE ONLY qdp.portal_sign_in_steps FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: provider_tokens_used; Type: TABLE; Schema: qdp; Owner: -
+--
+
+CREATE TABLE qdp.provider_tokens_used (
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT provider_tokens_used_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY qdp.provider_tokens_used FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -3089,6 +3343,14 @@ ALTER TABLE ONLY qdp.gps
 
 
 --
+-- Name: identity_providers identity_providers_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.identity_providers
+    ADD CONSTRAINT identity_providers_pkey PRIMARY KEY (issuer);
+
+
+--
 -- Name: imports imports_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
 --
 
@@ -3134,6 +3396,14 @@ ALTER TABLE ONLY qdp.portal_sessions
 
 ALTER TABLE ONLY qdp.portal_sign_in_steps
     ADD CONSTRAINT portal_sign_in_steps_pkey PRIMARY KEY (token_hash);
+
+
+--
+-- Name: provider_tokens_used provider_tokens_used_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.provider_tokens_used
+    ADD CONSTRAINT provider_tokens_used_pkey PRIMARY KEY (token_hash);
 
 
 --
@@ -3357,6 +3627,13 @@ CREATE INDEX portal_sessions_user_idx ON qdp.portal_sessions USING btree (user_i
 --
 
 CREATE INDEX portal_sign_in_steps_user_idx ON qdp.portal_sign_in_steps USING btree (user_id);
+
+
+--
+-- Name: provider_tokens_used_expiry_idx; Type: INDEX; Schema: qdp; Owner: -
+--
+
+CREATE INDEX provider_tokens_used_expiry_idx ON qdp.provider_tokens_used USING btree (expires_at);
 
 
 --
@@ -3600,6 +3877,19 @@ CREATE POLICY gps_admin ON qdp.gps FOR SELECT TO qdp_admin USING ((qdp.current_u
 
 
 --
+-- Name: identity_providers; Type: ROW SECURITY; Schema: qdp; Owner: -
+--
+
+ALTER TABLE qdp.identity_providers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: identity_providers identity_providers_admin; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY identity_providers_admin ON qdp.identity_providers FOR SELECT TO qdp_admin USING ((qdp.current_user_id() IS NOT NULL));
+
+
+--
 -- Name: imports; Type: ROW SECURITY; Schema: qdp; Owner: -
 --
 
@@ -3631,6 +3921,13 @@ CREATE POLICY owner_all ON qdp.audit_log TO postgres USING (true) WITH CHECK (tr
 --
 
 CREATE POLICY owner_all ON qdp.gps TO postgres USING (true) WITH CHECK (true);
+
+
+--
+-- Name: identity_providers owner_all; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY owner_all ON qdp.identity_providers TO postgres USING (true) WITH CHECK (true);
 
 
 --
@@ -3666,6 +3963,13 @@ CREATE POLICY owner_all ON qdp.portal_sessions TO postgres USING (true) WITH CHE
 --
 
 CREATE POLICY owner_all ON qdp.portal_sign_in_steps TO postgres USING (true) WITH CHECK (true);
+
+
+--
+-- Name: provider_tokens_used owner_all; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY owner_all ON qdp.provider_tokens_used TO postgres USING (true) WITH CHECK (true);
 
 
 --
@@ -3775,6 +4079,12 @@ ALTER TABLE qdp.portal_sessions ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE qdp.portal_sign_in_steps ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: provider_tokens_used; Type: ROW SECURITY; Schema: qdp; Owner: -
+--
+
+ALTER TABLE qdp.provider_tokens_used ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: publications; Type: ROW SECURITY; Schema: qdp; Owner: -
@@ -4167,6 +4477,20 @@ REVOKE ALL ON FUNCTION qdp.audit_log_append_only() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION base64url_decode(t text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.base64url_decode(t text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION bytes_numeric(b bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.bytes_numeric(b bytea) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION current_gp_code(); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -4215,6 +4539,20 @@ GRANT ALL ON FUNCTION qdp.current_user_id() TO qdp_gp;
 
 
 --
+-- Name: FUNCTION id_token_verified(p_token text, OUT issuer text, OUT claims jsonb, OUT refusal text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.id_token_verified(p_token text, OUT issuer text, OUT claims jsonb, OUT refusal text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION identity_provider_set(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_by text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.identity_provider_set(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_by text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION patient_access_log(fiscal_code text); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -4239,6 +4577,18 @@ GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_staf
 GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_prefecture;
 GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_municipality;
 GRANT ALL ON FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) TO qdp_gp;
+
+
+--
+-- Name: FUNCTION portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) TO qdp_gp;
 
 
 --
@@ -4332,11 +4682,11 @@ GRANT ALL ON FUNCTION qdp.portal_provider_refused(p_reason text, p_client text) 
 
 
 --
--- Name: FUNCTION portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text); Type: ACL; Schema: qdp; Owner: -
+-- Name: FUNCTION portal_provider_sign_in(p_id_token text, p_session_hash bytea, p_client text, OUT user_id bigint, OUT refusal text); Type: ACL; Schema: qdp; Owner: -
 --
 
-REVOKE ALL ON FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text) FROM PUBLIC;
-GRANT ALL ON FUNCTION qdp.portal_provider_sign_in(p_issuer text, p_claim text, p_value text, p_session_hash bytea, p_client text) TO qdp_portal;
+REVOKE ALL ON FUNCTION qdp.portal_provider_sign_in(p_id_token text, p_session_hash bytea, p_client text, OUT user_id bigint, OUT refusal text) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_provider_sign_in(p_id_token text, p_session_hash bytea, p_client text, OUT user_id bigint, OUT refusal text) TO qdp_portal;
 
 
 --
@@ -4522,6 +4872,13 @@ REVOKE ALL ON FUNCTION qdp.retention_unreferenced_patients(purged bigint[]) FROM
 
 
 --
+-- Name: FUNCTION rs256_valid(p_input bytea, p_signature bytea, p_n bytea, p_e bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.rs256_valid(p_input bytea, p_signature bytea, p_n bytea, p_e bytea) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION second_factor_accept_code(p_user_id bigint, p_code text, p_key text); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -4642,6 +4999,13 @@ GRANT SELECT ON TABLE qdp.audit_log TO qdp_admin;
 --
 
 GRANT SELECT ON TABLE qdp.gps TO qdp_admin;
+
+
+--
+-- Name: TABLE identity_providers; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT ON TABLE qdp.identity_providers TO qdp_admin;
 
 
 --

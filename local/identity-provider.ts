@@ -2,7 +2,7 @@
 // mode and the tests: its own sign-in form (any password: it is a demonstration), one identity per
 // demo role, RP-initiated logout. The portal connects to it exactly as to Entra ID, Keycloak or a
 // SPID/CIE gateway. Never for production: identities are fixed and nothing is stored.
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
@@ -36,6 +36,8 @@ export interface RunningIdentityProvider {
   /** The ID tokens' signing key and its key id (tests sign tokens the provider never issued). */
   signingKey: KeyObject;
   keyId: string;
+  /** The public key set (JWKS) to register in the database, which checks ID tokens with it. */
+  publicKeySet: { keys: Record<string, unknown>[] };
   close(): Promise<void>;
 }
 
@@ -110,6 +112,16 @@ export async function startIdentityProvider(
     issuer,
     provider,
     signingKey: privateKey,
+    publicKeySet: {
+      keys: [
+        {
+          ...createPublicKey(privateKey).export({ format: 'jwk' }),
+          kid: keyId,
+          use: 'sig',
+          alg: 'RS256',
+        },
+      ],
+    },
     keyId,
     close: () =>
       new Promise<void>((resolve) => {
@@ -170,6 +182,13 @@ export async function startDemoIdentityProvider(
       },
     ],
   });
+  // The database checks each ID token against this key set (0053); the owner registers it.
+  await pool.query("select qdp.identity_provider_set($1, $2, $3, $4, 'local mode')", [
+    running.issuer,
+    DEMO_CLIENT_ID,
+    DEMO_CLAIM,
+    running.publicKeySet,
+  ]);
   for (const identity of identities) {
     if (!identity.username) continue;
     await pool.query(

@@ -144,6 +144,11 @@ const it = {
   signInMethodsNote:
     'Un’identità del fornitore ({issuer}, attributo {claim}) registrata su un utente gli permette di accedere con il fornitore; ruolo e ambito restano quelli dell’utente.',
   signInMethodsNoProvider: 'Accesso unico non configurato: solo password con secondo fattore.',
+  providerKeysNone:
+    'Il database non ha ancora le chiavi del fornitore: nessun accesso unico riesce finché non le si registra.',
+  providerKeysAt: 'Chiavi del fornitore ({kids}) registrate il {at} da {by}.',
+  providerKeysRefresh: 'Aggiorna le chiavi del fornitore',
+  providerKeysFailed: 'Le chiavi del fornitore non sono leggibili: {reason}',
   identities: 'Identità registrate',
   registerIdentity: 'Registra identità',
   removeIdentity: 'Rimuovi',
@@ -326,6 +331,11 @@ const en: Record<MessageKey, string> = {
   signInMethodsNote:
     'A provider identity ({issuer}, claim {claim}) registered on a user lets them sign in through the provider; role and scope stay the user’s.',
   signInMethodsNoProvider: 'Single sign-on is not configured: passwords with a second factor only.',
+  providerKeysNone:
+    'The database does not have the provider’s keys yet: no single sign-on succeeds until they are registered.',
+  providerKeysAt: 'Provider keys ({kids}) registered on {at} by {by}.',
+  providerKeysRefresh: 'Refresh the provider’s keys',
+  providerKeysFailed: 'The provider’s keys cannot be read: {reason}',
   identities: 'Registered identities',
   registerIdentity: 'Register identity',
   removeIdentity: 'Remove',

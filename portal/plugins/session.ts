@@ -11,6 +11,7 @@ import { formatDateTime, HttpError, sessionCookieName, tokenHash } from '../comm
 import type { PortalConfig } from '../config.ts';
 import { h, type Html, type PageContext } from '../html.ts';
 import { isLanguage, translator, type Language } from '../i18n.ts';
+import { OidcRelyingParty } from '../sign-in/oidc.ts';
 import {
   inOneTrip,
   inSession,
@@ -55,10 +56,15 @@ function rememberViewer(key: string, viewer: SessionViewer): void {
 
 /** Everything a route needs besides its own queries: the user's transaction, rendering, sending. */
 export class Portal {
+  /** The OpenID Connect relying party (one per app: the provider is discovered once), if any. */
+  readonly oidc: OidcRelyingParty | undefined;
+
   constructor(
     readonly config: PortalConfig,
     readonly pool: pg.Pool,
-  ) {}
+  ) {
+    this.oidc = config.oidc ? new OidcRelyingParty(config.oidc) : undefined;
+  }
 
   pageContext(req: FastifyRequest, reply: FastifyReply, viewer?: SessionViewer): PageContext {
     const t = translator(req.portal.lang);

@@ -152,20 +152,23 @@ export async function recoverySignIn(
 }
 
 /**
- * Single sign-on: opens a session for the user the identity is registered on; undefined (and the
- * refusal audited) when it is registered on nobody or on a disabled user.
+ * Single sign-on: the database verifies the provider's ID token (signature against the registered
+ * keys, issuer, audience, expiry, one use) and opens a session for the user the token's identity
+ * is registered on; otherwise the refusal (audited): 'unknown identity' or 'disabled user' for a
+ * good token, another reason for a token that did not pass.
  */
 export async function providerSignIn(
   pool: pg.Pool,
-  identity: { issuer: string; claim: string; value: string },
+  idToken: string,
   sessionHash: Buffer,
   address: string,
-): Promise<string | undefined> {
-  const { rows } = await pool.query<{ user_id: string | null }>(
-    'select qdp.portal_provider_sign_in($1, $2, $3, $4, $5) as user_id',
-    [identity.issuer, identity.claim, identity.value, sessionHash, address],
+): Promise<{ userId: string } | { refusal: string }> {
+  const { rows } = await pool.query<{ user_id: string | null; refusal: string | null }>(
+    'select user_id, refusal from qdp.portal_provider_sign_in($1, $2, $3)',
+    [idToken, sessionHash, address],
   );
-  return rows[0]?.user_id ?? undefined;
+  const row = rows[0]!;
+  return row.user_id !== null ? { userId: row.user_id } : { refusal: String(row.refusal) };
 }
 
 /** A provider sign-in refused before an identity was known, audited with its reason. */

@@ -172,3 +172,43 @@ export async function resetSecondFactor(
   await client.query('select qdp.portal_end_user_sessions($1)', [id]);
   return rows[0]!.username;
 }
+
+/** The identity provider as the database registered it (whose keys check ID tokens, 0053). */
+export interface ProviderRegistration {
+  client_id: string;
+  claim: string;
+  kids: string[];
+  keys_updated_at: Date;
+  updated_by: string;
+}
+
+export async function providerRegistration(
+  client: pg.ClientBase,
+  issuer: string,
+): Promise<ProviderRegistration | undefined> {
+  const { rows } = await client.query<ProviderRegistration>(
+    `select client_id, claim, keys_updated_at, updated_by,
+       array(select coalesce(k ->> 'kid', '') from jsonb_array_elements(keys -> 'keys') k) as kids
+     from qdp.identity_providers where rtrim(issuer, '/') = rtrim($1, '/')`,
+    [issuer],
+  );
+  return rows[0];
+}
+
+/**
+ * Registers the provider with the key set fetched from it (an administrator's session only; the
+ * database audits it as `provider.keys`).
+ */
+export async function refreshProvider(
+  client: pg.ClientBase,
+  provider: { issuer: string; clientId: string; claim: string; keySet: unknown },
+  clientAddress: string,
+): Promise<void> {
+  await client.query('select qdp.portal_identity_provider_refresh($1, $2, $3, $4, $5)', [
+    provider.issuer,
+    provider.clientId,
+    provider.claim,
+    JSON.stringify(provider.keySet),
+    clientAddress,
+  ]);
+}

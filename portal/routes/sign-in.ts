@@ -34,7 +34,6 @@ import {
 import {
   OIDC_CALLBACK_PATH,
   OIDC_FLOW_MINUTES,
-  OidcRelyingParty,
   OidcSignInError,
   parseFlow,
 } from '../sign-in/oidc.ts';
@@ -81,7 +80,7 @@ const signIn: FastifyPluginAsync = async (app) => {
     sameSite: 'strict' as const,
     secure: config.secureCookies,
   };
-  const rp = config.oidc ? new OidcRelyingParty(config.oidc) : undefined;
+  const rp = portal.oidc;
   const factorKey = secondFactorKey(config.cookieSecret);
   const address = (req: FastifyRequest) => portal.clientAddress(req);
   const tOf = (req: FastifyRequest, reply: FastifyReply) => portal.pageContext(req, reply).t;
@@ -376,9 +375,9 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
     const flow = parseFlow(unsigned?.valid ? (unsigned.value ?? undefined) : undefined);
     // The flow is used once, whatever happens next.
     void reply.clearCookie(flowCookie, { ...cookieOptions, sameSite: 'lax' });
-    let value: string;
+    let idToken: string;
     try {
-      value = await rp.complete(new URL(req.url, 'http://callback.invalid'), flow);
+      ({ idToken } = await rp.complete(new URL(req.url, 'http://callback.invalid'), flow));
     } catch (error) {
       if (!(error instanceof OidcSignInError)) throw error;
       await providerRefused(pool, error.refusal, address(req));
@@ -388,14 +387,12 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
     }
     await endBroughtSession(req);
     const token = newSessionToken();
-    const userId = await providerSignIn(
-      pool,
-      { issuer: rp.settings.issuer.href, claim: rp.settings.claim, value },
-      tokenHash(token),
-      address(req),
-    );
-    if (userId === undefined) {
-      return providerPage(req, reply, 'signInProviderRefusedTitle', 'signInProviderRefused', 403);
+    // The database checks the token again itself (signature, issuer, audience, expiry, one use).
+    const outcome = await providerSignIn(pool, idToken, tokenHash(token), address(req));
+    if ('refusal' in outcome) {
+      return outcome.refusal === 'unknown identity' || outcome.refusal === 'disabled user'
+        ? providerPage(req, reply, 'signInProviderRefusedTitle', 'signInProviderRefused', 403)
+        : providerPage(req, reply, 'loginTitle', 'signInProviderFailed', 401);
     }
     openSession(reply, token);
     // The session cookie is SameSite=Strict and this request came from the provider's site, so a

@@ -12,12 +12,15 @@ import {
   createUser,
   listSignInMethods,
   listUsers,
+  providerRegistration,
+  refreshProvider,
   registerIdentity,
   removeIdentity,
   resetSecondFactor,
   userAction,
 } from '../queries/users.ts';
 import { USER_ROLES } from '../../contracts/roles.ts';
+import { OidcSignInError } from '../sign-in/oidc.ts';
 
 const ROLES = USER_ROLES;
 
@@ -71,6 +74,7 @@ const users: FastifyPluginAsync = async (app) => {
       const rows = await listUsers(client);
       const methods = await listSignInMethods(client);
       const oidc = portal.config.oidc;
+      const registered = oidc ? await providerRegistration(client, oidc.issuer.href) : undefined;
       const form = (id: string, action: string, label: string, kind = 'outline-primary') =>
         h`<form method="post" action="/utenti/${id}/${action}" class="d-inline">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-${kind} btn-sm me-1" data-action="${action}">${label}</button></form>`;
       const body = h`<h1 class="h3">${t('usersTitle')}</h1>
@@ -95,6 +99,12 @@ ${message ? alert(message.kind, message.text) : ''}
 </form>
 <h2 class="h4 mt-4">${t('signInMethodsTitle')}</h2>
 <p>${oidc ? t('signInMethodsNote', { issuer: oidc.issuer.href, claim: oidc.claim }) : t('signInMethodsNoProvider')}</p>
+${
+  oidc
+    ? h`<p data-testid="provider-keys">${registered ? t('providerKeysAt', { kids: registered.kids.join(', '), at: formatDateTime(registered.keys_updated_at, lang), by: registered.updated_by }) : t('providerKeysNone')}</p>
+<form method="post" action="/utenti/fornitore" class="mb-3">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-sm btn-outline-primary">${t('providerKeysRefresh')}</button></form>`
+    : ''
+}
 <div ${scrollBox(t('signInMethodsTitle'))}><table class="table table-sm" data-testid="sign-in-methods">
 <thead><tr><th scope="col">${t('username')}</th><th scope="col">${t('identities')}</th><th scope="col">${t('secondFactor')}</th></tr></thead>
 <tbody>${rows.map((u) => {
@@ -207,6 +217,46 @@ ${oidc ? h`<form method="post" action="/utenti/${u.id}/identita" class="d-inline
       return undefined;
     });
     if (redirected !== undefined) return redirected;
+    return reply.redirect('/utenti', 303);
+  });
+
+  // The provider's key set, fetched from its jwks_uri and registered by the administrator's session
+  // (the database checks every ID token against it; the portal's login role cannot write it).
+  const rp = portal.oidc;
+  app.post('/utenti/fornitore', { preHandler: app.csrfProtection }, async (req, reply) => {
+    if (!rp) throw new HttpError(400, 'invalidInput', 'single sign-on is not configured');
+    // An administrator's session first: nobody else makes the portal fetch the key set.
+    const outcome = await portal.asUser(req, reply, async (client, viewer) => {
+      requireAdmin(viewer.role);
+      let keySet: unknown;
+      try {
+        keySet = await rp.keySet();
+      } catch (error) {
+        if (!(error instanceof OidcSignInError)) throw error;
+        return { failed: error.message };
+      }
+      await refreshProvider(
+        client,
+        {
+          issuer: rp.settings.issuer.href,
+          clientId: rp.settings.clientId,
+          claim: rp.settings.claim,
+          keySet,
+        },
+        portal.clientAddress(req),
+      );
+      return { failed: undefined };
+    });
+    if (!('failed' in outcome)) return outcome;
+    if (outcome.failed !== undefined) {
+      const t = portal.pageContext(req, reply).t;
+      return usersPage(
+        req,
+        reply,
+        { kind: 'danger', text: t('providerKeysFailed', { reason: outcome.failed }) },
+        502,
+      );
+    }
     return reply.redirect('/utenti', 303);
   });
 

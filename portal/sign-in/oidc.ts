@@ -212,11 +212,15 @@ export class OidcRelyingParty {
   }
 
   /**
-   * The identifying claim's value of the person the provider sent back with `callbackUrl`. The
-   * code is exchanged once (a replayed one is the provider's invalid_grant) and the ID token is
-   * checked by openid-client.
+   * The identifying claim's value of the person the provider sent back with `callbackUrl`, and the
+   * ID token itself, which the database verifies again before it opens a session (0053). The code
+   * is exchanged once (a replayed one is the provider's invalid_grant) and the ID token is checked
+   * by openid-client (with the state, nonce and PKCE the database cannot see).
    */
-  async complete(callbackUrl: URL, flow: OidcFlow | undefined): Promise<string> {
+  async complete(
+    callbackUrl: URL,
+    flow: OidcFlow | undefined,
+  ): Promise<{ value: string; idToken: string }> {
     if (!flow) throw new OidcSignInError('flow', 'no sign-in was started in this browser');
     // The state first: an answer to another browser's request never reaches the token endpoint.
     if (callbackUrl.searchParams.get('state') !== flow.state) {
@@ -244,7 +248,27 @@ export class OidcRelyingParty {
     if (typeof value !== 'string' || value === '' || value.length > 256) {
       throw new OidcSignInError('claim', `the ID token has no "${this.settings.claim}" claim`);
     }
-    return value;
+    return { value, idToken: tokens.id_token! };
+  }
+
+  /**
+   * The provider's key set (JWKS) read from its `jwks_uri`, for an administrator to register in the
+   * database (qdp.portal_identity_provider_refresh), which checks ID tokens against it.
+   */
+  async keySet(): Promise<{ keys: unknown[] }> {
+    const config = await this.discover();
+    const uri = config.serverMetadata().jwks_uri;
+    if (!uri) throw new OidcSignInError('unavailable', 'the provider publishes no jwks_uri');
+    const response = await fetch(uri, { signal: AbortSignal.timeout(10_000) }).catch(
+      (error: unknown) => {
+        throw new OidcSignInError('unavailable', `${uri} could not be read: ${messageOf(error)}`);
+      },
+    );
+    const body = (await response.json().catch(() => undefined)) as { keys?: unknown } | undefined;
+    if (!response.ok || !Array.isArray(body?.keys)) {
+      throw new OidcSignInError('unavailable', `${uri} answered no key set (${response.status})`);
+    }
+    return { keys: body.keys };
   }
 
   /** The provider's sign-out address (RP-initiated logout), when it has one. */

@@ -155,6 +155,8 @@ function tablesFor(role: 'admin' | 'other', quarantines: number): Record<string,
           user_identities: 0,
           user_second_factors: 0,
           user_recovery_codes: 0,
+          // Single sign-on (0053): the registered provider and its keys (none here).
+          identity_providers: 0,
         }
       : { municipalities: municipalityCount, imports: 1, quarantines, roles: 5, users: 1 };
   return Object.fromEntries(
@@ -517,6 +519,7 @@ describe('policy shape', () => {
     expect(rows.map((r) => `${r.tablename}.${r.policyname}:${r.roles}`)).toEqual([
       'audit_log.audit_log_admin:qdp_admin',
       'gps.gps_admin:qdp_admin',
+      'identity_providers.identity_providers_admin:qdp_admin',
       'imports.imports_admin:qdp_admin',
       'imports.imports_latest:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
       'patients.patients_admin:qdp_admin',
@@ -545,6 +548,9 @@ describe('policy shape', () => {
     expect(rows.map((r) => r.relname)).toEqual([
       'audit_log',
       'gps',
+      // Single sign-on (0053): the provider's keys (administrators read them) and the ID tokens
+      // already used (definer functions only).
+      'identity_providers',
       'imports',
       'patients',
       // The log-in throttle's attempts (0024): reached only through qdp.portal_login_attempt.
@@ -553,6 +559,7 @@ describe('policy shape', () => {
       'portal_sessions',
       // Sign-in (0050): steps between password and second factor, reached only through definer functions.
       'portal_sign_in_steps',
+      'provider_tokens_used',
       'publications',
       'quarantines',
       'rejects',

@@ -1,8 +1,8 @@
 // The sign-in functions (0050, 0052) as the portal's login role calls them: the database checks
 // every proof itself (a password's Argon2id output against the stored verifier, a TOTP code
 // against the encrypted secret, a recovery code's output), a code is accepted once, a recovery
-// code used once, failures counted the same way for every method and none for an unknown user,
-// identities registered on users. Nothing opens a session without a proof.
+// code used once, failures counted the same way for every method and none for an unknown user.
+// Nothing opens a session without a proof (single sign-on's: provider-sign-in.test.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../core/passwords.ts';
@@ -374,64 +374,6 @@ describe('failures', () => {
         action: 'login',
         detail: { method: 'password' },
         client_address: '10.0.0.1',
-      },
-    ]);
-  });
-});
-
-describe('single sign-on identities', () => {
-  const ISSUER = 'https://login.example.org/realms/ulss';
-  const signIn = async (value: string) =>
-    (
-      await login.pool.query<{ id: string | null }>(
-        'select qdp.portal_provider_sign_in($1, $2, $3, $4, $5) as id',
-        [ISSUER, 'email', value, token(), '10.0.0.2'],
-      )
-    ).rows[0]!.id;
-
-  it('a registered identity opens its user’s session; unknown or disabled: nothing, audited', async () => {
-    await db.pool.query(
-      `insert into qdp.user_identities (issuer, claim, value, user_id, registered_by)
-       values ($1, 'email', 'staff@example.org', $2, 'test')`,
-      [ISSUER, userId],
-    );
-    const since = await lastAuditId();
-    expect(await signIn('staff@example.org')).toBe(String(userId));
-    const sessions = await db.pool.query(
-      "select method from qdp.portal_sessions where user_id = $1 and method = 'provider'",
-      [userId],
-    );
-    expect(sessions.rows).toEqual([{ method: 'provider' }]);
-    expect(await signIn('someone@example.org')).toBeNull();
-    await db.pool.query('update qdp.users set disabled = true where id = $1', [userId]);
-    expect(await signIn('staff@example.org')).toBeNull();
-    const audit = await db.pool.query(
-      'select user_id, action, detail from qdp.audit_log where id > $1 order by id',
-      [since],
-    );
-    expect(audit.rows).toEqual([
-      { user_id: String(userId), action: 'login', detail: { method: 'provider' } },
-      {
-        user_id: null,
-        action: 'login.refused',
-        detail: {
-          method: 'provider',
-          reason: 'unknown identity',
-          issuer: ISSUER,
-          claim: 'email',
-          identity: 'someone@example.org',
-        },
-      },
-      {
-        user_id: String(userId),
-        action: 'login.refused',
-        detail: {
-          method: 'provider',
-          reason: 'disabled user',
-          issuer: ISSUER,
-          claim: 'email',
-          identity: 'staff@example.org',
-        },
       },
     ]);
   });

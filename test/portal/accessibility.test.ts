@@ -14,7 +14,7 @@ import { parseOidcSettings } from '../../portal/sign-in/oidc.ts';
 import { codeAt } from '../../portal/sign-in/second-factor.ts';
 import { launchChromium, logInWithForm } from './browser.ts';
 import { hostileDailyFile, LONG_VALUE } from './hostile.ts';
-import { startTestProvider, TEST_CLAIM } from './identity-provider.ts';
+import { registerTestProvider, startTestProvider, TEST_CLAIM } from './identity-provider.ts';
 import {
   PASSWORD,
   startAnotherInstance,
@@ -668,6 +668,7 @@ describe('axe-core, WCAG 2.1 A and AA: signing in', () => {
       QDP_PORTAL_PUBLIC_URL: url,
     }).settings;
     const instance = await startAnotherInstance(f, { oidc }, port);
+    await registerTestProvider(f.db.pool, provider);
     await f.db.pool.query(
       `insert into qdp.user_identities (issuer, claim, value, user_id, registered_by)
        values ($1, $2, 'TINIT-A11STF80A01L781X', $3, 'test')`,

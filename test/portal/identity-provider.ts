@@ -2,6 +2,7 @@
 // without a browser: walk its sign-in form to the code it sends back, and sign ID tokens it never
 // issued (another client's audience, an expired one) with its own key.
 import { createSign } from 'node:crypto';
+import type pg from 'pg';
 import {
   startIdentityProvider,
   type ProviderClient,
@@ -73,6 +74,19 @@ export async function startTestProvider(
       callbackEdit = edit;
     },
   };
+}
+
+/**
+ * Registers the provider in the database as its owner does (the issuer, the portal's client, the
+ * claim and the provider's public keys), which then checks every ID token against it (0053).
+ */
+export async function registerTestProvider(pool: pg.Pool, provider: TestProvider): Promise<void> {
+  await pool.query("select qdp.identity_provider_set($1, $2, $3, $4, 'test')", [
+    provider.issuer,
+    provider.client.clientId,
+    TEST_CLAIM,
+    provider.publicKeySet,
+  ]);
 }
 
 /** An RS256 JWT signed with the provider's own key. */

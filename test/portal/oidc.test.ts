@@ -104,7 +104,9 @@ describe('the code flow', () => {
     expect(url.searchParams.get('scope')).toBe('openid fiscal_number');
     const back = await signInAtProvider(url, 'rossi');
     expect(back.origin + back.pathname).toBe(`${PORTAL}/login/oidc/callback`);
-    expect(await rp.complete(back, flow)).toBe('TINIT-RSSMRA80A01L781X');
+    const identity = await rp.complete(back, flow);
+    expect(identity.value).toBe('TINIT-RSSMRA80A01L781X');
+    expect(identity.idToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it('the flow travels as JSON and is refused once expired or altered', () => {
@@ -135,7 +137,7 @@ describe('the code flow', () => {
     const rp = new OidcRelyingParty(settings);
     const { url, flow } = await rp.begin('/');
     const back = await signInAtProvider(url, 'rossi');
-    expect(await rp.complete(back, flow)).toBe('TINIT-RSSMRA80A01L781X');
+    expect((await rp.complete(back, flow)).value).toBe('TINIT-RSSMRA80A01L781X');
     expect(await refusal(rp.complete(back, flow))).toBe('provider');
   });
 
