@@ -70,8 +70,18 @@ function sectionNav(ctx: PageContext, current: string): Html {
   )}</ul></nav>`;
 }
 
-function table(caption: string, headings: string[], rows: Html[][], testId: string): Html {
-  return h`<div ${scrollBox(caption)}><table class="table table-sm wrap-anywhere" data-testid="${testId}">
+/**
+ * A table in its sideways-scrolling box; `wrapAnywhere` (the default) breaks long values anywhere,
+ * a table of many short columns keeps its words whole and scrolls instead.
+ */
+function table(
+  caption: string,
+  headings: string[],
+  rows: Html[][],
+  testId: string,
+  wrapAnywhere = true,
+): Html {
+  return h`<div ${scrollBox(caption)}><table class="table table-sm${wrapAnywhere ? ' wrap-anywhere' : ''}" data-testid="${testId}">
 <caption class="visually-hidden">${caption}</caption>
 <thead><tr>${headings.map((x) => h`<th scope="col">${x}</th>`)}</tr></thead>
 <tbody>${rows.map((r) => h`<tr>${r.map((c) => h`<td>${c}</td>`)}</tr>`)}</tbody></table></div>`;
@@ -178,9 +188,12 @@ ${
         ENTRY_COLUMNS.map((c) => r[c]),
         report.entries.map((e) => {
           const cells = entryCells(e, ctx.lang);
-          return ENTRY_COLUMNS.map((c) => h`${cells[c]}`);
+          return ENTRY_COLUMNS.map((c) =>
+            c === 'when' ? h`<span class="text-nowrap">${cells[c]}</span>` : h`${cells[c]}`,
+          );
         }),
         'report-entries',
+        false,
       )
 }
 <h3 class="h6">${r.notes}</h3>
