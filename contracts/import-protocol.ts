@@ -39,7 +39,7 @@ const schema = z.object({
       duplicate: path,
       inProgress: path,
     }),
-    glue: z.object({ reconciled: path, rejected: path, failed: path }),
+    glue: z.object({ reconciled: path, failed: path }),
     notify: z.object({ finished: path, unfinished: path }),
   }),
 });

@@ -2,42 +2,11 @@
 // runs that suite as part of `npm test`, against this run's PostgreSQL: it provisions the Python
 // environment (scripts/glue-venv.sh), passes the superuser URL and the migrated template, from
 // which each database test clones its own database, and fails with pytest's output otherwise.
-// It also holds the TypeScript side of the shared header cases.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { adminUrl } from '../support/database.ts';
 import { TEMPLATE_DATABASE } from '../support/global-setup.ts';
-import { headerProblem, mapHeader } from '../../contracts/daily-file.ts';
 import { gluePython, run } from './python.ts';
-
-interface HeaderCase {
-  headers: string[];
-  columns: (number | null)[];
-  found: string[];
-  missing: string[];
-  unrecognised: string[];
-  duplicates: { field: string; headers: string[] }[];
-  problem: string | null;
-}
-
-const { cases } = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, 'header-cases.json'), 'utf8'),
-) as { cases: HeaderCase[] };
-
-describe('header cases shared with the Glue import job', () => {
-  test.each(cases)('$headers', (expected) => {
-    const mapping = mapHeader(expected.headers);
-    expect({ ...mapping, problem: headerProblem(mapping) }).toEqual({
-      columns: expected.columns,
-      found: expected.found,
-      missing: expected.missing,
-      unrecognised: expected.unrecognised,
-      duplicates: expected.duplicates,
-      problem: expected.problem,
-    });
-  });
-});
 
 test(
   'ruff: lint and format of the Glue Python (glue/ruff.toml)',

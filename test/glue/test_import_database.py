@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from py4j.protocol import Py4JJavaError
 
-from import_job import file_header, map_header, run_import, transit_frame
+from import_job import STAGED_HEADER, run_import, transit_frame
 from qdp_glue import JdbcSession, JobError
 
 pytestmark = pytest.mark.database
@@ -68,9 +68,15 @@ def _register(spark, target, path: Path) -> int:
     return import_id
 
 
-def _read_staged(spark, path: Path):
-    # Stand-in for the Data Catalog read (the crawler's CSV classifier); synth writes ';'.
-    return spark.read.csv(str(path), header=True, multiLine=True, sep=";")
+def _read_staged(spark, upload: Path):
+    """The staged form of an uploaded file (staged exactly as on-upload stages it, _stage) as the
+    Data Catalog read gives it."""
+    from run_local import read_staged
+
+    staged = upload.with_name(f"{upload.stem}.staged.csv")
+    if not staged.exists():
+        _stage(upload, staged)
+    return read_staged(spark, str(staged))
 
 
 def _outcome(spark, target, import_id):
@@ -111,40 +117,23 @@ def test_two_days_end_as_with_the_typescript_importer(spark, new_database, tmp_p
     assert "new" in changes and changes & {"unchanged", "extended", "shortened"}
 
 
-def test_header_mismatch_rejects_before_any_row_is_written(spark, database, tmp_path):
-    source = _synth(tmp_path, 1, rows=20, bad_share="0")
-    lines = source.read_text(encoding="utf-8").splitlines()
-    # Without DATA_FINE, and CF beside CODICE_FISCALE: both problems, the duplicate named.
-    path = tmp_path / "bad-header.csv"
-    path.write_text(
-        "\n".join([lines[0].replace("DATA_FINE", "CF"), *lines[1:]]) + "\n", encoding="utf-8"
-    )
+def test_a_file_not_staged_by_on_upload_fails_the_import_before_writing(spark, database, tmp_path):
+    # The uploaded file itself (its own header, ';'): the job checks on-upload's staged shape and
+    # never maps an uploaded file's header again.
+    path = _synth(tmp_path, 1, rows=20, bad_share="0")
     import_id = _register(spark, database.jdbc, path)
-    result = run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
-    assert (result.status, result.rows_written) == ("rejected", 0)
-    outcome = _outcome(spark, database.jdbc, import_id)
-    reason = 'column CODICE_FISCALE appears more than once (as "CODICE_FISCALE", "CF")'
-    assert outcome["import"] == ("rejected", None, None, None, reason)
-    assert outcome["rejects"] == [(0, None, reason)]
+    uploaded = spark.read.csv(str(path), header=True, multiLine=True, sep=";")
+    with pytest.raises(JobError, match="^the staged file's header is not the one on-upload writes"):
+        run_import(spark, uploaded, import_id, database.jdbc)
+    status, *_, error = _outcome(spark, database.jdbc, import_id)["import"]
+    assert status == "failed"
+    assert error == (
+        "import failed: the staged file's header is not the one on-upload writes "
+        "(contracts/job-arguments.json stagedFile): expected "
+        f"{', '.join(STAGED_HEADER)}; found {', '.join(uploaded.columns)}"
+    )
     with JdbcSession(spark, database.jdbc) as db:
         assert db.query(f"select count(*) from qdp.transit_{import_id}") == [(0,)]
-
-
-def test_missing_columns_are_named(spark, database, tmp_path):
-    path = tmp_path / "short.csv"
-    path.write_text("CODICE_FISCALE;COGNOME;NOME;ALTRO\nX;Y;Z;W\n", encoding="utf-8")
-    import_id = _register(spark, database.jdbc, path)
-    assert (
-        run_import(spark, _read_staged(spark, path), import_id, database.jdbc).status == "rejected"
-    )
-    assert _outcome(spark, database.jdbc, import_id)["rejects"] == [
-        (
-            0,
-            None,
-            "missing required columns: SESSO, DATA_NASCITA, COD_ISTAT_RESIDENZA, MOTIVO, "
-            "DATA_INIZIO, DATA_FINE (found: CODICE_FISCALE, COGNOME, NOME; not recognised: ALTRO)",
-        )
-    ]
 
 
 def test_a_retried_run_replaces_the_rows_of_a_killed_attempt(spark, database, tmp_path):
@@ -208,17 +197,13 @@ def _stage(upload: Path, staged: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def _compare_staged(spark, new_database, upload: Path, tmp_path: Path):
+def _compare_staged(spark, new_database, upload: Path):
     """Imports `upload` with the TypeScript importer, and its on-upload staged form with the Glue
     job; returns both outcomes."""
-    from run_local import read_staged
-
     typescript, glue = new_database(), new_database()
-    staged = tmp_path / "staged.csv"
-    _stage(upload, staged)
     printed = json.loads(_qdp("import", str(upload), "--json", database_url=typescript.url))
     import_id = _register(spark, glue.jdbc, upload)
-    run_import(spark, read_staged(spark, str(staged)), import_id, glue.jdbc)
+    run_import(spark, _read_staged(spark, upload), import_id, glue.jdbc)
     return _outcome(spark, glue.jdbc, import_id), _outcome(
         spark, typescript.jdbc, int(printed["importId"])
     )
@@ -240,7 +225,7 @@ def test_an_uploaded_csv_with_blank_lines_and_line_breaks_staged_by_on_upload(
         uploaded.append(";".join(fields))
     upload = tmp_path / "upload.csv"
     upload.write_text("\n".join(uploaded) + "\n", encoding="utf-8")
-    actual, expected = _compare_staged(spark, new_database, upload, tmp_path)
+    actual, expected = _compare_staged(spark, new_database, upload)
     assert actual == expected
     assert len(actual["rejects"]) >= 5
     assert max(r[0] for r in actual["rejects"]) > 32  # lines moved by the blank lines
@@ -263,7 +248,7 @@ def test_an_uploaded_xlsx_staged_by_on_upload(spark, new_database, tmp_path):
         "--out",
         str(upload),
     )
-    actual, expected = _compare_staged(spark, new_database, upload, tmp_path)
+    actual, expected = _compare_staged(spark, new_database, upload)
     assert actual == expected
     assert actual["import"][:2] == ("published", 80)
     assert len(actual["rejects"]) > 0
@@ -273,9 +258,8 @@ def test_a_retry_after_the_load_only_reconciles(spark, database, tmp_path):
     # An earlier attempt wrote the rows and marked the import loaded, then died.
     path = _synth(tmp_path, 1, rows=20, bad_share="0")
     import_id = _register(spark, database.jdbc, path)
-    rows = _read_staged(spark, path)
     (
-        transit_frame(rows, map_header(file_header(rows.columns)), import_id)
+        transit_frame(_read_staged(spark, path), import_id)
         .write.format("jdbc")
         .options(**database.jdbc.spark_options())
         .option("dbtable", f"qdp.transit_{import_id}")
@@ -312,7 +296,9 @@ def test_a_catalog_that_typed_the_columns_fails_the_import_before_writing(
 ):
     path = _synth(tmp_path, 1, rows=10, bad_share="0")
     import_id = _register(spark, database.jdbc, path)
-    typed = spark.read.csv(str(path), header=True, sep=";", inferSchema=True)  # as a crawler would
+    staged = tmp_path / "staged.csv"
+    _stage(path, staged)
+    typed = spark.read.csv(str(staged), header=True, inferSchema=True)  # as a crawler would
     with pytest.raises(JobError, match="COD_ISTAT_RESIDENZA \\(int\\), TELEFONO \\(bigint\\)"):
         run_import(spark, typed, import_id, database.jdbc)
     status, *_, error = _outcome(spark, database.jdbc, import_id)["import"]

@@ -1,8 +1,8 @@
 """The Glue import job makes its part of the import protocol in the order
 contracts/import-protocol.json states (``paths.glue``), the same lists test/core/import-protocol.test.ts
 holds the TypeScript paths to: each call of a protocol function is recorded (the job's own checks,
-its status and row-count queries, are not protocol steps), and ``load`` when the transit rows are
-written."""
+its status and row-count queries, are not protocol steps), and ``load`` when the staged file is
+checked and its rows written."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from test_import_database import _read_staged, _register, _synth
 
 import import_job
-from qdp_glue import JdbcSession
+from qdp_glue import JdbcSession, JobError
 
 pytestmark = pytest.mark.database
 
@@ -57,13 +57,13 @@ def test_a_loadable_file_is_loaded_marked_loaded_and_reconciled(
     assert recorded == GLUE_PATHS["reconciled"] == ["load", "markLoaded", "reconcile"]
 
 
-def test_a_header_it_cannot_map_rejects_before_loading(spark, database, tmp_path, recorded):
-    path = tmp_path / "short.csv"
-    path.write_text("CODICE_FISCALE;COGNOME\nX;Y\n", encoding="utf-8")
+def test_a_file_not_staged_by_on_upload_fails_in_the_load_step(spark, database, tmp_path, recorded):
+    path = _synth(tmp_path, 1, rows=10, bad_share="0")
     import_id = _register(spark, database.jdbc, path)
-    result = import_job.run_import(spark, _read_staged(spark, path), import_id, database.jdbc)
-    assert result.status == "rejected"
-    assert recorded == GLUE_PATHS["rejected"] == ["reject"]
+    uploaded = spark.read.csv(str(path), header=True, sep=";")  # the upload, not its staged form
+    with pytest.raises(JobError, match="^the staged file's header is not the one on-upload writes"):
+        import_job.run_import(spark, uploaded, import_id, database.jdbc)
+    assert recorded == GLUE_PATHS["failed"] == ["load", "fail"]
 
 
 def test_an_error_while_loading_fails_the_import(spark, database, tmp_path, recorded):
