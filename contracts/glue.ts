@@ -1,7 +1,7 @@
 // The Glue jobs' contract (contracts/job-arguments.json, which the Python scripts read too), with
 // its one typed reader: each job's argument names, the workflow run properties on-upload sets,
 // the staged file's shape and the files each job needs beside its script. Also which Glue states
-// end a run badly (notify reports them, infra/alerts.ts routes them).
+// end a run badly (notify reports them, infra/notifications.ts routes them).
 import { z } from 'zod';
 import declaration from './job-arguments.json' with { type: 'json' };
 

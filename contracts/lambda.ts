@@ -40,7 +40,7 @@ export const LAMBDA_ENV = {
   portalLoginRole: 'QDP_PORTAL_LOGIN_ROLE',
 } as const;
 
-/** The namespace, name and dimension of the deadline metric (the alarm in infra/alerts.ts). */
+/** The namespace, name and dimension of the deadline metric (the alarm in infra/monitoring.ts). */
 export const DEADLINE_METRIC = {
   namespace: 'QuarantineDataPlatform',
   name: 'ImportDeadlineMissed',

@@ -53,7 +53,7 @@ function csvClassifierOf(c: GlueDeclaration['stagedFile']['classifier']) {
   };
 }
 
-/** Physical names, known before anything is declared (the alerts' rules match them). */
+/** @internal Etl's physical names (the other components take its outputs). */
 export function etlNames(name: string) {
   return {
     catalogDatabase: `${name.replace(/-/g, '_')}_staging`,

@@ -47,7 +47,7 @@ export const ON_UPLOAD_RETRY_ATTEMPTS = 2;
 /** Days the dead-letter queue keeps an event (SQS's maximum). */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
-/** Physical names, known before anything is declared (the alarms in Alerts watch them). */
+/** @internal The trigger's physical names. */
 export function importTriggerNames(name: string): { functionName: string; queueName: string } {
   return {
     functionName: physicalName('lambda', name, 'on-upload'),
@@ -83,6 +83,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
   readonly functionName: pulumi.Output<string>;
   readonly functionArn: pulumi.Output<string>;
   readonly deadLetterQueueArn: pulumi.Output<string>;
+  readonly deadLetterQueueName: pulumi.Output<string>;
 
   constructor(name: string, args: ImportTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('quarantine:trigger:ImportTrigger', name, {}, opts);
@@ -215,6 +216,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
     this.functionName = fn.name;
     this.functionArn = fn.arn;
     this.deadLetterQueueArn = queue.arn;
+    this.deadLetterQueueName = queue.name;
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,

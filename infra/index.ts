@@ -3,23 +3,23 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DEFAULTS, validateArgs, validateName, withDefaults } from './args.ts';
 import type { QuarantineDataPlatformArgs } from './args.ts';
-import { Alerts } from './alerts.ts';
 import { Analytics, ANALYTICS_DATABASE_NAME, REDSHIFT_PORT } from './analytics.ts';
 import { Backup } from './backup.ts';
 import { Database, DATABASE_NAME } from './database.ts';
-import { Etl, etlNames } from './etl.ts';
-import { ImportTrigger, importTriggerNames } from './import-trigger.ts';
+import { Etl } from './etl.ts';
+import { ImportTrigger } from './import-trigger.ts';
 import { PlatformKey } from './key.ts';
 import { Landing } from './landing.ts';
-import { Migrations, migrateFunctionName } from './migrations.ts';
+import { Migrations } from './migrations.ts';
+import { Monitoring } from './monitoring.ts';
 import { Network } from './network.ts';
 import { Portal } from './portal.ts';
-import { PortalLoginRotation, rotateFunctionName } from './rotation.ts';
+import { FORMER_ALERTS_TYPE, Notifications } from './notifications.ts';
+import { PortalLoginRotation } from './rotation.ts';
 import { platformTags, tagTransformation } from './tags.ts';
 
 export * from './args.ts';
 export * from './backup.ts';
-export * from './alerts.ts';
 export * from './analytics.ts';
 export * from './database.ts';
 export * from './etl.ts';
@@ -28,7 +28,9 @@ export * from './key.ts';
 export * from './lambda.ts';
 export * from './landing.ts';
 export * from './migrations.ts';
+export * from './monitoring.ts';
 export * from './network.ts';
+export * from './notifications.ts';
 export * from './portal.ts';
 export * from './rotation.ts';
 export { PLATFORM_TAG_KEYS } from './tags.ts';
@@ -74,7 +76,8 @@ interface Parts {
   key: PlatformKey;
   landing: Landing;
   database: Database;
-  alerts: Alerts;
+  notifications: Notifications;
+  monitoring: Monitoring;
   analytics: Analytics | undefined;
   etl: Etl;
   trigger: ImportTrigger;
@@ -148,8 +151,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
   get database(): Database {
     return partsOfPlatform(this).database;
   }
-  get alerts(): Alerts {
-    return partsOfPlatform(this).alerts;
+  get notifications(): Notifications {
+    return partsOfPlatform(this).notifications;
+  }
+  get monitoring(): Monitoring {
+    return partsOfPlatform(this).monitoring;
   }
   /** Undefined when `enableAnalytics` is false. */
   get analytics(): Analytics | undefined {
@@ -291,7 +297,6 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
           childOpts,
         )
       : undefined;
-    const names = etlNames(name);
     const etl = new Etl(
       name,
       {
@@ -314,6 +319,27 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
               },
         logRetentionDays: a.logRetentionDays,
         manageDataCatalogEncryption: a.manageDataCatalogEncryption,
+      },
+      childOpts,
+    );
+    const notifications = new Notifications(
+      name,
+      {
+        kmsKeyArn: key.keyArn,
+        alertEmails: a.alertEmails,
+        importDeadline: a.importDeadline,
+        timeZone: a.timeZone,
+        notify: {
+          databaseClusterArn: database.clusterArn,
+          databaseSecretArn: database.secretArn,
+          databaseName: DATABASE_NAME,
+          glueWorkflowName: etl.workflowName,
+          glueJobNames: a.enableAnalytics
+            ? [etl.importJobName, etl.analyticsJobName as pulumi.Output<string>]
+            : [etl.importJobName],
+          glueCrawlerName: etl.crawlerName,
+        },
+        logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
@@ -357,44 +383,6 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
           childOpts,
         )
       : undefined;
-    const triggerNames = importTriggerNames(name);
-    const alerts = new Alerts(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        authorityName: a.authorityName,
-        alertEmails: a.alertEmails,
-        importDeadline: a.importDeadline,
-        timeZone: a.timeZone,
-        databaseClusterIdentifier: database.clusterIdentifier,
-        databaseInstanceIdentifier: database.writerInstanceIdentifier,
-        notify: {
-          databaseClusterArn: database.clusterArn,
-          databaseSecretArn: database.secretArn,
-          databaseName: DATABASE_NAME,
-          glueWorkflowName: names.workflow,
-          glueJobNames: a.enableAnalytics
-            ? [names.importJob, names.analyticsJob]
-            : [names.importJob],
-          glueCrawlerName: names.crawler,
-        },
-        functionNames: [
-          triggerNames.functionName,
-          migrateFunctionName(name),
-          ...(a.enablePortal ? [rotateFunctionName(name)] : []),
-        ],
-        deadLetterQueueNames: [triggerNames.queueName],
-        portal:
-          portal === undefined
-            ? undefined
-            : {
-                loadBalancerArnSuffix: portal.loadBalancerArnSuffix,
-                targetGroupArnSuffix: portal.targetGroupArnSuffix,
-              },
-        logRetentionDays: a.logRetentionDays,
-      },
-      childOpts,
-    );
     const trigger = new ImportTrigger(
       name,
       {
@@ -406,7 +394,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         databaseName: DATABASE_NAME,
         glueWorkflowName: etl.workflowName,
         glueWorkflowArn: etl.workflowArn,
-        failureTopicArn: alerts.failureTopicArn,
+        failureTopicArn: notifications.failureTopicArn,
         logRetentionDays: a.logRetentionDays,
         reservedConcurrency: a.onUploadReservedConcurrency,
       },
@@ -446,12 +434,58 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
             },
             childOpts,
           );
+    // Last, from the real resources. The alarms and the dashboard were children of `Alerts`
+    // (the notifications' former type) under this component's current and previous type.
+    const notify = notifications.notify!;
+    const monitoring = new Monitoring(
+      name,
+      {
+        failureTopicArn: notifications.failureTopicArn,
+        importDeadline: {
+          authorityName: a.authorityName,
+          deadline: a.importDeadline,
+          timeZone: a.timeZone,
+        },
+        failedGlueRules: notify.failedGlueRules.map((r) => ({ key: r.key, name: r.ruleName })),
+        functions: [
+          { key: 'on-upload', name: trigger.functionName },
+          { key: 'migrate', name: migrations.functionName },
+          ...(portalLoginRotation === undefined
+            ? []
+            : [{ key: 'rotate-database-secret', name: portalLoginRotation.functionName }]),
+          { key: 'notify', name: notify.functionName },
+        ],
+        deadLetterQueues: [
+          { key: 'on-upload-dlq', name: trigger.deadLetterQueueName },
+          { key: 'notify-dlq', name: notify.deadLetterQueueName },
+        ],
+        databaseClusterIdentifier: database.clusterIdentifier,
+        databaseInstanceIdentifier: database.writerInstanceIdentifier,
+        portal:
+          portal === undefined
+            ? undefined
+            : {
+                loadBalancerArnSuffix: portal.loadBalancerArnSuffix,
+                targetGroupArnSuffix: portal.targetGroupArnSuffix,
+              },
+        formerParentUrns: [
+          pulumi.createUrn(name, FORMER_ALERTS_TYPE, this),
+          pulumi.createUrn(
+            name,
+            FORMER_ALERTS_TYPE,
+            pulumi.createUrn(name, PREVIOUS_COMPONENT_TYPE, opts?.parent),
+          ),
+        ],
+      },
+      childOpts,
+    );
     partsOf.set(this, {
       network,
       key,
       landing,
       database,
-      alerts,
+      notifications,
+      monitoring,
       analytics,
       etl,
       trigger,
@@ -462,11 +496,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
 
     this.sftpEndpoint = landing.sftpEndpoint;
     this.landingBucketName = landing.bucketName;
-    this.successTopicArn = alerts.successTopicArn;
-    this.failureTopicArn = alerts.failureTopicArn;
+    this.successTopicArn = notifications.successTopicArn;
+    this.failureTopicArn = notifications.failureTopicArn;
     this.databaseEndpoint = database.endpoint;
     this.databaseSecretArn = database.secretArn;
-    this.dashboardName = alerts.dashboardName;
+    this.dashboardName = monitoring.dashboardName;
     this.analyticsWorkgroupName =
       analytics?.workgroupName ?? pulumi.output<string | undefined>(undefined);
     this.kmsKeyArn = key.keyArn;

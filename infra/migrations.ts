@@ -22,11 +22,6 @@ import { PORTAL_LOGIN_ROLE } from '../contracts/roles.ts';
 export const MIGRATE_TIMEOUT_SECONDS = 600;
 export const MIGRATE_MEMORY_MB = 512;
 
-/** The function's physical name, known before anything is declared (Alerts watches it). */
-export function migrateFunctionName(name: string): string {
-  return physicalName('lambda', name, 'migrate');
-}
-
 export interface MigrationsArgs {
   kmsKeyArn: pulumi.Input<string>;
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -80,7 +75,7 @@ export class Migrations extends pulumi.ComponentResource {
     const { fn } = platformFunction(
       `${name}-migrate`,
       {
-        functionName: migrateFunctionName(name),
+        functionName: physicalName('lambda', name, 'migrate'),
         description: 'Applies the database migrations (invoked by every pulumi up)',
         bundleDir,
         environment: {

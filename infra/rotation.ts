@@ -23,11 +23,6 @@ export const ROTATE_MEMORY_MB = 256;
 /** Secrets Manager runs one step at a time: one execution at most, never a flood. */
 export const ROTATE_RESERVED_CONCURRENCY = 1;
 
-/** The function's physical name, known before anything is declared (Alerts watches it). */
-export function rotateFunctionName(name: string): string {
-  return physicalName('lambda', name, 'rotate-database-secret');
-}
-
 export interface PortalLoginRotationArgs {
   /** The portal's settings secret (QDP_PORTAL_DATABASE_URL holds the login and its password). */
   secretArn: pulumi.Input<string>;
@@ -56,7 +51,7 @@ export class PortalLoginRotation extends pulumi.ComponentResource {
     const { fn } = platformFunction(
       `${name}-rotate-database-secret`,
       {
-        functionName: rotateFunctionName(name),
+        functionName: physicalName('lambda', name, 'rotate-database-secret'),
         description: "Rotates the portal's database password (Secrets Manager rotation)",
         bundleDir: args.bundleDir ?? functionBundle('rotate-database-secret'),
         environment: { [LAMBDA_ENV.portalSettingsSecretArn]: args.secretArn },

@@ -24,6 +24,7 @@ import {
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -39,7 +40,14 @@ import { adminUrl } from '../support/database.ts';
 import { ACCOUNT_ID, CREDENTIALS, REGION, ROOT, startEmulator, type Emulator } from './emulator.ts';
 import { startGlueRecorder, type GlueRecorder } from './glue-recorder.ts';
 import { provision, recordPlatform, type Provisioned } from './provision.ts';
-import { emptyDatabase, eventually, sshKeyPair, subscriberQueue, type KeyPair } from './support.ts';
+import {
+  emptyDatabase,
+  eventually,
+  newRotation,
+  sshKeyPair,
+  subscriberQueue,
+  type KeyPair,
+} from './support.ts';
 import { FIELDS } from '../../contracts/daily-file.ts';
 import { STAGED_LINE_NUMBER_COLUMN, WORKFLOW_RUN_PROPERTIES } from '../../contracts/glue.ts';
 import { DEADLINE_METRIC, LAMBDA_ENV } from '../../contracts/lambda.ts';
@@ -138,6 +146,7 @@ beforeAll(async () => {
       [LAMBDA_ENV.portalSettingsSecretArn]: portalSecretArn,
       [LAMBDA_ENV.portalLoginRole]: PORTAL_LOGIN,
     },
+    'rotate-database-secret': { [LAMBDA_ENV.portalSettingsSecretArn]: portalSecretArn },
   });
   s3 = new S3Client({ ...config(), forcePathStyle: true });
   lambda = new LambdaClient(config());
@@ -284,6 +293,62 @@ describe('provisioning from the component', () => {
       );
     } finally {
       await client.end();
+    }
+  }, 120_000);
+});
+
+describe("the portal's database password, rotated by Secrets Manager", () => {
+  it('the deployed rotation function runs the four steps: a new password that logs in, the old one refused; migrate then keeps it', async () => {
+    const secrets = new SecretsManagerClient(config());
+    try {
+      const before = await secrets.send(new GetSecretValueCommand({ SecretId: portalSecretArn }));
+      const oldUrl = JSON.parse(before.SecretString ?? '{}')[PORTAL_SECRET_SETTINGS.databaseUrl];
+      // What aws.secretsmanager.SecretRotation turns on (MiniStack records it and calls no
+      // function; AWS would then call the function with a new version id, as below).
+      await secrets.send(new RotateSecretCommand({ SecretId: portalSecretArn }));
+      const token = await newRotation(secrets, portalSecretArn);
+      const outcomes: unknown[] = [];
+      for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
+        outcomes.push(
+          await invoke(platform.functions['rotate-database-secret'], {
+            SecretId: portalSecretArn,
+            ClientRequestToken: token,
+            Step: step,
+          }),
+        );
+      }
+      expect(outcomes.map((o) => (o as { outcome: string }).outcome)).toEqual([
+        'created',
+        'password set',
+        'tested',
+        'finished',
+      ]);
+      const after = await secrets.send(new GetSecretValueCommand({ SecretId: portalSecretArn }));
+      const newUrl = JSON.parse(after.SecretString ?? '{}')[PORTAL_SECRET_SETTINGS.databaseUrl];
+      expect([after.VersionId, newUrl === oldUrl]).toEqual([token, false]);
+      expect(JSON.stringify(outcomes)).not.toContain(new URL(newUrl).password);
+      const who = async (url: string) => {
+        const client = new pg.Client({ connectionString: url });
+        try {
+          await client.connect();
+          return (await client.query('select current_user as u')).rows[0].u as string;
+        } catch (error) {
+          return `refused ${(error as { code?: string }).code}`;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      };
+      expect([await who(newUrl), await who(oldUrl)]).toEqual([PORTAL_LOGIN, 'refused 28P01']);
+      // A deploy's migrate run keeps the rotated password (the secret is the source of truth).
+      const again = (await invoke(platform.functions.migrate, {})) as { portalLogin: unknown };
+      expect(again.portalLogin).toEqual({
+        role: PORTAL_LOGIN,
+        password: 'kept',
+        settings: 'unchanged',
+      });
+      expect(await who(newUrl)).toBe(PORTAL_LOGIN);
+    } finally {
+      secrets.destroy();
     }
   }, 120_000);
 });

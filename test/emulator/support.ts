@@ -1,6 +1,6 @@
 // What the emulator tests share: a fresh database, SSH keys, SNS subscriber queues, polling.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,11 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import {
+  DescribeSecretCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import pg from 'pg';
 import { withDatabase } from '../support/global-setup.ts';
@@ -116,4 +121,28 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * A new rotation's version id. AWS moves the AWSPENDING label to the version createSecret puts
+ * (it stays on the current version after a rotation); MiniStack adds it without taking it from
+ * the other version, so this takes it off first, as AWS's move would.
+ */
+export async function newRotation(
+  secrets: SecretsManagerClient,
+  secretId: string,
+): Promise<string> {
+  const described = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  for (const [id, stages] of Object.entries(described.VersionIdsToStages ?? {})) {
+    if (stages.includes('AWSPENDING')) {
+      await secrets.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: 'AWSPENDING',
+          RemoveFromVersionId: id,
+        }),
+      );
+    }
+  }
+  return randomUUID();
 }

@@ -11,7 +11,6 @@ import {
   GetSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +27,7 @@ import { loadPortalConfig } from '../../portal/config.ts';
 import { DatabaseLogin, portalPool, secretsManagerReader } from '../../portal/database-login.ts';
 import { startPortal } from '../../portal/main.ts';
 import { CREDENTIALS, REGION, startEmulator, type Emulator } from '../emulator/emulator.ts';
+import { newRotation } from '../emulator/support.ts';
 import { createTestDatabase, dropTestRoles, type TestDatabase } from '../support/database.ts';
 import { LAMBDA_ENV } from '../../contracts/lambda.ts';
 import { PORTAL_SECRET_SETTINGS } from '../../contracts/portal-deployment.ts';
@@ -125,27 +125,6 @@ async function state(secretId: string, role: string) {
   return { versions, values, verifier: verifier.rows[0]!.p };
 }
 
-/**
- * A new rotation's version id. AWS moves the AWSPENDING label to the version createSecret puts
- * (it stays on the current version after a rotation); MiniStack adds it without taking it from
- * the other version, so the test takes it off first, as AWS's move would.
- */
-async function newRotation(secretId: string): Promise<string> {
-  const described = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
-  for (const [id, stages] of Object.entries(described.VersionIdsToStages ?? {})) {
-    if (stages.includes('AWSPENDING')) {
-      await secrets.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: secretId,
-          VersionStage: 'AWSPENDING',
-          RemoveFromVersionId: id,
-        }),
-      );
-    }
-  }
-  return randomUUID();
-}
-
 function step(secretId: string, token: string, name: RotationStep): Promise<RotationOutcome> {
   return rotateStep({ SecretId: secretId, ClientRequestToken: token, Step: name }, { secrets });
 }
@@ -154,7 +133,7 @@ describe('rotate-database-secret', () => {
   it('rotates the password in four steps, each idempotent: the old one is refused, the new one works, the other settings kept', async () => {
     const { role, url } = await portalLogin();
     const secretId = await settingsSecret(url);
-    const token = await newRotation(secretId);
+    const token = await newRotation(secrets, secretId);
     const outcomes: string[] = [];
     for (const name of ROTATION_STEPS) {
       outcomes.push((await step(secretId, token, name)).outcome);
@@ -196,7 +175,7 @@ describe('rotate-database-secret', () => {
     const secretId = await settingsSecret(url);
     const passwords: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const token = await newRotation(secretId);
+      const token = await newRotation(secrets, secretId);
       for (const name of ROTATION_STEPS) await step(secretId, token, name);
       passwords.push(
         new URL((await value(secretId, { VersionStage: 'AWSCURRENT' }))[S.databaseUrl]!).password,
@@ -243,7 +222,7 @@ describe('the portal during and after a rotation', () => {
     const { role, url } = await portalLogin();
     const secretId = await settingsSecret(url);
     const reader = secretsManagerReader(secretId, secrets);
-    const token = await newRotation(secretId);
+    const token = await newRotation(secrets, secretId);
     await step(secretId, token, 'createSecret');
     await step(secretId, token, 'setSecret');
     // An instance booted before the rotation: the old password in its environment.

@@ -1,7 +1,6 @@
 // The sub-components on their own (each is usable without QuarantineDataPlatform).
 import { expect, test } from 'vitest';
 import {
-  Alerts,
   Analytics,
   Database,
   Etl,
@@ -10,7 +9,9 @@ import {
   importTriggerNames,
   Landing,
   Migrations,
+  Monitoring,
   Network,
+  Notifications,
   PlatformKey,
   PortalLoginRotation,
   ROTATE_MEMORY_MB,
@@ -71,21 +72,42 @@ test('Database alone in the caller’s subnets, with its own children only', asy
   expect(one(rec, 'aws:rds/cluster:Cluster', 'solo-db').inputs['deletionProtection']).toBe(true);
 });
 
-test('Alerts alone: no database, no notify function, so no alarms and no database widget', async () => {
+test('Notifications alone: the topics and their delivery-status logging, no notify function', async () => {
   const rec = await installMocks();
-  const alerts = new Alerts('solo', { kmsKeyArn: KEY, authorityName: 'ASL' });
-  await resolve(alerts.dashboardName);
+  const notifications = new Notifications('solo', { kmsKeyArn: KEY });
+  await resolve(notifications.failureTopicArn);
   await settle(rec);
-  // Nothing would put the deadline metric: no deadline alarm (missing data counts as breaching).
   // The topics' delivery-status logging: 4 log groups and the role SNS writes them with.
   expect(countsByType(rec)).toEqual({
-    'aws:cloudwatch/dashboard:Dashboard': 1,
     'aws:cloudwatch/logGroup:LogGroup': 4,
     'aws:iam/role:Role': 1,
     'aws:iam/rolePolicy:RolePolicy': 1,
     'aws:sns/topic:Topic': 2,
-    'quarantine:alerts:Alerts': 1,
+    'quarantine:notifications:Notifications': 1,
   });
+  expect(notifications.notify).toBeUndefined();
+});
+
+test('Monitoring alone: no database and no deadline, so only the watched function and no database widget', async () => {
+  const rec = await installMocks();
+  const monitoring = new Monitoring('solo', {
+    failureTopicArn: 'arn:aws:sns:eu-south-1:123456789012:solo-ETL_Failure',
+    functions: [{ key: 'worker', name: 'solo-worker' }],
+  });
+  await resolve(monitoring.dashboardName);
+  await settle(rec);
+  // Nothing would put the deadline metric: no deadline alarm (missing data counts as breaching).
+  expect(countsByType(rec)).toEqual({
+    'aws:cloudwatch/dashboard:Dashboard': 1,
+    'aws:cloudwatch/metricAlarm:MetricAlarm': 1,
+    'quarantine:monitoring:Monitoring': 1,
+  });
+  const alarm = one(rec, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'solo-worker-errors').inputs;
+  expect([alarm['alarmDescription'], alarm['dimensions'], alarm['alarmActions']]).toEqual([
+    'The Lambda function solo-worker failed.',
+    { FunctionName: 'solo-worker' },
+    ['arn:aws:sns:eu-south-1:123456789012:solo-ETL_Failure'],
+  ]);
   const body = JSON.parse(
     String(
       one(rec, 'aws:cloudwatch/dashboard:Dashboard', 'solo-dashboard').inputs['dashboardBody'],

@@ -465,18 +465,18 @@ describe('notify: Glue rules of this instance only, the deadline schedule', () =
 
   test('EventBridge rules: state changes of this instance’s jobs and crawler → notify', () => {
     const jobs = ['ulss9-import', 'ulss9-analytics'];
+    // By name: registration order follows when the Etl outputs they match resolve.
     expect(
-      ofType(rec, 'aws:cloudwatch/eventRule:EventRule').map((r) => [
-        r.name,
-        JSON.parse(String(r.inputs['eventPattern'])),
-      ]),
+      ofType(rec, 'aws:cloudwatch/eventRule:EventRule')
+        .map((r) => [r.name, JSON.parse(String(r.inputs['eventPattern']))] as const)
+        .sort((a, b) => a[0].localeCompare(b[0])),
     ).toEqual([
       [
-        'ulss9-glue-jobs-succeeded',
+        'ulss9-glue-crawler-failed',
         {
           source: ['aws.glue'],
-          'detail-type': ['Glue Job State Change'],
-          detail: { jobName: jobs, state: ['SUCCEEDED'] },
+          'detail-type': ['Glue Crawler State Change'],
+          detail: { crawlerName: ['ulss9-staging'], state: ['Failed'] },
         },
       ],
       [
@@ -488,11 +488,11 @@ describe('notify: Glue rules of this instance only, the deadline schedule', () =
         },
       ],
       [
-        'ulss9-glue-crawler-failed',
+        'ulss9-glue-jobs-succeeded',
         {
           source: ['aws.glue'],
-          'detail-type': ['Glue Crawler State Change'],
-          detail: { crawlerName: ['ulss9-staging'], state: ['Failed'] },
+          'detail-type': ['Glue Job State Change'],
+          detail: { jobName: jobs, state: ['SUCCEEDED'] },
         },
       ],
     ]);

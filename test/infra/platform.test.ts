@@ -32,7 +32,8 @@ const SUB_COMPONENTS = [
   'quarantine:database:Database',
   'quarantine:analytics:Analytics',
   'quarantine:etl:Etl',
-  'quarantine:alerts:Alerts',
+  'quarantine:notifications:Notifications',
+  'quarantine:monitoring:Monitoring',
   'quarantine:trigger:ImportTrigger',
   'quarantine:migrations:Migrations',
   'quarantine:portal:Portal',
@@ -167,7 +168,8 @@ const TYPICAL_COUNTS = {
   'aws:wafv2/webAclAssociation:WebAclAssociation': 1,
   'aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration': 1,
   'awsx:ec2:Vpc': 1,
-  'quarantine:alerts:Alerts': 1,
+  'quarantine:monitoring:Monitoring': 1,
+  'quarantine:notifications:Notifications': 1,
   'quarantine:analytics:Analytics': 1,
   'quarantine:backup:Backup': 1,
   'quarantine:database:Database': 1,
@@ -332,6 +334,46 @@ describe('resources declared', () => {
     for (const topic of ofType(rec, 'aws:sns/topic:Topic')) {
       expect(topic.inputs['kmsMasterKeyId']).toBe(kmsKeyArn);
     }
+  });
+
+  test("the alarms and the dashboard keep their URNs from when they were Alerts' children; Notifications is Alerts' alias", async () => {
+    const rec = await installMocks();
+    const aliases = new Map<string, pulumi.Input<string | pulumi.Alias>[]>();
+    const platform = new QuarantineDataPlatform('ulss9', typicalArgs, {
+      transformations: [
+        (t) => {
+          aliases.set(`${t.type} ${t.name}`, t.opts.aliases ?? []);
+          return undefined;
+        },
+      ],
+    });
+    await resolve(platform.dashboardName);
+    await settle(rec);
+    const project = pulumi.getProject();
+    const stack = pulumi.getStack();
+    const former = (platformType: string, type: string, name: string) =>
+      `urn:pulumi:${stack}::${project}::${platformType}$quarantine:alerts:Alerts$${type}::${name}`;
+    const formerUrns = (type: string, name: string) =>
+      [
+        'quarantine-data-platform:index:QuarantineDataPlatform',
+        'quarantine:index:QuarantineDataPlatform',
+      ].map((platformType) => former(platformType, type, name));
+    const resolved = async (key: string) =>
+      Promise.all((aliases.get(key) ?? []).map((a) => resolve(pulumi.output(a))));
+    const alarmType = 'aws:cloudwatch/metricAlarm:MetricAlarm';
+    const alarms = ofType(rec, alarmType).map((r) => r.name);
+    expect(alarms.sort()).toEqual([...ALARMS].sort());
+    for (const alarm of alarms) {
+      expect(await resolved(`${alarmType} ${alarm}`)).toEqual(formerUrns(alarmType, alarm));
+    }
+    const dashboardType = 'aws:cloudwatch/dashboard:Dashboard';
+    expect(await resolved(`${dashboardType} ulss9-dashboard`)).toEqual(
+      formerUrns(dashboardType, 'ulss9-dashboard'),
+    );
+    // The topics and the notify function follow their parent's alias (the engine derives them).
+    expect(await resolved('quarantine:notifications:Notifications ulss9')).toEqual([
+      { type: 'quarantine:alerts:Alerts' },
+    ]);
   });
 
   test('every child is parented to its sub-component, and named from the instance name', async () => {
