@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { importDailyFile } from '../core/importer.ts';
 import { hashPassword } from '../core/passwords.ts';
 import { writeSyntheticDailyFile } from '../core/synth/index.ts';
+import { USER_ROLES, type UserRole } from '../contracts/roles.ts';
 
 /** Local demo only: printed at start, never used outside local mode. */
 export const DEMO_PASSWORD = 'qdp-demo';
@@ -13,7 +14,7 @@ export const DEMO_SEED = 'demo';
 
 export interface DemoUser {
   username: string;
-  role: string;
+  role: UserRole;
   scope: string;
 }
 
@@ -44,7 +45,19 @@ export async function seedDemoHistory(
   return options.days;
 }
 
-/** One user per kind of user, scoped to the busiest municipality and GP of the latest import. */
+/** The demo user of each portal role (contracts/roles.ts): a new role needs its demo user. */
+export const DEMO_USERS: Record<UserRole, { username: string; display: string }> = {
+  admin: { username: 'admin', display: 'Amministratore (demo)' },
+  staff: { username: 'staff', display: 'Operatore ULSS (demo)' },
+  prefecture: { username: 'prefettura', display: 'Prefettura (demo)' },
+  municipality: { username: 'comune', display: 'Comune (demo)' },
+  gp: { username: 'medico', display: 'Medico (demo)' },
+};
+
+/**
+ * One user per role, scoped to the busiest municipality and GP of the latest import (no GP user
+ * when no row names a GP).
+ */
 export async function seedDemoUsers(pool: pg.Pool): Promise<DemoUser[]> {
   const scope = await pool.query<{ istat: string | null; gp: string | null }>(
     `select (select residence_istat from qdp.quarantines
@@ -57,25 +70,12 @@ export async function seedDemoUsers(pool: pg.Pool): Promise<DemoUser[]> {
   const istat = scope.rows[0]?.istat ?? '023091';
   const gp = scope.rows[0]?.gp ?? null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const users: {
-    username: string;
-    display: string;
-    role: string;
-    istat: string | null;
-    gp: string | null;
-  }[] = [
-    { username: 'admin', display: 'Amministratore (demo)', role: 'admin', istat: null, gp: null },
-    { username: 'staff', display: 'Operatore ULSS (demo)', role: 'staff', istat: null, gp: null },
-    {
-      username: 'prefettura',
-      display: 'Prefettura (demo)',
-      role: 'prefecture',
-      istat: null,
-      gp: null,
-    },
-    { username: 'comune', display: 'Comune (demo)', role: 'municipality', istat, gp: null },
-  ];
-  if (gp) users.push({ username: 'medico', display: 'Medico (demo)', role: 'gp', istat: null, gp });
+  const users = USER_ROLES.filter((role) => role !== 'gp' || gp !== null).map((role) => ({
+    ...DEMO_USERS[role],
+    role,
+    istat: role === 'municipality' ? istat : null,
+    gp: role === 'gp' ? gp : null,
+  }));
   for (const u of users) {
     await pool.query(
       `insert into qdp.users (username, display_name, role, istat_code, gp_code, password_hash)

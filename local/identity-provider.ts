@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import Provider, { type KoaContext } from 'oidc-provider';
+import { DEMO_USERS } from './demo.ts';
 
 export interface ProviderIdentity {
   /** What to type in the provider's sign-in form (its subject). */
@@ -136,10 +137,14 @@ export const DEMO_CLIENT_ID = 'qdp-portal-demo';
 /** The claim the demo registers: a SPID/CIE gateway's fiscalNumber. */
 export const DEMO_CLAIM = 'fiscalNumber';
 
-/** One identity per demo user (same names as local/demo.ts), and one nobody registered. */
+/** One identity per demo user (local/demo.ts DEMO_USERS), and one nobody registered. */
 export function demoIdentities(): (ProviderIdentity & { username: string | undefined })[] {
   // Synthetic fiscal numbers in a SPID gateway's shape (TINIT-…), of nobody.
-  const person = (username: string | undefined, login: string, code: string, name: string) => ({
+  const person = (
+    { username, display: name }: { username: string | undefined; display: string },
+    login: string,
+    code: string,
+  ) => ({
     username,
     login,
     claims: {
@@ -150,12 +155,16 @@ export function demoIdentities(): (ProviderIdentity & { username: string | undef
     },
   });
   return [
-    person('admin', 'sso-admin', 'DMOMNS80A01L781X', 'Amministratore (demo)'),
-    person('staff', 'sso-staff', 'DMOPRT80A41L781F', 'Operatore ULSS (demo)'),
-    person('prefettura', 'sso-prefettura', 'DMOPFT80A01L781S', 'Prefettura (demo)'),
-    person('comune', 'sso-comune', 'DMOCMN80A01L781K', 'Comune (demo)'),
-    person('medico', 'sso-medico', 'DMOMDC80A01L781P', 'Medico (demo)'),
-    person(undefined, 'sso-sconosciuto', 'DMOSCN80A01L781V', 'Sconosciuto (demo)'),
+    person(DEMO_USERS.admin, 'sso-admin', 'DMOMNS80A01L781X'),
+    person(DEMO_USERS.staff, 'sso-staff', 'DMOPRT80A41L781F'),
+    person(DEMO_USERS.prefecture, 'sso-prefettura', 'DMOPFT80A01L781S'),
+    person(DEMO_USERS.municipality, 'sso-comune', 'DMOCMN80A01L781K'),
+    person(DEMO_USERS.gp, 'sso-medico', 'DMOMDC80A01L781P'),
+    person(
+      { username: undefined, display: 'Sconosciuto (demo)' },
+      'sso-sconosciuto',
+      'DMOSCN80A01L781V',
+    ),
   ];
 }
 

@@ -6,9 +6,10 @@
 // consecutive days share most people, some extended, some ended, some new — without simulating
 // any earlier day.
 import { fiscalCodeVariant } from './fiscal-code.ts';
-import { PopulationModel, unknownProvinces, type Person } from './people.ts';
+import { PopulationModel, type Person } from './people.ts';
 import { Rng, fmix32, mix32, seedHash } from './random.ts';
 import { FIELDS } from '../../contracts/daily-file.ts';
+import { provinceProblems } from '../../contracts/territory.ts';
 
 /** The daily file's headers, in the contract's order (core/contract/daily-file.json). */
 export const COLUMNS: readonly string[] = FIELDS.map((field) => field.header);
@@ -82,16 +83,8 @@ export function checkSyntheticDayOptions(options: SyntheticDayOptions): string[]
   if (typeof options.seed !== 'string' && typeof options.seed !== 'number') {
     problems.push(`seed must be a string or a number (got ${typeof options.seed})`);
   }
-  if (provinces.length === 0) {
-    problems.push('provinces must list at least one province code');
-  } else {
-    const unknown = unknownProvinces(provinces);
-    if (unknown.length > 0) {
-      problems.push(
-        `provinces has unknown province code(s): ${unknown.join(', ')} (use two-letter codes such as VR, VI, RM)`,
-      );
-    }
-  }
+  // The territory's one province rule and messages (contracts/territory.ts).
+  problems.push(...provinceProblems(provinces).map((problem) => `provinces: ${problem}`));
   if (isoDay(startDate) === undefined) {
     problems.push(`startDate must be an ISO date yyyy-mm-dd (got ${String(startDate)})`);
   }

@@ -2,7 +2,6 @@
 // population, family doctors (GPs), phones and addresses. All pure functions of a seed.
 import {
   allMunicipalities,
-  knownProvinces,
   municipalitiesOf,
   type Municipality,
 } from '../../contracts/territory.ts';
@@ -564,12 +563,6 @@ export class PopulationModel {
     }
     return hit;
   }
-}
-
-/** Province codes not in the reference data (empty when all are known). */
-export function unknownProvinces(provinces: readonly string[]): string[] {
-  const known = knownProvinces();
-  return provinces.filter((p) => !known.has(p));
 }
 
 function toResidence(m: Municipality, inTerritory: boolean): Residence {

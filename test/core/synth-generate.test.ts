@@ -42,12 +42,16 @@ describe('options', () => {
     ).toThrow(
       'invalid synthetic file options: rows must be a whole number, 0 or more (got -1); ' +
         'day must be a positive integer (got 0); badRowShare must be a number from 0 to 0.5 (got 0.6); ' +
-        'provinces has unknown province code(s): XX (use two-letter codes such as VR, VI, RM); ' +
+        'provinces: unknown province code(s) XX: use upper-case two-letter codes such as VR, VI, RM; ' +
         'startDate must be an ISO date yyyy-mm-dd (got 2021-02-30)',
     );
     expect(checkSyntheticDayOptions({ rows: 1.5, seed: 1, provinces: [] })).toEqual([
       'rows must be a whole number, 0 or more (got 1.5)',
-      'provinces must list at least one province code',
+      'provinces: must name at least one province (two-letter codes such as VR, RM)',
+    ]);
+    expect(checkSyntheticDayOptions({ rows: 1, seed: 1, provinces: ['VR', 'vi', 'VR'] })).toEqual([
+      'provinces: unknown province code(s) vi: use upper-case two-letter codes such as VR, VI, RM',
+      'provinces: VR listed more than once',
     ]);
     expect(
       checkSyntheticDayOptions({ rows: 1, seed: null as unknown as string, badRowShare: NaN }),

@@ -9,7 +9,6 @@ import {
   POPULATIONS,
   PopulationModel,
   makeGps,
-  unknownProvinces,
 } from '../../core/synth/people.ts';
 import { Rng, seedHash } from '../../core/synth/random.ts';
 
@@ -35,10 +34,6 @@ describe('reference lists', () => {
   it('keeps the sexes of first names apart', () => {
     const male = new Set(MALE_NAMES);
     expect(FEMALE_NAMES.filter((name) => male.has(name))).toEqual([]);
-  });
-
-  it('reports unknown provinces', () => {
-    expect(unknownProvinces(['VR', 'XX', 'VI', 'ZZ'])).toEqual(['XX', 'ZZ']);
   });
 });
 

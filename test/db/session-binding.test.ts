@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { PORTAL_GROUP_ROLE, POLICY_ROLES } from '../../contracts/roles.ts';
 import {
   createPortalLogin,
   person,
@@ -19,7 +20,8 @@ import {
   type Territory,
 } from './access-fixtures.ts';
 
-const ROLES = ['qdp_admin', 'qdp_staff', 'qdp_prefecture', 'qdp_municipality', 'qdp_gp'] as const;
+/** The access policy's roles a portal session switches to (every policy role but the group). */
+const ROLES = POLICY_ROLES.filter((role) => role !== PORTAL_GROUP_ROLE);
 
 /** Each read of personal data a connection could try, as one count (or a refusal). */
 const PERSONAL_READS: Record<string, string> = {
