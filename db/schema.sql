@@ -1019,6 +1019,46 @@ CREATE FUNCTION qdp.portal_own_password_params() RETURNS text
 
 
 --
+-- Name: portal_own_second_factor(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_own_second_factor() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select exists (select 1 from qdp.user_second_factors f
+                 where f.user_id = u.id and f.confirmed_at is not null)
+  from qdp.users u
+  where u.id = qdp.current_user_id() and u.password_verifier is not null
+$$;
+
+
+--
+-- Name: portal_own_second_factor_begin(bytea); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  has_factor boolean := qdp.portal_own_second_factor();
+begin
+  if qdp.current_user_id() is null then
+    raise exception 'enrol a second factor: no live session' using errcode = '42501';
+  elsif has_factor is null then
+    raise exception 'enrol a second factor: only an account with a password has one here'
+      using errcode = '42501';
+  elsif has_factor then
+    raise exception 'enrol a second factor: this account has one already (an administrator resets it)'
+      using errcode = '42501';
+  end if;
+  perform qdp.portal_sign_in_step_begin(qdp.current_user_id(), p_step_hash, 'enrol');
+end
+$$;
+
+
+--
 -- Name: portal_password_params(text); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -4643,6 +4683,30 @@ GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_staff;
 GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_prefecture;
 GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_municipality;
 GRANT ALL ON FUNCTION qdp.portal_own_password_params() TO qdp_gp;
+
+
+--
+-- Name: FUNCTION portal_own_second_factor(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_own_second_factor() FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor() TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor() TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor() TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor() TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor() TO qdp_gp;
+
+
+--
+-- Name: FUNCTION portal_own_second_factor_begin(p_step_hash bytea); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) TO qdp_gp;
 
 
 --

@@ -162,6 +162,10 @@ const it = {
   currentPassword: 'Password attuale',
   confirmPassword: 'Conferma nuova password',
   passwordChanged: 'Password cambiata.',
+  ownSecondFactorOn: 'Il secondo fattore (app di autenticazione) è attivo su questo account.',
+  ownSecondFactorOff:
+    'Il tuo ruolo non richiede un secondo fattore, ma puoi attivarlo: dopo la password ti sarà chiesto un codice dell’app di autenticazione.',
+  ownSecondFactorEnrol: 'Attiva il secondo fattore',
   passwordWrong: 'La password attuale non è corretta.',
   passwordMismatch: 'Le due password non coincidono.',
   passwordTooShort: 'La password deve avere almeno {n} caratteri.',
@@ -349,6 +353,10 @@ const en: Record<MessageKey, string> = {
   currentPassword: 'Current password',
   confirmPassword: 'Confirm new password',
   passwordChanged: 'Password changed.',
+  ownSecondFactorOn: 'The second factor (authenticator app) is on for this account.',
+  ownSecondFactorOff:
+    'Your role does not require a second factor, but you can turn it on: after the password you will be asked for a code from your authenticator app.',
+  ownSecondFactorEnrol: 'Turn on the second factor',
   passwordWrong: 'The current password is wrong.',
   passwordMismatch: 'The two passwords differ.',
   passwordTooShort: 'The password must have at least {n} characters.',

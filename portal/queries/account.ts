@@ -26,3 +26,16 @@ export async function setOwnPassword(
   );
   return rows[0]?.ok === true;
 }
+
+/** Whether the user has a confirmed authenticator; null for an account without a password. */
+export async function ownSecondFactor(client: pg.ClientBase): Promise<boolean | null> {
+  const { rows } = await client.query<{ f: boolean | null }>(
+    'select qdp.portal_own_second_factor() as f',
+  );
+  return rows[0]?.f ?? null;
+}
+
+/** Begins an enrolment step for the session's own user under `stepHash` (refused otherwise). */
+export async function beginOwnEnrolment(client: pg.ClientBase, stepHash: Buffer): Promise<void> {
+  await client.query('select qdp.portal_own_second_factor_begin($1)', [stepHash]);
+}

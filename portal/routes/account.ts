@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { hashPassword } from '../../core/passwords.ts';
 import { HttpError, PASSWORD_MIN_LENGTH, tokenHash } from '../common.ts';
 import { alert, h, hiddenCsrf, layout } from '../html.ts';
-import { ownPasswordParams, setOwnPassword } from '../queries/account.ts';
+import { ownPasswordParams, ownSecondFactor, setOwnPassword } from '../queries/account.ts';
 import { writeAudit } from '../queries/audit.ts';
 import type { SessionViewer } from '../queries/session.ts';
 import { argon2Proof } from '../sign-in/proof.ts';
@@ -17,6 +17,7 @@ const account: FastifyPluginAsync = async (app) => {
     req: FastifyRequest,
     reply: FastifyReply,
     viewer: SessionViewer,
+    hasFactor: boolean | null,
     message?: { kind: 'danger' | 'success'; text: string },
     status = 200,
   ) => {
@@ -39,14 +40,23 @@ ${hiddenCsrf(ctx)}
 <div class="form-group mb-4"><label for="confirm" class="active">${t('confirmPassword')}</label>
 <input type="password" class="form-control" id="confirm" name="confirm" autocomplete="new-password" minlength="${PASSWORD_MIN_LENGTH}" required></div>
 <button type="submit" class="btn btn-primary">${t('navPassword')}</button>
-</form></div></div>`,
+</form>
+${
+  hasFactor === null
+    ? ''
+    : h`<h2 class="h4 mt-5">${t('secondFactor')}</h2>
+<p data-testid="own-second-factor">${hasFactor ? t('ownSecondFactorOn') : t('ownSecondFactorOff')}</p>
+${hasFactor ? '' : h`<form method="post" action="/password/secondo-fattore">${hiddenCsrf(ctx)}<button type="submit" class="btn btn-outline-primary">${t('ownSecondFactorEnrol')}</button></form>`}`
+}</div></div>`,
       ),
       status,
     );
   };
 
   app.get('/password', async (req, reply) =>
-    portal.asUser(req, reply, async (_c, viewer) => passwordPage(req, reply, viewer)),
+    portal.asUser(req, reply, async (client, viewer) =>
+      passwordPage(req, reply, viewer, await ownSecondFactor(client)),
+    ),
   );
 
   app.post('/password', { preHandler: app.csrfProtection }, async (req, reply) => {
@@ -61,9 +71,17 @@ ${hiddenCsrf(ctx)}
     return portal.asUser(req, reply, async (client, viewer) => {
       const t = portal.pageContext(req, reply).t;
       const { current, password, confirm } = body.data;
+      const hasFactor = await ownSecondFactor(client);
       const params = await ownPasswordParams(client);
       const wrong = () =>
-        passwordPage(req, reply, viewer, { kind: 'danger', text: t('passwordWrong') }, 400);
+        passwordPage(
+          req,
+          reply,
+          viewer,
+          hasFactor,
+          { kind: 'danger', text: t('passwordWrong') },
+          400,
+        );
       if (!params) return wrong();
       const proof = await argon2Proof(params, current);
       if (password.length < PASSWORD_MIN_LENGTH) {
@@ -71,6 +89,7 @@ ${hiddenCsrf(ctx)}
           req,
           reply,
           viewer,
+          hasFactor,
           { kind: 'danger', text: t('passwordTooShort', { n: PASSWORD_MIN_LENGTH }) },
           400,
         );
@@ -80,6 +99,7 @@ ${hiddenCsrf(ctx)}
           req,
           reply,
           viewer,
+          hasFactor,
           { kind: 'danger', text: t('passwordMismatch') },
           400,
         );
@@ -95,7 +115,10 @@ ${hiddenCsrf(ctx)}
         action: 'password.change',
         clientAddress: portal.clientAddress(req),
       });
-      return passwordPage(req, reply, viewer, { kind: 'success', text: t('passwordChanged') });
+      return passwordPage(req, reply, viewer, hasFactor, {
+        kind: 'success',
+        text: t('passwordChanged'),
+      });
     });
   });
 };

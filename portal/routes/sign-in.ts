@@ -31,6 +31,7 @@ import {
   signOut,
   type SignInStep,
 } from '../queries/sign-in.ts';
+import { beginOwnEnrolment } from '../queries/account.ts';
 import {
   OIDC_CALLBACK_PATH,
   OIDC_FLOW_MINUTES,
@@ -275,6 +276,19 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
     );
   };
 
+  // A local account enrols a second factor of its own accord (its role does not require one):
+  // the user's session begins an enrolment step, which then goes as at sign-in.
+  app.post('/password/secondo-fattore', { preHandler: app.csrfProtection }, async (req, reply) => {
+    const token = newSessionToken();
+    const begun = await portal.asUser(req, reply, async (client) => {
+      await beginOwnEnrolment(client, tokenHash(token));
+      return true;
+    });
+    if (begun !== true) return begun;
+    void reply.setCookie(stepCookie, token, cookieOptions);
+    return reply.redirect(`/login/enrol?next=${encodeURIComponent('/password')}`, 303);
+  });
+
   app.get('/login/enrol', async (req, reply) => {
     const current = await currentStep(req);
     if (!current || current.step.next !== 'enrol') return reply.redirect('/login', 303);
@@ -322,6 +336,8 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
       if (!(await currentStep(req))) return failed(req, reply, 'signInStepEnded', 401);
       return again('codeFailed', 401);
     }
+    // Enrolling of one's own accord: the session it began in gives way to the new one.
+    await endBroughtSession(req);
     openSession(reply, token);
     // The recovery codes, once: only their verifiers are kept.
     return page(

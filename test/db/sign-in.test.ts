@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../core/passwords.ts';
+import { withUserSession } from '../../db/session.ts';
 import { argon2Proof, secondFactorKey } from '../../portal/sign-in/proof.ts';
 import {
   codeAt,
@@ -376,5 +377,60 @@ describe('failures', () => {
         client_address: '10.0.0.1',
       },
     ]);
+  });
+});
+
+describe('a second factor of one’s own accord', () => {
+  /** Runs `sql` in a live session of `id` (opened by the owner, as after a sign-in). */
+  const own = (id: number, sql: string, values: unknown[] = []) =>
+    withUserSession(db.pool, id, async (c) => (await c.query(sql, values)).rows[0]);
+
+  it('a local account whose role needs none enrols one, once, through an enrolment step', async () => {
+    await db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
+    expect(await own(userId, 'select qdp.portal_own_second_factor() as f')).toEqual({ f: false });
+    const step = token();
+    await own(userId, 'select qdp.portal_own_second_factor_begin($1)', [step]);
+    const { rows } = await login.pool.query(
+      'select user_id, next from qdp.portal_sign_in_step($1)',
+      [step],
+    );
+    expect(rows).toEqual([{ user_id: String(userId), next: 'enrol' }]);
+    const secret = newTotpSecret();
+    await login.pool.query('select qdp.portal_second_factor_enrol($1, $2, $3)', [
+      step,
+      secret,
+      KEY,
+    ]);
+    expect(await code(step, codeAt(secret), newRecoveryCodes(2))).toBe(true);
+    expect(await own(userId, 'select qdp.portal_own_second_factor() as f')).toEqual({ f: true });
+    // Now the password leads to the code, and a second enrolment is refused.
+    expect((await signIn()).outcome).toBe('code');
+    await expect(
+      own(userId, 'select qdp.portal_own_second_factor_begin($1)', [token()]),
+    ).rejects.toThrow('enrol a second factor: this account has one already');
+  });
+
+  it('is refused without a live session and to an account without a password', async () => {
+    const client = await login.pool.connect();
+    try {
+      await client.query('set role qdp_staff');
+      await expect(
+        client.query('select qdp.portal_own_second_factor_begin($1)', [token()]),
+      ).rejects.toThrow('enrol a second factor: no live session');
+      expect((await client.query('select qdp.portal_own_second_factor() as f')).rows).toEqual([
+        { f: null },
+      ]);
+    } finally {
+      await client.query('reset role');
+      client.release();
+    }
+    const { rows } = await db.pool.query<{ id: string }>(
+      "insert into qdp.users (username, display_name, role) values ('t-sso-only', 'SSO only', 'staff') returning id",
+    );
+    const ssoOnly = Number(rows[0]!.id);
+    expect(await own(ssoOnly, 'select qdp.portal_own_second_factor() as f')).toEqual({ f: null });
+    await expect(
+      own(ssoOnly, 'select qdp.portal_own_second_factor_begin($1)', [token()]),
+    ).rejects.toThrow('enrol a second factor: only an account with a password has one here');
   });
 });

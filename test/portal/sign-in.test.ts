@@ -6,7 +6,7 @@
 // sign-out at the portal and the provider; the TOTP second factor (enrolment first and nothing
 // else, a code, a wrong one, a reused one, recovery codes once, throttle and lock-out counting
 // wrong codes); and nothing learned from a failed password (§3: same message, status and time).
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../core/passwords.ts';
@@ -562,6 +562,61 @@ describe('second factor (TOTP) for password sign-in', () => {
       await f.db.pool.query(
         "update qdp.settings set value = 'admin' where key = 'second_factor_roles'",
       );
+    }
+  });
+});
+
+describe('a second factor of one’s own accord', () => {
+  it('a local account whose role needs none turns it on from its password page', async () => {
+    const staff = f.users.staff;
+    const c = new PortalClient(f.url);
+    try {
+      expect((await c.login(staff.username, PASSWORD)).status).toBe(303);
+      expect(await (await c.get('/password')).text()).toContain(
+        'data-testid="own-second-factor">Il tuo ruolo non richiede un secondo fattore',
+      );
+      const begun = await c.post('/password/secondo-fattore', {}, '/password');
+      expect(begun.status).toBe(303);
+      expect(begun.headers.get('location')).toBe('/login/enrol?next=%2Fpassword');
+      const enrol = await (await c.get('/login/enrol?next=%2Fpassword')).text();
+      const secret = /data-testid="totp-secret">([^<]+)</.exec(enrol)![1]!.replaceAll(' ', '');
+      const before = c.cookies.get(SESSION);
+      const sessionsOfBefore = async () =>
+        (
+          await f.db.pool.query(
+            'select count(*)::int as n from qdp.portal_sessions where token_hash = $1',
+            [createHash('sha256').update(before!).digest()],
+          )
+        ).rows;
+      expect(await sessionsOfBefore()).toEqual([{ n: 1 }]);
+      const since = await lastAuditId();
+      const done = await c.post(
+        '/login/enrol',
+        { code: codeAt(secret), next: '/password' },
+        '/password',
+      );
+      expect(done.status).toBe(200);
+      expect(await done.text()).toContain('data-testid="recovery-codes"');
+      // A new session replaced the one the enrolment began in, which ended.
+      expect(c.cookies.get(SESSION)).not.toBe(before);
+      expect(await sessionsOfBefore()).toEqual([{ n: 0 }]);
+      expect(await auditSince(since)).toEqual([
+        {
+          user_id: String(staff.id),
+          action: 'login',
+          detail: { method: 'password+totp (enrolled)' },
+        },
+      ]);
+      expect(await (await c.get('/password')).text()).toContain(
+        'data-testid="own-second-factor">Il secondo fattore (app di autenticazione) è attivo',
+      );
+      // From now on the password leads to the code.
+      const next = new PortalClient(f.url);
+      const signedIn = await next.login(staff.username, PASSWORD);
+      expect(signedIn.headers.get('location')).toMatch(/^\/login\/code/);
+    } finally {
+      await f.db.pool.query('delete from qdp.user_second_factors where user_id = $1', [staff.id]);
+      await f.db.pool.query('delete from qdp.user_recovery_codes where user_id = $1', [staff.id]);
     }
   });
 });
