@@ -276,6 +276,33 @@ describe('record of processing', () => {
     ]);
   });
 
+  it('catalogues only columns that exist, and every credential column of the sign-in tables', async () => {
+    // A migration that renames or replaces a catalogued column must update the catalogue: the
+    // record lists only catalogued columns that exist, so a stale row would drop a field silently.
+    const { rows: stale } = await db.pool.query<{ field: string }>(
+      `select f.table_schema || '.' || f.table_name || '.' || f.column_name as field
+       from qdp.personal_data_fields f
+       where not exists (
+         select 1 from pg_attribute a
+         join pg_class c on c.oid = a.attrelid
+         join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = f.table_schema and c.relname = f.table_name
+           and a.attname = f.column_name and a.attnum > 0 and not a.attisdropped)
+       order by 1`,
+    );
+    expect(stale).toEqual([]);
+    const r = await record();
+    expect(r.personalData.find((p) => p.category === 'credentials')!.fields).toEqual([
+      'qdp.user_recovery_codes.user_id',
+      'qdp.user_recovery_codes.code_params',
+      'qdp.user_recovery_codes.code_verifier',
+      'qdp.user_second_factors.user_id',
+      'qdp.user_second_factors.secret_sealed',
+      'qdp.users.password_hash',
+      'qdp.users.password_verifier',
+    ]);
+  });
+
   it('is read by an administrator’s session and refused to every other role', async () => {
     const roles = await withUserSession(login.pool, t.users.admin, async (c) => {
       const { rows } = await c.query<{ r: PrivacyRecord }>('select qdp.privacy_record() as r');
