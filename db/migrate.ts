@@ -22,8 +22,11 @@ export const FUNCTIONS_DIR = path.join(HERE, 'functions');
  */
 export const FIRST_MIGRATION_WITHOUT_FUNCTIONS = 27;
 
-/** Serialises concurrent runners (two deploys, two `qdp db migrate`): only one applies. */
-const MIGRATION_LOCK_KEY = 727_001;
+/**
+ * The advisory lock a migration run holds (per database): it serialises concurrent runners (two
+ * deploys, two `qdp db migrate`), so only one applies and the others wait, then find nothing to do.
+ */
+export const MIGRATION_LOCK_KEY = 727_001;
 
 export interface Migration {
   version: number;

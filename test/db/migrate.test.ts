@@ -2,10 +2,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   FIRST_MIGRATION_WITHOUT_FUNCTIONS,
   FUNCTIONS_DIR,
+  MIGRATION_LOCK_KEY,
   MIGRATIONS_DIR,
   migrate,
   readMigrations,
@@ -196,5 +197,68 @@ describe('where SQL functions live', () => {
     } finally {
       await template.end();
     }
+  });
+});
+
+describe('concurrent migration runs', () => {
+  const name = `qdp_migrate_race_${process.pid}`;
+  const admin = () => new pg.Client({ connectionString: adminUrl() });
+  const clients: pg.Client[] = [];
+
+  beforeAll(async () => {
+    const a = admin();
+    await a.connect();
+    await a.query(`drop database if exists ${name} with (force)`);
+    await a.query(`create database ${name}`);
+    await a.end();
+    for (let i = 0; i < 3; i++) {
+      const client = new pg.Client({ connectionString: withDatabase(adminUrl(), name) });
+      await client.connect();
+      clients.push(client);
+    }
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.end();
+    const a = admin();
+    await a.connect();
+    await a.query(`drop database if exists ${name} with (force)`);
+    await a.end();
+  });
+
+  it('contend while every migration is pending: one applies them all, the other waits and applies none', async () => {
+    const [holder, first, second] = clients as [pg.Client, pg.Client, pg.Client];
+    // Both runs start while a third session holds the lock, so both meet it before anything is
+    // applied, whichever gets it next.
+    await holder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const runs = Promise.all([migrate(first), migrate(second)]);
+    await vi.waitFor(
+      async () => {
+        const { rows } = await holder.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_locks
+           where locktype = 'advisory' and objid = $1 and objsubid = 1 and not granted
+             and database = (select oid from pg_database where datname = current_database())`,
+          [MIGRATION_LOCK_KEY],
+        );
+        expect(rows[0]?.waiting).toBe(2);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    const before = await holder.query<{ table: string | null }>(
+      "select to_regclass('qdp_meta.schema_migrations')::text as table",
+    );
+    expect(before.rows).toEqual([{ table: null }]);
+    await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+
+    const files = readMigrations().map((m) => m.file);
+    const results = (await runs).toSorted((a, b) => b.applied.length - a.applied.length);
+    expect(results).toEqual([
+      { applied: files, alreadyApplied: 0, functions: readRepeatables().map((f) => f.path) },
+      { applied: [], alreadyApplied: files.length, functions: [] },
+    ]);
+    const { rows } = await holder.query<{ version: number }>(
+      'select version from qdp_meta.schema_migrations order by version',
+    );
+    expect(rows.map((r) => r.version)).toEqual(readMigrations().map((m) => m.version));
   });
 });
