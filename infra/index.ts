@@ -13,7 +13,7 @@ import { Landing } from './landing.ts';
 import { Migrations } from './migrations.ts';
 import { Monitoring } from './monitoring.ts';
 import { Network } from './network.ts';
-import { Portal } from './portal.ts';
+import { Portal, PortalSettings } from './portal.ts';
 import { FORMER_ALERTS_TYPE, Notifications } from './notifications.ts';
 import { PortalLoginRotation } from './rotation.ts';
 import { platformTags, tagTransformation } from './tags.ts';
@@ -216,6 +216,11 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       childOpts.providers = { aws: provider };
     }
 
+    // URNs a sub-component of type `type` had under this component's current and previous type.
+    const formerChildUrns = (type: string) => [
+      pulumi.createUrn(name, type, this),
+      pulumi.createUrn(name, type, pulumi.createUrn(name, PREVIOUS_COMPONENT_TYPE, opts?.parent)),
+    ];
     const key = new PlatformKey(
       name,
       { kmsKeyArn: a.kmsKeyArn, authorityName: a.authorityName },
@@ -343,46 +348,6 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       },
       childOpts,
     );
-    // The portal's instances start once the migrations (declared below: they need the portal's
-    // settings secret) have written their settings.
-    let migrationsDeclared: (migrations: pulumi.Resource) => void = () => undefined;
-    const launchAfter = new Promise<pulumi.Resource>((resolve) => {
-      migrationsDeclared = resolve;
-    });
-    const portal = a.enablePortal
-      ? new Portal(
-          name,
-          {
-            vpcId: network.vpcId,
-            privateSubnetIds: network.privateSubnetIds,
-            publicSubnetIds: network.publicSubnetIds,
-            kmsKeyArn: key.keyArn,
-            bucketName: landing.bucketName,
-            bucketArn: landing.bucket.arn,
-            databaseSecurityGroupId: database.securityGroupId,
-            authorityName: a.authorityName,
-            certificateArn: a.portalCertificateArn,
-            allowPlainHttp: a.portalAllowPlainHttp,
-            instanceType: a.portalInstanceType,
-            minInstances: a.portalMinInstances,
-            maxInstances: a.portalMaxInstances,
-            allowedCidrs: a.portalAllowedCidrs,
-            logBucketName: landing.logBucketName,
-            logBucketReady: [landing],
-            deletionProtection: a.portalDeletionProtection,
-            rateLimitPerAddress: a.portalRateLimitPerAddress,
-            logRetentionDays: a.logRetentionDays,
-            launchAfter,
-            oidcIssuer: a.portalOidcIssuer,
-            oidcClientId: a.portalOidcClientId,
-            oidcClaim: a.portalOidcClaim,
-            oidcScopes: a.portalOidcScopes,
-            oidcLabel: a.portalOidcLabel,
-            publicUrl: a.portalPublicUrl,
-          },
-          childOpts,
-        )
-      : undefined;
     const trigger = new ImportTrigger(
       name,
       {
@@ -400,6 +365,18 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       },
       childOpts,
     );
+    // The portal's settings secret comes first: the migrations write it, the instances read it
+    // (launched after the migrations). It was the Portal's child: its former URNs are aliases.
+    const portalSettings = a.enablePortal
+      ? new PortalSettings(
+          name,
+          {
+            kmsKeyArn: key.keyArn,
+            formerParentUrns: formerChildUrns('quarantine:portal:Portal'),
+          },
+          childOpts,
+        )
+      : undefined;
     const migrations = new Migrations(
       name,
       {
@@ -410,14 +387,49 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
         databaseName: DATABASE_NAME,
         databaseSecretArn: database.secretArn,
         territoryProvinces: a.territoryProvinces,
-        portalSettingsSecretArn: portal?.settingsSecretArn,
+        portalSettingsSecretArn: portalSettings?.secretArn,
         // The cluster, its writer and its ingress rules; the endpoints the function reaches.
         databaseReady: [database, network],
         logRetentionDays: a.logRetentionDays,
       },
       childOpts,
     );
-    migrationsDeclared(migrations);
+    const portal =
+      portalSettings !== undefined
+        ? new Portal(
+            name,
+            {
+              vpcId: network.vpcId,
+              privateSubnetIds: network.privateSubnetIds,
+              publicSubnetIds: network.publicSubnetIds,
+              kmsKeyArn: key.keyArn,
+              bucketName: landing.bucketName,
+              bucketArn: landing.bucket.arn,
+              databaseSecurityGroupId: database.securityGroupId,
+              authorityName: a.authorityName,
+              certificateArn: a.portalCertificateArn,
+              allowPlainHttp: a.portalAllowPlainHttp,
+              instanceType: a.portalInstanceType,
+              minInstances: a.portalMinInstances,
+              maxInstances: a.portalMaxInstances,
+              allowedCidrs: a.portalAllowedCidrs,
+              logBucketName: landing.logBucketName,
+              logBucketReady: [landing],
+              deletionProtection: a.portalDeletionProtection,
+              rateLimitPerAddress: a.portalRateLimitPerAddress,
+              logRetentionDays: a.logRetentionDays,
+              settingsSecretArn: portalSettings.secretArn,
+              launchAfter: migrations,
+              oidcIssuer: a.portalOidcIssuer,
+              oidcClientId: a.portalOidcClientId,
+              oidcClaim: a.portalOidcClaim,
+              oidcScopes: a.portalOidcScopes,
+              oidcLabel: a.portalOidcLabel,
+              publicUrl: a.portalPublicUrl,
+            },
+            childOpts,
+          )
+        : undefined;
     const portalLoginRotation =
       portal === undefined
         ? undefined
@@ -468,14 +480,7 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
                 loadBalancerArnSuffix: portal.loadBalancerArnSuffix,
                 targetGroupArnSuffix: portal.targetGroupArnSuffix,
               },
-        formerParentUrns: [
-          pulumi.createUrn(name, FORMER_ALERTS_TYPE, this),
-          pulumi.createUrn(
-            name,
-            FORMER_ALERTS_TYPE,
-            pulumi.createUrn(name, PREVIOUS_COMPONENT_TYPE, opts?.parent),
-          ),
-        ],
+        formerParentUrns: formerChildUrns(FORMER_ALERTS_TYPE),
       },
       childOpts,
     );

@@ -50,8 +50,8 @@ export interface MonitoringArgs {
     targetGroupArnSuffix: pulumi.Input<string>;
   };
   /**
-   * @internal URNs of the component the alarms and the dashboard were children of before
-   * (`quarantine:alerts:Alerts`): each becomes an alias, so existing stacks keep them.
+   * URNs of the component the alarms and the dashboard were children of before (the platform
+   * passes its former `Alerts`'): each becomes an alias, so existing stacks keep them. @default []
    */
   formerParentUrns?: pulumi.Input<string>[];
 }
@@ -97,7 +97,7 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 }
 
-/** @internal Every alarm of the platform, declared through `alarm`. */
+/** Every alarm of the platform, declared through `alarm`. */
 function platformAlarms(
   name: string,
   args: MonitoringArgs,
@@ -218,7 +218,7 @@ function platformAlarms(
   return alarms;
 }
 
-/** @internal The dashboard's widgets: the alarms, the deadline metric, the database. */
+/** The dashboard's widgets: the alarms, the deadline metric, the database. */
 function widgets(
   name: string,
   args: MonitoringArgs,

@@ -165,7 +165,7 @@ export class Notifications extends pulumi.ComponentResource {
 }
 
 /**
- * @internal The notify function (its dead-letter queue, role and log group), the EventBridge rules
+ * The notify function (its dead-letter queue, role and log group), the EventBridge rules
  * of this instance's Glue jobs and crawler, and the deadline schedule, as children of `parent`.
  */
 function notifyFunction(

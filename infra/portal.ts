@@ -6,7 +6,8 @@
 // by portal/bundle.ts, uploaded here as a zip whose key carries its hash, so a new bundle rolls
 // the instances) from the landing bucket's `portal/` prefix and runs it as the systemd service
 // `qdp-portal`. Its secret settings (database URL of the portal's login role, cookie secret) come
-// from the Secrets Manager secret `<name>-portal`, which the migrate function writes on deploy
+// from the Secrets Manager secret `<name>-portal` (`PortalSettings`, declared before the
+// migrations, or the Portal's own), which the migrate function writes on deploy
 // (infra/migrations.ts); the instances are launched after it (`launchAfter`).
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
@@ -95,6 +96,11 @@ export interface PortalArgs {
   rateLimitPerAddress?: pulumi.Input<number>;
   /** Days the firewall's logs are kept. @default 731 */
   logRetentionDays?: pulumi.Input<number>;
+  /**
+   * The settings secret, declared before (`PortalSettings`); without it the Portal declares its
+   * own. @default undefined
+   */
+  settingsSecretArn?: pulumi.Input<string>;
   /**
    * What writes the settings secret (the platform's migrations): the Auto Scaling group is
    * created after it, so that the first instances find their settings. @default undefined
@@ -196,6 +202,52 @@ export function portalUserData(settings: {
     `systemctl enable --now ${PORTAL_SERVICE}`,
     '',
   ].join('\n');
+}
+
+/** The portal's settings secret (`<name>-portal`, on the platform key). */
+function portalSettingsSecret(
+  name: string,
+  kmsKeyArn: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): aws.secretsmanager.Secret {
+  return new aws.secretsmanager.Secret(
+    `${name}-portal`,
+    {
+      name: physicalName('secret', name, 'portal'),
+      description: `Portal secret settings (JSON): ${PORTAL_WRITTEN_SECRET_SETTINGS.join(', ')} written by the migrate function; ${PORTAL_SECRET_SETTINGS.oidcClientSecret} put by the authority for single sign-on`,
+      kmsKeyId: kmsKeyArn,
+    },
+    opts,
+  );
+}
+
+export interface PortalSettingsArgs {
+  kmsKeyArn: pulumi.Input<string>;
+  /**
+   * URNs of the component the secret was a child of before (the platform passes its `Portal`'s):
+   * each becomes an alias, so existing stacks keep the secret and what it holds. @default []
+   */
+  formerParentUrns?: pulumi.Input<string>[];
+}
+
+/**
+ * The portal's settings secret on its own, declared before the migrations that write it and the
+ * Portal that reads it (so the instances wait for the migrations without a deferred Promise).
+ */
+export class PortalSettings extends pulumi.ComponentResource {
+  readonly secretArn: pulumi.Output<string>;
+
+  constructor(name: string, args: PortalSettingsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('quarantine:portal:PortalSettings', name, {}, opts);
+    const secret = portalSettingsSecret(name, args.kmsKeyArn, {
+      parent: this,
+      aliases: (args.formerParentUrns ?? []).map((parent) =>
+        pulumi.createUrn(`${name}-portal`, 'aws:secretsmanager/secret:Secret', parent),
+      ),
+    });
+    this.secretArn = secret.arn;
+    this.registerOutputs({ secretArn: this.secretArn });
+  }
 }
 
 /** A bundle does not change while the program runs: hash each directory once. */
@@ -319,15 +371,8 @@ export class Portal extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const settings = new aws.secretsmanager.Secret(
-      `${name}-portal`,
-      {
-        name: physicalName('secret', name, 'portal'),
-        description: `Portal secret settings (JSON): ${PORTAL_WRITTEN_SECRET_SETTINGS.join(', ')} written by the migrate function; ${PORTAL_SECRET_SETTINGS.oidcClientSecret} put by the authority for single sign-on`,
-        kmsKeyId: args.kmsKeyArn,
-      },
-      { parent: this },
-    );
+    const settingsArn =
+      args.settingsSecretArn ?? portalSettingsSecret(name, args.kmsKeyArn, { parent: this }).arn;
 
     const role = new aws.iam.Role(
       `${name}-portal`,
@@ -357,7 +402,7 @@ export class Portal extends pulumi.ComponentResource {
             Sid: 'ReadSettings',
             Effect: 'Allow',
             Action: ['secretsmanager:GetSecretValue'],
-            Resource: settings.arn,
+            Resource: settingsArn,
           },
           {
             Sid: 'PlatformKey',
@@ -396,7 +441,7 @@ export class Portal extends pulumi.ComponentResource {
               publicUrl,
             }));
     const userData = pulumi
-      .all([args.bucketName, bundle.key, settings.arn, region, args.authorityName, signIn])
+      .all([args.bucketName, bundle.key, settingsArn, region, args.authorityName, signIn])
       .apply(([bucket, key, secretArn, r, authorityName, oidc]) =>
         Buffer.from(
           portalUserData({
@@ -553,7 +598,7 @@ export class Portal extends pulumi.ComponentResource {
     this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
     this.targetGroupArnSuffix = targetGroup.arnSuffix;
     this.instanceSecurityGroupId = instanceGroup.id;
-    this.settingsSecretArn = settings.arn;
+    this.settingsSecretArn = pulumi.output(settingsArn);
     this.registerOutputs({
       url: this.url,
       settingsSecretArn: this.settingsSecretArn,

@@ -37,6 +37,7 @@ const SUB_COMPONENTS = [
   'quarantine:trigger:ImportTrigger',
   'quarantine:migrations:Migrations',
   'quarantine:portal:Portal',
+  'quarantine:portal:PortalSettings',
   'quarantine:backup:Backup',
   'quarantine:rotation:PortalLoginRotation',
 ];
@@ -180,6 +181,7 @@ const TYPICAL_COUNTS = {
   'quarantine:migrations:Migrations': 1,
   'quarantine:network:Network': 1,
   'quarantine:portal:Portal': 1,
+  'quarantine:portal:PortalSettings': 1,
   'quarantine:rotation:PortalLoginRotation': 1,
   'quarantine:trigger:ImportTrigger': 1,
 };
@@ -336,7 +338,7 @@ describe('resources declared', () => {
     }
   });
 
-  test("the alarms and the dashboard keep their URNs from when they were Alerts' children; Notifications is Alerts' alias", async () => {
+  test("the alarms, the dashboard and the portal's settings secret keep their former URNs; Notifications is Alerts' alias", async () => {
     const rec = await installMocks();
     const aliases = new Map<string, pulumi.Input<string | pulumi.Alias>[]>();
     const platform = new QuarantineDataPlatform('ulss9', typicalArgs, {
@@ -351,13 +353,14 @@ describe('resources declared', () => {
     await settle(rec);
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
-    const former = (platformType: string, type: string, name: string) =>
-      `urn:pulumi:${stack}::${project}::${platformType}$quarantine:alerts:Alerts$${type}::${name}`;
-    const formerUrns = (type: string, name: string) =>
+    const formerUrns = (type: string, name: string, parentType = 'quarantine:alerts:Alerts') =>
       [
         'quarantine-data-platform:index:QuarantineDataPlatform',
         'quarantine:index:QuarantineDataPlatform',
-      ].map((platformType) => former(platformType, type, name));
+      ].map(
+        (platformType) =>
+          `urn:pulumi:${stack}::${project}::${platformType}$${parentType}$${type}::${name}`,
+      );
     const resolved = async (key: string) =>
       Promise.all((aliases.get(key) ?? []).map((a) => resolve(pulumi.output(a))));
     const alarmType = 'aws:cloudwatch/metricAlarm:MetricAlarm';
@@ -369,6 +372,12 @@ describe('resources declared', () => {
     const dashboardType = 'aws:cloudwatch/dashboard:Dashboard';
     expect(await resolved(`${dashboardType} ulss9-dashboard`)).toEqual(
       formerUrns(dashboardType, 'ulss9-dashboard'),
+    );
+    // The portal's settings secret (it holds the cookie secret and the provider's client secret)
+    // was the Portal's child.
+    const secretType = 'aws:secretsmanager/secret:Secret';
+    expect(await resolved(`${secretType} ulss9-portal`)).toEqual(
+      formerUrns(secretType, 'ulss9-portal', 'quarantine:portal:Portal'),
     );
     // The topics and the notify function follow their parent's alias (the engine derives them).
     expect(await resolved('quarantine:notifications:Notifications ulss9')).toEqual([

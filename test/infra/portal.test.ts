@@ -12,6 +12,7 @@ import { portalBundle } from '../../infra/artifacts.ts';
 import {
   hashDirectory,
   Portal,
+  PortalSettings,
   PORTAL_AMI,
   PORTAL_ENVIRONMENT_FILE,
   PORTAL_INSTALL_DIR,
@@ -91,6 +92,34 @@ test('counts, parents and names', async () => {
   for (const r of rec.resources.filter((r) => r.custom)) {
     expect([r.name.startsWith('solo-'), r.parentType]).toEqual([true, 'quarantine:portal:Portal']);
   }
+});
+
+test('a settings secret declared before (PortalSettings): the Portal declares none and reads that one', async () => {
+  const given = `arn:aws:secretsmanager:eu-south-1:${ACCOUNT_ID}:secret:given-portal-x`;
+  const { rec, portal } = await declare({ settingsSecretArn: given });
+  expect(ofType(rec, 'aws:secretsmanager/secret:Secret')).toEqual([]);
+  expect(await resolve(portal.settingsSecretArn)).toBe(given);
+  const policy = JSON.parse(
+    String(one(rec, 'aws:iam/rolePolicy:RolePolicy', 'solo-portal').inputs['policy']),
+  ) as { Statement: { Sid: string; Resource: unknown }[] };
+  expect(policy.Statement.find((st) => st.Sid === 'ReadSettings')?.Resource).toBe(given);
+  const script = Buffer.from(
+    String(one(rec, 'aws:ec2/launchTemplate:LaunchTemplate', 'solo-portal').inputs['userData']),
+    'base64',
+  ).toString('utf8');
+  expect(script).toContain(`--secret-id ${given} `);
+  // On its own, the secret on the platform key, as the Portal would have declared it.
+  const rec2 = await installMocks();
+  const settings = new PortalSettings('solo', { kmsKeyArn: KEY });
+  expect(await resolve(settings.secretArn)).toBe(
+    `arn:aws:secretsmanager:eu-south-1:${ACCOUNT_ID}:secret:solo-portal-AbCdEf`,
+  );
+  await settle(rec2);
+  expect(countsByType(rec2)).toEqual({
+    'aws:secretsmanager/secret:Secret': 1,
+    'quarantine:portal:PortalSettings': 1,
+  });
+  expect(one(rec2, 'aws:secretsmanager/secret:Secret', 'solo-portal').inputs['kmsKeyId']).toBe(KEY);
 });
 
 test('launchAfter: the Auto Scaling group waits for what writes the settings secret', async () => {
