@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { finished, qdp, startQdp } from './support.ts';
+import { backendRunning, finished, importState, qdp, startQdp } from './support.ts';
 
 const BIG_FILE_ROWS = 300_000;
 
@@ -44,20 +44,6 @@ describe('atomicity of an import under SIGKILL', () => {
     await db.drop();
   });
 
-  /** Waits until a backend runs a statement matching `pattern`, then returns its pid. */
-  async function backendRunning(pattern: string): Promise<number> {
-    for (let attempt = 0; attempt < 3000; attempt++) {
-      const { rows } = await db.pool.query<{ pid: number }>(
-        `select pid from pg_stat_activity where datname = current_database() and state = 'active' and query ~* $1
-           and pid <> pg_backend_pid()`,
-        [pattern],
-      );
-      if (rows[0]) return rows[0].pid;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no backend ran ${pattern}`);
-  }
-
   async function backendGone(pid: number): Promise<void> {
     for (let attempt = 0; attempt < 6000; attempt++) {
       const { rowCount } = await db.pool.query('select 1 from pg_stat_activity where pid = $1', [
@@ -69,20 +55,13 @@ describe('atomicity of an import under SIGKILL', () => {
     throw new Error(`backend ${pid} did not end`);
   }
 
-  async function state() {
-    const latest = await db.pool.query('select qdp.latest_import_id()::int as id');
-    const visible = await db.pool.query(
-      'select count(*)::int as n from qdp.quarantines where import_id = qdp.latest_import_id()',
-    );
-    const imports = await db.pool.query('select id::int, status from qdp.imports order by id');
-    return { latest: latest.rows[0].id, visible: visible.rows[0].n, imports: imports.rows };
-  }
+  const state = () => importState(db.pool);
 
   it('leaves the previous latest intact when killed during COPY', async () => {
     const before = await state();
     const child = startQdp(['import', big], env);
     const done = finished(child);
-    const pid = await backendRunning('^copy ');
+    const pid = await backendRunning(db.pool, '^copy ');
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
     await backendGone(pid);
@@ -100,7 +79,7 @@ describe('atomicity of an import under SIGKILL', () => {
     const before = await state();
     const child = startQdp(['import', big], env);
     const done = finished(child);
-    const pid = await backendRunning('reconcile_import');
+    const pid = await backendRunning(db.pool, 'reconcile_import');
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
     await backendGone(pid);
