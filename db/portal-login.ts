@@ -4,6 +4,7 @@
 // settings secret) and by local mode (portal/local.ts, a fresh password each start).
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { PORTAL_GROUP_ROLE } from '../contracts/roles.ts';
 
 /** PostgreSQL's own default (scram_iterations). */
 export const SCRAM_ITERATIONS = 4096;
@@ -25,7 +26,8 @@ export function scramVerifier(
 }
 
 /**
- * Creates `roleName` when missing, refuses it when it is a superuser, sets its password as a
+ * Creates `roleName` when missing, refuses it when it is a superuser or a member of any role but
+ * qdp_portal, sets its password as a
  * SCRAM verifier (the statement, and so the server's statement log, never holds the password)
  * and makes it a member of qdp_portal. `client` is a session of a role that may manage roles;
  * concurrent callers serialise themselves (CREATE ROLE has no IF NOT EXISTS).
@@ -44,6 +46,21 @@ export async function keepPortalLoginRole(
     await client.query(`create role ${role} login inherit nosuperuser nocreatedb nocreaterole`);
   } else if (rows[0]!.rolsuper) {
     throw new Error(`role ${roleName} is a superuser: the portal must not log in as one`);
+  } else {
+    // A role that exists already may have been given more (qdp_admin...): refused, not kept.
+    const extra = await client.query<{ rolname: string }>(
+      `select g.rolname from pg_catalog.pg_auth_members m
+         join pg_catalog.pg_roles g on g.oid = m.roleid
+         join pg_catalog.pg_roles r on r.oid = m.member
+       where r.rolname = $1 and g.rolname <> $2 order by g.rolname`,
+      [roleName, PORTAL_GROUP_ROLE],
+    );
+    if (extra.rows.length > 0) {
+      const names = extra.rows.map((r) => r.rolname).join(', ');
+      throw new Error(
+        `role ${roleName} is also a member of ${names}: the portal's login must be a member of ${PORTAL_GROUP_ROLE} only (revoke ${names} from ${roleName})`,
+      );
+    }
   }
   await client.query(
     `alter role ${role} with login inherit password ${client.escapeLiteral(scramVerifier(password))}`,

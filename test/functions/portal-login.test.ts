@@ -242,6 +242,26 @@ describe('ensurePortalLogin', () => {
     expect(store.versions).toEqual([]);
   });
 
+  it('refuses a login role that already exists with more than qdp_portal, and changes nothing', async () => {
+    const role = newRole();
+    await db.pool.query(`create role ${role} login password 'left-as-it-was-0123456789'`);
+    await db.pool.query(`grant qdp_admin, qdp_staff to ${role}`);
+    const store = memoryStore();
+    await expect(run(store, targetOf(role))).rejects.toThrow(
+      `role ${role} is also a member of qdp_admin, qdp_staff: the portal's login must be a member of qdp_portal only (revoke qdp_admin, qdp_staff from ${role})`,
+    );
+    expect(store.versions).toEqual([]);
+    const { rows } = await db.pool.query(
+      `select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid
+       join pg_roles r on r.oid = m.member where r.rolname = $1 order by 1`,
+      [role],
+    );
+    expect(rows).toEqual([{ rolname: 'qdp_admin' }, { rolname: 'qdp_staff' }]);
+    // Once revoked, the same run keeps it.
+    await db.pool.query(`revoke qdp_admin, qdp_staff from ${role}`);
+    expect((await run(store, targetOf(role))).password).toBe('generated');
+  });
+
   it('two runs at once on one secret: one password, generated once, that logs in', async () => {
     const role = newRole();
     const store = memoryStore();
