@@ -372,7 +372,8 @@ try {
           admin,
           `insert into qdp.users (username, display_name, role, gp_code, password_hash)
            values ($1, $1, $2, $3, $4)
-           on conflict (username) do update set gp_code = excluded.gp_code, password_hash = excluded.password_hash
+           on conflict (username) do update set gp_code = excluded.gp_code,
+             password_hash = excluded.password_hash, password_verifier = excluded.password_verifier
            returning id`,
           [`bench-${role}`, role, role === 'gp' ? gp : null, hash],
         )

@@ -2557,7 +2557,9 @@ begin
     return new;
   end if;
   if new.password_hash ~ '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+$'
-     and new.password_verifier is not null then
+     and new.password_verifier is not null
+     and (tg_op = 'INSERT' or new.password_hash is not distinct from old.password_hash
+          or new.password_verifier is distinct from old.password_verifier) then
     return new;
   end if;
   raise exception 'qdp.users.password_hash of user "%" must be a whole Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$output, a 32-byte output) as core/passwords.ts writes it',

@@ -128,6 +128,26 @@ describe('passwords: the database checks the proof', () => {
     ).rejects.toThrow(
       'qdp.users.password_hash of user "t-staff" must be a whole Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$output, a 32-byte output) as core/passwords.ts writes it',
     );
+    // An upsert's excluded.password_hash is the split parameters: new parameters kept with the
+    // stored verifier would lock the user out silently, so they are refused; with their own
+    // verifier (the pair copied) they pass.
+    const other = await hashPassword('another password');
+    await expect(
+      db.pool.query(
+        `insert into qdp.users (username, display_name, role, password_hash) values ('t-staff', 'x', 'staff', $1)
+         on conflict (username) do update set password_hash = excluded.password_hash`,
+        [other],
+      ),
+    ).rejects.toThrow('qdp.users.password_hash of user "t-staff" must be a whole Argon2id hash');
+    const copied = await db.pool.query<{ password_hash: string }>(
+      `insert into qdp.users (username, display_name, role, password_hash) values ('t-staff', 'x', 'staff', $1)
+       on conflict (username) do update set password_hash = excluded.password_hash,
+         password_verifier = excluded.password_verifier
+       returning password_hash`,
+      [other],
+    );
+    expect(copied.rows[0]!.password_hash).toBe(other.slice(0, other.lastIndexOf('$')));
+    await db.pool.query('update qdp.users set password_hash = $1 where id = $2', [hash, userId]);
   });
 
   it('what follows a right password: enrolment, a session, a code once enrolled', async () => {
