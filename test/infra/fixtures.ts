@@ -25,3 +25,22 @@ export const typicalArgs: QuarantineDataPlatformArgs = {
   ],
   alertEmails: ['etl@aulss9.veneto.it', 'oncall@aulss9.veneto.it'],
 };
+
+/**
+ * Every optional part on: backups locked and copied to a second Region, the catalog's encryption,
+ * a VPC SFTP endpoint, single sign-on, a region of its own.
+ */
+export const everyOptionArgs: QuarantineDataPlatformArgs = {
+  ...typicalArgs,
+  portalCertificateArn: CERTIFICATE_ARN,
+  backupVaultLock: true,
+  backupCopyRegion: 'eu-central-1',
+  manageDataCatalogEncryption: true,
+  sftpEndpointType: 'VPC',
+  sftpAllowedCidrs: ['203.0.113.0/24'],
+  portalOidcIssuer: 'https://sso.example.it/realms/asl',
+  portalOidcClientId: 'qdp-portal',
+  portalOidcClaim: 'fiscalNumber',
+  portalPublicUrl: 'https://portale.example.it',
+  region: 'eu-south-1',
+};
