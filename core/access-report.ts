@@ -52,7 +52,7 @@ export interface AccessEntry {
   gpName: string | null;
   action: string;
   importId: string | null;
-  /** The fields of a patient the role may read (the database's column privileges now). */
+  /** The fields of a patient the role could read at the time (qdp.role_fields: its column privileges then). */
   fields: string[];
   purpose: string | null;
   legalBasis: string | null;
@@ -198,7 +198,7 @@ const TEXT = {
     notes: 'Note',
     timeNote: 'Gli orari sono in ora italiana (Europe/Rome).',
     fieldsNote:
-      'I campi visibili sono quelli che il ruolo può leggere oggi secondo i privilegi di colonna del database: lo storico delle concessioni non è conservato.',
+      'I campi visibili sono quelli che il ruolo poteva leggere al momento dell’accesso secondo i privilegi di colonna del database (la piattaforma ne conserva lo storico).',
     purposeNote:
       'Finalità e base giuridica sono quelle in vigore al momento dell’accesso (conservate a ogni modifica); il testo è registrato in inglese.',
     listNote:
@@ -230,7 +230,7 @@ const TEXT = {
     notes: 'Notes',
     timeNote: 'Times are Italian time (Europe/Rome).',
     fieldsNote:
-      'The fields are those the role may read today under the database’s column privileges: the history of grants is not kept.',
+      'The fields are those the role could read at the time of the access under the database’s column privileges (the platform keeps their history).',
     purposeNote:
       'Purpose and legal basis are those in force at the time of the access (kept at every change).',
     listNote: 'A list, a search or an export counts as an access when it showed the person.',

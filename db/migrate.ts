@@ -187,6 +187,13 @@ export async function migrate(
         await client.query('delete from qdp_meta.schema_functions where not (path = any($1))', [
           repeatables.map((f) => f.path),
         ]);
+        // What each role may read, recorded for the access report (0069): also after changes
+        // no event trigger sees (role memberships) or where none could be created.
+        const keeper = await client.query<{ exists: boolean }>(
+          "select to_regprocedure('qdp.access_report_keep_role_fields()') is not null as exists",
+        );
+        if (keeper.rows[0]?.exists)
+          await client.query('select qdp.access_report_keep_role_fields()');
       }
       await client.query('commit');
     } catch (error) {

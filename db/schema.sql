@@ -85,17 +85,15 @@ begin
   return query
     select e.at, e.id, e.user_id, e.username, u.display_name, e.role, u.istat_code, m.name,
       u.gp_code, g.name, e.action, e.import_id,
-      -- A patient's fields (the import's own bookkeeping columns are not personal data).
-      (select array_agg(c.attname::text order by c.attnum) from pg_attribute c
-        where c.attrelid = 'qdp.quarantines'::regclass and c.attnum > 0 and not c.attisdropped
-          and c.attname not in ('import_id', 'line_no')
-          and has_column_privilege(r.db_role, c.attrelid, c.attnum, 'SELECT')),
-      p.purpose, p.legal_basis
+      f.fields, p.purpose, p.legal_basis
     from qdp.audit_log e
     left join qdp.users u on u.id = e.user_id
-    left join qdp.roles r on r.name = e.role
     left join qdp.municipalities m on m.istat_code = u.istat_code
     left join qdp.gps g on g.code = u.gp_code
+    left join lateral (
+      select rf.fields from qdp.role_fields rf
+      where rf.role = e.role and rf.valid_from <= e.at
+      order by rf.valid_from desc limit 1) f on true
     left join lateral (
       select rp.purpose, rp.legal_basis from qdp.role_purposes rp
       where rp.role = e.role and rp.valid_from <= e.at
@@ -106,6 +104,52 @@ begin
   get diagnostics found_entries = row_count;
   perform qdp.audit('access.report', person_code, null, jsonb_build_object('entries', found_entries),
                     client_address);
+end
+$$;
+
+
+--
+-- Name: access_report_keep_role_fields(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.access_report_keep_role_fields() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  insert into qdp.role_fields (role, valid_from, fields)
+  select now_fields.role,
+         case when latest.fields is null then '-infinity'::timestamptz else now() end,
+         now_fields.fields
+  from (
+    select r.name as role,
+           coalesce((select array_agg(c.attname::text order by c.attnum) from pg_attribute c
+                     where c.attrelid = 'qdp.quarantines'::regclass and c.attnum > 0
+                       and not c.attisdropped and c.attname not in ('import_id', 'line_no')
+                       and has_column_privilege(r.db_role, c.attrelid, c.attnum, 'SELECT')),
+                    '{}') as fields
+    from qdp.roles r
+    where exists (select 1 from pg_roles where rolname = r.db_role)
+  ) now_fields
+  left join lateral (
+    select f.fields from qdp.role_fields f
+    where f.role = now_fields.role order by f.valid_from desc limit 1) latest on true
+  where latest.fields is distinct from now_fields.fields
+  on conflict (role, valid_from) do update set fields = excluded.fields;
+end
+$$;
+
+
+--
+-- Name: access_report_keep_role_fields_on_grant(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.access_report_keep_role_fields_on_grant() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  perform qdp.access_report_keep_role_fields();
 end
 $$;
 
@@ -3051,6 +3095,19 @@ ALTER TABLE ONLY qdp.rejects FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: role_fields; Type: TABLE; Schema: qdp; Owner: -
+--
+
+CREATE TABLE qdp.role_fields (
+    role text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    fields text[] NOT NULL
+);
+
+ALTER TABLE ONLY qdp.role_fields FORCE ROW LEVEL SECURITY;
+
+
+--
 -- Name: role_purposes; Type: TABLE; Schema: qdp; Owner: -
 --
 
@@ -3465,6 +3522,14 @@ ALTER TABLE ONLY qdp.quarantines
 
 
 --
+-- Name: role_fields role_fields_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.role_fields
+    ADD CONSTRAINT role_fields_pkey PRIMARY KEY (role, valid_from);
+
+
+--
 -- Name: role_purposes role_purposes_pkey; Type: CONSTRAINT; Schema: qdp; Owner: -
 --
 
@@ -3797,6 +3862,14 @@ ALTER TABLE ONLY qdp.rejects
 
 
 --
+-- Name: role_fields role_fields_role_fkey; Type: FK CONSTRAINT; Schema: qdp; Owner: -
+--
+
+ALTER TABLE ONLY qdp.role_fields
+    ADD CONSTRAINT role_fields_role_fkey FOREIGN KEY (role) REFERENCES qdp.roles(name);
+
+
+--
 -- Name: role_purposes role_purposes_role_fkey; Type: FK CONSTRAINT; Schema: qdp; Owner: -
 --
 
@@ -4036,6 +4109,13 @@ CREATE POLICY owner_all ON qdp.rejects TO postgres USING (true) WITH CHECK (true
 
 
 --
+-- Name: role_fields owner_all; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY owner_all ON qdp.role_fields TO postgres USING (true) WITH CHECK (true);
+
+
+--
 -- Name: role_purposes owner_all; Type: POLICY; Schema: qdp; Owner: -
 --
 
@@ -4194,6 +4274,12 @@ ALTER TABLE qdp.rejects ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY rejects_admin ON qdp.rejects FOR SELECT TO qdp_admin USING (qdp.current_row_access());
 
+
+--
+-- Name: role_fields; Type: ROW SECURITY; Schema: qdp; Owner: -
+--
+
+ALTER TABLE qdp.role_fields ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: role_purposes; Type: ROW SECURITY; Schema: qdp; Owner: -
@@ -4462,6 +4548,20 @@ GRANT USAGE ON SCHEMA qdp_analytics TO qdp_gp;
 
 REVOKE ALL ON FUNCTION qdp.access_report(fiscal_code text, client_address text) FROM PUBLIC;
 GRANT ALL ON FUNCTION qdp.access_report(fiscal_code text, client_address text) TO qdp_admin;
+
+
+--
+-- Name: FUNCTION access_report_keep_role_fields(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.access_report_keep_role_fields() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION access_report_keep_role_fields_on_grant(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.access_report_keep_role_fields_on_grant() FROM PUBLIC;
 
 
 --
@@ -5661,6 +5761,15 @@ GRANT SELECT ON TABLE qdp_analytics.publications TO qdp_staff;
 GRANT SELECT ON TABLE qdp_analytics.publications TO qdp_prefecture;
 GRANT SELECT ON TABLE qdp_analytics.publications TO qdp_municipality;
 GRANT SELECT ON TABLE qdp_analytics.publications TO qdp_gp;
+
+
+--
+-- Name: qdp_keep_role_fields; Type: EVENT TRIGGER; Schema: -; Owner: -
+--
+
+CREATE EVENT TRIGGER qdp_keep_role_fields ON ddl_command_end
+         WHEN TAG IN ('GRANT', 'REVOKE')
+   EXECUTE FUNCTION qdp.access_report_keep_role_fields_on_grant();
 
 
 --

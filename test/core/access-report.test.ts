@@ -112,7 +112,7 @@ Regulation (EU) 2016/679, Article 15
 
 - Times are Italian time (Europe/Rome).
 - A list, a search or an export counts as an access when it showed the person.
-- The fields are those the role may read today under the database’s column privileges: the history of grants is not kept.
+- The fields are those the role could read at the time of the access under the database’s column privileges (the platform keeps their history).
 - Purpose and legal basis are those in force at the time of the access (kept at every change).
 `);
   });
@@ -134,7 +134,7 @@ Nessun accesso ai dati di questa persona nel periodo.
 
 - Gli orari sono in ora italiana (Europe/Rome).
 - Un elenco, una ricerca o un’esportazione conta come accesso quando mostrava la persona.
-- I campi visibili sono quelli che il ruolo può leggere oggi secondo i privilegi di colonna del database: lo storico delle concessioni non è conservato.
+- I campi visibili sono quelli che il ruolo poteva leggere al momento dell’accesso secondo i privilegi di colonna del database (la piattaforma ne conserva lo storico).
 - Finalità e base giuridica sono quelle in vigore al momento dell’accesso (conservate a ogni modifica); il testo è registrato in inglese.
 `);
   });
@@ -181,8 +181,8 @@ Base giuridica: GDPR art. 9(2)(h).
 Note
 – Gli orari sono in ora italiana (Europe/Rome).
 – Un elenco, una ricerca o un’esportazione conta come accesso quando mostrava la persona.
-– I campi visibili sono quelli che il ruolo può leggere oggi secondo i privilegi di colonna del database: lo storico
-delle concessioni non è conservato.
+– I campi visibili sono quelli che il ruolo poteva leggere al momento dell’accesso secondo i privilegi di colonna
+del database (la piattaforma ne conserva lo storico).
 – Finalità e base giuridica sono quelle in vigore al momento dell’accesso (conservate a ogni modifica); il testo è
 registrato in inglese.`,
     ]);
@@ -211,8 +211,8 @@ Legal basis: GDPR art. 9(2)(h).
 Notes
 – Times are Italian time (Europe/Rome).
 – A list, a search or an export counts as an access when it showed the person.
-– The fields are those the role may read today under the database’s column privileges: the history of grants is
-not kept.
+– The fields are those the role could read at the time of the access under the database’s column privileges (the
+platform keeps their history).
 – Purpose and legal basis are those in force at the time of the access (kept at every change).`,
     ]);
     expect(pdf.info.Title).toBe('Report of the accesses to a person’s data');

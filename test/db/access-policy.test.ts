@@ -563,7 +563,9 @@ describe('policy shape', () => {
       'publications',
       'quarantines',
       'rejects',
-      // The roles' purposes over time (0065): read only by the access report's definer function.
+      // The roles' fields and purposes over time (0069, 0065): read only by the access report's
+      // definer function.
+      'role_fields',
       'role_purposes',
       'settings',
       // Sign-in proofs (0052): the key of unknown names' stand-in salts, the owner's only.

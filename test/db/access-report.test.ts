@@ -1,8 +1,9 @@
 // "Who saw my record" in the database: what the list statement records of the people it showed
 // (portal/queries/list.ts), qdp.access_report (every access to a person within
 // audit_retention_months, with the user's organisation, the role's fields and the purpose in
-// force at the time), its own audit, its refusals, and the history of the roles' purposes.
+// force at the time), its own audit, its refusals, and the history of the roles' purposes and fields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../db/migrate.ts';
 import { withUserSession } from '../../db/session.ts';
 import { auditedListQuery, buildListQuery, listFiltersSchema } from '../../portal/queries/list.ts';
 import { fiscalCode } from '../../core/synth/index.ts';
@@ -93,6 +94,18 @@ const audit = (user: UserKey, action: string, code: string | null, detail: unkno
 const auditCount = async () =>
   Number((await db.pool.query('select count(*) as n from qdp.audit_log')).rows[0].n);
 
+/** The access report of `code`, asked in `user`'s session. */
+const report = (code: string, user: UserKey = 'admin') =>
+  withUserSession(login.pool, t.users[user], async (c) => {
+    const { rows } = await c.query(
+      `select audit_id, username, display_name, role, istat_code, municipality, gp_code, gp_name,
+              action, import_id, fields, purpose, legal_basis
+       from qdp.access_report($1, '10.0.0.9')`,
+      [code],
+    );
+    return rows;
+  });
+
 /** A list page of `user` (sorted by fiscal code, `shown` rows of it shown), as the portal runs it. */
 async function listPage(user: UserKey, q: string | undefined, shown: number) {
   const filters = listFiltersSchema.parse(q === undefined ? {} : { q });
@@ -154,16 +167,6 @@ describe('the list statement records the people it showed', () => {
 });
 
 describe('qdp.access_report', () => {
-  const report = (code: string, user: UserKey = 'admin') =>
-    withUserSession(login.pool, t.users[user], async (c) => {
-      const { rows } = await c.query(
-        `select audit_id, username, display_name, role, istat_code, municipality, gp_code, gp_name,
-                action, import_id, fields, purpose, legal_basis
-         from qdp.access_report($1, '10.0.0.9')`,
-        [code],
-      );
-      return rows;
-    });
   const purposeOf = async (role: string) =>
     (await db.pool.query('select purpose, legal_basis from qdp.roles where name = $1', [role]))
       .rows[0] as { purpose: string; legal_basis: string };
@@ -356,6 +359,71 @@ describe('the history of the roles’ purposes', () => {
           c.query('select * from qdp.role_purposes'),
         ),
       ).rejects.toThrow('permission denied for table role_purposes');
+    }
+  });
+});
+
+describe('the history of the roles’ fields', () => {
+  const history = async (role: string) =>
+    (
+      await db.pool.query(
+        "select fields, valid_from = '-infinity' as first from qdp.role_fields where role = $1 order by valid_from",
+        [role],
+      )
+    ).rows as { fields: string[]; first: boolean }[];
+
+  it('the report names the fields the role could read at the time of each access', async () => {
+    const before = await audit('munA', 'patient.view', P1);
+    await db.pool.query('revoke select (phone) on qdp.quarantines from qdp_municipality');
+    try {
+      const after = await audit('munA', 'patient.view', P1);
+      const rows = (await report(P1)).filter((r) => [before, after].includes(String(r.audit_id)));
+      expect(rows.map((r) => [String(r.audit_id), r.fields])).toEqual([
+        [before, MUNICIPALITY_FIELDS],
+        [after, MUNICIPALITY_FIELDS.filter((f) => f !== 'phone')],
+      ]);
+    } finally {
+      await db.pool.query('grant select (phone) on qdp.quarantines to qdp_municipality');
+    }
+    expect((await history('municipality')).map((h) => h.fields)).toEqual([
+      MUNICIPALITY_FIELDS,
+      MUNICIPALITY_FIELDS.filter((f) => f !== 'phone'),
+      MUNICIPALITY_FIELDS,
+    ]);
+  });
+
+  it('starts from -infinity, adds a row only on a change, and a migrate run records what no event trigger saw', async () => {
+    const first = await history('prefecture');
+    expect(first.length).toBe(1);
+    expect(first[0]!.first).toBe(true);
+    // A GRANT that changes no field of a patient adds nothing.
+    await db.pool.query('grant select (surname) on qdp.quarantines to qdp_prefecture');
+    expect(await history('prefecture')).toEqual(first);
+    await db.pool.query('alter event trigger qdp_keep_role_fields disable');
+    try {
+      await db.pool.query('revoke select (address) on qdp.quarantines from qdp_prefecture');
+      expect(await history('prefecture')).toEqual(first);
+      const client = await db.pool.connect();
+      try {
+        expect((await migrate(client)).applied).toEqual([]);
+      } finally {
+        client.release();
+      }
+      expect(await history('prefecture')).toEqual([
+        ...first,
+        { fields: first[0]!.fields.filter((f) => f !== 'address'), first: false },
+      ]);
+    } finally {
+      await db.pool.query('alter event trigger qdp_keep_role_fields enable');
+      await db.pool.query('grant select (address) on qdp.quarantines to qdp_prefecture');
+    }
+  });
+
+  it('is read by no portal role', async () => {
+    for (const user of ['admin', 'staff', 'gp1'] as const) {
+      await expect(
+        withUserSession(login.pool, t.users[user], (c) => c.query('select * from qdp.role_fields')),
+      ).rejects.toThrow('permission denied for table role_fields');
     }
   });
 });

@@ -106,7 +106,20 @@ describe('an existing database upgrades to the repeatable function files in plac
     } finally {
       upgrading.release();
     }
-    expect(await snapshot(existing)).toEqual(data);
+    // The one table the upgrade writes: what each role may read, recorded by the migrate run
+    // (0069), one row per role from '-infinity'; every other table is unchanged.
+    const { 'qdp.role_fields': before, ...upgradedData } = await snapshot(existing);
+    const { 'qdp.role_fields': empty, ...earlierData } = data;
+    expect(empty).toBe('0\n');
+    expect(upgradedData).toEqual(earlierData);
+    const kept = await existing.query<{ role: string; first: boolean }>(
+      "select role, valid_from = '-infinity' as first from qdp.role_fields order by role",
+    );
+    const roles = await existing.query<{ name: string }>(
+      'select name from qdp.roles order by name',
+    );
+    expect(kept.rows).toEqual(roles.rows.map((r) => ({ role: r.name, first: true })));
+    expect(before).toMatch(new RegExp(`^${roles.rows.length}\n`));
 
     for (const rows of EARLIER_DAYS) {
       expect((await importRows(fresh.pool, rows)).status).toBe('published');

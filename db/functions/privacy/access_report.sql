@@ -2,9 +2,9 @@
 -- audit_retention_months, oldest first. An access is an audit entry naming the person
 -- (patient.view, an earlier access report) or one whose detail->'shown' lists them (a list page,
 -- a search or an export that showed them: portal/queries/list.ts). Each comes with who (user,
--- role, organisation: the user's municipality or GP code), the fields of a patient that role may
--- read (the column privileges on qdp.quarantines now: grants have no history) and the purpose and
--- legal basis in force at that moment (qdp.role_purposes, 0065). Only an administrator's live
+-- role, organisation: the user's municipality or GP code), the fields of a patient that role could
+-- read (qdp.role_fields, 0069) and the purpose and legal basis (qdp.role_purposes, 0065), both as
+-- they were at that moment. Only an administrator's live
 -- session may ask; the report is audited (access.report, with the person and the count) in the
 -- same statement. A code that is not a valid fiscal code is refused without being repeated.
 create or replace function qdp.access_report(fiscal_code text, client_address text default null)
@@ -32,17 +32,15 @@ begin
   return query
     select e.at, e.id, e.user_id, e.username, u.display_name, e.role, u.istat_code, m.name,
       u.gp_code, g.name, e.action, e.import_id,
-      -- A patient's fields (the import's own bookkeeping columns are not personal data).
-      (select array_agg(c.attname::text order by c.attnum) from pg_attribute c
-        where c.attrelid = 'qdp.quarantines'::regclass and c.attnum > 0 and not c.attisdropped
-          and c.attname not in ('import_id', 'line_no')
-          and has_column_privilege(r.db_role, c.attrelid, c.attnum, 'SELECT')),
-      p.purpose, p.legal_basis
+      f.fields, p.purpose, p.legal_basis
     from qdp.audit_log e
     left join qdp.users u on u.id = e.user_id
-    left join qdp.roles r on r.name = e.role
     left join qdp.municipalities m on m.istat_code = u.istat_code
     left join qdp.gps g on g.code = u.gp_code
+    left join lateral (
+      select rf.fields from qdp.role_fields rf
+      where rf.role = e.role and rf.valid_from <= e.at
+      order by rf.valid_from desc limit 1) f on true
     left join lateral (
       select rp.purpose, rp.legal_basis from qdp.role_purposes rp
       where rp.role = e.role and rp.valid_from <= e.at
