@@ -1285,8 +1285,8 @@ begin
                where r.user_id = s.user_id and r.selector = p_selector and r.used_at is null),
               qdp.argon2_stand_in((select r.code_params from qdp.user_recovery_codes r
                                    where r.user_id = s.user_id limit 1), p_selector))
-            from qdp.portal_sign_in_step(p_token_hash) s
-            where s.next = 'code');
+            from qdp.sign_in_step_of(p_token_hash, 'code') s
+            where s.user_id is not null);
 end
 $$;
 
@@ -1300,21 +1300,20 @@ CREATE FUNCTION qdp.portal_recovery_code_sign_in(p_token_hash bytea, p_selector 
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
-  step record;
+  who bigint := (qdp.sign_in_step_of(p_token_hash, 'code')).user_id;
 begin
-  select * into step from qdp.portal_sign_in_step(p_token_hash);
-  if step.user_id is null or step.next <> 'code' then
+  if who is null then
     return false;
   end if;
   update qdp.user_recovery_codes r set used_at = now()
-  where r.user_id = step.user_id and r.selector = p_selector and r.used_at is null
-    and qdp.argon2_proof_valid(p_proof, r.code_verifier);
+  where r.user_id = who and r.selector = p_selector and r.used_at is null
+    and qdp.argon2_proof_valid(p_proof, r.code_verifier) and qdp.user_may_sign_in(who);
   if not found then
-    perform qdp.portal_sign_in_failed(step.user_id, 'recovery', p_client);
+    perform qdp.portal_sign_in_failed(who, 'recovery', p_client);
     return false;
   end if;
   perform qdp.portal_sign_in_step_done(p_token_hash, p_session_hash, p_client);
-  perform qdp.portal_sign_in_record(step.user_id, 'login',
+  perform qdp.portal_sign_in_record(who, 'login',
     jsonb_build_object('method', 'password+recovery'), p_client);
   return true;
 end
@@ -1330,13 +1329,12 @@ CREATE FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret byte
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
-  step record;
+  who bigint := (qdp.sign_in_step_of(p_token_hash, 'enrol')).user_id;
 begin
-  select * into step from qdp.portal_sign_in_step(p_token_hash);
-  if step.user_id is null or step.next <> 'enrol' then
+  if who is null then
     raise exception 'no enrolment step for this token' using errcode = '42501';
   end if;
-  perform qdp.second_factor_enrol_for(step.user_id, p_secret, p_key);
+  perform qdp.second_factor_enrol_for(who, p_secret, p_key);
 end
 $$;
 
@@ -1351,9 +1349,8 @@ CREATE FUNCTION qdp.portal_second_factor_pending(p_token_hash bytea, p_key text)
     AS $$
 begin
   return (select qdp.second_factor_secret(s.user_id, p_key)
-            from qdp.portal_sign_in_step(p_token_hash) s
-            join qdp.user_second_factors f on f.user_id = s.user_id and f.confirmed_at is null
-            where s.next = 'enrol');
+            from qdp.sign_in_step_of(p_token_hash, 'enrol') s
+            join qdp.user_second_factors f on f.user_id = s.user_id and f.confirmed_at is null);
 end
 $$;
 
@@ -1367,29 +1364,24 @@ CREATE FUNCTION qdp.portal_second_factor_sign_in(p_token_hash bytea, p_code text
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 declare
-  step record;
+  -- Recovery codes are given at enrolment only, and enrolment gives them.
+  kind text := case when p_selectors is null then 'code' else 'enrol' end;
+  who bigint := (qdp.sign_in_step_of(p_token_hash, kind)).user_id;
 begin
-  select * into step from qdp.portal_sign_in_step(p_token_hash);
-  if step.user_id is null then
+  if who is null then
     return false;
   end if;
-  if step.next = 'enrol' and p_selectors is null then
-    raise exception 'enrolment gives recovery codes' using errcode = '22023';
-  end if;
-  if step.next = 'code' and p_selectors is not null then
-    raise exception 'recovery codes are given at enrolment only' using errcode = '42501';
-  end if;
-  if not qdp.second_factor_accept_code(step.user_id, p_code, p_key) then
-    perform qdp.portal_sign_in_failed(step.user_id, 'code', p_client);
+  if not qdp.second_factor_accept_code(who, p_code, p_key) then
+    perform qdp.portal_sign_in_failed(who, 'code', p_client);
     return false;
   end if;
-  if step.next = 'enrol' then
-    perform qdp.recovery_codes_store(step.user_id, p_selectors, p_code_hashes);
+  if kind = 'enrol' then
+    perform qdp.recovery_codes_store(who, p_selectors, p_code_hashes);
   end if;
   perform qdp.portal_sign_in_step_done(p_token_hash, p_session_hash, p_client);
-  perform qdp.portal_sign_in_record(step.user_id, 'login',
-    jsonb_build_object('method', case step.next when 'enrol' then 'password+totp (enrolled)'
-                                                else 'password+totp' end), p_client);
+  perform qdp.portal_sign_in_record(who, 'login',
+    jsonb_build_object('method', case kind when 'enrol' then 'password+totp (enrolled)'
+                                           else 'password+totp' end), p_client);
   return true;
 end
 $$;
@@ -1490,10 +1482,8 @@ begin
     raise exception 'unknown sign-in method "%": expected password, code or recovery', p_method
       using errcode = '22023';
   end if;
-  if exists (select 1 from qdp.users
-             where id = p_user_id and not disabled and coalesce(locked_until <= now(), true))
-     and qdp.portal_login_failed(p_user_id) then
-    delete from qdp.portal_sign_in_steps where user_id = p_user_id;
+  if qdp.user_may_sign_in(p_user_id) then
+    perform qdp.portal_login_failed(p_user_id);
   end if;
   perform qdp.portal_sign_in_record(p_user_id, 'login.failed',
     jsonb_build_object('method', p_method), p_client);
@@ -1524,10 +1514,8 @@ CREATE FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) RETURNS TABLE(user_i
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
   select s.user_id, u.username, s.next
-  from qdp.portal_sign_in_steps s
-  join qdp.users u on u.id = s.user_id and not u.disabled and coalesce(u.locked_until <= now(), true)
-  where s.token_hash = p_token_hash
-    and s.created_at >= now() - make_interval(mins => qdp.setting('sign_in_step_minutes')::integer)
+  from qdp.sign_in_step_of(p_token_hash, null) s
+  join qdp.users u on u.id = s.user_id
 $$;
 
 
@@ -1540,8 +1528,7 @@ CREATE FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash byt
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
 begin
-  if not exists (select 1 from qdp.users
-                 where id = p_user_id and not disabled and coalesce(locked_until <= now(), true)) then
+  if not qdp.user_may_sign_in(p_user_id) then
     raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
   end if;
   delete from qdp.portal_sign_in_steps
@@ -2395,7 +2382,7 @@ begin
     return false;
   end if;
   step := qdp.totp_step(qdp.second_factor_secret(p_user_id, p_key), p_code, after);
-  if step is null then
+  if step is null or not qdp.user_may_sign_in(p_user_id) then
     return false;
   end if;
   update qdp.user_second_factors
@@ -2510,6 +2497,22 @@ $$;
 
 
 --
+-- Name: sign_in_step_of(bytea, text); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.sign_in_step_of(p_token_hash bytea, p_next text, OUT user_id bigint, OUT next text) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select s.user_id, s.next
+  from qdp.portal_sign_in_steps s
+  where s.token_hash = p_token_hash
+    and s.next = coalesce(p_next, s.next)
+    and s.created_at >= now() - make_interval(mins => qdp.setting('sign_in_step_minutes')::integer)
+$$;
+
+
+--
 -- Name: totp_step(bytea, text, bigint); Type: FUNCTION; Schema: qdp; Owner: -
 --
 
@@ -2577,6 +2580,19 @@ begin
   $sql$, p_import_id);
 end
 $_$;
+
+
+--
+-- Name: user_may_sign_in(bigint); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.user_may_sign_in(p_user_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+  select exists (select 1 from qdp.users u
+                 where u.id = p_user_id and not u.disabled and coalesce(u.locked_until <= now(), true))
+$$;
 
 
 --
@@ -5080,10 +5096,24 @@ REVOKE ALL ON FUNCTION qdp.session_role(session_user_id bigint) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION sign_in_step_of(p_token_hash bytea, p_next text, OUT user_id bigint, OUT next text); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.sign_in_step_of(p_token_hash bytea, p_next text, OUT user_id bigint, OUT next text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION totp_step(p_secret bytea, p_code text, p_after bigint); Type: ACL; Schema: qdp; Owner: -
 --
 
 REVOKE ALL ON FUNCTION qdp.totp_step(p_secret bytea, p_code text, p_after bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION user_may_sign_in(p_user_id bigint); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.user_may_sign_in(p_user_id bigint) FROM PUBLIC;
 
 
 --

@@ -29,12 +29,12 @@ const it = {
   signedOutTitle: 'Uscita',
   signedOutProvider: 'Sei uscito dal portale. Ora esci anche dal fornitore di identità.',
   signInStepEnded:
-    'L’accesso non è stato completato in tempo, oppure è sospeso per troppi tentativi: inserisci di nuovo nome utente e password.',
+    'L’accesso non è stato completato in tempo: inserisci di nuovo nome utente e password.',
   codeTitle: 'Codice di verifica',
   codeIntro:
     'Inserisci il codice di 6 cifre dell’app di autenticazione, oppure uno dei codici di recupero.',
   codeLabel: 'Codice',
-  codeFailed: 'Codice errato o già usato.',
+  codeFailed: 'Codice errato o già usato, oppure utente bloccato.',
   codeSubmit: 'Verifica',
   enrolTitle: 'Configura il secondo fattore',
   enrolIntro:
@@ -220,12 +220,11 @@ const en: Record<MessageKey, string> = {
   signInContinue: 'Continue',
   signedOutTitle: 'Signed out',
   signedOutProvider: 'You are signed out of the portal. Now sign out of the identity provider too.',
-  signInStepEnded:
-    'The log-in was not completed in time, or it is suspended after too many attempts: enter username and password again.',
+  signInStepEnded: 'The log-in was not completed in time: enter username and password again.',
   codeTitle: 'Verification code',
   codeIntro: 'Enter the 6-digit code of your authenticator app, or one of your recovery codes.',
   codeLabel: 'Code',
-  codeFailed: 'Wrong or already used code.',
+  codeFailed: 'Wrong or already used code, or the user is locked.',
   codeSubmit: 'Verify',
   enrolTitle: 'Set up a second factor',
   enrolIntro:

@@ -7,10 +7,15 @@
 // sign-on goes through the authority's OpenID Connect provider (sign-in/oidc.ts); the identity it
 // returns opens a session only if an administrator registered it on a platform user.
 //
-// Nothing is learned from a failure: a wrong password, an unknown user and a locked one get the
-// same page, status and work (an unknown name gets stand-in parameters, so the same Argon2id hash
-// is computed, and the database records every failure by the same statement), and so do a wrong
-// code and a used one.
+// Nothing is learned from a failure (issue 13 §3): a wrong password, an unknown user, a disabled
+// and a locked one get the same page, status and work (an unknown name gets stand-in parameters,
+// so the same Argon2id hash is computed, and the database records every failure by the same
+// statement). At the code step, a wrong code, a used one and any code of a user locked out (by
+// these codes too) or disabled meanwhile get the same page, status and work: the step lives its
+// time whatever happens to its user (qdp.sign_in_step_of), so a lock-out never shows as a step
+// that ended. Every refused provider sign-in whose token was good (an identity registered on
+// nobody, or on a disabled user) gets the one "not allowed" page; the reason is in the audit log
+// only. The lock-out counts local credentials only: a provider sign-in is not refused for it.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { newSessionToken, sessionCookieName, tokenHash } from '../common.ts';
@@ -331,11 +336,8 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
         hashes: await Promise.all(codes.map((c) => hashRecoveryCode(c.code))),
       },
     );
-    if (!ok) {
-      // The failure was counted; a lock-out ends the step.
-      if (!(await currentStep(req))) return failed(req, reply, 'signInStepEnded', 401);
-      return again('codeFailed', 401);
-    }
+    // The failure was counted (a lock-out does not end the step: the same page again).
+    if (!ok) return again('codeFailed', 401);
     // Enrolling of one's own accord: the session it began in gives way to the new one.
     await endBroughtSession(req);
     openSession(reply, token);

@@ -6,6 +6,7 @@
 import { createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../core/passwords.ts';
 import { withUserSession } from '../../db/session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createPortalLogin, type PortalLogin } from './access-fixtures.ts';
@@ -212,6 +213,52 @@ describe('the ID token, checked by the database', () => {
         detail: { ...identity, reason: 'disabled user', identity: IDENTITY },
       },
     ]);
+  });
+
+  it('an unknown identity and a disabled user: the same answer, in the same time', async () => {
+    // The database's own work, without the portal: medians within one Argon2id hash (the
+    // tolerance of issue 13 §3), measured in the same rounds on this shared machine.
+    await db.pool.query('update qdp.users set disabled = true where id = $1', [userId]);
+    const attempts = {
+      unknown: () => signIn(idToken({ [CLAIM]: 'TINIT-NOBODY' })),
+      disabled: () => signIn(idToken()),
+    };
+    const times: Record<string, number[]> = {};
+    const answers = new Set<string>();
+    const hashTimes: number[] = [];
+    for (let round = 0; round < 11; round++) {
+      for (const [name, attempt] of Object.entries(attempts)) {
+        const started = performance.now();
+        const { refusal, user_id, sessions } = await attempt();
+        (times[name] ??= []).push(performance.now() - started);
+        answers.add(JSON.stringify({ user_id, sessions }));
+        expect(refusal).toBe(name === 'unknown' ? 'unknown identity' : 'disabled user');
+      }
+      const started = performance.now();
+      await hashPassword('x'.repeat(20));
+      hashTimes.push(performance.now() - started);
+    }
+    expect([...answers]).toEqual([JSON.stringify({ user_id: null, sessions: [] })]);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    expect(Math.abs(median(times.unknown!) - median(times.disabled!))).toBeLessThan(
+      median(hashTimes),
+    );
+  });
+
+  it('a user locked out by wrong passwords or codes still signs in through the provider', async () => {
+    // The lock-out counts the local credentials (password, codes): anyone who knows a username
+    // can lock it, which must not shut the person out of single sign-on.
+    await db.pool.query(
+      "update qdp.users set locked_until = now() + interval '10 minutes' where id = $1",
+      [userId],
+    );
+    try {
+      const { user_id, refusal, sessions } = await signIn(idToken());
+      expect({ user_id, refusal }).toEqual({ user_id: String(userId), refusal: null });
+      expect(sessions).toEqual([{ user_id: String(userId), method: 'provider' }]);
+    } finally {
+      await db.pool.query('update qdp.users set locked_until = null where id = $1', [userId]);
+    }
   });
 
   it('after the provider rotated its keys, its new tokens pass only once they are registered', async () => {

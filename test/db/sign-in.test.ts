@@ -245,19 +245,27 @@ describe('a TOTP code, checked by the database, is accepted once', () => {
     expect(await code(hash, codeAt(secret, Date.now() + 30_000))).toBe(false);
   });
 
-  it('a step token that is unknown, too old, or of a locked user accepts nothing', async () => {
+  it('a step token that is unknown, too old or of the other kind accepts nothing', async () => {
     const secret = newTotpSecret();
     await enrol(secret);
     const next = codeAt(secret, Date.now() + 30_000);
     expect(await code(token(), next)).toBe(false);
+    // Recovery codes go with an enrolment's code only: at a code step they find no step.
+    const codeStep = await signIn();
+    expect(await code(codeStep.hash, next, newRecoveryCodes(2))).toBe(false);
+    const stored = await db.pool.query(
+      'select count(*)::int as n from qdp.user_recovery_codes where user_id = $1',
+      [userId],
+    );
+    expect(stored.rows).toEqual([{ n: 2 }]);
     const old = await signIn();
     await db.pool.query(
       "update qdp.portal_sign_in_steps set created_at = now() - interval '6 minutes'",
     );
     expect(await code(old.hash, next)).toBe(false);
-    const live = await signIn();
-    await db.pool.query("update qdp.users set locked_until = now() + interval '1 minute'");
-    expect(await code(live.hash, next)).toBe(false);
+    expect(
+      (await login.pool.query('select * from qdp.portal_sign_in_step($1)', [old.hash])).rows,
+    ).toEqual([]);
   });
 
   it('enrolment never replaces a confirmed authenticator', async () => {
@@ -336,11 +344,13 @@ describe('failures', () => {
     expect(await code(hash, '000000')).toBe(false);
     expect(await code(second.hash, '000000')).toBe(false);
     expect((await signIn()).outcome).toBe('failed');
+    // Locked: the step lives on (its end would tell), and its right code fails as a wrong one.
     const steps = await db.pool.query(
       'select count(*)::int as n from qdp.portal_sign_in_steps where user_id = $1',
       [userId],
     );
-    expect(steps.rows).toEqual([{ n: 0 }]);
+    expect(steps.rows).toEqual([{ n: 1 }]);
+    expect(await code(second.hash, codeAt(secret, Date.now() + 30_000))).toBe(false);
   });
 
   it('an unknown user changes no account; every failure is audited with its method only', async () => {
@@ -398,6 +408,136 @@ describe('failures', () => {
       },
     ]);
   });
+});
+
+describe('a user locked out or disabled at the code step (issue 13 §3)', () => {
+  /** What the portal and the database hold of a step and of the user's codes. */
+  async function stepState(hash: Buffer) {
+    const step = await login.pool.query('select user_id, next from qdp.portal_sign_in_step($1)', [
+      hash,
+    ]);
+    const user = await db.pool.query(
+      `select u.failed_logins, f.last_step, f.confirmed_at is not null as confirmed,
+              (select count(*)::int from qdp.user_recovery_codes r
+               where r.user_id = u.id and r.used_at is null) as unused_codes
+       from qdp.users u left join qdp.user_second_factors f on f.user_id = u.id where u.id = $1`,
+      [userId],
+    );
+    return { step: step.rows, user: user.rows[0] };
+  }
+  const locks = {
+    locked: "update qdp.users set locked_until = now() + interval '1 minute'",
+    disabled: 'update qdp.users set disabled = true',
+  };
+  const unlock = 'update qdp.users set locked_until = null, disabled = false';
+
+  it.each(Object.keys(locks))(
+    '%s: the step lives on, the right TOTP code fails as a wrong one (not used), audited',
+    async (how) => {
+      const secret = newTotpSecret();
+      await enrol(secret);
+      const { outcome, hash } = await signIn();
+      expect(outcome).toBe('code');
+      const before = await stepState(hash);
+      const sessions = await sessionsOf(userId);
+      expect(before.step).toEqual([{ user_id: String(userId), next: 'code' }]);
+      await db.pool.query(locks[how as keyof typeof locks]);
+      const since = await lastAuditId();
+      const right = codeAt(secret, Date.now() + 30_000);
+      expect(await code(hash, right)).toBe(false);
+      expect(await code(hash, '000000')).toBe(false);
+      // Nothing changed: the step is still there, the code not used, no failure counted.
+      expect(await stepState(hash)).toEqual(before);
+      expect(await sessionsOf(userId)).toBe(sessions);
+      const audit = await db.pool.query(
+        'select user_id, action, detail from qdp.audit_log where id > $1 order by id',
+        [since],
+      );
+      expect(audit.rows).toEqual(
+        [1, 2].map(() => ({
+          user_id: String(userId),
+          action: 'login.failed',
+          detail: { method: 'code' },
+        })),
+      );
+      // Once it may sign in again, the same step takes the same code.
+      await db.pool.query(unlock);
+      expect(await code(hash, right)).toBe(true);
+      expect(await sessionsOf(userId)).toBe(sessions + 1);
+    },
+  );
+
+  it.each(Object.keys(locks))(
+    '%s: a recovery code costs the same hash (its real parameters) and is not used',
+    async (how) => {
+      const [recovery] = await enrol(newTotpSecret());
+      const { hash } = await signIn();
+      const paramsOf = async () =>
+        (
+          await login.pool.query<{ p: string | null }>(
+            'select qdp.portal_recovery_code_params($1, $2) as p',
+            [hash, recovery!.selector],
+          )
+        ).rows[0]!.p;
+      const real = await paramsOf();
+      await db.pool.query(locks[how as keyof typeof locks]);
+      expect(await paramsOf()).toBe(real);
+      const use = async () =>
+        (
+          await login.pool.query<{ ok: boolean }>(
+            'select qdp.portal_recovery_code_sign_in($1, $2, $3, $4, $5) as ok',
+            [
+              hash,
+              recovery!.selector,
+              await argon2Proof(real!, recovery!.code),
+              token(),
+              '10.0.0.1',
+            ],
+          )
+        ).rows[0]!.ok;
+      const before = await stepState(hash);
+      expect(await use()).toBe(false);
+      expect(await stepState(hash)).toEqual(before);
+      await db.pool.query(unlock);
+      expect(await use()).toBe(true);
+      expect((await stepState(hash)).user).toEqual({ ...before.user, unused_codes: 1 });
+    },
+  );
+
+  it.each(Object.keys(locks))(
+    '%s at enrolment: the page still works, the right code confirms nothing, stores no codes',
+    async (how) => {
+      const { outcome, hash } = await signIn();
+      expect(outcome).toBe('enrol');
+      await db.pool.query(locks[how as keyof typeof locks]);
+      const secret = newTotpSecret();
+      await login.pool.query('select qdp.portal_second_factor_enrol($1, $2, $3)', [
+        hash,
+        secret,
+        KEY,
+      ]);
+      const pending = async () =>
+        (
+          await login.pool.query<{ s: Buffer | null }>(
+            'select qdp.portal_second_factor_pending($1, $2) as s',
+            [hash, KEY],
+          )
+        ).rows[0]!.s;
+      expect(await pending()).toEqual(secret);
+      expect(await code(hash, codeAt(secret), newRecoveryCodes(2))).toBe(false);
+      expect(await stepState(hash)).toEqual({
+        step: [{ user_id: String(userId), next: 'enrol' }],
+        user: { failed_logins: 0, last_step: null, confirmed: false, unused_codes: 0 },
+      });
+      expect(await pending()).toEqual(secret);
+      await db.pool.query(unlock);
+      // An enrolment's code comes with recovery codes: without them it finds no step.
+      expect(await code(hash, codeAt(secret))).toBe(false);
+      expect((await stepState(hash)).user).toMatchObject({ failed_logins: 0, confirmed: false });
+      expect(await code(hash, codeAt(secret), newRecoveryCodes(2))).toBe(true);
+      expect((await stepState(hash)).user).toMatchObject({ confirmed: true, unused_codes: 2 });
+    },
+  );
 });
 
 describe('a second factor of one’s own accord', () => {

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../core/passwords.ts';
 import { freePort } from '../../local/embedded.ts';
-import { codeAt } from '../../portal/sign-in/second-factor.ts';
+import { codeAt, newRecoveryCodes } from '../../portal/sign-in/second-factor.ts';
 import { launchChromium } from './browser.ts';
 import { PortalClient } from './http-client.ts';
 import {
@@ -25,6 +25,7 @@ import { PASSWORD, startPortalFixture, type PortalFixture, type RoleKey } from '
 const ROLES: RoleKey[] = ['admin', 'staff', 'prefecture', 'municipality', 'gp'];
 const SESSION = 'qdp_session';
 const PROVIDER_LABEL = 'Test IdP';
+const CODE_FAILED = 'Codice errato o già usato, oppure utente bloccato.';
 const fiscalNumber = (role: string) => `TINIT-TST${role.slice(0, 3).toUpperCase()}80A01L781X`;
 
 let f: PortalFixture;
@@ -432,9 +433,7 @@ describe('second factor (TOTP) for password sign-in', () => {
     // A wrong code keeps the page (and counts as a failure).
     await page.getByLabel('Codice').fill(wrongCode(secret));
     await page.getByRole('button', { name: 'Conferma' }).click();
-    expect(await page.locator('.alert').first().textContent()).toContain(
-      'Codice errato o già usato.',
-    );
+    expect(await page.locator('.alert').first().textContent()).toContain(CODE_FAILED);
     await page.getByLabel('Codice').fill(codeAt(secret));
     await page.getByRole('button', { name: 'Conferma' }).click();
     recovery = (await page.getByTestId('recovery-codes').locator('li').allTextContents()).map((s) =>
@@ -466,9 +465,7 @@ describe('second factor (TOTP) for password sign-in', () => {
         await page.waitForURL(`${f.url}/quarantene`);
         expect(await hasSession(context)).toBe(true);
       } else {
-        expect(await page.locator('.alert').first().textContent()).toContain(
-          'Codice errato o già usato.',
-        );
+        expect(await page.locator('.alert').first().textContent()).toContain(CODE_FAILED);
         expect(await hasSession(context)).toBe(false);
       }
       await context.close();
@@ -476,9 +473,7 @@ describe('second factor (TOTP) for password sign-in', () => {
     const { context, page } = await passwordSignIn();
     await page.waitForURL(/\/login\/code/);
     expect(await submitCode(page, next)).toBe(401);
-    expect(await page.locator('.alert').first().textContent()).toContain(
-      'Codice errato o già usato.',
-    );
+    expect(await page.locator('.alert').first().textContent()).toContain(CODE_FAILED);
     expect(await hasSession(context)).toBe(false);
     await context.close();
   });
@@ -498,9 +493,17 @@ describe('second factor (TOTP) for password sign-in', () => {
     const { context, page } = await passwordSignIn();
     await page.waitForURL(/\/login\/code/);
     for (let i = 0; i < 3; i++) expect(await submitCode(page, wrongCode(secret))).toBe(401);
-    // Locked: the step ended, and a right password is refused like a wrong one.
+    // Locked, which nothing shows (§3): the right code gets the wrong one's page, the step goes
+    // on, and a right password is refused like a wrong one.
     expect(await submitCode(page, codeAt(secret, Date.now() + 30_000))).toBe(401);
-    expect(await page.locator('h1').textContent()).toBe('Accesso');
+    expect(await page.locator('h1').textContent()).toBe('Codice di verifica');
+    expect(await page.locator('.alert').first().textContent()).toContain(CODE_FAILED);
+    expect(await hasSession(context)).toBe(false);
+    const { rows } = await f.db.pool.query<{ locked: boolean }>(
+      'select locked_until > now() as locked from qdp.users where id = $1',
+      [f.users.admin.id],
+    );
+    expect(rows).toEqual([{ locked: true }]);
     await context.close();
     const again = await passwordSignIn();
     expect(await again.page.locator('.alert').first().textContent()).toContain(
@@ -628,42 +631,163 @@ describe('nothing learned from a failed password (§3)', () => {
       [f.users.municipality.id],
     );
     const c = new PortalClient(f.url);
-    const attempts = {
-      unknown: () => c.login('nobody-at-all', 'a-wrong-password'),
-      wrong: () => c.login(f.users.prefecture.username, 'a-wrong-password'),
-      lockedWrong: () => c.login(f.users.municipality.username, 'a-wrong-password'),
-      lockedRight: () => c.login(f.users.municipality.username, PASSWORD),
-      disabled: () => c.login('t-disabled', PASSWORD),
-    };
-    const alertText = (html: string) => /<div class="alert[^>]*>([^<]*)</.exec(html)?.[1];
-    const times: Record<string, number[]> = {};
-    const answers = new Set<string>();
-    // The Argon2id hash's own time is measured in the same rounds, under the same load of this
-    // shared machine, as the attempts it is compared with.
-    const hashTimes: number[] = [];
-    for (let round = 0; round < 11; round++) {
-      for (const [name, attempt] of Object.entries(attempts)) {
-        const started = performance.now();
-        const response = await attempt();
-        (times[name] ??= []).push(performance.now() - started);
-        answers.add(`${response.status} ${alertText(await response.text())}`);
-      }
-      const started = performance.now();
-      await hashPassword('x'.repeat(20));
-      hashTimes.push(performance.now() - started);
+    const { times, answers, hashTime } = await measureAttempts(
+      {
+        unknown: () => c.login('nobody-at-all', 'a-wrong-password'),
+        wrong: () => c.login(f.users.prefecture.username, 'a-wrong-password'),
+        lockedWrong: () => c.login(f.users.municipality.username, 'a-wrong-password'),
+        lockedRight: () => c.login(f.users.municipality.username, PASSWORD),
+        disabled: () => c.login('t-disabled', PASSWORD),
+      },
       // Below the lock-out: the wrong password's user must not lock during the measurement.
-      await f.db.pool.query('update qdp.users set failed_logins = 0 where id = $1', [
-        f.users.prefecture.id,
-      ]);
-    }
-    expect([...answers]).toEqual(['401 Nome utente o password errati, oppure utente bloccato.']);
+      () =>
+        f.db.pool.query('update qdp.users set failed_logins = 0 where id = $1', [
+          f.users.prefecture.id,
+        ]),
+    );
+    expect(answers).toEqual([
+      '401 Accesso: Nome utente o password errati, oppure utente bloccato.',
+    ]);
     // The answers' medians differ by less than one Argon2id hash (measured here, on this machine).
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const medians = Object.values(times).map(median);
-    expect(Math.max(...medians) - Math.min(...medians)).toBeLessThan(median(hashTimes));
+    expect(spread(times)).toBeLessThan(hashTime);
     expect(c.cookies.has(SESSION)).toBe(false);
   });
 });
+
+describe('nothing learned from a failed code (§3)', () => {
+  /** A new local account enrolled through the pages: its TOTP secret and recovery codes. */
+  async function enrolledUser(username: string) {
+    const { rows } = await f.db.pool.query<{ id: string }>(
+      `insert into qdp.users (username, display_name, role, password_hash)
+       values ($1, $1, 'admin', $2) returning id`,
+      [username, await hashPassword(PASSWORD)],
+    );
+    const c = new PortalClient(f.url);
+    expect((await c.login(username, PASSWORD)).headers.get('location')).toBe(
+      '/login/enrol?next=%2Fquarantene',
+    );
+    const enrol = await (await c.get('/login/enrol')).text();
+    const secret = /data-testid="totp-secret">([^<]+)</.exec(enrol)![1]!.replaceAll(' ', '');
+    const done = await (await c.post('/login/enrol', { code: codeAt(secret) }, '/login')).text();
+    const recovery = [...done.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((m) => m[1]!);
+    expect(recovery).toHaveLength(10);
+    return { id: Number(rows[0]!.id), username, secret, recovery };
+  }
+
+  /** A browser-like client at the code step of `username` (a right password given). */
+  async function atCodeStep(username: string) {
+    const c = new PortalClient(f.url);
+    expect((await c.login(username, PASSWORD)).headers.get('location')).toBe(
+      '/login/code?next=%2Fquarantene',
+    );
+    const csrf = await c.csrf('/login/code');
+    return (code: string) => c.request('POST', '/login/code', { code, _csrf: csrf });
+  }
+
+  it('a wrong code, and any code of a user locked out or disabled meanwhile: same message, status and time', async () => {
+    const open = await enrolledUser('t-code-open');
+    const locked = await enrolledUser('t-code-locked');
+    const disabled = await enrolledUser('t-code-disabled');
+    const openStep = await atCodeStep(open.username);
+    const lockedStep = await atCodeStep(locked.username);
+    const disabledStep = await atCodeStep(disabled.username);
+    // Locked out and disabled after their right password, at the code step.
+    await f.db.pool.query(
+      "update qdp.users set locked_until = now() + interval '10 minutes' where id = $1",
+      [locked.id],
+    );
+    await f.db.pool.query('update qdp.users set disabled = true where id = $1', [disabled.id]);
+    const since = await lastAuditId();
+    const [unknownSelector] = newRecoveryCodes(1);
+    // The open user's first recovery code with another last group: its selector, a wrong code.
+    const wrongRecovery = open.recovery[0]!.replace(/-[a-z2-9]{4}$/, (g) =>
+      g === '-2222' ? '-3333' : '-2222',
+    );
+    // Which kind of code was typed is the client's own choice: a recovery code costs one
+    // Argon2id hash more than a TOTP code, so each kind is compared with itself.
+    const groups = {
+      totp: {
+        wrong: () => openStep(wrongCode(open.secret)),
+        lockedWrong: () => lockedStep(wrongCode(locked.secret)),
+        lockedRight: () => lockedStep(codeAt(locked.secret)),
+        disabledRight: () => disabledStep(codeAt(disabled.secret)),
+      },
+      recovery: {
+        unknownSelector: () => openStep(unknownSelector!.code),
+        wrong: () => openStep(wrongRecovery),
+        lockedRight: () => lockedStep(locked.recovery[0]!),
+        disabledRight: () => disabledStep(disabled.recovery[0]!),
+      },
+    };
+    const resetOpen = () =>
+      f.db.pool.query('update qdp.users set failed_logins = 0 where id = $1', [open.id]);
+    for (const attempts of Object.values(groups)) {
+      const { times, answers, hashTime } = await measureAttempts(attempts, resetOpen);
+      expect(answers).toEqual([`401 Codice di verifica: ${CODE_FAILED}`]);
+      expect(spread(times)).toBeLessThan(hashTime);
+    }
+    // Nothing was accepted or used, and only the open user's failures were counted.
+    const { rows } = await f.db.pool.query(
+      `select u.username, u.failed_logins, u.locked_until is not null as locked,
+              (select count(*)::int from qdp.user_recovery_codes r
+               where r.user_id = u.id and r.used_at is null) as unused,
+              (select count(*)::int from qdp.portal_sessions s where s.user_id = u.id) as sessions
+       from qdp.users u where u.id = any($1) order by u.id`,
+      [[open.id, locked.id, disabled.id]],
+    );
+    expect(rows).toEqual([
+      { username: open.username, failed_logins: 0, locked: false, unused: 10, sessions: 1 },
+      { username: locked.username, failed_logins: 0, locked: true, unused: 10, sessions: 1 },
+      { username: disabled.username, failed_logins: 0, locked: false, unused: 10, sessions: 1 },
+    ]);
+    // Each failure audited with its method; the reason (locked, disabled) is the user's state.
+    const audit = await auditSince(since);
+    expect(audit.every((r) => r.action === 'login.failed')).toBe(true);
+    expect(audit).toHaveLength(ROUNDS * 8);
+  });
+});
+
+/** How many times each attempt is measured. */
+const ROUNDS = 11;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The largest difference between two attempts' median times. */
+function spread(times: Record<string, number[]>): number {
+  const medians = Object.values(times).map(median);
+  return Math.max(...medians) - Math.min(...medians);
+}
+
+/**
+ * Runs every attempt once a round for ROUNDS rounds (then `afterRound`): each attempt's times,
+ * every distinct answer (status, title and alert), and the median time of one Argon2id hash
+ * measured in the same rounds, under the same load of this shared machine, as the attempts it is
+ * compared with.
+ */
+async function measureAttempts(
+  attempts: Record<string, () => Promise<Response>>,
+  afterRound: () => Promise<unknown>,
+) {
+  const times: Record<string, number[]> = {};
+  const answers = new Set<string>();
+  const hashTimes: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, attempt] of Object.entries(attempts)) {
+      const started = performance.now();
+      const response = await attempt();
+      (times[name] ??= []).push(performance.now() - started);
+      const html = await response.text();
+      const title = /<h1[^>]*>([^<]*)</.exec(html)?.[1];
+      const alert = /<div class="alert[^>]*>([^<]*)</.exec(html)?.[1];
+      answers.add(`${response.status} ${title}: ${alert}`);
+    }
+    const started = performance.now();
+    await hashPassword('x'.repeat(20));
+    hashTimes.push(performance.now() - started);
+    await afterRound();
+  }
+  return { times, answers: [...answers], hashTime: median(hashTimes) };
+}
 
 /** A 6-digit code that is not right for `secret` anywhere in the accepted window. */
 function wrongCode(secret: string): string {

@@ -1,18 +1,18 @@
 -- Enrolment at sign-in (a right password, its role needing a second factor and none confirmed): a
--- new, unconfirmed secret for the step's user, stored encrypted with the portal's key.
+-- new, unconfirmed secret for the step's user, stored encrypted with the portal's key (also for a
+-- user locked out or disabled meanwhile, whose code then fails as a wrong one: issue 13 §3).
 create or replace function qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text)
 returns void
 language plpgsql volatile security definer
 set search_path = pg_catalog, qdp
 as $$
 declare
-  step record;
+  who bigint := (qdp.sign_in_step_of(p_token_hash, 'enrol')).user_id;
 begin
-  select * into step from qdp.portal_sign_in_step(p_token_hash);
-  if step.user_id is null or step.next <> 'enrol' then
+  if who is null then
     raise exception 'no enrolment step for this token' using errcode = '42501';
   end if;
-  perform qdp.second_factor_enrol_for(step.user_id, p_secret, p_key);
+  perform qdp.second_factor_enrol_for(who, p_secret, p_key);
 end
 $$;
 

@@ -6,9 +6,8 @@ set search_path = pg_catalog, qdp
 as $$
 begin
   return (select qdp.second_factor_secret(s.user_id, p_key)
-            from qdp.portal_sign_in_step(p_token_hash) s
-            join qdp.user_second_factors f on f.user_id = s.user_id and f.confirmed_at is null
-            where s.next = 'enrol');
+            from qdp.sign_in_step_of(p_token_hash, 'enrol') s
+            join qdp.user_second_factors f on f.user_id = s.user_id and f.confirmed_at is null);
 end
 $$;
 

@@ -1,7 +1,8 @@
 -- A failed password, code or recovery code. The same statement runs whether the user exists or
 -- not, is locked or not (the answer and its time must not tell them apart): a known, enabled,
 -- unlocked user's failure is counted by portal_login_failed (login_max_failures locks it for
--- login_lockout_minutes; its pending step ends then too), and the attempt is audited.
+-- login_lockout_minutes), and the attempt is audited. A lock-out does not end the user's pending
+-- step: its codes fail as wrong ones do until its time ends (an ended step would tell).
 create or replace function qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text)
 returns void
 language plpgsql volatile security definer
@@ -12,10 +13,8 @@ begin
     raise exception 'unknown sign-in method "%": expected password, code or recovery', p_method
       using errcode = '22023';
   end if;
-  if exists (select 1 from qdp.users
-             where id = p_user_id and not disabled and coalesce(locked_until <= now(), true))
-     and qdp.portal_login_failed(p_user_id) then
-    delete from qdp.portal_sign_in_steps where user_id = p_user_id;
+  if qdp.user_may_sign_in(p_user_id) then
+    perform qdp.portal_login_failed(p_user_id);
   end if;
   perform qdp.portal_sign_in_record(p_user_id, 'login.failed',
     jsonb_build_object('method', p_method), p_client);

@@ -6,8 +6,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, qdp
 as $$
 begin
-  if not exists (select 1 from qdp.users
-                 where id = p_user_id and not disabled and coalesce(locked_until <= now(), true)) then
+  if not qdp.user_may_sign_in(p_user_id) then
     raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
   end if;
   delete from qdp.portal_sign_in_steps

@@ -1,7 +1,9 @@
 -- A TOTP code of the user's authenticator, checked by the database (qdp.totp_step) and accepted
 -- once: its time step must be later than every step accepted before, so a code, once used, is
 -- refused. The first accepted code confirms an authenticator being enrolled. Two racing uses of
--- one code: the row lock lets one win.
+-- one code: the row lock lets one win. A user who may not sign in now (locked out, disabled:
+-- qdp.user_may_sign_in) gets the same check and no code accepted, the right one neither (the
+-- answer and its time must not tell, issue 13 §3).
 create or replace function qdp.second_factor_accept_code(p_user_id bigint, p_code text, p_key text)
 returns boolean
 language plpgsql volatile
@@ -16,7 +18,7 @@ begin
     return false;
   end if;
   step := qdp.totp_step(qdp.second_factor_secret(p_user_id, p_key), p_code, after);
-  if step is null then
+  if step is null or not qdp.user_may_sign_in(p_user_id) then
     return false;
   end if;
   update qdp.user_second_factors
