@@ -174,16 +174,20 @@ describe('single sign-on', () => {
 
   it('an unknown identity and a disabled user: the same refusal page, recorded', async () => {
     const since = await lastAuditId();
+    const pages = new Set<string>();
     for (const login of ['sso-unknown', 'sso-disabled']) {
       const context = await browser.newContext();
       const page = await context.newPage();
       expect(await providerSignIn(page, login)).toBe(403);
       expect(await page.locator('h1').textContent()).toBe('Accesso non consentito');
       await expectRefused(page, context, 'Questa identità non è abilitata al portale.');
+      // The same page to the letter: the reason is only in the audit log (§3).
+      pages.add(await page.locator('main').innerHTML());
       await page.goto(`${f.url}/quarantene`);
       expect(new URL(page.url()).pathname).toBe('/login');
       await context.close();
     }
+    expect(pages.size).toBe(1);
     // The issuer as registered in the database (without a final slash).
     const issuer = provider.issuer.replace(/\/$/, '');
     expect(await auditSince(since)).toEqual([
@@ -210,6 +214,27 @@ describe('single sign-on', () => {
         },
       },
     ]);
+  });
+
+  it('a user locked out by wrong passwords still signs in through the provider', async () => {
+    // The lock-out counts local credentials (§3): anyone who knows a username can lock it, which
+    // must not shut the person out of single sign-on.
+    const c = new PortalClient(f.url);
+    for (let i = 0; i < 5; i++)
+      expect((await c.login(f.users.staff.username, 'a-wrong-password')).status).toBe(401);
+    const { rows } = await f.db.pool.query<{ locked: boolean }>(
+      'select locked_until > now() as locked from qdp.users where id = $1',
+      [f.users.staff.id],
+    );
+    expect(rows).toEqual([{ locked: true }]);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    expect(await providerSignIn(page, 'sso-staff')).toBe(200);
+    await page.waitForURL(`${f.url}/quarantene`);
+    expect(await page.getByTestId('whoami').textContent()).toContain(
+      `(${f.users.staff.username}, staff)`,
+    );
+    await context.close();
   });
 
   it('a tampered state is refused before the code is spent', async () => {
@@ -655,8 +680,8 @@ describe('nothing learned from a failed password (§3)', () => {
 });
 
 describe('nothing learned from a failed code (§3)', () => {
-  /** A new local account enrolled through the pages: its TOTP secret and recovery codes. */
-  async function enrolledUser(username: string) {
+  /** A new local account (its role needs a second factor) at its enrolment page. */
+  async function atEnrolment(username: string) {
     const { rows } = await f.db.pool.query<{ id: string }>(
       `insert into qdp.users (username, display_name, role, password_hash)
        values ($1, $1, 'admin', $2) returning id`,
@@ -668,11 +693,52 @@ describe('nothing learned from a failed code (§3)', () => {
     );
     const enrol = await (await c.get('/login/enrol')).text();
     const secret = /data-testid="totp-secret">([^<]+)</.exec(enrol)![1]!.replaceAll(' ', '');
-    const done = await (await c.post('/login/enrol', { code: codeAt(secret) }, '/login')).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(enrol)![1]!;
+    const submit = (code: string) => c.request('POST', '/login/enrol', { code, _csrf: csrf });
+    return { id: Number(rows[0]!.id), username, secret, submit };
+  }
+
+  /** A new local account enrolled through the pages: its TOTP secret and recovery codes. */
+  async function enrolledUser(username: string) {
+    const { id, secret, submit } = await atEnrolment(username);
+    const done = await (await submit(codeAt(secret))).text();
     const recovery = [...done.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((m) => m[1]!);
     expect(recovery).toHaveLength(10);
-    return { id: Number(rows[0]!.id), username, secret, recovery };
+    return { id, username, secret, recovery };
   }
+
+  it('at enrolment: a wrong code, and the right one of a user locked out or disabled meanwhile, get the same page', async () => {
+    const open = await atEnrolment('t-enrol-open');
+    const locked = await atEnrolment('t-enrol-locked');
+    const disabled = await atEnrolment('t-enrol-disabled');
+    await f.db.pool.query(
+      "update qdp.users set locked_until = now() + interval '10 minutes' where id = $1",
+      [locked.id],
+    );
+    await f.db.pool.query('update qdp.users set disabled = true where id = $1', [disabled.id]);
+    const answers = new Set<string>();
+    for (const [user, code] of [
+      [open, wrongCode(open.secret)],
+      [locked, codeAt(locked.secret)],
+      [disabled, codeAt(disabled.secret)],
+    ] as const) {
+      const response = await user.submit(code);
+      const html = await response.text();
+      const title = /<h1[^>]*>([^<]*)</.exec(html)?.[1];
+      const alert = /<div class="alert[^>]*>([^<]*)</.exec(html)?.[1];
+      answers.add(`${response.status} ${title}: ${alert}`);
+      // The same secret shown again, to be confirmed with the next code.
+      const shown = /data-testid="totp-secret">([^<]+)</.exec(html)?.[1]?.replaceAll(' ', '');
+      expect(shown).toBe(user.secret);
+    }
+    expect([...answers]).toEqual([`401 Configura il secondo fattore: ${CODE_FAILED}`]);
+    const { rows } = await f.db.pool.query(
+      `select count(*)::int as n from qdp.user_second_factors
+       where user_id = any($1) and confirmed_at is not null`,
+      [[open.id, locked.id, disabled.id]],
+    );
+    expect(rows).toEqual([{ n: 0 }]);
+  });
 
   /** A browser-like client at the code step of `username` (a right password given). */
   async function atCodeStep(username: string) {
