@@ -2,29 +2,24 @@
 // their defaults, checked by a pure function before any resource is made, every problem reported
 // at once with the field named and the allowed values.
 import type * as pulumi from '@pulumi/pulumi';
-import { provinceProblems } from '../contracts/territory.ts';
+import { validateBackupArgs } from './backup.ts';
+import { validateDatabaseArgs } from './database.ts';
+import { DEFAULTS } from './defaults.ts';
+import { validateImportTriggerArgs } from './import-trigger.ts';
+import { validatePlatformKeyArgs } from './key.ts';
 import {
-  OIDC_CLAIM_NAME,
-  OIDC_LABEL_MAX_CHARS,
-  OIDC_REQUIRED_SCOPE,
-} from '../contracts/portal-deployment.ts';
-import { DEFAULTS, MAX_DATABASE_INSTANCES, MAX_SECRET_ROTATION_DAYS } from './defaults.ts';
-import { MAX_CALLER_TAGS, PLATFORM_TAG_KEYS } from './tags.ts';
-
-/** One SFTP account of the Region (or whoever sends the daily file). */
-export interface SftpUser {
-  /**
-   * The login name: 3 to 24 characters, letters, digits, `_`, `-`, `.`, `@`; not starting with
-   * `-`, `.` or `@` (Transfer Family allows 100; the resource names made from it must stay under
-   * IAM's 64-character limit).
-   */
-  userName: string;
-  /**
-   * The SSH public keys allowed to log in, in OpenSSH format (`ssh-ed25519 AAAA… comment`,
-   * `ecdsa-sha2-nistp256|384|521 …` or `ssh-rsa …`). At least one: passwords are never accepted.
-   */
-  sshPublicKeys: string[];
-}
+  isSftpEndpointType,
+  validateLandingArgs,
+  type SftpEndpointType,
+  type SftpUser,
+} from './landing.ts';
+import { validateMigrationsArgs } from './migrations.ts';
+import { validateNetworkArgs } from './network.ts';
+import { validateNotificationsArgs } from './notifications.ts';
+import { PORTAL_SIGN_IN_FIELDS, validatePortalArgs } from './portal.ts';
+import { validatePortalLoginRotationArgs } from './rotation.ts';
+import { validateTags } from './tags.ts';
+import { fieldsOf, known, REGION } from './validation.ts';
 
 /**
  * The arguments of `QuarantineDataPlatform`.
@@ -321,15 +316,8 @@ export interface QuarantineDataPlatformArgs {
   tags?: Record<string, string>;
 }
 
-/** The values `sftpEndpointType` accepts. */
-export const SFTP_ENDPOINT_TYPES = ['PUBLIC', 'VPC'] as const;
-export type SftpEndpointType = (typeof SFTP_ENDPOINT_TYPES)[number];
-
-function isSftpEndpointType(value: string): value is SftpEndpointType {
-  return (SFTP_ENDPOINT_TYPES as readonly string[]).includes(value);
-}
-
 export { DEFAULTS };
+export { SFTP_ENDPOINT_TYPES, type SftpEndpointType, type SftpUser } from './landing.ts';
 
 /** CloudWatch Logs retention values (days). */
 export const LOG_RETENTION_DAYS = [
@@ -339,174 +327,6 @@ export const LOG_RETENTION_DAYS = [
 
 /** The component's name: it prefixes every physical name (buckets, topics, log groups, dashboard). */
 const NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
-const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_@.-]{2,23}$/;
-const SSH_KEY =
-  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const HH_MM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
-const ENGINE_VERSION = /^(1[4-7])\.[0-9]+$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
-const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
-
-/** A plain value of an Input, or undefined when it is an Output or a promise (not known yet). */
-function known<T>(value: pulumi.Input<T> | undefined): T | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'object' && value !== null) {
-    if ('then' in value && typeof (value as { then: unknown }).then === 'function')
-      return undefined;
-    if ('apply' in value && typeof (value as { apply: unknown }).apply === 'function')
-      return undefined;
-  }
-  return value as T;
-}
-
-function isCidr(text: string, minPrefix: number, maxPrefix: number): boolean {
-  const m = CIDR.exec(text);
-  if (!m) return false;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  return octets.every((o) => o <= 255) && prefix >= minPrefix && prefix <= maxPrefix;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
-  }
-}
-
-function isHalfStep(n: number): boolean {
-  return Number.isFinite(n) && Math.round(n * 2) === n * 2;
-}
-
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-
-/** Problems with the caller's tags (AWS's rules for tag keys and values). */
-export function validateTags(tags: Record<string, string>): string[] {
-  const problems: string[] = [];
-  const entries = Object.entries(tags);
-  if (entries.length > MAX_CALLER_TAGS) {
-    problems.push(`tags: ${entries.length} given, at most ${MAX_CALLER_TAGS}`);
-  }
-  for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > 128 || !TAG_TEXT.test(key)) {
-      problems.push(
-        `tags: key "${key}" must be 1 to 128 characters: letters, digits, spaces and _ . : / = + - @`,
-      );
-    } else if (key.toLowerCase().startsWith('aws:')) {
-      problems.push(`tags: key "${key}" must not start with "aws:" (reserved by AWS)`);
-    } else if (Object.values(PLATFORM_TAG_KEYS).includes(key as never)) {
-      problems.push(`tags: key "${key}" is set by the component (the instance and the authority)`);
-    }
-    if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
-      problems.push(
-        `tags: value of "${key}" must be up to 256 characters: letters, digits, spaces and _ . : / = + - @`,
-      );
-    }
-  }
-  return problems;
-}
-
-/** The single sign-on arguments, by name (the issuer decides whether the others apply). */
-const SIGN_IN_ARGUMENTS = [
-  'portalOidcIssuer',
-  'portalOidcClientId',
-  'portalOidcClaim',
-  'portalOidcScopes',
-  'portalOidcLabel',
-  'portalPublicUrl',
-] as const;
-
-/** An `https://` URL without credentials, query or fragment. */
-function isHttpsUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  return (
-    url.protocol === 'https:' &&
-    url.username === '' &&
-    url.password === '' &&
-    url.search === '' &&
-    url.hash === ''
-  );
-}
-
-/** A value written into the instances' environment file: no control characters (one line). */
-const ONE_LINE = /^\P{Cc}+$/u;
-
-/** Problems with the portal's single sign-on arguments (DESIGN §14). */
-export function validateSignIn(args: QuarantineDataPlatformArgs, portal: boolean): string[] {
-  const problems: string[] = [];
-  const given = SIGN_IN_ARGUMENTS.filter((field) => args[field] !== undefined);
-  if (given.length === 0) return problems;
-  if (!portal) {
-    return [`enablePortal: is false, so ${given.join(', ')} must be left out`];
-  }
-  if (args.portalOidcIssuer === undefined) {
-    return [
-      `portalOidcIssuer: required with ${given.join(', ')} (the identity provider's issuer URL; leave them all out for passwords only)`,
-    ];
-  }
-  const required = {
-    portalOidcClientId: "the portal's client id at the identity provider",
-    portalOidcClaim: 'the ID token claim that identifies a person, such as fiscalNumber or email',
-    portalPublicUrl: "the portal's address as browsers reach it, https://…",
-  } as const;
-  for (const [field, what] of Object.entries(required)) {
-    if (args[field as keyof typeof required] === undefined) {
-      problems.push(`${field}: required with portalOidcIssuer (${what})`);
-    }
-  }
-  const issuer = known(args.portalOidcIssuer);
-  if (issuer !== undefined && !isHttpsUrl(issuer)) {
-    problems.push(
-      `portalOidcIssuer: "${issuer}" must be the identity provider's issuer URL, https:// without query or fragment`,
-    );
-  }
-  const clientId = known(args.portalOidcClientId);
-  if (clientId !== undefined && !/^[\x21-\x7e]{1,255}$/.test(clientId)) {
-    problems.push(
-      'portalOidcClientId: must be 1 to 255 printable characters without spaces (the client id the provider gave the portal)',
-    );
-  }
-  const claim = known(args.portalOidcClaim);
-  if (claim !== undefined && !OIDC_CLAIM_NAME.test(claim)) {
-    problems.push(
-      `portalOidcClaim: "${claim}" must be a claim name such as fiscalNumber, email or preferred_username`,
-    );
-  }
-  const scopes = known(args.portalOidcScopes);
-  if (scopes !== undefined) {
-    const list = scopes.trim().split(/\s+/);
-    if (!ONE_LINE.test(scopes) || !list.includes(OIDC_REQUIRED_SCOPE)) {
-      problems.push(
-        `portalOidcScopes: "${scopes}" must be scopes separated by spaces, including "${OIDC_REQUIRED_SCOPE}"`,
-      );
-    }
-  }
-  const label = known(args.portalOidcLabel);
-  if (
-    label !== undefined &&
-    !(label.trim().length > 0 && label.length <= OIDC_LABEL_MAX_CHARS && ONE_LINE.test(label))
-  ) {
-    problems.push(
-      `portalOidcLabel: must be 1 to ${OIDC_LABEL_MAX_CHARS} characters on one line (the provider's name on the log-in button)`,
-    );
-  }
-  const publicUrl = known(args.portalPublicUrl);
-  if (
-    publicUrl !== undefined &&
-    !(isHttpsUrl(publicUrl) && ['', '/'].includes(new URL(publicUrl).pathname))
-  ) {
-    problems.push(
-      `portalPublicUrl: "${publicUrl}" must be the portal's address as browsers reach it: https://<host> without a path`,
-    );
-  }
-  return problems;
-}
 
 /** Problems with the component's name (it prefixes physical names, so it must suit all of them). */
 export function validateName(name: string): string[] {
@@ -517,10 +337,85 @@ export function validateName(name: string): string[] {
       ];
 }
 
+// Which platform argument each sub-component's field comes from: the slice of the arguments a
+// sub-component's validator checks (the messages name the platform's arguments) and, in the
+// constructor (index.ts), what it is given.
+/** @internal */
+export const LANDING_FIELDS = {
+  sftpUsers: 'sftpUsers',
+  rawFileRetentionDays: 'rawFileRetentionDays',
+  sftpEndpointType: 'sftpEndpointType',
+  sftpAllowedCidrs: 'sftpAllowedCidrs',
+} as const;
+/** @internal */
+export const NOTIFICATIONS_FIELDS = {
+  alertEmails: 'alertEmails',
+  importDeadline: 'importDeadline',
+  timeZone: 'timeZone',
+} as const;
+/** @internal */
+export const DATABASE_FIELDS = {
+  engineVersion: 'databaseEngineVersion',
+  minCapacity: 'databaseMinCapacity',
+  maxCapacity: 'databaseMaxCapacity',
+  backupRetentionDays: 'databaseBackupRetentionDays',
+  instances: 'databaseInstances',
+} as const;
+/** @internal */
+export const IMPORT_TRIGGER_FIELDS = {
+  reservedConcurrency: 'onUploadReservedConcurrency',
+} as const;
+/** @internal */
+export const BACKUP_FIELDS = {
+  retentionDays: 'backupRetentionDays',
+  copyRegion: 'backupCopyRegion',
+} as const;
+/** @internal */
+export const NETWORK_FIELDS = {
+  vpcId: 'vpcId',
+  privateSubnetIds: 'privateSubnetIds',
+  publicSubnetIds: 'publicSubnetIds',
+  cidrBlock: 'vpcCidrBlock',
+  availabilityZoneCount: 'availabilityZoneCount',
+  portal: 'enablePortal',
+} as const;
+/** @internal */
+export const PORTAL_FIELDS = {
+  certificateArn: 'portalCertificateArn',
+  allowPlainHttp: 'portalAllowPlainHttp',
+  minInstances: 'portalMinInstances',
+  maxInstances: 'portalMaxInstances',
+  rateLimitPerAddress: 'portalRateLimitPerAddress',
+  allowedCidrs: 'portalAllowedCidrs',
+  oidcIssuer: 'portalOidcIssuer',
+  oidcClientId: 'portalOidcClientId',
+  oidcClaim: 'portalOidcClaim',
+  oidcScopes: 'portalOidcScopes',
+  oidcLabel: 'portalOidcLabel',
+  publicUrl: 'portalPublicUrl',
+} as const;
+/** @internal */
+export const ROTATION_FIELDS = { rotationDays: 'portalDatabasePasswordRotationDays' } as const;
+
+/** The portal's arguments besides the sign-in ones, which must be left out without the portal. */
+const PORTAL_ONLY_ARGUMENTS = [
+  'portalInstanceType',
+  'portalMinInstances',
+  'portalMaxInstances',
+  'portalAllowedCidrs',
+  'portalDeletionProtection',
+  'portalRateLimitPerAddress',
+  'portalDatabasePasswordRotationDays',
+  'publicSubnetIds',
+] as const;
+
 /**
  * Every problem with `args`, as messages naming the field and the allowed values; empty when the
  * arguments are valid. Pure: makes no resource and reads nothing but its argument (and the
- * reference list of provinces). Values that are Outputs are not checked.
+ * reference list of provinces). Values that are Outputs are not checked. Each sub-component's
+ * validator (beside its constructor) checks its part, named as the platform names it; what
+ * concerns the platform as a whole (the authority, log retention, `enablePortal`, tags, region)
+ * is checked here.
  */
 export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
   const problems: string[] = [];
@@ -532,324 +427,66 @@ export function validateArgs(args: QuarantineDataPlatformArgs): string[] {
   ) {
     problems.push('authorityName: must be 1 to 100 characters, not blank');
   }
-
-  const provinces = known(args.territoryProvinces);
-  if (provinces !== undefined) {
-    const codes = provinces.map((p) => known(p)).filter((p): p is string => p !== undefined);
-    // Codes still unknown (Outputs) are not checked; an empty list is a problem.
-    if (provinces.length === 0 || codes.length > 0) {
-      problems.push(...provinceProblems(codes).map((p) => `territoryProvinces: ${p}`));
-    }
-  }
-
-  if (args.sftpUsers.length === 0) {
-    problems.push(
-      'sftpUsers: must list at least one user (the account that uploads the daily file)',
-    );
-  }
-  const userNames = args.sftpUsers.map((u) => u.userName);
-  args.sftpUsers.forEach((user, i) => {
-    if (!USER_NAME.test(user.userName)) {
-      problems.push(
-        `sftpUsers[${i}].userName: "${user.userName}" must be 3 to 24 characters: letters, digits, "_", "-", ".", "@", not starting with "-", "." or "@"`,
-      );
-    }
-    if (userNames.indexOf(user.userName) !== i) {
-      problems.push(`sftpUsers[${i}].userName: "${user.userName}" is listed more than once`);
-    }
-    if (user.sshPublicKeys.length === 0) {
-      problems.push(
-        `sftpUsers[${i}].sshPublicKeys: must list at least one SSH public key (passwords are not accepted)`,
-      );
-    }
-    user.sshPublicKeys.forEach((key, k) => {
-      if (!SSH_KEY.test(key.trim())) {
-        problems.push(
-          `sftpUsers[${i}].sshPublicKeys[${k}]: not an OpenSSH public key: expected "ssh-ed25519 AAAA…", "ecdsa-sha2-nistp256|384|521 AAAA…" or "ssh-rsa AAAA…"`,
-        );
-      }
-    });
-  });
-
-  const emails = args.alertEmails ?? DEFAULTS.alertEmails;
-  emails.forEach((email, i) => {
-    if (!EMAIL.test(email)) problems.push(`alertEmails[${i}]: "${email}" is not an email address`);
-    else if (emails.indexOf(email) !== i)
-      problems.push(`alertEmails[${i}]: "${email}" is listed more than once`);
-  });
-
-  const deadline = known(args.importDeadline);
-  if (deadline !== undefined && !HH_MM.test(deadline)) {
-    problems.push(
-      `importDeadline: "${deadline}" must be a time HH:MM on the 24-hour clock, 00:00 to 23:59`,
-    );
-  }
-  const zone = known(args.timeZone);
-  if (zone !== undefined && !isTimeZone(zone)) {
-    problems.push(`timeZone: "${zone}" is not an IANA time zone such as Europe/Rome or UTC`);
-  }
-
-  const rawDays = known(args.rawFileRetentionDays);
-  if (rawDays !== undefined && !(Number.isInteger(rawDays) && rawDays >= 1 && rawDays <= 3650)) {
-    problems.push(`rawFileRetentionDays: ${rawDays} must be a whole number of days from 1 to 3650`);
-  }
+  problems.push(
+    ...validateMigrationsArgs({ territoryProvinces: args.territoryProvinces }),
+    ...validateLandingArgs(fieldsOf(args, LANDING_FIELDS), LANDING_FIELDS),
+    ...validateNotificationsArgs(fieldsOf(args, NOTIFICATIONS_FIELDS), NOTIFICATIONS_FIELDS),
+  );
   const logDays = known(args.logRetentionDays);
   if (logDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(logDays)) {
     problems.push(`logRetentionDays: ${logDays} must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   }
-
-  const engine = known(args.databaseEngineVersion);
-  if (engine !== undefined && !ENGINE_VERSION.test(engine)) {
-    problems.push(
-      `databaseEngineVersion: "${engine}" must be an Aurora PostgreSQL version MAJOR.MINOR with major 14 to 17, such as 16.6`,
-    );
-  }
-  const minAcu = known(args.databaseMinCapacity);
-  const maxAcu = known(args.databaseMaxCapacity);
-  if (minAcu !== undefined && !(isHalfStep(minAcu) && minAcu >= 0 && minAcu <= 256)) {
-    problems.push(`databaseMinCapacity: ${minAcu} must be 0 to 256 ACUs in steps of 0.5`);
-  }
-  if (maxAcu !== undefined && !(isHalfStep(maxAcu) && maxAcu >= 1 && maxAcu <= 256)) {
-    problems.push(`databaseMaxCapacity: ${maxAcu} must be 1 to 256 ACUs in steps of 0.5`);
-  }
-  const effectiveMin =
-    minAcu ?? (args.databaseMinCapacity === undefined ? DEFAULTS.databaseMinCapacity : undefined);
-  const effectiveMax =
-    maxAcu ?? (args.databaseMaxCapacity === undefined ? DEFAULTS.databaseMaxCapacity : undefined);
-  if (effectiveMin !== undefined && effectiveMax !== undefined && effectiveMin > effectiveMax) {
-    problems.push(
-      `databaseMaxCapacity: ${effectiveMax} must be at least databaseMinCapacity (${effectiveMin})`,
-    );
-  }
-  const backups = known(args.databaseBackupRetentionDays);
-  if (backups !== undefined && !(Number.isInteger(backups) && backups >= 1 && backups <= 35)) {
-    problems.push(
-      `databaseBackupRetentionDays: ${backups} must be a whole number of days from 1 to 35`,
-    );
-  }
-
-  const instances = args.databaseInstances;
-  if (
-    instances !== undefined &&
-    !(Number.isInteger(instances) && instances >= 1 && instances <= MAX_DATABASE_INSTANCES)
-  ) {
-    problems.push(
-      `databaseInstances: ${instances} must be a whole number from 1 to ${MAX_DATABASE_INSTANCES} (a writer and its readers)`,
-    );
-  }
-
-  const concurrency = args.onUploadReservedConcurrency;
-  if (
-    concurrency !== undefined &&
-    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)
-  ) {
-    problems.push(
-      `onUploadReservedConcurrency: ${concurrency} must be a whole number from 1 to 100`,
-    );
-  }
-
-  const backupDays = args.backupRetentionDays;
-  if (
-    backupDays !== undefined &&
-    !(Number.isInteger(backupDays) && backupDays >= 7 && backupDays <= 3650)
-  ) {
-    problems.push(
-      `backupRetentionDays: ${backupDays} must be a whole number of days from 7 to 3650`,
-    );
-  }
-  if (args.backupCopyRegion !== undefined) {
-    if (!REGION.test(args.backupCopyRegion)) {
-      problems.push(
-        `backupCopyRegion: "${args.backupCopyRegion}" must be an AWS region code such as eu-central-1`,
-      );
-    } else if (args.backupCopyRegion === args.region) {
-      problems.push('backupCopyRegion: must be another Region than region');
-    }
-  }
-
-  const hasVpc = args.vpcId !== undefined;
-  const hasSubnets = args.privateSubnetIds !== undefined;
-  if (hasVpc && !hasSubnets) {
-    problems.push(
-      'privateSubnetIds: required with vpcId (private subnets in at least two availability zones)',
-    );
-  }
-  if (!hasVpc && hasSubnets) {
-    problems.push('vpcId: required with privateSubnetIds (the VPC the subnets belong to)');
-  }
-  if (hasSubnets && args.privateSubnetIds!.length < 2) {
-    problems.push(
-      `privateSubnetIds: ${args.privateSubnetIds!.length} given, at least 2 needed (in different availability zones)`,
-    );
-  }
-  if (hasVpc && args.vpcCidrBlock !== undefined) {
-    problems.push(
-      'vpcCidrBlock: only applies when the component creates the VPC; leave it out with vpcId',
-    );
-  }
-  if (hasVpc && args.availabilityZoneCount !== undefined) {
-    problems.push(
-      'availabilityZoneCount: only applies when the component creates the VPC; leave it out with vpcId',
-    );
-  }
-  if (args.vpcCidrBlock !== undefined && !isCidr(args.vpcCidrBlock, 16, 24)) {
-    problems.push(
-      `vpcCidrBlock: "${args.vpcCidrBlock}" must be an IPv4 CIDR block from /16 to /24, such as 10.40.0.0/16`,
-    );
-  }
-  const azs = args.availabilityZoneCount;
-  if (azs !== undefined && !(Number.isInteger(azs) && azs >= 2 && azs <= 4)) {
-    problems.push(`availabilityZoneCount: ${azs} must be 2, 3 or 4`);
-  }
-
-  const kmsKeyArn = known(args.kmsKeyArn);
-  if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
-    problems.push(
-      `kmsKeyArn: "${kmsKeyArn}" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias or key id`,
-    );
+  problems.push(
+    ...validateDatabaseArgs(fieldsOf(args, DATABASE_FIELDS), DATABASE_FIELDS),
+    ...validateImportTriggerArgs(fieldsOf(args, IMPORT_TRIGGER_FIELDS), IMPORT_TRIGGER_FIELDS),
+    ...validateBackupArgs(fieldsOf(args, BACKUP_FIELDS), BACKUP_FIELDS),
+  );
+  if (args.backupCopyRegion !== undefined && args.backupCopyRegion === args.region) {
+    problems.push('backupCopyRegion: must be another Region than region');
   }
 
   const portal = args.enablePortal ?? DEFAULTS.enablePortal;
-  const certificate = known(args.portalCertificateArn);
+  problems.push(
+    ...validateNetworkArgs({ ...fieldsOf(args, NETWORK_FIELDS), portal }, NETWORK_FIELDS),
+    ...validatePlatformKeyArgs({ kmsKeyArn: args.kmsKeyArn }),
+  );
+
   const plainHttp = args.portalAllowPlainHttp ?? DEFAULTS.portalAllowPlainHttp;
   if (portal && args.portalCertificateArn === undefined && !plainHttp) {
     problems.push(
       'portalCertificateArn: required when enablePortal is true (an ACM certificate for HTTPS); set portalAllowPlainHttp: true only for a test stack, or enablePortal: false',
     );
   }
-  if (certificate !== undefined && !ACM_ARN.test(certificate)) {
-    problems.push(
-      `portalCertificateArn: "${certificate}" must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
-    );
-  }
-  if (args.portalCertificateArn !== undefined && plainHttp) {
-    problems.push('portalAllowPlainHttp: must not be true when portalCertificateArn is given');
-  }
-  if (
-    !portal &&
-    (args.portalCertificateArn !== undefined || args.portalAllowPlainHttp !== undefined)
-  ) {
-    problems.push(
-      'enablePortal: is false, so portalCertificateArn and portalAllowPlainHttp must be left out',
-    );
-  }
-
-  const minPortal = args.portalMinInstances;
-  const maxPortal = args.portalMaxInstances;
-  if (
-    minPortal !== undefined &&
-    !(Number.isInteger(minPortal) && minPortal >= 2 && minPortal <= 10)
-  ) {
-    problems.push(`portalMinInstances: ${minPortal} must be a whole number from 2 to 10`);
-  }
-  if (
-    maxPortal !== undefined &&
-    !(Number.isInteger(maxPortal) && maxPortal >= 2 && maxPortal <= 10)
-  ) {
-    problems.push(`portalMaxInstances: ${maxPortal} must be a whole number from 2 to 10`);
-  }
-  const effectiveMinPortal = minPortal ?? DEFAULTS.portalMinInstances;
-  const effectiveMaxPortal = maxPortal ?? DEFAULTS.portalMaxInstances;
-  if (effectiveMinPortal > effectiveMaxPortal) {
-    problems.push(
-      `portalMaxInstances: ${effectiveMaxPortal} must be at least portalMinInstances (${effectiveMinPortal})`,
-    );
-  }
-  const rateLimit = known(args.portalRateLimitPerAddress);
-  if (
-    rateLimit !== undefined &&
-    !(Number.isInteger(rateLimit) && rateLimit >= 100 && rateLimit <= 2_000_000_000)
-  ) {
-    problems.push(
-      `portalRateLimitPerAddress: ${rateLimit} must be a whole number of requests from 100 to 2000000000`,
-    );
-  }
-  const rotationDays = args.portalDatabasePasswordRotationDays;
-  if (
-    rotationDays !== undefined &&
-    !(
-      Number.isInteger(rotationDays) &&
-      rotationDays >= 1 &&
-      rotationDays <= MAX_SECRET_ROTATION_DAYS
-    )
-  ) {
-    problems.push(
-      `portalDatabasePasswordRotationDays: ${rotationDays} must be a whole number of days from 1 to ${MAX_SECRET_ROTATION_DAYS}`,
-    );
-  }
-  const portalCidrs = args.portalAllowedCidrs ?? DEFAULTS.portalAllowedCidrs;
-  if (args.portalAllowedCidrs !== undefined && portalCidrs.length === 0) {
-    problems.push(
-      'portalAllowedCidrs: must list at least one IPv4 CIDR block (or use enablePortal: false)',
-    );
-  }
-  portalCidrs.forEach((cidr, i) => {
-    if (!isCidr(cidr, 0, 32)) {
+  // Without the portal its sign-in arguments are only reported as given, below.
+  const portalArgs = fieldsOf(args, PORTAL_FIELDS);
+  if (!portal) for (const field of PORTAL_SIGN_IN_FIELDS) portalArgs[field] = undefined;
+  problems.push(
+    ...validatePortalArgs(portalArgs, PORTAL_FIELDS),
+    ...validatePortalLoginRotationArgs(fieldsOf(args, ROTATION_FIELDS), ROTATION_FIELDS),
+  );
+  if (!portal) {
+    if (args.portalCertificateArn !== undefined || args.portalAllowPlainHttp !== undefined) {
       problems.push(
-        `portalAllowedCidrs[${i}]: "${cidr}" must be an IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24`,
+        'enablePortal: is false, so portalCertificateArn and portalAllowPlainHttp must be left out',
       );
     }
-  });
-  if (portal && hasVpc && args.publicSubnetIds === undefined) {
-    problems.push(
-      'publicSubnetIds: required with vpcId when enablePortal is true (public subnets in at least two availability zones for the load balancer)',
-    );
-  }
-  if (args.publicSubnetIds !== undefined && !hasVpc) {
-    problems.push('publicSubnetIds: only applies with vpcId (the created VPC makes its own)');
-  }
-  if (args.publicSubnetIds !== undefined && args.publicSubnetIds.length < 2) {
-    problems.push(
-      `publicSubnetIds: ${args.publicSubnetIds.length} given, at least 2 needed (in different availability zones)`,
-    );
-  }
-  if (
-    !portal &&
-    (args.portalInstanceType !== undefined ||
-      args.portalMinInstances !== undefined ||
-      args.portalMaxInstances !== undefined ||
-      args.portalAllowedCidrs !== undefined ||
-      args.portalDeletionProtection !== undefined ||
-      args.portalRateLimitPerAddress !== undefined ||
-      args.portalDatabasePasswordRotationDays !== undefined ||
-      args.publicSubnetIds !== undefined)
-  ) {
-    problems.push(
-      'enablePortal: is false, so portalInstanceType, portalMinInstances, portalMaxInstances, portalAllowedCidrs, portalDeletionProtection, portalRateLimitPerAddress, portalDatabasePasswordRotationDays and publicSubnetIds must be left out',
-    );
-  }
-
-  problems.push(...validateSignIn(args, portal));
-
-  const endpoint = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
-  if (!isSftpEndpointType(endpoint)) {
-    problems.push(`sftpEndpointType: "${endpoint}" must be "PUBLIC" or "VPC"`);
-  }
-  const cidrs = args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs;
-  if (endpoint === 'PUBLIC' && cidrs.length > 0) {
-    problems.push(
-      'sftpAllowedCidrs: only applies when sftpEndpointType is "VPC" (a PUBLIC endpoint cannot be restricted by address)',
-    );
-  }
-  if (endpoint === 'VPC' && cidrs.length === 0) {
-    problems.push(
-      'sftpAllowedCidrs: required when sftpEndpointType is "VPC": at least one IPv4 CIDR block',
-    );
-  }
-  cidrs.forEach((cidr, i) => {
-    if (!isCidr(cidr, 8, 32)) {
+    if (PORTAL_ONLY_ARGUMENTS.some((field) => args[field] !== undefined)) {
       problems.push(
-        `sftpAllowedCidrs[${i}]: "${cidr}" must be an IPv4 CIDR block from /8 to /32, such as 203.0.113.0/24`,
+        `enablePortal: is false, so ${PORTAL_ONLY_ARGUMENTS.slice(0, -1).join(', ')} and ${PORTAL_ONLY_ARGUMENTS.at(-1)!} must be left out`,
       );
     }
-  });
+    const signIn = PORTAL_SIGN_IN_FIELDS.map((field) => PORTAL_FIELDS[field]).filter(
+      (field) => args[field] !== undefined,
+    );
+    if (signIn.length > 0) {
+      problems.push(`enablePortal: is false, so ${signIn.join(', ')} must be left out`);
+    }
+  }
 
   problems.push(...validateTags(args.tags ?? DEFAULTS.tags));
-
   if (args.region !== undefined && !REGION.test(args.region)) {
     problems.push(`region: "${args.region}" must be an AWS region code such as eu-south-1`);
   }
-
   return problems;
 }
 

@@ -7,6 +7,14 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { awsContext, serviceTrust } from './context.ts';
 import { physicalName } from './naming.ts';
+import {
+  isWholeInRange,
+  known,
+  ownNames,
+  REGION,
+  type FieldNames,
+  refuseInvalid,
+} from './validation.ts';
 
 /** When the daily backup starts (UTC): after the nightly analytics run, before the working day. */
 export const BACKUP_SCHEDULE = 'cron(0 2 * * ? *)';
@@ -38,6 +46,33 @@ export interface BackupArgs {
   copyRegion?: string;
 }
 
+/** The shortest and longest `retentionDays`. */
+export const BACKUP_RETENTION_RANGE_DAYS = { min: 7, max: 3650 } as const;
+
+/**
+ * @internal Every problem with a Backup's arguments, each naming its field (`names`); pure,
+ * Outputs unchecked.
+ */
+export function validateBackupArgs(
+  args: Partial<Pick<BackupArgs, 'retentionDays' | 'copyRegion'>>,
+  names: FieldNames<'retentionDays' | 'copyRegion'> = ownNames(['retentionDays', 'copyRegion']),
+): string[] {
+  const problems: string[] = [];
+  const days = known(args.retentionDays);
+  const { min, max } = BACKUP_RETENTION_RANGE_DAYS;
+  if (days !== undefined && !isWholeInRange(days, min, max)) {
+    problems.push(
+      `${names.retentionDays}: ${days} must be a whole number of days from ${min} to ${max}`,
+    );
+  }
+  if (args.copyRegion !== undefined && !REGION.test(args.copyRegion)) {
+    problems.push(
+      `${names.copyRegion}: "${args.copyRegion}" must be an AWS region code such as eu-central-1`,
+    );
+  }
+  return problems;
+}
+
 export class Backup extends pulumi.ComponentResource {
   readonly vaultName: pulumi.Output<string>;
   readonly planId: pulumi.Output<string>;
@@ -45,6 +80,7 @@ export class Backup extends pulumi.ComponentResource {
   readonly copyVaultArn: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('Backup', name, validateBackupArgs(args));
     super('quarantine:backup:Backup', name, {}, opts);
     const vault = new aws.backup.Vault(
       `${name}-backup`,

@@ -5,8 +5,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { awsContext, serviceTrust } from './context.ts';
-import { DEFAULTS } from './defaults.ts';
+import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { isWholeInRange, known, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 
 export const DATABASE_NAME = 'quarantine';
 export const MASTER_USERNAME = 'qdp_admin';
@@ -40,6 +41,68 @@ export interface DatabaseArgs {
    * @default {}
    */
   clientSecurityGroups?: Record<string, pulumi.Input<string>>;
+}
+
+const ENGINE_VERSION = /^(1[4-7])\.[0-9]+$/;
+
+/** The fields of `DatabaseArgs` that `validateDatabaseArgs` checks. */
+const DATABASE_VALIDATED = [
+  'engineVersion',
+  'minCapacity',
+  'maxCapacity',
+  'backupRetentionDays',
+  'instances',
+] as const;
+
+function isHalfStep(n: number): boolean {
+  return Number.isFinite(n) && Math.round(n * 2) === n * 2;
+}
+
+/**
+ * @internal Every problem with a Database's arguments, each naming its field (`names`); pure,
+ * Outputs unchecked (a capacity that is an Output is not compared with the other).
+ */
+export function validateDatabaseArgs(
+  args: Pick<DatabaseArgs, (typeof DATABASE_VALIDATED)[number]>,
+  names: FieldNames<(typeof DATABASE_VALIDATED)[number]> = ownNames(DATABASE_VALIDATED),
+): string[] {
+  const problems: string[] = [];
+  const engine = known(args.engineVersion);
+  if (engine !== undefined && !ENGINE_VERSION.test(engine)) {
+    problems.push(
+      `${names.engineVersion}: "${engine}" must be an Aurora PostgreSQL version MAJOR.MINOR with major 14 to 17, such as 16.6`,
+    );
+  }
+  const minAcu = known(args.minCapacity);
+  const maxAcu = known(args.maxCapacity);
+  if (minAcu !== undefined && !(isHalfStep(minAcu) && minAcu >= 0 && minAcu <= 256)) {
+    problems.push(`${names.minCapacity}: ${minAcu} must be 0 to 256 ACUs in steps of 0.5`);
+  }
+  if (maxAcu !== undefined && !(isHalfStep(maxAcu) && maxAcu >= 1 && maxAcu <= 256)) {
+    problems.push(`${names.maxCapacity}: ${maxAcu} must be 1 to 256 ACUs in steps of 0.5`);
+  }
+  const effectiveMin =
+    minAcu ?? (args.minCapacity === undefined ? DEFAULTS.databaseMinCapacity : undefined);
+  const effectiveMax =
+    maxAcu ?? (args.maxCapacity === undefined ? DEFAULTS.databaseMaxCapacity : undefined);
+  if (effectiveMin !== undefined && effectiveMax !== undefined && effectiveMin > effectiveMax) {
+    problems.push(
+      `${names.maxCapacity}: ${effectiveMax} must be at least ${names.minCapacity} (${effectiveMin})`,
+    );
+  }
+  const backups = known(args.backupRetentionDays);
+  if (backups !== undefined && !isWholeInRange(backups, 1, 35)) {
+    problems.push(
+      `${names.backupRetentionDays}: ${backups} must be a whole number of days from 1 to 35`,
+    );
+  }
+  const instances = args.instances;
+  if (instances !== undefined && !isWholeInRange(instances, 1, MAX_DATABASE_INSTANCES)) {
+    problems.push(
+      `${names.instances}: ${instances} must be a whole number from 1 to ${MAX_DATABASE_INSTANCES} (a writer and its readers)`,
+    );
+  }
+  return problems;
 }
 
 /**
@@ -110,6 +173,7 @@ export class Database extends pulumi.ComponentResource {
   readonly secretArn: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('Database', name, validateDatabaseArgs(args));
     super('quarantine:database:Database', name, {}, opts);
     const engineVersion = pulumi.output(args.engineVersion ?? DEFAULTS.databaseEngineVersion);
 

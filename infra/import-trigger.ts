@@ -15,6 +15,7 @@ import { awsContext } from './context.ts';
 import { platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { isWholeInRange, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
 import { DEFAULT_LIMITS } from '../contracts/daily-file.ts';
 import { LAMBDA_ENV } from '../contracts/lambda.ts';
@@ -79,6 +80,23 @@ export interface ImportTriggerArgs {
   bundleDir?: Promise<string> | string;
 }
 
+/** The most concurrent executions `reservedConcurrency` may reserve. */
+export const MAX_ON_UPLOAD_RESERVED_CONCURRENCY = 100;
+
+/** @internal Every problem with an ImportTrigger's arguments, each naming its field (`names`); pure. */
+export function validateImportTriggerArgs(
+  args: Pick<ImportTriggerArgs, 'reservedConcurrency'>,
+  names: FieldNames<'reservedConcurrency'> = ownNames(['reservedConcurrency']),
+): string[] {
+  const concurrency = args.reservedConcurrency;
+  return concurrency !== undefined &&
+    !isWholeInRange(concurrency, 1, MAX_ON_UPLOAD_RESERVED_CONCURRENCY)
+    ? [
+        `${names.reservedConcurrency}: ${concurrency} must be a whole number from 1 to ${MAX_ON_UPLOAD_RESERVED_CONCURRENCY}`,
+      ]
+    : [];
+}
+
 export class ImportTrigger extends pulumi.ComponentResource {
   readonly functionName: pulumi.Output<string>;
   readonly functionArn: pulumi.Output<string>;
@@ -86,6 +104,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
   readonly deadLetterQueueName: pulumi.Output<string>;
 
   constructor(name: string, args: ImportTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('ImportTrigger', name, validateImportTriggerArgs(args));
     super('quarantine:trigger:ImportTrigger', name, {}, opts);
     const { accountId } = awsContext(this);
     const names = importTriggerNames(name);

@@ -17,6 +17,7 @@ import { Portal, PortalSettings } from './portal.ts';
 import { FORMER_ALERTS_TYPE, Notifications } from './notifications.ts';
 import { PortalLoginRotation } from './rotation.ts';
 import { platformTags, tagTransformation } from './tags.ts';
+import { InvalidArgumentsError } from './validation.ts';
 
 export * from './args.ts';
 export * from './backup.ts';
@@ -35,6 +36,7 @@ export * from './portal.ts';
 export * from './rotation.ts';
 export { PLATFORM_TAG_KEYS } from './tags.ts';
 export { hashDirectory } from './artifacts.ts';
+export { InvalidArgumentsError } from './validation.ts';
 
 /**
  * The component's type token: the package's name, module `index`, as Pulumi's multi-language
@@ -46,19 +48,6 @@ export const COMPONENT_TYPE = 'quarantine-data-platform:index:QuarantineDataPlat
  * its children in place instead of replacing them.
  */
 export const PREVIOUS_COMPONENT_TYPE = 'quarantine:index:QuarantineDataPlatform';
-
-/** Thrown before any resource is declared when the arguments are invalid; lists every problem. */
-export class InvalidArgumentsError extends Error {
-  constructor(
-    name: string,
-    readonly problems: string[],
-  ) {
-    super(
-      `QuarantineDataPlatform "${name}": ${problems.length} invalid argument(s):\n- ${problems.join('\n- ')}`,
-    );
-    this.name = 'InvalidArgumentsError';
-  }
-}
 
 function hasAwsProvider(opts: pulumi.ComponentResourceOptions | undefined): boolean {
   if (opts?.provider !== undefined && aws.Provider.isInstance(opts.provider)) return true;
@@ -423,7 +412,8 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
               oidcIssuer: a.portalOidcIssuer,
               oidcClientId: a.portalOidcClientId,
               oidcClaim: a.portalOidcClaim,
-              oidcScopes: a.portalOidcScopes,
+              // The issuer decides whether the scopes apply: the caller's, not the default.
+              oidcScopes: args.portalOidcScopes,
               oidcLabel: a.portalOidcLabel,
               publicUrl: a.portalPublicUrl,
             },

@@ -3,12 +3,28 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { awsContext, policyDocument } from './context.ts';
+import { known, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 
 export interface PlatformKeyArgs {
   /** The caller's key ARN; when given no key is created. @default undefined */
   kmsKeyArn?: pulumi.Input<string>;
   /** Shown in the key's description. */
   authorityName: pulumi.Input<string>;
+}
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
+
+/** @internal Every problem with a PlatformKey's arguments, each naming its field (`names`); pure. */
+export function validatePlatformKeyArgs(
+  args: Pick<PlatformKeyArgs, 'kmsKeyArn'>,
+  names: FieldNames<'kmsKeyArn'> = ownNames(['kmsKeyArn']),
+): string[] {
+  const keyArn = known(args.kmsKeyArn);
+  return keyArn !== undefined && !KMS_KEY_ARN.test(keyArn)
+    ? [
+        `${names.kmsKeyArn}: "${keyArn}" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias or key id`,
+      ]
+    : [];
 }
 
 /** What the account's administrators may do with the key (the AWS default is `kms:*`). */
@@ -53,6 +69,7 @@ export class PlatformKey extends pulumi.ComponentResource {
   readonly key: aws.kms.Key | undefined;
 
   constructor(name: string, args: PlatformKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('PlatformKey', name, validatePlatformKeyArgs(args));
     super('quarantine:key:PlatformKey', name, {}, opts);
     if (args.kmsKeyArn !== undefined) {
       this.key = undefined;

@@ -4,11 +4,11 @@
 // and each see one folder, `inbox/<user>/`, as their whole file system.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { SftpUser } from './args.ts';
 import { hardenBucket } from './bucket.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
+import { isCidr, known, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 
 /** The Transfer Family security policy: the newest general-purpose one of the provider's list. */
 export const TRANSFER_SECURITY_POLICY = 'TransferSecurityPolicy-2025-03';
@@ -18,6 +18,30 @@ export const INBOX_PREFIX = BUCKET_LAYOUT.inbox;
 
 /** Where the log bucket keeps each kind of access log. */
 export const ACCESS_LOG_PREFIXES = { landing: 'landing/', loadBalancer: 'portal-alb/' } as const;
+
+/** One SFTP account of the Region (or whoever sends the daily file). */
+export interface SftpUser {
+  /**
+   * The login name: 3 to 24 characters, letters, digits, `_`, `-`, `.`, `@`; not starting with
+   * `-`, `.` or `@` (Transfer Family allows 100; the resource names made from it must stay under
+   * IAM's 64-character limit).
+   */
+  userName: string;
+  /**
+   * The SSH public keys allowed to log in, in OpenSSH format (`ssh-ed25519 AAAA… comment`,
+   * `ecdsa-sha2-nistp256|384|521 …` or `ssh-rsa …`). At least one: passwords are never accepted.
+   */
+  sshPublicKeys: string[];
+}
+
+/** The values `sftpEndpointType` accepts. */
+export const SFTP_ENDPOINT_TYPES = ['PUBLIC', 'VPC'] as const;
+export type SftpEndpointType = (typeof SFTP_ENDPOINT_TYPES)[number];
+
+/** @internal Whether `value` is one of `SFTP_ENDPOINT_TYPES`. */
+export function isSftpEndpointType(value: string): value is SftpEndpointType {
+  return (SFTP_ENDPOINT_TYPES as readonly string[]).includes(value);
+}
 
 export interface LandingArgs {
   /** The platform key: encrypts the bucket, the SFTP log group. */
@@ -43,6 +67,91 @@ export interface LandingArgs {
   loadBalancerLogs?: boolean;
 }
 
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_@.-]{2,23}$/;
+const SSH_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
+
+/** The fields of `LandingArgs` that `validateLandingArgs` checks. */
+const LANDING_VALIDATED = [
+  'sftpUsers',
+  'rawFileRetentionDays',
+  'sftpEndpointType',
+  'sftpAllowedCidrs',
+] as const;
+
+/**
+ * @internal Every problem with a Landing's arguments, each naming its field (`names`); pure,
+ * Outputs unchecked. `sftpEndpointType` is any string here: this is where it is checked.
+ */
+export function validateLandingArgs(
+  args: Pick<LandingArgs, 'sftpUsers' | 'rawFileRetentionDays' | 'sftpAllowedCidrs'> & {
+    sftpEndpointType?: string | undefined;
+  },
+  names: FieldNames<(typeof LANDING_VALIDATED)[number]> = ownNames(LANDING_VALIDATED),
+): string[] {
+  const problems: string[] = [];
+  if (args.sftpUsers.length === 0) {
+    problems.push(
+      `${names.sftpUsers}: must list at least one user (the account that uploads the daily file)`,
+    );
+  }
+  const userNames = args.sftpUsers.map((u) => u.userName);
+  args.sftpUsers.forEach((user, i) => {
+    const field = `${names.sftpUsers}[${i}]`;
+    if (!USER_NAME.test(user.userName)) {
+      problems.push(
+        `${field}.userName: "${user.userName}" must be 3 to 24 characters: letters, digits, "_", "-", ".", "@", not starting with "-", "." or "@"`,
+      );
+    }
+    if (userNames.indexOf(user.userName) !== i) {
+      problems.push(`${field}.userName: "${user.userName}" is listed more than once`);
+    }
+    if (user.sshPublicKeys.length === 0) {
+      problems.push(
+        `${field}.sshPublicKeys: must list at least one SSH public key (passwords are not accepted)`,
+      );
+    }
+    user.sshPublicKeys.forEach((key, k) => {
+      if (!SSH_KEY.test(key.trim())) {
+        problems.push(
+          `${field}.sshPublicKeys[${k}]: not an OpenSSH public key: expected "ssh-ed25519 AAAA…", "ecdsa-sha2-nistp256|384|521 AAAA…" or "ssh-rsa AAAA…"`,
+        );
+      }
+    });
+  });
+
+  const rawDays = known(args.rawFileRetentionDays);
+  if (rawDays !== undefined && !(Number.isInteger(rawDays) && rawDays >= 1 && rawDays <= 3650)) {
+    problems.push(
+      `${names.rawFileRetentionDays}: ${rawDays} must be a whole number of days from 1 to 3650`,
+    );
+  }
+
+  const endpoint = args.sftpEndpointType ?? DEFAULTS.sftpEndpointType;
+  if (!isSftpEndpointType(endpoint)) {
+    problems.push(`${names.sftpEndpointType}: "${endpoint}" must be "PUBLIC" or "VPC"`);
+  }
+  const cidrs = args.sftpAllowedCidrs ?? DEFAULTS.sftpAllowedCidrs;
+  if (endpoint === 'PUBLIC' && cidrs.length > 0) {
+    problems.push(
+      `${names.sftpAllowedCidrs}: only applies when ${names.sftpEndpointType} is "VPC" (a PUBLIC endpoint cannot be restricted by address)`,
+    );
+  }
+  if (endpoint === 'VPC' && cidrs.length === 0) {
+    problems.push(
+      `${names.sftpAllowedCidrs}: required when ${names.sftpEndpointType} is "VPC": at least one IPv4 CIDR block`,
+    );
+  }
+  cidrs.forEach((cidr, i) => {
+    if (!isCidr(cidr, 8, 32)) {
+      problems.push(
+        `${names.sftpAllowedCidrs}[${i}]: "${cidr}" must be an IPv4 CIDR block from /8 to /32, such as 203.0.113.0/24`,
+      );
+    }
+  });
+  return problems;
+}
+
 export class Landing extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly bucketName: pulumi.Output<string>;
@@ -56,6 +165,7 @@ export class Landing extends pulumi.ComponentResource {
     if (endpointType === 'VPC' && (args.vpcId === undefined || args.subnetIds === undefined)) {
       throw new Error('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
     }
+    refuseInvalid('Landing', name, validateLandingArgs(args));
     super('quarantine:landing:Landing', name, {}, opts);
     const { accountId } = awsContext(this);
     const logDays = args.logRetentionDays ?? DEFAULTS.logRetentionDays;

@@ -15,6 +15,8 @@ import { platformFunction } from './lambda.ts';
 import { DATABASE_PORT } from './database.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { known, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
+import { provinceProblems } from '../contracts/territory.ts';
 import { LAMBDA_ENV } from '../contracts/lambda.ts';
 import { PORTAL_LOGIN_ROLE } from '../contracts/roles.ts';
 
@@ -48,6 +50,22 @@ export interface MigrationsArgs {
   bundleDir?: Promise<string> | string;
 }
 
+/**
+ * @internal Every problem with a Migrations' arguments, each naming its field (`names`); pure,
+ * province codes that are Outputs unchecked (an empty list is a problem).
+ */
+export function validateMigrationsArgs(
+  args: Pick<MigrationsArgs, 'territoryProvinces'>,
+  names: FieldNames<'territoryProvinces'> = ownNames(['territoryProvinces']),
+): string[] {
+  const provinces = known(args.territoryProvinces);
+  if (provinces === undefined) return [];
+  const codes = provinces.map((p) => known(p)).filter((p): p is string => p !== undefined);
+  return provinces.length === 0 || codes.length > 0
+    ? provinceProblems(codes).map((p) => `${names.territoryProvinces}: ${p}`)
+    : [];
+}
+
 export class Migrations extends pulumi.ComponentResource {
   readonly functionName: pulumi.Output<string>;
   /** SHA-256 of the migrations the last invocation applied (its trigger). */
@@ -56,6 +74,7 @@ export class Migrations extends pulumi.ComponentResource {
   readonly result: pulumi.Output<string>;
 
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('Migrations', name, validateMigrationsArgs(args));
     super('quarantine:migrations:Migrations', name, {}, opts);
     const bundleDir = args.bundleDir ?? functionBundle('migrate');
     const portalSecret = args.portalSettingsSecretArn;

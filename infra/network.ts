@@ -8,6 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { isCidr, isWholeInRange, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 
 /**
  * AWS services reached from the private subnets through interface endpoints (there is no NAT
@@ -54,6 +55,77 @@ export interface NetworkArgs {
   logRetentionDays?: pulumi.Input<number>;
 }
 
+/** The fields of `NetworkArgs` that `validateNetworkArgs` checks. */
+const NETWORK_VALIDATED = [
+  'vpcId',
+  'privateSubnetIds',
+  'publicSubnetIds',
+  'cidrBlock',
+  'availabilityZoneCount',
+  'portal',
+] as const;
+
+/**
+ * @internal Every problem with a Network's arguments, each naming its field (`names`); pure. Either
+ * the caller's VPC with its subnets, or the VPC's CIDR block and zones.
+ */
+export function validateNetworkArgs(
+  args: Pick<NetworkArgs, (typeof NETWORK_VALIDATED)[number]>,
+  names: FieldNames<(typeof NETWORK_VALIDATED)[number]> = ownNames(NETWORK_VALIDATED),
+): string[] {
+  const problems: string[] = [];
+  const hasVpc = args.vpcId !== undefined;
+  const subnets = args.privateSubnetIds;
+  if (hasVpc && subnets === undefined) {
+    problems.push(
+      `${names.privateSubnetIds}: required with ${names.vpcId} (private subnets in at least two availability zones)`,
+    );
+  }
+  if (!hasVpc && subnets !== undefined) {
+    problems.push(
+      `${names.vpcId}: required with ${names.privateSubnetIds} (the VPC the subnets belong to)`,
+    );
+  }
+  if (subnets !== undefined && subnets.length < 2) {
+    problems.push(
+      `${names.privateSubnetIds}: ${subnets.length} given, at least 2 needed (in different availability zones)`,
+    );
+  }
+  for (const field of ['cidrBlock', 'availabilityZoneCount'] as const) {
+    if (hasVpc && args[field] !== undefined) {
+      problems.push(
+        `${names[field]}: only applies when the component creates the VPC; leave it out with ${names.vpcId}`,
+      );
+    }
+  }
+  if (args.cidrBlock !== undefined && !isCidr(args.cidrBlock, 16, 24)) {
+    problems.push(
+      `${names.cidrBlock}: "${args.cidrBlock}" must be an IPv4 CIDR block from /16 to /24, such as 10.40.0.0/16`,
+    );
+  }
+  const zones = args.availabilityZoneCount;
+  if (zones !== undefined && !isWholeInRange(zones, 2, 4)) {
+    problems.push(`${names.availabilityZoneCount}: ${zones} must be 2, 3 or 4`);
+  }
+  const publicSubnets = args.publicSubnetIds;
+  if (args.portal === true && hasVpc && publicSubnets === undefined) {
+    problems.push(
+      `${names.publicSubnetIds}: required with ${names.vpcId} when ${names.portal} is true (public subnets in at least two availability zones for the load balancer)`,
+    );
+  }
+  if (publicSubnets !== undefined && !hasVpc) {
+    problems.push(
+      `${names.publicSubnetIds}: only applies with ${names.vpcId} (the created VPC makes its own)`,
+    );
+  }
+  if (publicSubnets !== undefined && publicSubnets.length < 2) {
+    problems.push(
+      `${names.publicSubnetIds}: ${publicSubnets.length} given, at least 2 needed (in different availability zones)`,
+    );
+  }
+  return problems;
+}
+
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
@@ -76,6 +148,7 @@ export class Network extends pulumi.ComponentResource {
     if (args.vpcId !== undefined && args.privateSubnetIds === undefined) {
       throw new Error('Network: privateSubnetIds is required with vpcId');
     }
+    refuseInvalid('Network', name, validateNetworkArgs(args));
     super('quarantine:network:Network', name, {}, opts);
     if (args.vpcId !== undefined && args.privateSubnetIds !== undefined) {
       this.vpc = undefined;

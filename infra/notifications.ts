@@ -19,6 +19,7 @@ import { DEAD_LETTER_RETENTION_SECONDS } from './import-trigger.ts';
 import { platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
+import { known, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 import { DEADLINE_METRIC, LAMBDA_ENV } from '../contracts/lambda.ts';
 import { GLUE_CRAWLER_FAILED_STATES, GLUE_JOB_FAILED_STATES } from '../contracts/glue.ts';
 
@@ -76,6 +77,52 @@ export interface NotificationsArgs {
   logRetentionDays?: pulumi.Input<number>;
 }
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const HH_MM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+/** The fields of `NotificationsArgs` that `validateNotificationsArgs` checks. */
+const NOTIFICATIONS_VALIDATED = ['alertEmails', 'importDeadline', 'timeZone'] as const;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * @internal Every problem with a Notifications' arguments, each naming its field (`names`); pure,
+ * Outputs unchecked.
+ */
+export function validateNotificationsArgs(
+  args: Pick<NotificationsArgs, (typeof NOTIFICATIONS_VALIDATED)[number]>,
+  names: FieldNames<(typeof NOTIFICATIONS_VALIDATED)[number]> = ownNames(NOTIFICATIONS_VALIDATED),
+): string[] {
+  const problems: string[] = [];
+  const emails = args.alertEmails ?? DEFAULTS.alertEmails;
+  emails.forEach((email, i) => {
+    if (!EMAIL.test(email))
+      problems.push(`${names.alertEmails}[${i}]: "${email}" is not an email address`);
+    else if (emails.indexOf(email) !== i)
+      problems.push(`${names.alertEmails}[${i}]: "${email}" is listed more than once`);
+  });
+  const deadline = known(args.importDeadline);
+  if (deadline !== undefined && !HH_MM.test(deadline)) {
+    problems.push(
+      `${names.importDeadline}: "${deadline}" must be a time HH:MM on the 24-hour clock, 00:00 to 23:59`,
+    );
+  }
+  const zone = known(args.timeZone);
+  if (zone !== undefined && !isTimeZone(zone)) {
+    problems.push(
+      `${names.timeZone}: "${zone}" is not an IANA time zone such as Europe/Rome or UTC`,
+    );
+  }
+  return problems;
+}
+
 /** What Monitoring watches of the notify path. */
 export interface NotifyParts {
   functionName: pulumi.Output<string>;
@@ -96,6 +143,7 @@ export class Notifications extends pulumi.ComponentResource {
   readonly notify: NotifyParts | undefined;
 
   constructor(name: string, args: NotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('Notifications', name, validateNotificationsArgs(args));
     super(
       'quarantine:notifications:Notifications',
       name,

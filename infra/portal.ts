@@ -21,6 +21,17 @@ import { physicalName } from './naming.ts';
 import { portalFirewall } from './waf.ts';
 import { BUCKET_LAYOUT } from '../contracts/bucket-layout.ts';
 import {
+  isCidr,
+  isWholeInRange,
+  known,
+  ownNames,
+  type FieldNames,
+  refuseInvalid,
+} from './validation.ts';
+import {
+  OIDC_CLAIM_NAME,
+  OIDC_LABEL_MAX_CHARS,
+  OIDC_REQUIRED_SCOPE,
   PORTAL_ENV,
   PORTAL_ENVIRONMENT_FILE,
   PORTAL_HEALTH_PATH,
@@ -122,6 +133,181 @@ export interface PortalArgs {
   oidcLabel?: pulumi.Input<string>;
   /** The portal's address as browsers reach it (`https://<host>`). @default undefined */
   publicUrl?: pulumi.Input<string>;
+}
+
+/** The single sign-on fields of `PortalArgs` (the issuer decides whether the others apply). */
+export const PORTAL_SIGN_IN_FIELDS = [
+  'oidcIssuer',
+  'oidcClientId',
+  'oidcClaim',
+  'oidcScopes',
+  'oidcLabel',
+  'publicUrl',
+] as const;
+
+/** The fields of `PortalArgs` that `validatePortalArgs` checks. */
+const PORTAL_VALIDATED = [
+  'certificateArn',
+  'allowPlainHttp',
+  'minInstances',
+  'maxInstances',
+  'rateLimitPerAddress',
+  'allowedCidrs',
+  ...PORTAL_SIGN_IN_FIELDS,
+] as const;
+
+/** The portal's instances: at least and at most (two zones; the database's connections). */
+export const PORTAL_INSTANCE_RANGE = { min: 2, max: 10 } as const;
+/** Requests per address in 5 minutes that the firewall's rate-based rule accepts (AWS WAF's range). */
+export const PORTAL_RATE_LIMIT_RANGE = { min: 100, max: 2_000_000_000 } as const;
+
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
+/** A value written into the instances' environment file: no control characters (one line). */
+const ONE_LINE = /^\P{Cc}+$/u;
+
+/** An `https://` URL without credentials, query or fragment. */
+function isHttpsUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (
+    url.protocol === 'https:' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === ''
+  );
+}
+
+type PortalValidated = Pick<PortalArgs, (typeof PORTAL_VALIDATED)[number]>;
+type PortalFieldNames = FieldNames<(typeof PORTAL_VALIDATED)[number]>;
+
+/**
+ * @internal Every problem with a Portal's arguments, each naming its field (`names`); pure,
+ * Outputs unchecked. That a certificate is required unless `allowPlainHttp` is the constructor's
+ * check (the platform words it with `enablePortal`).
+ */
+export function validatePortalArgs(
+  args: PortalValidated,
+  names: PortalFieldNames = ownNames(PORTAL_VALIDATED),
+): string[] {
+  const problems: string[] = [];
+  const certificate = known(args.certificateArn);
+  if (certificate !== undefined && !ACM_ARN.test(certificate)) {
+    problems.push(
+      `${names.certificateArn}: "${certificate}" must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
+    );
+  }
+  if (args.certificateArn !== undefined && args.allowPlainHttp === true) {
+    problems.push(
+      `${names.allowPlainHttp}: must not be true when ${names.certificateArn} is given`,
+    );
+  }
+  const { min, max } = PORTAL_INSTANCE_RANGE;
+  for (const field of ['minInstances', 'maxInstances'] as const) {
+    const count = args[field];
+    if (count !== undefined && !isWholeInRange(count, min, max)) {
+      problems.push(`${names[field]}: ${count} must be a whole number from ${min} to ${max}`);
+    }
+  }
+  const effectiveMin = args.minInstances ?? DEFAULTS.portalMinInstances;
+  const effectiveMax = args.maxInstances ?? DEFAULTS.portalMaxInstances;
+  if (effectiveMin > effectiveMax) {
+    problems.push(
+      `${names.maxInstances}: ${effectiveMax} must be at least ${names.minInstances} (${effectiveMin})`,
+    );
+  }
+  const rateLimit = known(args.rateLimitPerAddress);
+  const rates = PORTAL_RATE_LIMIT_RANGE;
+  if (rateLimit !== undefined && !isWholeInRange(rateLimit, rates.min, rates.max)) {
+    problems.push(
+      `${names.rateLimitPerAddress}: ${rateLimit} must be a whole number of requests from ${rates.min} to ${rates.max}`,
+    );
+  }
+  const cidrs = args.allowedCidrs ?? DEFAULTS.portalAllowedCidrs;
+  if (args.allowedCidrs !== undefined && cidrs.length === 0) {
+    problems.push(
+      `${names.allowedCidrs}: must list at least one IPv4 CIDR block (or use enablePortal: false)`,
+    );
+  }
+  cidrs.forEach((cidr, i) => {
+    if (!isCidr(cidr, 0, 32)) {
+      problems.push(
+        `${names.allowedCidrs}[${i}]: "${cidr}" must be an IPv4 CIDR block such as 0.0.0.0/0 or 203.0.113.0/24`,
+      );
+    }
+  });
+  problems.push(...signInProblems(args, names));
+  return problems;
+}
+
+/** Problems with the single sign-on fields (DESIGN §14). */
+function signInProblems(args: PortalValidated, names: PortalFieldNames): string[] {
+  const given = PORTAL_SIGN_IN_FIELDS.filter((field) => args[field] !== undefined);
+  if (given.length === 0) return [];
+  if (args.oidcIssuer === undefined) {
+    return [
+      `${names.oidcIssuer}: required with ${given.map((f) => names[f]).join(', ')} (the identity provider's issuer URL; leave them all out for passwords only)`,
+    ];
+  }
+  const problems: string[] = [];
+  const required = {
+    oidcClientId: "the portal's client id at the identity provider",
+    oidcClaim: 'the ID token claim that identifies a person, such as fiscalNumber or email',
+    publicUrl: "the portal's address as browsers reach it, https://…",
+  } as const;
+  for (const [field, what] of Object.entries(required)) {
+    if (args[field as keyof typeof required] === undefined) {
+      problems.push(
+        `${names[field as keyof typeof required]}: required with ${names.oidcIssuer} (${what})`,
+      );
+    }
+  }
+  const issuer = known(args.oidcIssuer);
+  if (issuer !== undefined && !isHttpsUrl(issuer)) {
+    problems.push(
+      `${names.oidcIssuer}: "${issuer}" must be the identity provider's issuer URL, https:// without query or fragment`,
+    );
+  }
+  const clientId = known(args.oidcClientId);
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,255}$/.test(clientId)) {
+    problems.push(
+      `${names.oidcClientId}: must be 1 to 255 printable characters without spaces (the client id the provider gave the portal)`,
+    );
+  }
+  const claim = known(args.oidcClaim);
+  if (claim !== undefined && !OIDC_CLAIM_NAME.test(claim)) {
+    problems.push(
+      `${names.oidcClaim}: "${claim}" must be a claim name such as fiscalNumber, email or preferred_username`,
+    );
+  }
+  const scopes = known(args.oidcScopes);
+  if (scopes !== undefined) {
+    const list = scopes.trim().split(/\s+/);
+    if (!ONE_LINE.test(scopes) || !list.includes(OIDC_REQUIRED_SCOPE)) {
+      problems.push(
+        `${names.oidcScopes}: "${scopes}" must be scopes separated by spaces, including "${OIDC_REQUIRED_SCOPE}"`,
+      );
+    }
+  }
+  const label = known(args.oidcLabel);
+  if (
+    label !== undefined &&
+    !(label.trim().length > 0 && label.length <= OIDC_LABEL_MAX_CHARS && ONE_LINE.test(label))
+  ) {
+    problems.push(
+      `${names.oidcLabel}: must be 1 to ${OIDC_LABEL_MAX_CHARS} characters on one line (the provider's name on the log-in button)`,
+    );
+  }
+  const publicUrl = known(args.publicUrl);
+  if (
+    publicUrl !== undefined &&
+    !(isHttpsUrl(publicUrl) && ['', '/'].includes(new URL(publicUrl).pathname))
+  ) {
+    problems.push(
+      `${names.publicUrl}: "${publicUrl}" must be the portal's address as browsers reach it: https://<host> without a path`,
+    );
+  }
+  return problems;
 }
 
 /** The portal's single sign-on settings, as the boot script writes them. */
@@ -283,6 +469,7 @@ export class Portal extends pulumi.ComponentResource {
     ) {
       throw new Error('Portal: oidcClientId, oidcClaim and publicUrl are required with oidcIssuer');
     }
+    refuseInvalid('Portal', name, validatePortalArgs(args));
     super('quarantine:portal:Portal', name, {}, opts);
     const https = args.certificateArn !== undefined;
     const region = aws.getRegionOutput({}, { parent: this }).region;

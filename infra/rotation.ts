@@ -12,9 +12,10 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { functionBundle } from './artifacts.ts';
 import { secretsManagerKeyStatement } from './context.ts';
-import { DEFAULTS } from './defaults.ts';
+import { DEFAULTS, MAX_SECRET_ROTATION_DAYS } from './defaults.ts';
 import { platformFunction } from './lambda.ts';
 import { physicalName } from './naming.ts';
+import { isWholeInRange, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
 import { LAMBDA_ENV } from '../contracts/lambda.ts';
 
 /** A step opens at most two sessions and makes a few Secrets Manager calls. */
@@ -40,12 +41,26 @@ export interface PortalLoginRotationArgs {
   bundleDir?: Promise<string> | string;
 }
 
+/** @internal Every problem with a PortalLoginRotation's arguments, each naming its field (`names`); pure. */
+export function validatePortalLoginRotationArgs(
+  args: Pick<PortalLoginRotationArgs, 'rotationDays'>,
+  names: FieldNames<'rotationDays'> = ownNames(['rotationDays']),
+): string[] {
+  const days = args.rotationDays;
+  return days !== undefined && !isWholeInRange(days, 1, MAX_SECRET_ROTATION_DAYS)
+    ? [
+        `${names.rotationDays}: ${days} must be a whole number of days from 1 to ${MAX_SECRET_ROTATION_DAYS}`,
+      ]
+    : [];
+}
+
 export class PortalLoginRotation extends pulumi.ComponentResource {
   readonly functionName: pulumi.Output<string>;
   /** Days between rotations. */
   readonly rotationDays: number;
 
   constructor(name: string, args: PortalLoginRotationArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalid('PortalLoginRotation', name, validatePortalLoginRotationArgs(args));
     super('quarantine:rotation:PortalLoginRotation', name, {}, opts);
     const rotationDays = args.rotationDays ?? DEFAULTS.portalDatabasePasswordRotationDays;
     const { fn } = platformFunction(

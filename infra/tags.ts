@@ -114,3 +114,31 @@ export function tagTransformation(
     return undefined;
   };
 }
+
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Problems with the caller's tags (AWS's rules for tag keys and values). */
+export function validateTags(tags: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_CALLER_TAGS) {
+    problems.push(`tags: ${entries.length} given, at most ${MAX_CALLER_TAGS}`);
+  }
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 128 || !TAG_TEXT.test(key)) {
+      problems.push(
+        `tags: key "${key}" must be 1 to 128 characters: letters, digits, spaces and _ . : / = + - @`,
+      );
+    } else if (key.toLowerCase().startsWith('aws:')) {
+      problems.push(`tags: key "${key}" must not start with "aws:" (reserved by AWS)`);
+    } else if (Object.values(PLATFORM_TAG_KEYS).includes(key as never)) {
+      problems.push(`tags: key "${key}" is set by the component (the instance and the authority)`);
+    }
+    if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
+      problems.push(
+        `tags: value of "${key}" must be up to 256 characters: letters, digits, spaces and _ . : / = + - @`,
+      );
+    }
+  }
+  return problems;
+}

@@ -7,6 +7,7 @@ import {
   etlNames,
   ImportTrigger,
   importTriggerNames,
+  InvalidArgumentsError,
   Landing,
   Migrations,
   Monitoring,
@@ -140,6 +141,72 @@ test('guards of the sub-components used directly, before anything is declared', 
         sftpAllowedCidrs: ['10.0.0.0/8'],
       }),
   ).toThrow('Landing: vpcId and subnetIds are required with sftpEndpointType "VPC"');
+  await settle(rec);
+  expect(rec.resources).toEqual([]);
+});
+
+test('each sub-component checks its own arguments before anything is declared, naming its own fields', async () => {
+  const rec = await installMocks();
+  const refused = (make: () => unknown): string => {
+    try {
+      make();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidArgumentsError);
+      return (error as Error).message;
+    }
+    throw new Error('not refused');
+  };
+  expect(
+    refused(
+      () =>
+        new Database('solo', {
+          kmsKeyArn: KEY,
+          vpcId: 'vpc-1',
+          subnetIds: ['subnet-a', 'subnet-b'],
+          minCapacity: 8,
+          maxCapacity: 6,
+          instances: 0,
+        }),
+    ),
+  ).toBe(
+    'Database "solo": 2 invalid argument(s):\n- maxCapacity: 6 must be at least minCapacity (8)\n- instances: 0 must be a whole number from 1 to 16 (a writer and its readers)',
+  );
+  expect(
+    refused(
+      () =>
+        new Network('solo', {
+          cidrBlock: '10.0.0.0/8',
+          availabilityZoneCount: 5,
+          kmsKeyArn: KEY,
+        }),
+    ),
+  ).toBe(
+    'Network "solo": 2 invalid argument(s):\n- cidrBlock: "10.0.0.0/8" must be an IPv4 CIDR block from /16 to /24, such as 10.40.0.0/16\n- availabilityZoneCount: 5 must be 2, 3 or 4',
+  );
+  expect(
+    refused(
+      () =>
+        new Landing('solo', {
+          kmsKeyArn: KEY,
+          sftpUsers: [],
+          rawFileRetentionDays: 0,
+        }),
+    ),
+  ).toBe(
+    'Landing "solo": 2 invalid argument(s):\n- sftpUsers: must list at least one user (the account that uploads the daily file)\n- rawFileRetentionDays: 0 must be a whole number of days from 1 to 3650',
+  );
+  expect(
+    refused(
+      () => new Notifications('solo', { kmsKeyArn: KEY, importDeadline: '25:00', timeZone: 'CET' }),
+    ),
+  ).toBe(
+    'Notifications "solo": 2 invalid argument(s):\n- importDeadline: "25:00" must be a time HH:MM on the 24-hour clock, 00:00 to 23:59\n- timeZone: "CET" is not an IANA time zone such as Europe/Rome or UTC',
+  );
+  expect(
+    refused(() => new PlatformKey('solo', { kmsKeyArn: 'alias/mine', authorityName: 'A' })),
+  ).toBe(
+    'PlatformKey "solo": 1 invalid argument(s):\n- kmsKeyArn: "alias/mine" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias or key id',
+  );
   await settle(rec);
   expect(rec.resources).toEqual([]);
 });

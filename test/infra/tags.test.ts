@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { validateTags } from '../../infra/args.ts';
+import { validateTags } from '../../infra/tags.ts';
 import { QuarantineDataPlatform } from '../../infra/index.ts';
 import { AUTOSCALING_GROUP, TAGGABLE_TYPES } from '../../infra/tags.ts';
 import { typicalArgs } from './fixtures.ts';
