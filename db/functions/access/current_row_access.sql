@@ -1,8 +1,12 @@
 -- True when the session has a valid user whose role may see patient rows (not aggregates only).
 create or replace function qdp.current_row_access() returns boolean
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, qdp
-as $$ select coalesce((select not aggregates_only from qdp.session_binding()), false) $$;
+as $$
+begin
+  return (select coalesce((select not b.aggregates_only from qdp.session_binding() b), false));
+end
+$$;
 
 revoke all on function qdp.current_row_access() from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
 grant execute on function qdp.current_row_access() to qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;

@@ -1,7 +1,11 @@
 create or replace function qdp.current_user_id() returns bigint
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, qdp
-as $$ select user_id from qdp.session_binding() $$;
+as $$
+begin
+  return (select b.user_id from qdp.session_binding() b);
+end
+$$;
 
 revoke all on function qdp.current_user_id() from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
 grant execute on function qdp.current_user_id() to qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;

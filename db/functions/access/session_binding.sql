@@ -8,22 +8,39 @@
 -- A connection that merely sets a user id, or a hash of no live session, has no user: every
 -- policy, the audit and the portal's functions see nobody. Garbage in the setting means no user,
 -- never an error.
+-- PL/pgSQL, not SQL: a SQL function that is not inlined (SECURITY DEFINER never is) is planned
+-- on every call, and every policy, the audit and the portal's functions call this one or its
+-- wrappers (current_user_id, current_gp_code, …) several times a page: planned each time the
+-- three-table join cost about 0.3 ms of the database's CPU a call, more than the list's own query
+-- (bench/README.md). PL/pgSQL keeps the plan for the connection's life. Without a live session
+-- it answers one row of NULLs (its callers read a column of it: NULL either way).
 create or replace function qdp.session_binding(
   out user_id bigint, out username text, out role text, out istat_code text, out gp_code text,
   out aggregates_only boolean)
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, qdp
 as $$
+declare
+  token_hex text := current_setting('qdp.session_token_hash', true);
+begin
+  if token_hex is null or token_hex !~ '^[0-9a-f]{64}$' then
+    return;
+  end if;
   select u.id, u.username, u.role, u.istat_code, u.gp_code, r.aggregates_only
+    into user_id, username, role, istat_code, gp_code, aggregates_only
   from qdp.portal_sessions s
   join qdp.users u on u.id = s.user_id
   join qdp.roles r on r.name = u.role
-  where s.token_hash = (select case when h ~ '^[0-9a-f]{64}$' then decode(h, 'hex') end
-                        from (select current_setting('qdp.session_token_hash', true) as h) setting)
-    and s.last_seen_at >= now() - make_interval(mins => qdp.setting('session_idle_minutes')::integer)
-    and s.created_at >= now() - make_interval(hours => qdp.setting('session_max_hours')::integer)
+  where s.token_hash = decode(token_hex, 'hex')
+    -- The limits read in the same plan (qdp.setting, a function with its own SET, cost a call
+    -- each): both settings always exist (0013).
+    and s.last_seen_at >= now() - make_interval(mins => (
+          select value::integer from qdp.settings where key = 'session_idle_minutes'))
+    and s.created_at >= now() - make_interval(hours => (
+          select value::integer from qdp.settings where key = 'session_max_hours'))
     and not u.disabled
-    and r.db_role = current_setting('role')
+    and r.db_role = current_setting('role');
+end
 $$;
 
 revoke all on function qdp.session_binding() from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
