@@ -90,6 +90,14 @@ export interface Territory {
 export type UserKey =
   'admin' | 'staff' | 'prefecture' | 'munA' | 'munB' | 'gp1' | 'gp2' | 'gp1Disabled';
 
+/** A live user of each role but the administrator, with the role's name (messages name it). */
+export const NON_ADMIN_USERS = [
+  ['staff', 'staff'],
+  ['prefecture', 'prefecture'],
+  ['munA', 'municipality'],
+  ['gp1', 'gp'],
+] as const satisfies readonly (readonly [UserKey, string])[];
+
 /** Synthetic people (16 characters; the policy does not validate fiscal codes). */
 export const person = (n: number): string => `TSTPRS00A01Z${String(n).padStart(3, '0')}X`;
 

@@ -1,21 +1,27 @@
-// The audit log: written only through qdp.audit() by a valid session user, never changed,
-// deleted only by the retention purge (qdp.purging = on), and read by administrators, who can
-// answer "who looked at this person's record".
+// The audit log: written only through qdp.audit() by a valid session user, for actions its role
+// performs and people it can read (0070: no forged entry), never changed, deleted only by the
+// retention purge (qdp.purging = on), and read by administrators, who can answer "who looked at
+// this person's record".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUserSession } from '../../db/session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   createPortalLogin,
+  NON_ADMIN_USERS,
   person,
   seedTerritory,
   type PortalLogin,
   type Territory,
+  type UserKey,
   asRole,
 } from './access-fixtures.ts';
 
 let db: TestDatabase;
 let login: PortalLogin;
 let t: Territory;
+
+const entries = async () =>
+  Number((await db.pool.query('select count(*) as n from qdp.audit_log')).rows[0].n);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -32,7 +38,7 @@ describe('qdp.audit', () => {
   it('records who (from the session), as which role, did what to whom and from where', async () => {
     const id = await withUserSession(login.pool, t.users.munA, async (c) => {
       const { rows } = await c.query(
-        "select qdp.audit('view_patient', $1, $2, '{\"page\": \"detail\"}', '10.0.0.7') as id",
+        "select qdp.audit('patient.view', $1, $2, '{\"page\": \"detail\"}', '10.0.0.7') as id",
         [person(1), t.latestImport],
       );
       return rows[0].id as string;
@@ -47,7 +53,7 @@ describe('qdp.audit', () => {
         user_id: String(t.users.munA),
         username: 'test.munA',
         role: 'municipality',
-        action: 'view_patient',
+        action: 'patient.view',
         fiscal_code: person(1),
         import_id: String(t.latestImport),
         client_address: '10.0.0.7',
@@ -59,7 +65,7 @@ describe('qdp.audit', () => {
 
   it('takes the optional arguments by default', async () => {
     const id = await withUserSession(login.pool, t.users.prefecture, async (c) => {
-      const { rows } = await c.query("select qdp.audit('export') as id");
+      const { rows } = await c.query("select qdp.audit('password.change') as id");
       return rows[0].id as string;
     });
     const { rows } = await db.pool.query(
@@ -69,7 +75,7 @@ describe('qdp.audit', () => {
     expect(rows).toEqual([
       {
         role: 'prefecture',
-        action: 'export',
+        action: 'password.change',
         fiscal_code: null,
         import_id: null,
         client_address: null,
@@ -95,6 +101,123 @@ describe('qdp.audit', () => {
     await expect(
       withUserSession(login.pool, t.users.gp1, (c) => c.query("select qdp.audit(' ')")),
     ).rejects.toThrow('qdp.audit: action is required');
+  });
+});
+
+describe('forged entries are refused and write nothing (0070)', () => {
+  /** qdp.audit as `user` with these arguments: the entry's id, or the refusal's message. */
+  const attempt = async (user: UserKey, args: unknown[]) => {
+    const before = await entries();
+    try {
+      const id = await withUserSession(login.pool, t.users[user], async (c) => {
+        const { rows } = await c.query('select qdp.audit($1, $2, $3, $4, $5) as id', [
+          ...args,
+          ...Array(5 - args.length).fill(null),
+        ]);
+        return String(rows[0].id);
+      });
+      expect(await entries()).toBe(before + 1);
+      return { id };
+    } catch (error) {
+      expect(await entries()).toBe(before);
+      return { refused: (error as Error).message };
+    }
+  };
+  const shown = (codes: string[], rows = codes.length) =>
+    JSON.stringify({ filters: {}, page: 1, rows, shown: codes });
+
+  it("a person outside the session's scope, or in an import it cannot read", async () => {
+    const refusedView = (importId: number) =>
+      `qdp.audit: patient.view of a person this session cannot read in import ${importId} is refused`;
+    // Latest import: GP G1 has persons 1 and 2; G2 has 5 and 6; municipality A has 1 and 6.
+    expect(await attempt('gp1', ['patient.view', person(6), t.latestImport])).toEqual({
+      refused: refusedView(t.latestImport),
+    });
+    expect(await attempt('munA', ['patient.view', person(2), t.latestImport])).toEqual({
+      refused: refusedView(t.latestImport),
+    });
+    expect(await attempt('munA', ['patient.view', person(1), t.olderImport])).toEqual({
+      refused: refusedView(t.olderImport),
+    });
+    expect(await attempt('staff', ['patient.view', person(8), t.heldImport])).toEqual({
+      refused: refusedView(t.heldImport),
+    });
+    expect(await attempt('staff', ['patient.view', person(1)])).toEqual({
+      refused: 'qdp.audit: patient.view needs the import its person was read in',
+    });
+    const refusedList = (action: string) =>
+      `qdp.audit: ${action} listing people this session cannot read in import ${t.latestImport} (or one twice) is refused`;
+    for (const action of ['list.view', 'list.search', 'list.export']) {
+      expect(
+        await attempt('gp1', [action, null, t.latestImport, shown([person(1), person(6)])]),
+      ).toEqual({ refused: refusedList(action) });
+    }
+    expect(
+      await attempt('gp1', ['list.view', null, t.latestImport, shown([person(1), person(1)])]),
+    ).toEqual({ refused: refusedList('list.view') });
+    expect(
+      await attempt('gp1', ['list.view', null, t.latestImport, shown([person(1)], 2)]),
+    ).toEqual({
+      refused:
+        'qdp.audit: list.view needs detail.shown with at least one person and detail.rows their number',
+    });
+    expect(await attempt('gp1', ['list.view', null, t.latestImport, shown([])])).toEqual({
+      refused:
+        'qdp.audit: list.view needs detail.shown with at least one person and detail.rows their number',
+    });
+    expect(
+      await attempt('gp1', ['list.view', null, t.latestImport, '{"rows": 1, "shown": [1]}']),
+    ).toEqual({ refused: 'qdp.audit: list.view needs detail.shown, an array of fiscal codes' });
+    expect(
+      await attempt('gp1', ['list.view', person(1), t.latestImport, shown([person(1)])]),
+    ).toEqual({
+      refused: 'qdp.audit: list.view names its person in detail.shown (and no fiscal_code)',
+    });
+    expect(
+      await attempt('gp1', ['patient.view', person(1), t.latestImport, shown([person(1)])]),
+    ).toEqual({
+      refused: 'qdp.audit: patient.view names its person in fiscal_code (and no detail.shown)',
+    });
+    expect(await attempt('gp1', ['password.change', person(1)])).toEqual({
+      refused: 'qdp.audit: password.change names no person',
+    });
+    // The same entries within scope are written.
+    expect(await attempt('gp1', ['patient.view', person(2), t.latestImport])).toHaveProperty('id');
+    expect(
+      await attempt('gp1', ['list.view', null, t.latestImport, shown([person(2), person(1)])]),
+    ).toHaveProperty('id');
+    expect(await attempt('admin', ['patient.view', person(4), t.olderImport])).toHaveProperty('id');
+  });
+
+  it('an action the role cannot perform, or no portal session records', async () => {
+    for (const action of [
+      'rejects.export',
+      'user.create',
+      'user.disable',
+      'user.enable',
+      'user.unlock',
+      'user.password',
+      'user.second-factor',
+      'user.identity-register',
+      'user.identity-remove',
+    ]) {
+      for (const [user, role] of NON_ADMIN_USERS) {
+        expect(await attempt(user, [action]), `${action} ${user}`).toEqual({
+          refused: `qdp.audit: ${action} is recorded only by an administrator's session, not a ${role} session`,
+        });
+      }
+      expect(await attempt('admin', [action])).toHaveProperty('id');
+    }
+    // Written only by the functions that do them (import actions, the access report, the
+    // provider's keys, sign-in), never by a session itself.
+    for (const action of ['import.publish', 'access.report', 'provider.keys', 'login', 'forged']) {
+      expect(await attempt('admin', [action])).toEqual({
+        refused: `qdp.audit: ${action} is not an action a portal session records`,
+      });
+    }
+    for (const user of ['admin', 'staff', 'prefecture', 'munA', 'gp1'] as const) {
+      expect(await attempt(user, ['password.change'])).toHaveProperty('id');
+    }
   });
 });
 
@@ -131,10 +254,14 @@ describe('append-only audit_log', () => {
     }
   });
 
-  it('portal roles cannot write or change it directly', async () => {
+  it('portal roles cannot change it, name its writer or its time, or insert what qdp.audit refuses', async () => {
+    const before = await entries();
     for (const user of ['admin', 'staff', 'gp1'] as const) {
       for (const sql of [
-        "insert into qdp.audit_log (action) values ('forged')",
+        "insert into qdp.audit_log (user_id, action) values (1, 'password.change')",
+        "insert into qdp.audit_log (username, action) values ('someone', 'password.change')",
+        "insert into qdp.audit_log (role, action) values ('admin', 'password.change')",
+        "insert into qdp.audit_log (at, action) values (now() - interval '1 year', 'password.change')",
         "update qdp.audit_log set action = 'forged'",
         'delete from qdp.audit_log',
       ]) {
@@ -142,24 +269,37 @@ describe('append-only audit_log', () => {
           withUserSession(login.pool, t.users[user], (c) => c.query(sql)),
         ).rejects.toThrow('permission denied for table audit_log');
       }
+      await expect(
+        withUserSession(login.pool, t.users[user], (c) =>
+          c.query("insert into qdp.audit_log (action) values ('forged')"),
+        ),
+      ).rejects.toThrow('qdp.audit: forged is not an action a portal session records');
     }
+    // Straight into the table, the same check as through qdp.audit: a GP's person of another GP.
+    await expect(
+      withUserSession(login.pool, t.users.gp1, (c) =>
+        c.query(
+          "insert into qdp.audit_log (action, fiscal_code, import_id) values ('patient.view', $1, $2)",
+          [person(6), t.latestImport],
+        ),
+      ),
+    ).rejects.toThrow(
+      `qdp.audit: patient.view of a person this session cannot read in import ${t.latestImport} is refused`,
+    );
+    expect(await entries()).toBe(before);
   });
 });
 
 describe('qdp.patient_access_log', () => {
   it('tells an administrator who looked at a person, in order', async () => {
     const fiscalCode = person(6);
-    for (const [user, action] of [
-      ['gp2', 'view_patient'],
-      ['munA', 'view_patient'],
-      ['staff', 'export'],
-    ] as const) {
+    for (const user of ['gp2', 'munA', 'staff'] as const) {
       await withUserSession(login.pool, t.users[user], (c) =>
-        c.query('select qdp.audit($1, $2, $3)', [action, fiscalCode, t.latestImport]),
+        c.query("select qdp.audit('patient.view', $1, $2)", [fiscalCode, t.latestImport]),
       );
     }
     await withUserSession(login.pool, t.users.gp1, (c) =>
-      c.query("select qdp.audit('view_patient', $1)", [person(1)]),
+      c.query("select qdp.audit('patient.view', $1, $2)", [person(1), t.latestImport]),
     );
     const log = await withUserSession(login.pool, t.users.admin, async (c) => {
       const { rows } = await c.query(
@@ -176,9 +316,9 @@ describe('qdp.patient_access_log', () => {
       import_id: String(t.latestImport),
     });
     expect(log).toEqual([
-      entry('gp2', 'gp', 'view_patient'),
-      entry('munA', 'municipality', 'view_patient'),
-      entry('staff', 'staff', 'export'),
+      entry('gp2', 'gp', 'patient.view'),
+      entry('munA', 'municipality', 'patient.view'),
+      entry('staff', 'staff', 'patient.view'),
     ]);
   });
 

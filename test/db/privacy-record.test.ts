@@ -8,6 +8,7 @@ import { withUserSession } from '../../db/session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   createPortalLogin,
+  NON_ADMIN_USERS,
   seedTerritory,
   type PortalLogin,
   type Territory,
@@ -309,12 +310,7 @@ describe('record of processing', () => {
       return rows[0]!.r.roles.length;
     });
     expect(roles).toBe(5);
-    for (const [user, role] of [
-      ['staff', 'staff'],
-      ['prefecture', 'prefecture'],
-      ['munA', 'municipality'],
-      ['gp1', 'gp'],
-    ] as const) {
+    for (const [user, role] of NON_ADMIN_USERS) {
       await expect(
         withUserSession(login.pool, t.users[user], (c) => c.query('select qdp.privacy_record()')),
       ).rejects.toThrow(

@@ -26,11 +26,17 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const auditCount = async (action: string) =>
+/** Entries marked by their client address (the action is one a session may record: 0070). */
+const auditCount = async (mark: string) =>
   Number(
-    (await db.pool.query('select count(*) as n from qdp.audit_log where action = $1', [action]))
-      .rows[0].n,
+    (
+      await db.pool.query('select count(*) as n from qdp.audit_log where client_address = $1', [
+        mark,
+      ])
+    ).rows[0].n,
   );
+const auditMarked = (mark: string) =>
+  `select qdp.audit('password.change', null, null, null, '${mark}')`;
 
 /**
  * The first word of every query sent on the next connection taken from the login pool (one round
@@ -87,9 +93,7 @@ describe('withUserSession', () => {
   });
 
   it('commits what the function did', async () => {
-    await withUserSession(login.pool, t.users.staff, (c) =>
-      c.query("select qdp.audit('session_commit')"),
-    );
+    await withUserSession(login.pool, t.users.staff, (c) => c.query(auditMarked('session_commit')));
     expect(await auditCount('session_commit')).toBe(1);
   });
 
@@ -97,7 +101,7 @@ describe('withUserSession', () => {
     const failure = new Error('portal failure');
     await expect(
       withUserSession(login.pool, t.users.staff, async (c) => {
-        await c.query("select qdp.audit('session_rollback')");
+        await c.query(auditMarked('session_rollback'));
         throw failure;
       }),
     ).rejects.toBe(failure);
@@ -134,7 +138,7 @@ describe('withUserSession', () => {
     ]) {
       await expect(
         withUserSession(login.pool, t.users.gp1, async (c) => {
-          await c.query("select qdp.audit('session_switch')");
+          await c.query(auditMarked('session_switch'));
           await c.query(change);
         }),
       ).rejects.toThrow(

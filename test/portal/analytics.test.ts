@@ -183,12 +183,31 @@ describe('the publication hook', () => {
       "insert into qdp.users (username, display_name, role) values ('an-admin', 'A', 'admin') returning id",
     );
     const id = Number(rows[0]!.id);
+    // Two people of an import: an entry may name only people the session reads (0070).
+    const [x, y] = await rowsOf(
+      'select fiscal_code, import_id from qdp.quarantines where import_id = $1 order by fiscal_code limit 2',
+      [imports[2]],
+    );
+    const shown = (code: unknown) => JSON.stringify({ rows: 1, shown: [code] });
     await withUserSession(login.pool, id, async (c) => {
-      await c.query("select qdp.audit('patient.view', 'X', null, null, '127.0.0.1')");
-      await c.query("select qdp.audit('patient.view', 'Y', null, null, '127.0.0.1')");
-      await c.query("select qdp.audit('list.export')");
-      await c.query('select qdp.audit(\'list.view\', null, null, \'{"shown": ["X"]}\')');
-      await c.query('select qdp.audit(\'list.search\', null, null, \'{"shown": ["Y"]}\')');
+      for (const p of [x, y]) {
+        await c.query("select qdp.audit('patient.view', $1, $2, null, '127.0.0.1')", [
+          p!.fiscal_code,
+          p!.import_id,
+        ]);
+      }
+      await c.query("select qdp.audit('list.export', null, $1, $2)", [
+        x!.import_id,
+        shown(x!.fiscal_code),
+      ]);
+      await c.query("select qdp.audit('list.view', null, $1, $2)", [
+        x!.import_id,
+        shown(x!.fiscal_code),
+      ]);
+      await c.query("select qdp.audit('list.search', null, $1, $2)", [
+        y!.import_id,
+        shown(y!.fiscal_code),
+      ]);
     });
     expect(
       await rowsOf('select role, action, count::int from qdp_analytics.accesses order by action'),

@@ -1,0 +1,24 @@
+-- Audit entries cannot be forged (issue 12 §3). Until now qdp.audit() was SECURITY DEFINER: it
+-- needed a live session and recorded that session's user and role, but wrote whatever action and
+-- fiscal codes the session named, so a session could record an access to a person it never read
+-- (or hide a real one among made-up ones). From here on a portal role's entry is written as that
+-- role, and row-level security decides whether it may be written:
+--
+-- * the portal roles may INSERT only the entry's own columns (action, fiscal_code, import_id,
+--   client_address, detail); who wrote it (user_id, username, role) is filled from the live
+--   session by the trigger below, `at` and `id` by their defaults, so none of them can be named;
+-- * the policy audit_log_checked (WITH CHECK qdp.audit_entry_permitted(...),
+--   db/functions/access/audit_entry_permitted.sql) refuses an action the role cannot perform and
+--   a person (fiscal_code, or detail->'shown' of a list page) the session cannot read: the check
+--   reads qdp.quarantines as the session's role, so the quarantines' own row policies decide,
+--   one rule in one place.
+--
+-- The lifecycle's and the privacy functions (SECURITY DEFINER: import actions, the access report,
+-- the provider's keys, the sign-in's entries) still write as the owner, under owner_all, after
+-- their own checks.
+--
+-- The policy names a repeatable function, applied after the numbered migrations: it is created
+-- with that function, in its file (as the triggers of users_password_verifier.sql are). Until
+-- then no INSERT policy exists for the portal roles, so row-level security refuses their rows.
+grant insert (action, fiscal_code, import_id, client_address, detail) on qdp.audit_log
+  to qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
