@@ -1,5 +1,7 @@
 -- The user of a session token, NULL when it is unknown, idle too long, too old, or its user is
--- disabled. Marks the session seen (at most once a minute: one write per minute, not per request).
+-- disabled. Marks the session seen at most once every session_seen_seconds (0071; and at least
+-- every half of session_idle_minutes), not on every request: a page commits no write to the
+-- session's row. The idle limit counts from last_seen_at (here and in qdp.session_binding).
 create or replace function qdp.portal_session_user(p_token_hash bytea) returns bigint
 language plpgsql volatile security definer
 set search_path = pg_catalog, qdp
@@ -17,7 +19,9 @@ begin
     delete from qdp.portal_sessions where token_hash = p_token_hash;
     return null;
   end if;
-  if s.last_seen_at < now() - interval '1 minute' then
+  if s.last_seen_at <= now() - make_interval(secs => least(
+       qdp.setting('session_seen_seconds')::integer,
+       qdp.setting('session_idle_minutes')::integer * 30)) then
     update qdp.portal_sessions set last_seen_at = now() where token_hash = p_token_hash;
   end if;
   return s.user_id;
