@@ -145,10 +145,25 @@ export class SessionSeal {
   }
 }
 
+// The seals of recent sessions, by the token's SHA-256 (never the token itself): deriving the key
+// with HKDF cost a list page about 1 % of the portal's CPU, twice a page (profiled under load,
+// bench/README.md). Bounded: cleared when full, as the viewer guesses are (plugins/session.ts).
+const SEALS_MAX = 10_000;
+const recentSeals = new WeakMap<PortalConfig, Map<string, SessionSeal>>();
+
 /** The request's seal; a request without a session token has none (its session ended). */
 export function sessionSeal(config: PortalConfig, sessionToken: string | undefined): SessionSeal {
   if (sessionToken === undefined) throw new HttpError(401, 'sessionEnded');
-  return new SessionSeal(config.cookieSecret, sessionToken);
+  const key = tokenHash(sessionToken).toString('hex');
+  let seals = recentSeals.get(config);
+  if (!seals) recentSeals.set(config, (seals = new Map()));
+  let seal = seals.get(key);
+  if (!seal) {
+    if (seals.size >= SEALS_MAX) seals.clear();
+    seal = new SessionSeal(config.cookieSecret, sessionToken);
+    seals.set(key, seal);
+  }
+  return seal;
 }
 
 /** The query parameter that carries a page's sealed filters. */
