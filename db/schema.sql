@@ -241,25 +241,96 @@ $_$;
 --
 
 CREATE FUNCTION qdp.audit(action text, fiscal_code text DEFAULT NULL::text, import_id bigint DEFAULT NULL::bigint, detail jsonb DEFAULT NULL::jsonb, client_address text DEFAULT NULL::text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
-declare
-  who record;
-  new_id bigint;
 begin
-  select * into who from qdp.session_binding();
-  if who.user_id is null then
+  if qdp.current_user_id() is null then
     raise exception 'qdp.audit: no valid session user (no live portal session of this role: qdp.session_token_hash is unset, unknown, ended, of a disabled user or of another role)'
       using errcode = '42501';
   end if;
   if action is null or btrim(action) = '' then
     raise exception 'qdp.audit: action is required' using errcode = '22023';
   end if;
-  insert into qdp.audit_log (user_id, username, role, action, fiscal_code, import_id, client_address, detail)
-  values (who.user_id, who.username, who.role, action, fiscal_code, import_id, client_address, detail)
-  returning id into new_id;
-  return new_id;
+  insert into qdp.audit_log (action, fiscal_code, import_id, client_address, detail)
+  values (action, fiscal_code, import_id, client_address, detail);
+  -- The id the trigger saw: a portal role may not read the log back (no RETURNING).
+  return current_setting('qdp.audit_last_id')::bigint;
+end
+$$;
+
+
+--
+-- Name: audit_entry_permitted(text, text, bigint, jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+declare
+  shown text[];
+  readable integer;
+begin
+  if action in ('patient.view', 'list.view', 'list.search', 'list.export') then
+    if coalesce(detail ? 'shown', false) <> (action <> 'patient.view')
+       or (fiscal_code is null) <> (action <> 'patient.view') then
+      raise exception 'qdp.audit: % names its person in %', action,
+        case when action = 'patient.view' then 'fiscal_code (and no detail.shown)'
+             else 'detail.shown (and no fiscal_code)' end
+        using errcode = '42501';
+    end if;
+    if import_id is null then
+      raise exception 'qdp.audit: % needs the import its person was read in', action
+        using errcode = '42501';
+    end if;
+    if action = 'patient.view' then
+      perform 1 from qdp.quarantines q
+      where q.fiscal_code = audit_entry_permitted.fiscal_code
+        and q.import_id = audit_entry_permitted.import_id;
+      if not found then
+        raise exception 'qdp.audit: % of a person this session cannot read in import % is refused',
+          action, import_id using errcode = '42501';
+      end if;
+      return true;
+    end if;
+    if jsonb_typeof(detail -> 'shown') is distinct from 'array'
+       or exists (select from jsonb_array_elements(detail -> 'shown') e
+                  where jsonb_typeof(e) <> 'string') then
+      raise exception 'qdp.audit: % needs detail.shown, an array of fiscal codes', action
+        using errcode = '42501';
+    end if;
+    shown := array(select jsonb_array_elements_text(detail -> 'shown'));
+    if cardinality(shown) = 0 or (detail ->> 'rows') is distinct from cardinality(shown)::text then
+      raise exception 'qdp.audit: % needs detail.shown with at least one person and detail.rows their number',
+        action using errcode = '42501';
+    end if;
+    select count(*) into readable from qdp.quarantines q
+    where q.import_id = audit_entry_permitted.import_id and q.fiscal_code = any (shown);
+    if readable <> cardinality(shown)
+       or cardinality(shown) <> (select count(distinct s) from unnest(shown) s) then
+      raise exception 'qdp.audit: % listing people this session cannot read in import % (or one twice) is refused',
+        action, import_id using errcode = '42501';
+    end if;
+    return true;
+  end if;
+  if fiscal_code is not null or coalesce(detail ? 'shown', false) then
+    raise exception 'qdp.audit: % names no person', action using errcode = '42501';
+  end if;
+  if action = 'password.change' then
+    return true;
+  end if;
+  if action in ('rejects.export', 'user.create', 'user.disable', 'user.enable', 'user.unlock',
+                'user.password', 'user.second-factor', 'user.identity-register',
+                'user.identity-remove') then
+    if current_user <> 'qdp_admin' then
+      raise exception 'qdp.audit: % is recorded only by an administrator''s session, not a % session',
+        action, regexp_replace(current_user, '^qdp_', '') using errcode = '42501';
+    end if;
+    return true;
+  end if;
+  raise exception 'qdp.audit: % is not an action a portal session records', coalesce(action, 'null')
+    using errcode = '42501';
 end
 $$;
 
@@ -285,6 +356,25 @@ begin
       qdp.setting('audit_retention_months'), old.id, old.at using errcode = '42501';
   end if;
   return old;
+end
+$$;
+
+
+--
+-- Name: audit_log_session_user(); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.audit_log_session_user() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$
+begin
+  if new.user_id is null then
+    select b.user_id, b.username, b.role into new.user_id, new.username, new.role
+    from qdp.session_binding() b;
+  end if;
+  perform set_config('qdp.audit_last_id', new.id::text, true);
+  return new;
 end
 $$;
 
@@ -341,9 +431,13 @@ $$;
 --
 
 CREATE FUNCTION qdp.current_gp_code() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
-    AS $$ select gp_code from qdp.session_binding() where not aggregates_only $$;
+    AS $$
+begin
+  return (select b.gp_code from qdp.session_binding() b where not b.aggregates_only);
+end
+$$;
 
 
 --
@@ -351,9 +445,13 @@ CREATE FUNCTION qdp.current_gp_code() RETURNS text
 --
 
 CREATE FUNCTION qdp.current_istat_code() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
-    AS $$ select istat_code from qdp.session_binding() where not aggregates_only $$;
+    AS $$
+begin
+  return (select b.istat_code from qdp.session_binding() b where not b.aggregates_only);
+end
+$$;
 
 
 --
@@ -361,9 +459,13 @@ CREATE FUNCTION qdp.current_istat_code() RETURNS text
 --
 
 CREATE FUNCTION qdp.current_row_access() RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
-    AS $$ select coalesce((select not aggregates_only from qdp.session_binding()), false) $$;
+    AS $$
+begin
+  return (select coalesce((select not b.aggregates_only from qdp.session_binding() b), false));
+end
+$$;
 
 
 --
@@ -371,9 +473,13 @@ CREATE FUNCTION qdp.current_row_access() RETURNS boolean
 --
 
 CREATE FUNCTION qdp.current_user_id() RETURNS bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
-    AS $$ select user_id from qdp.session_binding() $$;
+    AS $$
+begin
+  return (select b.user_id from qdp.session_binding() b);
+end
+$$;
 
 
 --
@@ -1418,7 +1524,9 @@ begin
     delete from qdp.portal_sessions where token_hash = p_token_hash;
     return null;
   end if;
-  if s.last_seen_at < now() - interval '1 minute' then
+  if s.last_seen_at <= now() - make_interval(secs => least(
+       qdp.setting('session_seen_seconds')::integer,
+       qdp.setting('session_idle_minutes')::integer * 30)) then
     update qdp.portal_sessions set last_seen_at = now() where token_hash = p_token_hash;
   end if;
   return s.user_id;
@@ -2447,19 +2555,30 @@ $$;
 --
 
 CREATE FUNCTION qdp.session_binding(OUT user_id bigint, OUT username text, OUT role text, OUT istat_code text, OUT gp_code text, OUT aggregates_only boolean) RETURNS record
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $_$
+declare
+  token_hex text := current_setting('qdp.session_token_hash', true);
+begin
+  if token_hex is null or token_hex !~ '^[0-9a-f]{64}$' then
+    return;
+  end if;
   select u.id, u.username, u.role, u.istat_code, u.gp_code, r.aggregates_only
+    into user_id, username, role, istat_code, gp_code, aggregates_only
   from qdp.portal_sessions s
   join qdp.users u on u.id = s.user_id
   join qdp.roles r on r.name = u.role
-  where s.token_hash = (select case when h ~ '^[0-9a-f]{64}$' then decode(h, 'hex') end
-                        from (select current_setting('qdp.session_token_hash', true) as h) setting)
-    and s.last_seen_at >= now() - make_interval(mins => qdp.setting('session_idle_minutes')::integer)
-    and s.created_at >= now() - make_interval(hours => qdp.setting('session_max_hours')::integer)
+  where s.token_hash = decode(token_hex, 'hex')
+    -- The limits read in the same plan (qdp.setting, a function with its own SET, cost a call
+    -- each): both settings always exist (0013).
+    and s.last_seen_at >= now() - make_interval(mins => (
+          select value::integer from qdp.settings where key = 'session_idle_minutes'))
+    and s.created_at >= now() - make_interval(hours => (
+          select value::integer from qdp.settings where key = 'session_max_hours'))
     and not u.disabled
-    and r.db_role = current_setting('role')
+    and r.db_role = current_setting('role');
+end
 $_$;
 
 
@@ -3169,7 +3288,16 @@ CASE
     END
     ELSE true
 END),
-    CONSTRAINT raw_file_retention_days_whole_days CHECK (((key <> 'raw_file_retention_days'::text) OR (value ~ '^([0-9]{1,6})?$'::text)))
+    CONSTRAINT raw_file_retention_days_whole_days CHECK (((key <> 'raw_file_retention_days'::text) OR (value ~ '^([0-9]{1,6})?$'::text))),
+    CONSTRAINT session_seen_seconds_whole_seconds CHECK (
+CASE
+    WHEN (key = 'session_seen_seconds'::text) THEN
+    CASE
+        WHEN (value ~ '^[0-9]{1,4}$'::text) THEN ((value)::integer <= 3600)
+        ELSE false
+    END
+    ELSE true
+END)
 );
 
 ALTER TABLE ONLY qdp.settings FORCE ROW LEVEL SECURITY;
@@ -3816,6 +3944,13 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON qdp.audit_log FOR EACH S
 
 
 --
+-- Name: audit_log audit_log_session_user; Type: TRIGGER; Schema: qdp; Owner: -
+--
+
+CREATE TRIGGER audit_log_session_user BEFORE INSERT ON qdp.audit_log FOR EACH ROW EXECUTE FUNCTION qdp.audit_log_session_user();
+
+
+--
 -- Name: roles roles_keep_purpose; Type: TRIGGER; Schema: qdp; Owner: -
 --
 
@@ -3992,6 +4127,13 @@ ALTER TABLE qdp.audit_log ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY audit_log_admin ON qdp.audit_log FOR SELECT TO qdp_admin USING ((qdp.current_user_id() IS NOT NULL));
+
+
+--
+-- Name: audit_log audit_log_checked; Type: POLICY; Schema: qdp; Owner: -
+--
+
+CREATE POLICY audit_log_checked ON qdp.audit_log FOR INSERT TO qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp WITH CHECK (((user_id IS NOT NULL) AND qdp.audit_entry_permitted(action, fiscal_code, import_id, detail)));
 
 
 --
@@ -4628,10 +4770,29 @@ GRANT ALL ON FUNCTION qdp.audit(action text, fiscal_code text, import_id bigint,
 
 
 --
+-- Name: FUNCTION audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) TO qdp_admin;
+GRANT ALL ON FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) TO qdp_staff;
+GRANT ALL ON FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) TO qdp_prefecture;
+GRANT ALL ON FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) TO qdp_municipality;
+GRANT ALL ON FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) TO qdp_gp;
+
+
+--
 -- Name: FUNCTION audit_log_append_only(); Type: ACL; Schema: qdp; Owner: -
 --
 
 REVOKE ALL ON FUNCTION qdp.audit_log_append_only() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION audit_log_session_user(); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.audit_log_session_user() FROM PUBLIC;
 
 
 --
@@ -5188,6 +5349,61 @@ GRANT ALL ON FUNCTION qdp_analytics.scope_istat_code() TO qdp_gp;
 --
 
 GRANT SELECT ON TABLE qdp.audit_log TO qdp_admin;
+
+
+--
+-- Name: COLUMN audit_log.action; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT INSERT(action) ON TABLE qdp.audit_log TO qdp_admin;
+GRANT INSERT(action) ON TABLE qdp.audit_log TO qdp_staff;
+GRANT INSERT(action) ON TABLE qdp.audit_log TO qdp_prefecture;
+GRANT INSERT(action) ON TABLE qdp.audit_log TO qdp_municipality;
+GRANT INSERT(action) ON TABLE qdp.audit_log TO qdp_gp;
+
+
+--
+-- Name: COLUMN audit_log.fiscal_code; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT INSERT(fiscal_code) ON TABLE qdp.audit_log TO qdp_admin;
+GRANT INSERT(fiscal_code) ON TABLE qdp.audit_log TO qdp_staff;
+GRANT INSERT(fiscal_code) ON TABLE qdp.audit_log TO qdp_prefecture;
+GRANT INSERT(fiscal_code) ON TABLE qdp.audit_log TO qdp_municipality;
+GRANT INSERT(fiscal_code) ON TABLE qdp.audit_log TO qdp_gp;
+
+
+--
+-- Name: COLUMN audit_log.import_id; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT INSERT(import_id) ON TABLE qdp.audit_log TO qdp_admin;
+GRANT INSERT(import_id) ON TABLE qdp.audit_log TO qdp_staff;
+GRANT INSERT(import_id) ON TABLE qdp.audit_log TO qdp_prefecture;
+GRANT INSERT(import_id) ON TABLE qdp.audit_log TO qdp_municipality;
+GRANT INSERT(import_id) ON TABLE qdp.audit_log TO qdp_gp;
+
+
+--
+-- Name: COLUMN audit_log.client_address; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT INSERT(client_address) ON TABLE qdp.audit_log TO qdp_admin;
+GRANT INSERT(client_address) ON TABLE qdp.audit_log TO qdp_staff;
+GRANT INSERT(client_address) ON TABLE qdp.audit_log TO qdp_prefecture;
+GRANT INSERT(client_address) ON TABLE qdp.audit_log TO qdp_municipality;
+GRANT INSERT(client_address) ON TABLE qdp.audit_log TO qdp_gp;
+
+
+--
+-- Name: COLUMN audit_log.detail; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT INSERT(detail) ON TABLE qdp.audit_log TO qdp_admin;
+GRANT INSERT(detail) ON TABLE qdp.audit_log TO qdp_staff;
+GRANT INSERT(detail) ON TABLE qdp.audit_log TO qdp_prefecture;
+GRANT INSERT(detail) ON TABLE qdp.audit_log TO qdp_municipality;
+GRANT INSERT(detail) ON TABLE qdp.audit_log TO qdp_gp;
 
 
 --
