@@ -1237,13 +1237,14 @@ declare
   who record;
   outcome text;
 begin
-  select u.id, u.role, u.password_verifier, coalesce(u.locked_until > now(), false) as locked,
+  select u.id, u.role, u.password_verifier, qdp.user_may_sign_in(u.id) as may_sign_in,
          exists (select 1 from qdp.user_second_factors f
                  where f.user_id = u.id and f.confirmed_at is not null) as has_factor
     into who
   from qdp.users u
-  where u.username = p_username and not u.disabled;
-  if who.id is null or who.locked or not qdp.argon2_proof_valid(p_proof, who.password_verifier) then
+  where u.username = p_username;
+  if who.id is null or not who.may_sign_in
+     or not qdp.argon2_proof_valid(p_proof, who.password_verifier) then
     perform qdp.portal_sign_in_failed(who.id, 'password', p_client);
     return 'failed';
   end if;
@@ -1585,6 +1586,10 @@ CREATE FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_cli
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
+declare
+  refused text := (select case when u.disabled then 'disabled user'
+                               when u.locked_until > now() then 'locked' end
+                   from qdp.users u where u.id = p_user_id);
 begin
   if p_method not in ('password', 'code', 'recovery') then
     raise exception 'unknown sign-in method "%": expected password, code or recovery', p_method
@@ -1594,7 +1599,7 @@ begin
     perform qdp.portal_login_failed(p_user_id);
   end if;
   perform qdp.portal_sign_in_record(p_user_id, 'login.failed',
-    jsonb_build_object('method', p_method), p_client);
+    jsonb_strip_nulls(jsonb_build_object('method', p_method, 'reason', refused)), p_client);
 end
 $$;
 

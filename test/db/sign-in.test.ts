@@ -169,6 +169,7 @@ describe('passwords: the database checks the proof', () => {
   it('a wrong password, an unknown, disabled or locked user: failed, and no session', async () => {
     await db.pool.query("update qdp.settings set value = '' where key = 'second_factor_roles'");
     const before = await sessionsOf(userId);
+    const since = await lastAuditId();
     expect((await signIn('a wrong password')).outcome).toBe('failed');
     expect((await signIn(PASSWORD, 'nobody')).outcome).toBe('failed');
     await db.pool.query("update qdp.users set locked_until = now() + interval '1 minute'");
@@ -176,6 +177,21 @@ describe('passwords: the database checks the proof', () => {
     await db.pool.query('update qdp.users set locked_until = null, disabled = true');
     expect((await signIn()).outcome).toBe('failed');
     expect(await sessionsOf(userId)).toBe(before);
+    // Why, the audit log says (the answer never does).
+    const audit = await db.pool.query(
+      'select user_id, detail from qdp.audit_log where id > $1 order by id',
+      [since],
+    );
+    const failed = (user: number | null, reason?: string) => ({
+      user_id: user === null ? null : String(user),
+      detail: reason ? { method: 'password', reason } : { method: 'password' },
+    });
+    expect(audit.rows).toEqual([
+      failed(userId),
+      failed(null),
+      failed(userId, 'locked'),
+      failed(userId, 'disabled user'),
+    ]);
   });
 
   it('the proof cannot be replaced by what the login role can read', async () => {
@@ -350,10 +366,21 @@ describe('failures', () => {
       [userId],
     );
     expect(steps.rows).toEqual([{ n: 1 }]);
+    const since = await lastAuditId();
     expect(await code(second.hash, codeAt(secret, Date.now() + 30_000))).toBe(false);
+    expect((await signIn()).outcome).toBe('failed');
+    // Why, the audit log says (the answer never does).
+    const audit = await db.pool.query(
+      'select detail from qdp.audit_log where id > $1 order by id',
+      [since],
+    );
+    expect(audit.rows).toEqual([
+      { detail: { method: 'code', reason: 'locked' } },
+      { detail: { method: 'password', reason: 'locked' } },
+    ]);
   });
 
-  it('an unknown user changes no account; every failure is audited with its method only', async () => {
+  it('an unknown user changes no account; a failure is audited with its method', async () => {
     const secret = newTotpSecret();
     await enrol(secret);
     const { hash } = await signIn();
@@ -453,11 +480,12 @@ describe('a user locked out or disabled at the code step (issue 13 §3)', () => 
         'select user_id, action, detail from qdp.audit_log where id > $1 order by id',
         [since],
       );
+      // The reason is in the audit log only.
       expect(audit.rows).toEqual(
         [1, 2].map(() => ({
           user_id: String(userId),
           action: 'login.failed',
-          detail: { method: 'code' },
+          detail: { method: 'code', reason: how === 'locked' ? 'locked' : 'disabled user' },
         })),
       );
       // Once it may sign in again, the same step takes the same code.

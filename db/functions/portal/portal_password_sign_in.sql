@@ -4,7 +4,8 @@
 -- either opens a session under p_token_hash ('session', audited `login`) or, when the user has an
 -- authenticator or its role needs one (setting second_factor_roles), begins the step under
 -- p_token_hash ('code' or 'enrol'). Anything else is one failure, recorded by the same statement
--- for a known user (counted towards the lock-out) and an unknown one: 'failed'. Without the
+-- for a known user (counted towards the lock-out unless locked or disabled, and audited with that
+-- reason) and an unknown one: 'failed'. Without the
 -- password nobody (the login role included) can open a session or a step.
 create or replace function qdp.portal_password_sign_in(p_username text, p_proof bytea,
   p_token_hash bytea, p_client text)
@@ -16,13 +17,14 @@ declare
   who record;
   outcome text;
 begin
-  select u.id, u.role, u.password_verifier, coalesce(u.locked_until > now(), false) as locked,
+  select u.id, u.role, u.password_verifier, qdp.user_may_sign_in(u.id) as may_sign_in,
          exists (select 1 from qdp.user_second_factors f
                  where f.user_id = u.id and f.confirmed_at is not null) as has_factor
     into who
   from qdp.users u
-  where u.username = p_username and not u.disabled;
-  if who.id is null or who.locked or not qdp.argon2_proof_valid(p_proof, who.password_verifier) then
+  where u.username = p_username;
+  if who.id is null or not who.may_sign_in
+     or not qdp.argon2_proof_valid(p_proof, who.password_verifier) then
     perform qdp.portal_sign_in_failed(who.id, 'password', p_client);
     return 'failed';
   end if;
