@@ -153,45 +153,7 @@ export class Notifications extends pulumi.ComponentResource {
         aliases: [...(opts?.aliases ?? []), { type: FORMER_ALERTS_TYPE }],
       },
     );
-    // Physical names: `<name>-ETL_Success`, `<name>-ETL_Failure`, so that the topics keep the
-    // names the administrators know and two instances in one account and region coexist.
-    const feedback = deliveryStatusLogging(
-      name,
-      ['ETL_Success', 'ETL_Failure'].map((topic) => physicalName('topic', name, topic)),
-      args,
-      this,
-    );
-    const success = new aws.sns.Topic(
-      `${name}-success`,
-      {
-        name: physicalName('topic', name, 'ETL_Success'),
-        kmsMasterKeyId: args.kmsKeyArn,
-        ...feedback,
-      },
-      { parent: this },
-    );
-    const failure = new aws.sns.Topic(
-      `${name}-failure`,
-      {
-        name: physicalName('topic', name, 'ETL_Failure'),
-        kmsMasterKeyId: args.kmsKeyArn,
-        ...feedback,
-      },
-      { parent: this },
-    );
-    for (const email of args.alertEmails ?? DEFAULTS.alertEmails) {
-      for (const [kind, topic] of [
-        ['success', success],
-        ['failure', failure],
-      ] as const) {
-        new aws.sns.TopicSubscription(
-          `${name}-${kind}-${emailKey(email)}`,
-          { topic: topic.arn, protocol: 'email', endpoint: email },
-          { parent: this },
-        );
-      }
-    }
-
+    const { success, failure } = createTopics(name, args, this);
     const deadline = args.importDeadline ?? DEFAULTS.importDeadline;
     const timeZone = args.timeZone ?? DEFAULTS.timeZone;
     this.successTopicArn = success.arn;
@@ -199,12 +161,7 @@ export class Notifications extends pulumi.ComponentResource {
     this.notify =
       args.notify === undefined
         ? undefined
-        : notifyFunction(
-            name,
-            args.notify,
-            { ...args, deadline, timeZone, success, failure },
-            this,
-          );
+        : createNotify(name, args.notify, { ...args, deadline, timeZone, success, failure }, this);
     this.registerOutputs({
       successTopicArn: this.successTopicArn,
       failureTopicArn: this.failureTopicArn,
@@ -212,22 +169,87 @@ export class Notifications extends pulumi.ComponentResource {
   }
 }
 
+/** @internal The topics. */
+export interface NotificationTopics {
+  success: aws.sns.Topic;
+  failure: aws.sns.Topic;
+}
+
 /**
- * The notify function (its dead-letter queue, role and log group), the EventBridge rules
- * of this instance's Glue jobs and crawler, and the deadline schedule, as children of `parent`.
+ * @internal The topics `<name>-ETL_Success` and `<name>-ETL_Failure` (the platform key, delivery
+ * status logged) and each address's email subscription to both.
  */
-function notifyFunction(
+export function createTopics(
+  name: string,
+  args: NotificationsArgs,
+  parent: pulumi.Resource,
+): NotificationTopics {
+  // Physical names: `<name>-ETL_Success`, `<name>-ETL_Failure`, so that the topics keep the
+  // names the administrators know and two instances in one account and region coexist.
+  const feedback = deliveryStatusLogging(
+    name,
+    ['ETL_Success', 'ETL_Failure'].map((topic) => physicalName('topic', name, topic)),
+    args,
+    parent,
+  );
+  const topic = (kind: string, topicName: string) =>
+    new aws.sns.Topic(
+      `${name}-${kind}`,
+      { name: physicalName('topic', name, topicName), kmsMasterKeyId: args.kmsKeyArn, ...feedback },
+      { parent },
+    );
+  const success = topic('success', 'ETL_Success');
+  const failure = topic('failure', 'ETL_Failure');
+  for (const email of args.alertEmails ?? DEFAULTS.alertEmails) {
+    for (const [kind, topic] of [
+      ['success', success],
+      ['failure', failure],
+    ] as const) {
+      new aws.sns.TopicSubscription(
+        `${name}-${kind}-${emailKey(email)}`,
+        { topic: topic.arn, protocol: 'email', endpoint: email },
+        { parent },
+      );
+    }
+  }
+  return { success, failure };
+}
+
+/** What notify is given besides its own part of the arguments. */
+type NotifyContext = NotificationsArgs & {
+  deadline: pulumi.Input<string>;
+  timeZone: pulumi.Input<string>;
+  success: aws.sns.Topic;
+  failure: aws.sns.Topic;
+};
+
+/**
+ * @internal The notify path: the function with its dead-letter queue, the EventBridge rules of
+ * this instance's Glue jobs and crawler, the deadline schedule.
+ */
+export function createNotify(
   name: string,
   n: NonNullable<NotificationsArgs['notify']>,
-  args: NotificationsArgs & {
-    deadline: pulumi.Input<string>;
-    timeZone: pulumi.Input<string>;
-    success: aws.sns.Topic;
-    failure: aws.sns.Topic;
-  },
+  args: NotifyContext,
   parent: pulumi.Resource,
 ): NotifyParts {
-  const { success, failure, deadline, timeZone } = args;
+  const { fn, queue } = createNotifyFunction(name, n, args, parent);
+  const failedGlueRules = createGlueRules(name, n, fn, parent);
+  createDeadlineSchedule(name, fn, args, parent);
+  return { functionName: fn.name, deadLetterQueueName: queue.name, failedGlueRules };
+}
+
+/**
+ * @internal The notify function (outside the VPC: Data API, SNS, CloudWatch), its role and log
+ * group, and its dead-letter queue.
+ */
+export function createNotifyFunction(
+  name: string,
+  n: NonNullable<NotificationsArgs['notify']>,
+  args: NotifyContext,
+  parent: pulumi.Resource,
+): { fn: aws.lambda.Function; queue: aws.sqs.Queue } {
+  const { success, failure, timeZone } = args;
   const { accountId, partition, region } = awsContext(parent);
   const glueArn = (resource: pulumi.Input<string>) =>
     pulumi.interpolate`arn:${partition}:glue:${region}:${accountId}:${resource}`;
@@ -317,6 +339,19 @@ function notifyFunction(
     },
     parent,
   );
+  return { fn, queue: notifyQueue };
+}
+
+/**
+ * @internal The EventBridge rules of this instance's Glue jobs and crawler to notify, with their
+ * permissions and targets: the failed ones, for Monitoring's alarms.
+ */
+export function createGlueRules(
+  name: string,
+  n: NonNullable<NotificationsArgs['notify']>,
+  fn: aws.lambda.Function,
+  parent: pulumi.Resource,
+): NotifyParts['failedGlueRules'] {
   // This instance's Glue jobs and crawler only; succeeded and failed runs in separate rules
   // so that the failed rule's TriggeredRules metric is the Glue failure alarm.
   const rules: { key: string; source: string; detailType: string; detail: object }[] = [
@@ -373,7 +408,21 @@ function notifyFunction(
       failedGlueRules.push({ key: rule.key, ruleName: eventRule.name });
     }
   }
+  return failedGlueRules;
+}
 
+/**
+ * @internal The deadline check: a Scheduler schedule at HH:MM in the authority's time zone that
+ * calls notify, with the role it assumes.
+ */
+export function createDeadlineSchedule(
+  name: string,
+  fn: aws.lambda.Function,
+  args: NotifyContext,
+  parent: pulumi.Resource,
+): aws.scheduler.Schedule {
+  const { deadline, timeZone } = args;
+  const { accountId } = awsContext(parent);
   // The deadline check, at HH:MM in the authority's time zone.
   const schedulerRole = new aws.iam.Role(
     `${name}-deadline`,
@@ -400,7 +449,7 @@ function notifyFunction(
     },
     { parent },
   );
-  new aws.scheduler.Schedule(
+  return new aws.scheduler.Schedule(
     `${name}-deadline`,
     {
       name: physicalName('schedule', name, 'import-deadline'),
@@ -418,11 +467,6 @@ function notifyFunction(
     },
     { parent },
   );
-  return {
-    functionName: fn.name,
-    deadLetterQueueName: notifyQueue.name,
-    failedGlueRules,
-  };
 }
 
 /**
@@ -430,7 +474,7 @@ function notifyFunction(
  * role SNS assumes to write `sns/<region>/<account>/<topic>[/Failure]`, those log groups made
  * first with the retention and the platform key, and the topic settings naming the role.
  */
-function deliveryStatusLogging(
+export function deliveryStatusLogging(
   name: string,
   topicNames: string[],
   args: NotificationsArgs,

@@ -472,324 +472,438 @@ export class Portal extends pulumi.ComponentResource {
     refuseInvalid('Portal', name, validatePortalArgs(args));
     super('quarantine:portal:Portal', name, {}, opts);
     const https = args.certificateArn !== undefined;
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-
-    // Load balancer → instances → database.
-    const albGroup = new aws.ec2.SecurityGroup(
-      `${name}-alb`,
-      { vpcId: args.vpcId, description: 'Portal load balancer: HTTPS (and HTTP to redirect)' },
-      { parent: this },
-    );
-    const instanceGroup = new aws.ec2.SecurityGroup(
-      `${name}-portal`,
-      { vpcId: args.vpcId, description: 'Portal instances: from the load balancer only; no SSH' },
-      { parent: this },
-    );
-    const listenerPorts = https ? [443, 80] : [80];
-    for (const cidr of args.allowedCidrs ?? DEFAULTS.portalAllowedCidrs) {
-      for (const port of listenerPorts) {
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-alb-${port}-${cidr.replace(/[./]/g, '-')}`,
-          {
-            securityGroupId: albGroup.id,
-            description: port === 443 ? 'HTTPS to the portal' : 'HTTP (redirected to HTTPS)',
-            ipProtocol: 'tcp',
-            fromPort: port,
-            toPort: port,
-            cidrIpv4: cidr,
-          },
-          { parent: this },
-        );
-      }
-    }
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-alb-to-portal`,
-      {
-        securityGroupId: albGroup.id,
-        description: 'To the portal instances',
-        ipProtocol: 'tcp',
-        fromPort: PORTAL_PORT,
-        toPort: PORTAL_PORT,
-        referencedSecurityGroupId: instanceGroup.id,
-      },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-portal-from-alb`,
-      {
-        securityGroupId: instanceGroup.id,
-        description: 'From the portal load balancer',
-        ipProtocol: 'tcp',
-        fromPort: PORTAL_PORT,
-        toPort: PORTAL_PORT,
-        referencedSecurityGroupId: albGroup.id,
-      },
-      { parent: this },
-    );
-    // HTTPS to AWS (S3, Secrets Manager, KMS, Session Manager, the package repository on S3):
-    // the private subnets have no route to the internet, only the VPC endpoints.
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-portal-https`,
-      {
-        securityGroupId: instanceGroup.id,
-        description: 'HTTPS to AWS services through the VPC endpoints',
-        ipProtocol: 'tcp',
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: '0.0.0.0/0',
-      },
-      { parent: this },
-    );
-    allowDatabaseClient(name, 'portal', args.databaseSecurityGroupId, instanceGroup.id, this);
-
-    // The bundle, under a key that changes with its content.
-    const bundleDir = pulumi.output(args.bundleDir ?? portalBundle());
-    const bundleKey = bundleDir.apply(
-      (dir) => `${PORTAL_PREFIX}bundle-${bundleHash(dir).slice(0, 16)}.zip`,
-    );
-    const bundle = new aws.s3.BucketObjectv2(
-      `${name}-portal-bundle`,
-      {
-        bucket: args.bucketName,
-        key: bundleKey,
-        source: bundleDir.apply((dir) => new pulumi.asset.FileArchive(dir)),
-        serverSideEncryption: 'aws:kms',
-        kmsKeyId: args.kmsKeyArn,
-      },
-      { parent: this },
-    );
-    const settingsArn =
+    const groups = createPortalSecurityGroups(name, args, https, this);
+    const bundle = uploadPortalBundle(name, args, this);
+    const settingsSecretArn =
       args.settingsSecretArn ?? portalSettingsSecret(name, args.kmsKeyArn, { parent: this }).arn;
-
-    const role = new aws.iam.Role(
-      `${name}-portal`,
-      { assumeRolePolicy: serviceTrust('ec2.amazonaws.com') },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-portal-ssm`,
-      {
-        role: role.name,
-        policyArn: pulumi.interpolate`arn:${aws.getPartitionOutput({}, { parent: this }).partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-      },
-      { parent: this },
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-portal`,
-      {
-        role: role.id,
-        policy: policyDocument([
-          {
-            Sid: 'ReadBundle',
-            Effect: 'Allow',
-            Action: ['s3:GetObject'],
-            Resource: pulumi.interpolate`${args.bucketArn}/${PORTAL_PREFIX}*`,
-          },
-          {
-            Sid: 'ReadSettings',
-            Effect: 'Allow',
-            Action: ['secretsmanager:GetSecretValue'],
-            Resource: settingsArn,
-          },
-          {
-            Sid: 'PlatformKey',
-            Effect: 'Allow',
-            Action: ['kms:Decrypt'],
-            Resource: args.kmsKeyArn,
-          },
-        ]),
-      },
-      { parent: this },
-    );
-    const profile = new aws.iam.InstanceProfile(
-      `${name}-portal`,
-      { role: role.name },
-      { parent: this },
-    );
-
-    const signIn =
-      args.oidcIssuer === undefined
-        ? pulumi.output(undefined)
-        : pulumi
-            .all([
-              args.oidcIssuer,
-              args.oidcClientId!,
-              args.oidcClaim!,
-              args.oidcScopes ?? DEFAULTS.portalOidcScopes,
-              args.oidcLabel,
-              args.publicUrl!,
-            ])
-            .apply(([issuer, clientId, claim, scopes, label, publicUrl]): PortalSignIn => ({
-              issuer,
-              clientId,
-              claim,
-              scopes: scopes.trim().split(/\s+/).join(' '),
-              label,
-              publicUrl,
-            }));
-    const userData = pulumi
-      .all([args.bucketName, bundle.key, settingsArn, region, args.authorityName, signIn])
-      .apply(([bucket, key, secretArn, r, authorityName, oidc]) =>
-        Buffer.from(
-          portalUserData({
-            bucket,
-            bundleKey: key,
-            secretArn,
-            region: r,
-            secureCookies: https,
-            authorityName,
-            ...(oidc === undefined ? {} : { signIn: oidc }),
-          }),
-        ).toString('base64'),
-      );
-    const template = new aws.ec2.LaunchTemplate(
-      `${name}-portal`,
-      {
-        description: 'Quarantine data platform portal',
-        imageId: PORTAL_AMI,
-        instanceType: args.instanceType ?? DEFAULTS.portalInstanceType,
-        iamInstanceProfile: { arn: profile.arn },
-        vpcSecurityGroupIds: [instanceGroup.id],
-        // IMDSv2 only, not reachable from containers or forwarded hops.
-        metadataOptions: {
-          httpEndpoint: 'enabled',
-          httpTokens: 'required',
-          httpPutResponseHopLimit: 1,
-          instanceMetadataTags: 'disabled',
-        },
-        // Encrypted with the account's EBS key: a customer key would need a grant for the Auto
-        // Scaling service-linked role, which may not exist when the key policy is written.
-        blockDeviceMappings: [
-          {
-            deviceName: '/dev/xvda',
-            ebs: {
-              encrypted: 'true',
-              volumeSize: PORTAL_VOLUME_GIB,
-              volumeType: 'gp3',
-              deleteOnTermination: 'true',
-            },
-          },
-        ],
-        monitoring: { enabled: true },
-        userData,
-        updateDefaultVersion: true,
-      },
-      { parent: this, dependsOn: [rolePolicy] },
-    );
-
-    const loadBalancer = new aws.lb.LoadBalancer(
-      `${name}-portal`,
-      {
-        loadBalancerType: 'application',
-        internal: false,
-        subnets: args.publicSubnetIds,
-        securityGroups: [albGroup.id],
-        dropInvalidHeaderFields: true,
-        enableHttp2: true,
-        enableDeletionProtection: args.deletionProtection ?? DEFAULTS.portalDeletionProtection,
-        accessLogs: {
-          enabled: true,
-          bucket: args.logBucketName,
-          prefix: ACCESS_LOG_PREFIXES.loadBalancer.replace(/\/$/, ''),
-        },
-      },
-      { parent: this, dependsOn: args.logBucketReady },
-    );
-    portalFirewall(
+    const role = createInstanceRole(name, args, settingsSecretArn, this);
+    const template = createLaunchTemplate(
       name,
-      {
-        loadBalancerArn: loadBalancer.arn,
-        kmsKeyArn: args.kmsKeyArn,
-        logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
-        rateLimitPerAddress: args.rateLimitPerAddress ?? DEFAULTS.portalRateLimitPerAddress,
-      },
+      args,
+      { https, instanceGroup: groups.instances, bundle, settingsSecretArn, role },
       this,
     );
-    const targetGroup = new aws.lb.TargetGroup(
-      `${name}-portal`,
-      {
-        vpcId: args.vpcId,
-        port: PORTAL_PORT,
-        protocol: 'HTTP',
-        targetType: 'instance',
-        deregistrationDelay: 30,
-        healthCheck: {
-          path: PORTAL_HEALTH_PATH,
-          matcher: '200',
-          interval: 15,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
-        },
-      },
-      { parent: this },
-    );
-    if (https) {
-      new aws.lb.Listener(
-        `${name}-portal-https`,
-        {
-          loadBalancerArn: loadBalancer.arn,
-          port: 443,
-          protocol: 'HTTPS',
-          sslPolicy: PORTAL_TLS_POLICY,
-          certificateArn: args.certificateArn,
-          defaultActions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
-        },
-        { parent: this },
-      );
-      new aws.lb.Listener(
-        `${name}-portal-http`,
-        {
-          loadBalancerArn: loadBalancer.arn,
-          port: 80,
-          protocol: 'HTTP',
-          defaultActions: [
-            {
-              type: 'redirect',
-              redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' },
-            },
-          ],
-        },
-        { parent: this },
-      );
-    } else {
-      new aws.lb.Listener(
-        `${name}-portal-http`,
-        {
-          loadBalancerArn: loadBalancer.arn,
-          port: 80,
-          protocol: 'HTTP',
-          defaultActions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
-        },
-        { parent: this },
-      );
-    }
-    const minInstances = args.minInstances ?? DEFAULTS.portalMinInstances;
-    new aws.autoscaling.Group(
-      `${name}-portal`,
-      {
-        vpcZoneIdentifiers: args.privateSubnetIds,
-        minSize: minInstances,
-        maxSize: args.maxInstances ?? DEFAULTS.portalMaxInstances,
-        desiredCapacity: minInstances,
-        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
-        targetGroupArns: [targetGroup.arn],
-        healthCheckType: 'ELB',
-        healthCheckGracePeriod: 300,
-        // A new launch template version (a new bundle) replaces the instances a few at a time.
-        instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
-      },
-      { parent: this, ...(args.launchAfter === undefined ? {} : { dependsOn: args.launchAfter }) },
-    );
+    const { loadBalancer, targetGroup } = createLoadBalancer(name, args, groups, https, this);
+    createInstances(name, args, template, targetGroup, this);
 
     this.url = pulumi.interpolate`${https ? 'https' : 'http'}://${loadBalancer.dnsName}`;
     this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
     this.targetGroupArnSuffix = targetGroup.arnSuffix;
-    this.instanceSecurityGroupId = instanceGroup.id;
-    this.settingsSecretArn = pulumi.output(settingsArn);
+    this.instanceSecurityGroupId = groups.instances.id;
+    this.settingsSecretArn = pulumi.output(settingsSecretArn);
     this.registerOutputs({
       url: this.url,
       settingsSecretArn: this.settingsSecretArn,
       instanceSecurityGroupId: this.instanceSecurityGroupId,
     });
   }
+}
+
+/** @internal The security groups of the chain load balancer → instances (→ database). */
+export interface PortalSecurityGroups {
+  loadBalancer: aws.ec2.SecurityGroup;
+  instances: aws.ec2.SecurityGroup;
+}
+
+/**
+ * @internal The groups chained load balancer (443 and 80, or 80 alone with plain HTTP, from
+ * `allowedCidrs`) → instances (the portal's port from the load balancer only, no SSH; HTTPS out to
+ * the endpoints) → database (the instances become its clients).
+ */
+export function createPortalSecurityGroups(
+  name: string,
+  args: PortalArgs,
+  https: boolean,
+  parent: pulumi.Resource,
+): PortalSecurityGroups {
+  const albGroup = new aws.ec2.SecurityGroup(
+    `${name}-alb`,
+    { vpcId: args.vpcId, description: 'Portal load balancer: HTTPS (and HTTP to redirect)' },
+    { parent },
+  );
+  const instanceGroup = new aws.ec2.SecurityGroup(
+    `${name}-portal`,
+    { vpcId: args.vpcId, description: 'Portal instances: from the load balancer only; no SSH' },
+    { parent },
+  );
+  const listenerPorts = https ? [443, 80] : [80];
+  for (const cidr of args.allowedCidrs ?? DEFAULTS.portalAllowedCidrs) {
+    for (const port of listenerPorts) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-alb-${port}-${cidr.replace(/[./]/g, '-')}`,
+        {
+          securityGroupId: albGroup.id,
+          description: port === 443 ? 'HTTPS to the portal' : 'HTTP (redirected to HTTPS)',
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+        },
+        { parent },
+      );
+    }
+  }
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-alb-to-portal`,
+    {
+      securityGroupId: albGroup.id,
+      description: 'To the portal instances',
+      ipProtocol: 'tcp',
+      fromPort: PORTAL_PORT,
+      toPort: PORTAL_PORT,
+      referencedSecurityGroupId: instanceGroup.id,
+    },
+    { parent },
+  );
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-portal-from-alb`,
+    {
+      securityGroupId: instanceGroup.id,
+      description: 'From the portal load balancer',
+      ipProtocol: 'tcp',
+      fromPort: PORTAL_PORT,
+      toPort: PORTAL_PORT,
+      referencedSecurityGroupId: albGroup.id,
+    },
+    { parent },
+  );
+  // HTTPS to AWS (S3, Secrets Manager, KMS, Session Manager, the package repository on S3):
+  // the private subnets have no route to the internet, only the VPC endpoints.
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-portal-https`,
+    {
+      securityGroupId: instanceGroup.id,
+      description: 'HTTPS to AWS services through the VPC endpoints',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
+    },
+    { parent },
+  );
+  allowDatabaseClient(name, 'portal', args.databaseSecurityGroupId, instanceGroup.id, parent);
+
+  return { loadBalancer: albGroup, instances: instanceGroup };
+}
+
+/** @internal The bundle, uploaded under a key that changes with its content (`portal/bundle-<hash>.zip`). */
+export function uploadPortalBundle(
+  name: string,
+  args: PortalArgs,
+  parent: pulumi.Resource,
+): aws.s3.BucketObjectv2 {
+  const bundleDir = pulumi.output(args.bundleDir ?? portalBundle());
+  const bundleKey = bundleDir.apply(
+    (dir) => `${PORTAL_PREFIX}bundle-${bundleHash(dir).slice(0, 16)}.zip`,
+  );
+  return new aws.s3.BucketObjectv2(
+    `${name}-portal-bundle`,
+    {
+      bucket: args.bucketName,
+      key: bundleKey,
+      source: bundleDir.apply((dir) => new pulumi.asset.FileArchive(dir)),
+      serverSideEncryption: 'aws:kms',
+      kmsKeyId: args.kmsKeyArn,
+    },
+    { parent },
+  );
+}
+
+/**
+ * @internal The instances' role and profile: Session Manager, read `portal/*` and the settings
+ * secret, decrypt with the key. The launch template waits for the policy.
+ */
+export interface PortalInstanceRole {
+  profile: aws.iam.InstanceProfile;
+  policy: aws.iam.RolePolicy;
+}
+
+/** @internal The instances' role, its policies and its instance profile. */
+export function createInstanceRole(
+  name: string,
+  args: PortalArgs,
+  settingsSecretArn: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): PortalInstanceRole {
+  const role = new aws.iam.Role(
+    `${name}-portal`,
+    { assumeRolePolicy: serviceTrust('ec2.amazonaws.com') },
+    { parent },
+  );
+  new aws.iam.RolePolicyAttachment(
+    `${name}-portal-ssm`,
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${aws.getPartitionOutput({}, { parent }).partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    },
+    { parent },
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-portal`,
+    {
+      role: role.id,
+      policy: policyDocument([
+        {
+          Sid: 'ReadBundle',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: pulumi.interpolate`${args.bucketArn}/${PORTAL_PREFIX}*`,
+        },
+        {
+          Sid: 'ReadSettings',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: settingsSecretArn,
+        },
+        {
+          Sid: 'PlatformKey',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: args.kmsKeyArn,
+        },
+      ]),
+    },
+    { parent },
+  );
+  const profile = new aws.iam.InstanceProfile(`${name}-portal`, { role: role.name }, { parent });
+
+  return { profile, policy };
+}
+
+/** @internal The portal's single sign-on settings as the boot script writes them (none without an issuer). */
+export function portalSignIn(args: PortalArgs): pulumi.Output<PortalSignIn | undefined> {
+  return args.oidcIssuer === undefined
+    ? pulumi.output(undefined)
+    : pulumi
+        .all([
+          args.oidcIssuer,
+          args.oidcClientId!,
+          args.oidcClaim!,
+          args.oidcScopes ?? DEFAULTS.portalOidcScopes,
+          args.oidcLabel,
+          args.publicUrl!,
+        ])
+        .apply(([issuer, clientId, claim, scopes, label, publicUrl]): PortalSignIn => ({
+          issuer,
+          clientId,
+          claim,
+          scopes: scopes.trim().split(/\s+/).join(' '),
+          label,
+          publicUrl,
+        }));
+}
+
+/** @internal What the launch template is made from. */
+export interface PortalLaunchParts {
+  https: boolean;
+  instanceGroup: aws.ec2.SecurityGroup;
+  bundle: aws.s3.BucketObjectv2;
+  settingsSecretArn: pulumi.Input<string>;
+  role: PortalInstanceRole;
+}
+
+/**
+ * @internal The launch template: Amazon Linux 2023, IMDSv2 only (hop limit 1), an encrypted gp3
+ * root volume, no key pair, the instance profile, the boot script (`portalUserData`).
+ */
+export function createLaunchTemplate(
+  name: string,
+  args: PortalArgs,
+  parts: PortalLaunchParts,
+  parent: pulumi.Resource,
+): aws.ec2.LaunchTemplate {
+  const region = aws.getRegionOutput({}, { parent }).region;
+  const userData = pulumi
+    .all([
+      args.bucketName,
+      parts.bundle.key,
+      parts.settingsSecretArn,
+      region,
+      args.authorityName,
+      portalSignIn(args),
+    ])
+    .apply(([bucket, key, secretArn, r, authorityName, oidc]) =>
+      Buffer.from(
+        portalUserData({
+          bucket,
+          bundleKey: key,
+          secretArn,
+          region: r,
+          secureCookies: parts.https,
+          authorityName,
+          ...(oidc === undefined ? {} : { signIn: oidc }),
+        }),
+      ).toString('base64'),
+    );
+  return new aws.ec2.LaunchTemplate(
+    `${name}-portal`,
+    {
+      description: 'Quarantine data platform portal',
+      imageId: PORTAL_AMI,
+      instanceType: args.instanceType ?? DEFAULTS.portalInstanceType,
+      iamInstanceProfile: { arn: parts.role.profile.arn },
+      vpcSecurityGroupIds: [parts.instanceGroup.id],
+      // IMDSv2 only, not reachable from containers or forwarded hops.
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: 'disabled',
+      },
+      // Encrypted with the account's EBS key: a customer key would need a grant for the Auto
+      // Scaling service-linked role, which may not exist when the key policy is written.
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          ebs: {
+            encrypted: 'true',
+            volumeSize: PORTAL_VOLUME_GIB,
+            volumeType: 'gp3',
+            deleteOnTermination: 'true',
+          },
+        },
+      ],
+      monitoring: { enabled: true },
+      userData,
+      updateDefaultVersion: true,
+    },
+    { parent, dependsOn: [parts.role.policy] },
+  );
+}
+
+/** @internal The load balancer and the target group of the instances. */
+export interface PortalLoadBalancer {
+  loadBalancer: aws.lb.LoadBalancer;
+  targetGroup: aws.lb.TargetGroup;
+}
+
+/**
+ * @internal The internet-facing load balancer in the public subnets (invalid headers dropped,
+ * access logs, deletion protection), its firewall, the target group on the portal's port and the
+ * listeners: HTTPS with the certificate and HTTP redirected, or plain HTTP forwarding.
+ */
+export function createLoadBalancer(
+  name: string,
+  args: PortalArgs,
+  groups: PortalSecurityGroups,
+  https: boolean,
+  parent: pulumi.Resource,
+): PortalLoadBalancer {
+  const loadBalancer = new aws.lb.LoadBalancer(
+    `${name}-portal`,
+    {
+      loadBalancerType: 'application',
+      internal: false,
+      subnets: args.publicSubnetIds,
+      securityGroups: [groups.loadBalancer.id],
+      dropInvalidHeaderFields: true,
+      enableHttp2: true,
+      enableDeletionProtection: args.deletionProtection ?? DEFAULTS.portalDeletionProtection,
+      accessLogs: {
+        enabled: true,
+        bucket: args.logBucketName,
+        prefix: ACCESS_LOG_PREFIXES.loadBalancer.replace(/\/$/, ''),
+      },
+    },
+    { parent, dependsOn: args.logBucketReady },
+  );
+  portalFirewall(
+    name,
+    {
+      loadBalancerArn: loadBalancer.arn,
+      kmsKeyArn: args.kmsKeyArn,
+      logRetentionDays: args.logRetentionDays ?? DEFAULTS.logRetentionDays,
+      rateLimitPerAddress: args.rateLimitPerAddress ?? DEFAULTS.portalRateLimitPerAddress,
+    },
+    parent,
+  );
+  const targetGroup = new aws.lb.TargetGroup(
+    `${name}-portal`,
+    {
+      vpcId: args.vpcId,
+      port: PORTAL_PORT,
+      protocol: 'HTTP',
+      targetType: 'instance',
+      deregistrationDelay: 30,
+      healthCheck: {
+        path: PORTAL_HEALTH_PATH,
+        matcher: '200',
+        interval: 15,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+    },
+    { parent },
+  );
+  if (https) {
+    new aws.lb.Listener(
+      `${name}-portal-https`,
+      {
+        loadBalancerArn: loadBalancer.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        sslPolicy: PORTAL_TLS_POLICY,
+        certificateArn: args.certificateArn,
+        defaultActions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
+      },
+      { parent },
+    );
+    new aws.lb.Listener(
+      `${name}-portal-http`,
+      {
+        loadBalancerArn: loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultActions: [
+          {
+            type: 'redirect',
+            redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' },
+          },
+        ],
+      },
+      { parent },
+    );
+  } else {
+    new aws.lb.Listener(
+      `${name}-portal-http`,
+      {
+        loadBalancerArn: loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultActions: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
+      },
+      { parent },
+    );
+  }
+  return { loadBalancer, targetGroup };
+}
+
+/**
+ * @internal The Auto Scaling group in the private subnets (ELB health checks, a rolling refresh
+ * when the template changes), created after `launchAfter`.
+ */
+export function createInstances(
+  name: string,
+  args: PortalArgs,
+  template: aws.ec2.LaunchTemplate,
+  targetGroup: aws.lb.TargetGroup,
+  parent: pulumi.Resource,
+): aws.autoscaling.Group {
+  const minInstances = args.minInstances ?? DEFAULTS.portalMinInstances;
+  return new aws.autoscaling.Group(
+    `${name}-portal`,
+    {
+      vpcZoneIdentifiers: args.privateSubnetIds,
+      minSize: minInstances,
+      maxSize: args.maxInstances ?? DEFAULTS.portalMaxInstances,
+      desiredCapacity: minInstances,
+      launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+      targetGroupArns: [targetGroup.arn],
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: 300,
+      // A new launch template version (a new bundle) replaces the instances a few at a time.
+      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
+    },
+    { parent, ...(args.launchAfter === undefined ? {} : { dependsOn: args.launchAfter }) },
+  );
 }
