@@ -2,7 +2,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DEFAULTS, validateArgs, validateName, withDefaults } from './args.ts';
-import type { QuarantineDataPlatformArgs } from './args.ts';
+import type { QuarantineDataPlatformArgs, ResolvedArgs } from './args.ts';
 import { Analytics, ANALYTICS_DATABASE_NAME, REDSHIFT_PORT } from './analytics.ts';
 import { Backup } from './backup.ts';
 import { Database, DATABASE_NAME } from './database.ts';
@@ -204,290 +204,32 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       const provider = new aws.Provider(`${name}-aws`, { region: a.region }, { parent: this });
       childOpts.providers = { aws: provider };
     }
-
     // URNs a sub-component of type `type` had under this component's current and previous type.
     const formerChildUrns = (type: string) => [
       pulumi.createUrn(name, type, this),
       pulumi.createUrn(name, type, pulumi.createUrn(name, PREVIOUS_COMPONENT_TYPE, opts?.parent)),
     ];
-    const key = new PlatformKey(
+    const base = createBase(name, a, childOpts);
+    const importPath = createImportPath(name, a, base, childOpts);
+    const portalParts = createPortalParts(
       name,
-      { kmsKeyArn: a.kmsKeyArn, authorityName: a.authorityName },
+      a,
+      base,
+      formerChildUrns('quarantine:portal:Portal'),
       childOpts,
     );
-    const network = new Network(
-      name,
-      a.vpcId !== undefined
-        ? {
-            vpcId: a.vpcId,
-            privateSubnetIds: a.privateSubnetIds,
-            publicSubnetIds: a.publicSubnetIds,
-            portal: a.enablePortal,
-            kmsKeyArn: key.keyArn,
-          }
-        : {
-            cidrBlock: a.vpcCidrBlock,
-            availabilityZoneCount: a.availabilityZoneCount,
-            portal: a.enablePortal,
-            kmsKeyArn: key.keyArn,
-            logRetentionDays: a.logRetentionDays,
-          },
-      childOpts,
-    );
-    const landing = new Landing(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        sftpUsers: a.sftpUsers,
-        rawFileRetentionDays: a.rawFileRetentionDays,
-        logRetentionDays: a.logRetentionDays,
-        sftpEndpointType: a.sftpEndpointType,
-        sftpAllowedCidrs: a.sftpAllowedCidrs,
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        loadBalancerLogs: a.enablePortal,
-      },
-      childOpts,
-    );
-    const database = new Database(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        vpcId: network.vpcId,
-        subnetIds: network.privateSubnetIds,
-        engineVersion: a.databaseEngineVersion,
-        minCapacity: a.databaseMinCapacity,
-        maxCapacity: a.databaseMaxCapacity,
-        backupRetentionDays: a.databaseBackupRetentionDays,
-        deletionProtection: a.databaseDeletionProtection,
-        instances: a.databaseInstances,
-        logRetentionDays: a.logRetentionDays,
-        // The portal's group joins when the portal exists.
-        clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
-      },
-      childOpts,
-    );
-    new Backup(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        resourceArns: [database.clusterArn, landing.bucket.arn],
-        retentionDays: a.backupRetentionDays,
-        vaultLock: a.backupVaultLock,
-        copyRegion: a.backupCopyRegion,
-      },
-      childOpts,
-    );
-    const analytics = a.enableAnalytics
-      ? new Analytics(
-          name,
-          {
-            kmsKeyArn: key.keyArn,
-            vpcId: network.vpcId,
-            subnetIds: network.privateSubnetIds,
-            clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
-            s3PrefixListId: network.s3PrefixListId,
-          },
-          childOpts,
-        )
-      : undefined;
-    const etl = new Etl(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        bucketName: landing.bucketName,
-        bucketArn: landing.bucket.arn,
-        subnetIds: network.privateSubnetIds,
-        securityGroupId: network.workloadSecurityGroupId,
-        databaseEndpoint: database.endpoint,
-        databaseName: DATABASE_NAME,
-        databaseSecretArn: database.secretArn,
-        analytics:
-          analytics === undefined
-            ? undefined
-            : {
-                endpoint: analytics.endpoint,
-                port: REDSHIFT_PORT,
-                databaseName: ANALYTICS_DATABASE_NAME,
-                secretArn: analytics.adminSecretArn,
-              },
-        logRetentionDays: a.logRetentionDays,
-        manageDataCatalogEncryption: a.manageDataCatalogEncryption,
-      },
-      childOpts,
-    );
-    const notifications = new Notifications(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        alertEmails: a.alertEmails,
-        importDeadline: a.importDeadline,
-        timeZone: a.timeZone,
-        notify: {
-          databaseClusterArn: database.clusterArn,
-          databaseSecretArn: database.secretArn,
-          databaseName: DATABASE_NAME,
-          glueWorkflowName: etl.workflowName,
-          glueJobNames: a.enableAnalytics
-            ? [etl.importJobName, etl.analyticsJobName as pulumi.Output<string>]
-            : [etl.importJobName],
-          glueCrawlerName: etl.crawlerName,
-        },
-        logRetentionDays: a.logRetentionDays,
-      },
-      childOpts,
-    );
-    const trigger = new ImportTrigger(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        bucketName: landing.bucketName,
-        bucketArn: landing.bucket.arn,
-        databaseClusterArn: database.clusterArn,
-        databaseSecretArn: database.secretArn,
-        databaseName: DATABASE_NAME,
-        glueWorkflowName: etl.workflowName,
-        glueWorkflowArn: etl.workflowArn,
-        failureTopicArn: notifications.failureTopicArn,
-        logRetentionDays: a.logRetentionDays,
-        reservedConcurrency: a.onUploadReservedConcurrency,
-      },
-      childOpts,
-    );
-    // The portal's settings secret comes first: the migrations write it, the instances read it
-    // (launched after the migrations). It was the Portal's child: its former URNs are aliases.
-    const portalSettings = a.enablePortal
-      ? new PortalSettings(
-          name,
-          {
-            kmsKeyArn: key.keyArn,
-            formerParentUrns: formerChildUrns('quarantine:portal:Portal'),
-          },
-          childOpts,
-        )
-      : undefined;
-    const migrations = new Migrations(
-      name,
-      {
-        kmsKeyArn: key.keyArn,
-        subnetIds: network.privateSubnetIds,
-        securityGroupId: network.workloadSecurityGroupId,
-        databaseHost: database.endpoint,
-        databaseName: DATABASE_NAME,
-        databaseSecretArn: database.secretArn,
-        territoryProvinces: a.territoryProvinces,
-        portalSettingsSecretArn: portalSettings?.secretArn,
-        // The cluster, its writer and its ingress rules; the endpoints the function reaches.
-        databaseReady: [database, network],
-        logRetentionDays: a.logRetentionDays,
-      },
-      childOpts,
-    );
-    const portal =
-      portalSettings !== undefined
-        ? new Portal(
-            name,
-            {
-              vpcId: network.vpcId,
-              privateSubnetIds: network.privateSubnetIds,
-              publicSubnetIds: network.publicSubnetIds,
-              kmsKeyArn: key.keyArn,
-              bucketName: landing.bucketName,
-              bucketArn: landing.bucket.arn,
-              databaseSecurityGroupId: database.securityGroupId,
-              authorityName: a.authorityName,
-              certificateArn: a.portalCertificateArn,
-              allowPlainHttp: a.portalAllowPlainHttp,
-              instanceType: a.portalInstanceType,
-              minInstances: a.portalMinInstances,
-              maxInstances: a.portalMaxInstances,
-              allowedCidrs: a.portalAllowedCidrs,
-              logBucketName: landing.logBucketName,
-              logBucketReady: [landing],
-              deletionProtection: a.portalDeletionProtection,
-              rateLimitPerAddress: a.portalRateLimitPerAddress,
-              logRetentionDays: a.logRetentionDays,
-              settingsSecretArn: portalSettings.secretArn,
-              launchAfter: migrations,
-              oidcIssuer: a.portalOidcIssuer,
-              oidcClientId: a.portalOidcClientId,
-              oidcClaim: a.portalOidcClaim,
-              // The issuer decides whether the scopes apply: the caller's, not the default.
-              oidcScopes: args.portalOidcScopes,
-              oidcLabel: a.portalOidcLabel,
-              publicUrl: a.portalPublicUrl,
-            },
-            childOpts,
-          )
-        : undefined;
-    const portalLoginRotation =
-      portal === undefined
-        ? undefined
-        : new PortalLoginRotation(
-            name,
-            {
-              secretArn: portal.settingsSecretArn,
-              kmsKeyArn: key.keyArn,
-              subnetIds: network.privateSubnetIds,
-              securityGroupId: network.workloadSecurityGroupId,
-              rotationDays: a.portalDatabasePasswordRotationDays,
-              after: [migrations],
-              logRetentionDays: a.logRetentionDays,
-            },
-            childOpts,
-          );
     // Last, from the real resources. The alarms and the dashboard were children of `Alerts`
     // (the notifications' former type) under this component's current and previous type.
-    const notify = notifications.notify!;
-    const monitoring = new Monitoring(
+    const monitoring = createMonitoring(
       name,
-      {
-        failureTopicArn: notifications.failureTopicArn,
-        importDeadline: {
-          authorityName: a.authorityName,
-          deadline: a.importDeadline,
-          timeZone: a.timeZone,
-        },
-        failedGlueRules: notify.failedGlueRules.map((r) => ({ key: r.key, name: r.ruleName })),
-        functions: [
-          { key: 'on-upload', name: trigger.functionName },
-          { key: 'migrate', name: migrations.functionName },
-          ...(portalLoginRotation === undefined
-            ? []
-            : [{ key: 'rotate-database-secret', name: portalLoginRotation.functionName }]),
-          { key: 'notify', name: notify.functionName },
-        ],
-        deadLetterQueues: [
-          { key: 'on-upload-dlq', name: trigger.deadLetterQueueName },
-          { key: 'notify-dlq', name: notify.deadLetterQueueName },
-        ],
-        databaseClusterIdentifier: database.clusterIdentifier,
-        databaseInstanceIdentifier: database.writerInstanceIdentifier,
-        portal:
-          portal === undefined
-            ? undefined
-            : {
-                loadBalancerArnSuffix: portal.loadBalancerArnSuffix,
-                targetGroupArnSuffix: portal.targetGroupArnSuffix,
-              },
-        formerParentUrns: formerChildUrns(FORMER_ALERTS_TYPE),
-      },
+      a,
+      { ...base, ...importPath, ...portalParts },
+      formerChildUrns(FORMER_ALERTS_TYPE),
       childOpts,
     );
-    partsOf.set(this, {
-      network,
-      key,
-      landing,
-      database,
-      notifications,
-      monitoring,
-      analytics,
-      etl,
-      trigger,
-      migrations,
-      portal,
-      portalLoginRotation,
-    });
+    const parts: Parts = { ...base, ...importPath, ...portalParts, monitoring };
+    partsOf.set(this, parts);
+    const { network, key, landing, database, analytics, etl, notifications, portal } = parts;
 
     this.sftpEndpoint = landing.sftpEndpoint;
     this.landingBucketName = landing.bucketName;
@@ -524,4 +266,343 @@ export class QuarantineDataPlatform extends pulumi.ComponentResource {
       portalSettingsSecretArn: this.portalSettingsSecretArn,
     });
   }
+}
+
+/** @internal The parts every other part builds on. */
+export interface BaseParts {
+  key: PlatformKey;
+  network: Network;
+  landing: Landing;
+  database: Database;
+}
+
+/**
+ * @internal The key, the network, the landing bucket and SFTP server, the database and its
+ * backups. `childOpts` carries the parent (the platform) and its region's provider.
+ */
+export function createBase(
+  name: string,
+  a: ResolvedArgs,
+  childOpts: pulumi.ComponentResourceOptions,
+): BaseParts {
+  const key = new PlatformKey(
+    name,
+    { kmsKeyArn: a.kmsKeyArn, authorityName: a.authorityName },
+    childOpts,
+  );
+  const network = new Network(
+    name,
+    a.vpcId !== undefined
+      ? {
+          vpcId: a.vpcId,
+          privateSubnetIds: a.privateSubnetIds,
+          publicSubnetIds: a.publicSubnetIds,
+          portal: a.enablePortal,
+          kmsKeyArn: key.keyArn,
+        }
+      : {
+          cidrBlock: a.vpcCidrBlock,
+          availabilityZoneCount: a.availabilityZoneCount,
+          portal: a.enablePortal,
+          kmsKeyArn: key.keyArn,
+          logRetentionDays: a.logRetentionDays,
+        },
+    childOpts,
+  );
+  const landing = new Landing(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      sftpUsers: a.sftpUsers,
+      rawFileRetentionDays: a.rawFileRetentionDays,
+      logRetentionDays: a.logRetentionDays,
+      sftpEndpointType: a.sftpEndpointType,
+      sftpAllowedCidrs: a.sftpAllowedCidrs,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      loadBalancerLogs: a.enablePortal,
+    },
+    childOpts,
+  );
+  const database = new Database(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      engineVersion: a.databaseEngineVersion,
+      minCapacity: a.databaseMinCapacity,
+      maxCapacity: a.databaseMaxCapacity,
+      backupRetentionDays: a.databaseBackupRetentionDays,
+      deletionProtection: a.databaseDeletionProtection,
+      instances: a.databaseInstances,
+      logRetentionDays: a.logRetentionDays,
+      // The portal's group joins when the portal exists.
+      clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
+    },
+    childOpts,
+  );
+  new Backup(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      resourceArns: [database.clusterArn, landing.bucket.arn],
+      retentionDays: a.backupRetentionDays,
+      vaultLock: a.backupVaultLock,
+      copyRegion: a.backupCopyRegion,
+    },
+    childOpts,
+  );
+  return { key, network, landing, database };
+}
+
+/** @internal The import path's parts. */
+export interface ImportPathParts {
+  analytics: Analytics | undefined;
+  etl: Etl;
+  notifications: Notifications;
+  trigger: ImportTrigger;
+}
+
+/**
+ * @internal Analytics (when on), the Glue side, the notifications (after Etl, whose job and
+ * crawler names its rules match) and the trigger (which publishes to `ETL_Failure`).
+ */
+export function createImportPath(
+  name: string,
+  a: ResolvedArgs,
+  { key, network, landing, database }: BaseParts,
+  childOpts: pulumi.ComponentResourceOptions,
+): ImportPathParts {
+  const analytics = a.enableAnalytics
+    ? new Analytics(
+        name,
+        {
+          kmsKeyArn: key.keyArn,
+          vpcId: network.vpcId,
+          subnetIds: network.privateSubnetIds,
+          clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
+          s3PrefixListId: network.s3PrefixListId,
+        },
+        childOpts,
+      )
+    : undefined;
+  const etl = new Etl(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      bucketName: landing.bucketName,
+      bucketArn: landing.bucket.arn,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: network.workloadSecurityGroupId,
+      databaseEndpoint: database.endpoint,
+      databaseName: DATABASE_NAME,
+      databaseSecretArn: database.secretArn,
+      analytics:
+        analytics === undefined
+          ? undefined
+          : {
+              endpoint: analytics.endpoint,
+              port: REDSHIFT_PORT,
+              databaseName: ANALYTICS_DATABASE_NAME,
+              secretArn: analytics.adminSecretArn,
+            },
+      logRetentionDays: a.logRetentionDays,
+      manageDataCatalogEncryption: a.manageDataCatalogEncryption,
+    },
+    childOpts,
+  );
+  const notifications = new Notifications(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      alertEmails: a.alertEmails,
+      importDeadline: a.importDeadline,
+      timeZone: a.timeZone,
+      notify: {
+        databaseClusterArn: database.clusterArn,
+        databaseSecretArn: database.secretArn,
+        databaseName: DATABASE_NAME,
+        glueWorkflowName: etl.workflowName,
+        glueJobNames: a.enableAnalytics
+          ? [etl.importJobName, etl.analyticsJobName as pulumi.Output<string>]
+          : [etl.importJobName],
+        glueCrawlerName: etl.crawlerName,
+      },
+      logRetentionDays: a.logRetentionDays,
+    },
+    childOpts,
+  );
+  const trigger = new ImportTrigger(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      bucketName: landing.bucketName,
+      bucketArn: landing.bucket.arn,
+      databaseClusterArn: database.clusterArn,
+      databaseSecretArn: database.secretArn,
+      databaseName: DATABASE_NAME,
+      glueWorkflowName: etl.workflowName,
+      glueWorkflowArn: etl.workflowArn,
+      failureTopicArn: notifications.failureTopicArn,
+      logRetentionDays: a.logRetentionDays,
+      reservedConcurrency: a.onUploadReservedConcurrency,
+    },
+    childOpts,
+  );
+  return { analytics, etl, notifications, trigger };
+}
+
+/** @internal The migrations and, with the portal, the portal and its login's rotation. */
+export interface PortalParts {
+  migrations: Migrations;
+  portal: Portal | undefined;
+  portalLoginRotation: PortalLoginRotation | undefined;
+}
+
+/**
+ * @internal The portal's settings secret first (the migrations write it, the instances read it,
+ * launched after the migrations; its former URNs under `Portal`, `formerPortalUrns`, are
+ * aliases), the migrations, the portal and the rotation of its database login.
+ */
+export function createPortalParts(
+  name: string,
+  a: ResolvedArgs,
+  { key, network, landing, database }: BaseParts,
+  formerPortalUrns: pulumi.Input<string>[],
+  childOpts: pulumi.ComponentResourceOptions,
+): PortalParts {
+  // The portal's settings secret comes first: the migrations write it, the instances read it
+  // (launched after the migrations). It was the Portal's child: its former URNs are aliases.
+  const portalSettings = a.enablePortal
+    ? new PortalSettings(
+        name,
+        {
+          kmsKeyArn: key.keyArn,
+          formerParentUrns: formerPortalUrns,
+        },
+        childOpts,
+      )
+    : undefined;
+  const migrations = new Migrations(
+    name,
+    {
+      kmsKeyArn: key.keyArn,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: network.workloadSecurityGroupId,
+      databaseHost: database.endpoint,
+      databaseName: DATABASE_NAME,
+      databaseSecretArn: database.secretArn,
+      territoryProvinces: a.territoryProvinces,
+      portalSettingsSecretArn: portalSettings?.secretArn,
+      // The cluster, its writer and its ingress rules; the endpoints the function reaches.
+      databaseReady: [database, network],
+      logRetentionDays: a.logRetentionDays,
+    },
+    childOpts,
+  );
+  const portal =
+    portalSettings !== undefined
+      ? new Portal(
+          name,
+          {
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            publicSubnetIds: network.publicSubnetIds,
+            kmsKeyArn: key.keyArn,
+            bucketName: landing.bucketName,
+            bucketArn: landing.bucket.arn,
+            databaseSecurityGroupId: database.securityGroupId,
+            authorityName: a.authorityName,
+            certificateArn: a.portalCertificateArn,
+            allowPlainHttp: a.portalAllowPlainHttp,
+            instanceType: a.portalInstanceType,
+            minInstances: a.portalMinInstances,
+            maxInstances: a.portalMaxInstances,
+            allowedCidrs: a.portalAllowedCidrs,
+            logBucketName: landing.logBucketName,
+            logBucketReady: [landing],
+            deletionProtection: a.portalDeletionProtection,
+            rateLimitPerAddress: a.portalRateLimitPerAddress,
+            logRetentionDays: a.logRetentionDays,
+            settingsSecretArn: portalSettings.secretArn,
+            launchAfter: migrations,
+            oidcIssuer: a.portalOidcIssuer,
+            oidcClientId: a.portalOidcClientId,
+            oidcClaim: a.portalOidcClaim,
+            // The scopes apply with an issuer only.
+            oidcScopes: a.portalOidcIssuer === undefined ? undefined : a.portalOidcScopes,
+            oidcLabel: a.portalOidcLabel,
+            publicUrl: a.portalPublicUrl,
+          },
+          childOpts,
+        )
+      : undefined;
+  const portalLoginRotation =
+    portal === undefined
+      ? undefined
+      : new PortalLoginRotation(
+          name,
+          {
+            secretArn: portal.settingsSecretArn,
+            kmsKeyArn: key.keyArn,
+            subnetIds: network.privateSubnetIds,
+            securityGroupId: network.workloadSecurityGroupId,
+            rotationDays: a.portalDatabasePasswordRotationDays,
+            after: [migrations],
+            logRetentionDays: a.logRetentionDays,
+          },
+          childOpts,
+        );
+  return { migrations, portal, portalLoginRotation };
+}
+
+/**
+ * @internal Monitoring, from the real resources' outputs; the alarms and the dashboard keep their
+ * URNs under `Alerts` (`formerMonitoringUrns`) as aliases.
+ */
+export function createMonitoring(
+  name: string,
+  a: ResolvedArgs,
+  parts: BaseParts & ImportPathParts & PortalParts,
+  formerMonitoringUrns: pulumi.Input<string>[],
+  childOpts: pulumi.ComponentResourceOptions,
+): Monitoring {
+  const { database, notifications, trigger, migrations, portal, portalLoginRotation } = parts;
+  const notify = notifications.notify!;
+  return new Monitoring(
+    name,
+    {
+      failureTopicArn: notifications.failureTopicArn,
+      importDeadline: {
+        authorityName: a.authorityName,
+        deadline: a.importDeadline,
+        timeZone: a.timeZone,
+      },
+      failedGlueRules: notify.failedGlueRules.map((r) => ({ key: r.key, name: r.ruleName })),
+      functions: [
+        { key: 'on-upload', name: trigger.functionName },
+        { key: 'migrate', name: migrations.functionName },
+        ...(portalLoginRotation === undefined
+          ? []
+          : [{ key: 'rotate-database-secret', name: portalLoginRotation.functionName }]),
+        { key: 'notify', name: notify.functionName },
+      ],
+      deadLetterQueues: [
+        { key: 'on-upload-dlq', name: trigger.deadLetterQueueName },
+        { key: 'notify-dlq', name: notify.deadLetterQueueName },
+      ],
+      databaseClusterIdentifier: database.clusterIdentifier,
+      databaseInstanceIdentifier: database.writerInstanceIdentifier,
+      portal:
+        portal === undefined
+          ? undefined
+          : {
+              loadBalancerArnSuffix: portal.loadBalancerArnSuffix,
+              targetGroupArnSuffix: portal.targetGroupArnSuffix,
+            },
+      formerParentUrns: formerMonitoringUrns,
+    },
+    childOpts,
+  );
 }
