@@ -117,7 +117,7 @@ export function tagTransformation(
 
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** Problems with the caller's tags (AWS's rules for tag keys and values). */
+/** @internal Problems with the caller's tags (AWS's rules for tag keys and values). */
 export function validateTags(tags: Record<string, string>): string[] {
   const problems: string[] = [];
   const entries = Object.entries(tags);

@@ -158,6 +158,18 @@ test('packed, installed into a consumer program, compiled with tsc and run under
     }
   }
   expect(internal.length).toBeGreaterThan(0);
+  // The helpers a constructor calls (create…) and the sub-components' validators (validate…Args)
+  // are all internal: the public surface is the components, their Args and outputs, and the
+  // platform's validateArgs and validateName.
+  const helpers: string[] = [];
+  for (const source of (await readdir(join(ROOT, 'infra'))).filter((f) => f.endsWith('.ts'))) {
+    const text = await readFile(join(ROOT, 'infra', source), 'utf8');
+    for (const m of text.matchAll(/^export function ((?:create|validate)\w+)\(/gm)) {
+      if (!['validateArgs', 'validateName'].includes(m[1]!)) helpers.push(`${source}:${m[1]!}`);
+    }
+  }
+  expect(helpers.filter((helper) => !internal.includes(helper))).toEqual([]);
+  expect(helpers.length).toBe(31);
   const packed = JSON.parse(
     await sh('npm', ['pack', '--json', '--pack-destination', work], packageDir),
   ) as { filename: string; files: { path: string }[] }[];
