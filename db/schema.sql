@@ -860,10 +860,12 @@ $_$;
 --
 
 CREATE FUNCTION qdp.latest_import_id() RETURNS bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
     AS $$
-  select import_id from qdp.publications order by id desc limit 1
+begin
+  return (select import_id from qdp.publications order by id desc limit 1);
+end
 $$;
 
 
