@@ -19,6 +19,7 @@ import pg from 'pg';
 import { hashPassword } from '../core/passwords.ts';
 import { auditedListQuery, buildListQuery, listFiltersSchema } from '../portal/queries/list.ts';
 import { migrate } from '../db/migrate.ts';
+import { inlineParams, oneTripSession } from '../db/session.ts';
 import { databaseUrl, freshDatabase, ROOT, startServer } from './support.ts';
 
 const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);
@@ -188,8 +189,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * The list's query through pg, `connections` clients in a loop for DURATION_S seconds; `audited`:
- * as the page sends it, writing its one audit entry with the fiscal codes shown (issue 14).
+ * What the list's database work costs without the portal: `connections` clients in a loop for
+ * DURATION_S seconds through pg. `query`: the bare list query (the baseline); `audited`: that
+ * query as the page sends it, writing its one audit entry with the fiscal codes shown (issue 14);
+ * `page`: the page's whole database exchange, as the portal sends it in one round trip
+ * (db/session.ts oneTripSession: BEGIN, the session's opening, the audited query, the check,
+ * COMMIT), each client in a session of its own, so that the page's database cost is seen apart
+ * from the portal's.
  */
 async function directQuery(
   url: string,
@@ -198,8 +204,9 @@ async function directQuery(
   role: string,
   latestImportId: number,
   connections: number,
-  audited = false,
+  mode: 'query' | 'audited' | 'page',
 ): Promise<Omit<Stats, 'cpu'> & { end(): Promise<void> }> {
+  const audited = mode !== 'query';
   const dbUrl = new URL(url);
   dbUrl.username = login.role;
   dbUrl.password = login.password;
@@ -247,17 +254,38 @@ async function directQuery(
     }
     clients.push(c);
   }
+  // The page's exchange: a pool of as many connections, one live session per client.
+  const pagePool =
+    mode === 'page' ? new pg.Pool({ connectionString: dbUrl.toString(), max: connections }) : null;
+  const pageSessions: Buffer[] = [];
+  if (pagePool) {
+    for (let i = 0; i < connections; i++) {
+      const hash = randomBytes(32);
+      await owner.query("select qdp.portal_login_succeeded($1, $2, 'bench')", [userId, hash]);
+      pageSessions.push(hash);
+    }
+  }
   await owner.end();
+  const pageStatement = pagePool ? inlineParams(query!.text, query!.values) : '';
+  const runOnce = async (c: pg.Client, i: number): Promise<number | null> => {
+    if (!pagePool) return (await c.query(query!.text, query!.values)).rowCount;
+    const { results } = await oneTripSession(
+      pagePool,
+      pageSessions[i]!,
+      { dbRole: role, latestImportId },
+      [pageStatement],
+    );
+    return results[0]!.length;
+  };
   const latencies: number[] = [];
   const end = Date.now() + DURATION_S * 1000;
   let errors = 0;
   await Promise.all(
-    clients.map(async (c) => {
+    clients.map(async (c, i) => {
       while (Date.now() < end) {
         const start = process.hrtime.bigint();
         try {
-          const r = await c.query(query!.text, query!.values);
-          if (r.rowCount !== PAGE_SIZE + 1) errors += 1;
+          if ((await runOnce(c, i)) !== PAGE_SIZE + 1) errors += 1;
         } catch {
           errors += 1;
         }
@@ -275,6 +303,7 @@ async function directQuery(
     // once reaped.
     end: async () => {
       await Promise.all(clients.map((c) => c.end()));
+      await pagePool?.end();
     },
   };
 }
@@ -428,6 +457,7 @@ try {
   const rows: string[] = [];
   const cpuRows: string[] = [];
   const auditRows: string[] = [];
+  const pageSqlRows: string[] = [];
   let ok = true;
   let measuredTarget = false;
   for (const role of ['gp', 'prefecture'] as const) {
@@ -438,7 +468,7 @@ try {
         loadPage(base, cookie, connections),
       );
       // The clients end after the CPU is read (an ended backend's CPU is reaped later).
-      const measureQuery = async (audited: boolean) => {
+      const measureQuery = async (mode: 'query' | 'audited' | 'page') => {
         let endClients: () => Promise<void> = async () => undefined;
         const stats = await withCpu(new URL(url).port, undefined, async () => {
           const measured = await directQuery(
@@ -448,7 +478,7 @@ try {
             `qdp_${role}`,
             latest,
             connections,
-            audited,
+            mode,
           );
           endClients = measured.end;
           return measured;
@@ -456,8 +486,9 @@ try {
         await endClients();
         return stats;
       };
-      const query = await measureQuery(false);
-      const audited = await measureQuery(true);
+      const query = await measureQuery('query');
+      const audited = await measureQuery('audited');
+      const pageSql = await measureQuery('page');
       const ratio = page.p50 / query.p50;
       const total = (c: NonNullable<Stats['cpu']>) => c.portal + c.database + c.bench;
       const cpuRatio = page.cpu && query.cpu ? total(page.cpu) / total(query.cpu) : undefined;
@@ -478,6 +509,9 @@ try {
       auditRows.push(
         `| ${role} | ${connections} | ${query.p50.toFixed(2)} | ${audited.p50.toFixed(2)} | ${(audited.p50 / query.p50).toFixed(2)}× | ${query.p99.toFixed(2)} | ${audited.p99.toFixed(2)} | ${query.cpu && audited.cpu ? `${(total(audited.cpu) / total(query.cpu)).toFixed(2)}×` : 'n/a'} | ${audited.errors} |`,
       );
+      pageSqlRows.push(
+        `| ${role} | ${connections} | ${pageSql.p50.toFixed(2)} | ${pageSql.p99.toFixed(2)} | ${pageSql.cpu ? pageSql.cpu.database.toFixed(2) : 'n/a'} | ${page.cpu ? page.cpu.database.toFixed(2) : 'n/a'} | ${page.cpu ? page.cpu.portal.toFixed(2) : 'n/a'} | ${pageSql.cpu && query.cpu ? `${(total(pageSql.cpu) / total(query.cpu)).toFixed(2)}×` : 'n/a'} | ${pageSql.errors} |`,
+      );
       if (page.cpu && query.cpu) {
         cpuRows.push(
           `| ${role} | ${connections} | ${page.cpu.portal.toFixed(2)} | ${page.cpu.database.toFixed(2)} | ${page.cpu.bench.toFixed(2)} | ${total(page.cpu).toFixed(2)} | ${query.cpu.database.toFixed(2)} | ${query.cpu.bench.toFixed(2)} | ${total(query.cpu).toFixed(2)} | ${cpuRatio!.toFixed(2)}× |`,
@@ -494,6 +528,11 @@ try {
     "\nThe list's audit (issue 14): the same query as the page sends it, writing one audit entry with the fiscal codes shown, against the bare query\n" +
       '| list as | connections | query p50 (ms) | audited p50 (ms) | audited/query p50 | query p99 (ms) | audited p99 (ms) | audited/query CPU | errors |\n|---|---|---|---|---|---|---|---|---|\n' +
       auditRows.join('\n'),
+  );
+  console.log(
+    "\nThe page's database exchange without the portal (one round trip as the portal sends it, through pg, one session per client): where the page's time goes\n" +
+      "| list as | connections | page SQL p50 (ms) | page SQL p99 (ms) | its database CPU (ms) | the page's database CPU (ms) | the page's portal CPU (ms) | page SQL/query CPU | errors |\n|---|---|---|---|---|---|---|---|---|\n" +
+      pageSqlRows.join('\n'),
   );
   if (cpuRows.length > 0) {
     console.log(
