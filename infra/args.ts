@@ -337,9 +337,10 @@ export function validateName(name: string): string[] {
       ];
 }
 
-// Which platform argument each sub-component's field comes from: the slice of the arguments a
-// sub-component's validator checks (the messages name the platform's arguments) and, in the
-// constructor (index.ts), what it is given.
+// Which platform argument each sub-component's field comes from, once: `validateArgs` gives a
+// sub-component's validator that slice of the arguments and these names for its messages, and
+// the platform's constructor (index.ts) gives the sub-component the same slice, defaults filled
+// in. (Network's arguments depend on whether the VPC is the caller's: the constructor writes them.)
 /** @internal */
 export const LANDING_FIELDS = {
   sftpUsers: 'sftpUsers',

@@ -1,7 +1,19 @@
 // The package entry: QuarantineDataPlatform, its sub-components and its arguments.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DEFAULTS, validateArgs, validateName, withDefaults } from './args.ts';
+import {
+  BACKUP_FIELDS,
+  DATABASE_FIELDS,
+  DEFAULTS,
+  IMPORT_TRIGGER_FIELDS,
+  LANDING_FIELDS,
+  NOTIFICATIONS_FIELDS,
+  PORTAL_FIELDS,
+  ROTATION_FIELDS,
+  validateArgs,
+  validateName,
+  withDefaults,
+} from './args.ts';
 import type { QuarantineDataPlatformArgs, ResolvedArgs } from './args.ts';
 import { Analytics, ANALYTICS_DATABASE_NAME, REDSHIFT_PORT } from './analytics.ts';
 import { Backup } from './backup.ts';
@@ -17,7 +29,7 @@ import { Portal, PortalSettings } from './portal.ts';
 import { FORMER_ALERTS_TYPE, Notifications } from './notifications.ts';
 import { PortalLoginRotation } from './rotation.ts';
 import { platformTags, tagTransformation } from './tags.ts';
-import { InvalidArgumentsError } from './validation.ts';
+import { fieldsOf, InvalidArgumentsError } from './validation.ts';
 
 export * from './args.ts';
 export * from './backup.ts';
@@ -312,12 +324,9 @@ export function createBase(
   const landing = new Landing(
     name,
     {
+      ...fieldsOf(a, LANDING_FIELDS),
       kmsKeyArn: key.keyArn,
-      sftpUsers: a.sftpUsers,
-      rawFileRetentionDays: a.rawFileRetentionDays,
       logRetentionDays: a.logRetentionDays,
-      sftpEndpointType: a.sftpEndpointType,
-      sftpAllowedCidrs: a.sftpAllowedCidrs,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       loadBalancerLogs: a.enablePortal,
@@ -330,12 +339,8 @@ export function createBase(
       kmsKeyArn: key.keyArn,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
-      engineVersion: a.databaseEngineVersion,
-      minCapacity: a.databaseMinCapacity,
-      maxCapacity: a.databaseMaxCapacity,
-      backupRetentionDays: a.databaseBackupRetentionDays,
+      ...fieldsOf(a, DATABASE_FIELDS),
       deletionProtection: a.databaseDeletionProtection,
-      instances: a.databaseInstances,
       logRetentionDays: a.logRetentionDays,
       // The portal's group joins when the portal exists.
       clientSecurityGroups: { workloads: network.workloadSecurityGroupId },
@@ -347,9 +352,8 @@ export function createBase(
     {
       kmsKeyArn: key.keyArn,
       resourceArns: [database.clusterArn, landing.bucket.arn],
-      retentionDays: a.backupRetentionDays,
+      ...fieldsOf(a, BACKUP_FIELDS),
       vaultLock: a.backupVaultLock,
-      copyRegion: a.backupCopyRegion,
     },
     childOpts,
   );
@@ -416,9 +420,7 @@ export function createImportPath(
     name,
     {
       kmsKeyArn: key.keyArn,
-      alertEmails: a.alertEmails,
-      importDeadline: a.importDeadline,
-      timeZone: a.timeZone,
+      ...fieldsOf(a, NOTIFICATIONS_FIELDS),
       notify: {
         databaseClusterArn: database.clusterArn,
         databaseSecretArn: database.secretArn,
@@ -446,7 +448,7 @@ export function createImportPath(
       glueWorkflowArn: etl.workflowArn,
       failureTopicArn: notifications.failureTopicArn,
       logRetentionDays: a.logRetentionDays,
-      reservedConcurrency: a.onUploadReservedConcurrency,
+      ...fieldsOf(a, IMPORT_TRIGGER_FIELDS),
     },
     childOpts,
   );
@@ -514,26 +516,16 @@ export function createPortalParts(
             bucketArn: landing.bucket.arn,
             databaseSecurityGroupId: database.securityGroupId,
             authorityName: a.authorityName,
-            certificateArn: a.portalCertificateArn,
-            allowPlainHttp: a.portalAllowPlainHttp,
+            ...fieldsOf(a, PORTAL_FIELDS),
+            // The scopes apply with an issuer only.
+            oidcScopes: a.portalOidcIssuer === undefined ? undefined : a.portalOidcScopes,
             instanceType: a.portalInstanceType,
-            minInstances: a.portalMinInstances,
-            maxInstances: a.portalMaxInstances,
-            allowedCidrs: a.portalAllowedCidrs,
             logBucketName: landing.logBucketName,
             logBucketReady: [landing],
             deletionProtection: a.portalDeletionProtection,
-            rateLimitPerAddress: a.portalRateLimitPerAddress,
             logRetentionDays: a.logRetentionDays,
             settingsSecretArn: portalSettings.secretArn,
             launchAfter: migrations,
-            oidcIssuer: a.portalOidcIssuer,
-            oidcClientId: a.portalOidcClientId,
-            oidcClaim: a.portalOidcClaim,
-            // The scopes apply with an issuer only.
-            oidcScopes: a.portalOidcIssuer === undefined ? undefined : a.portalOidcScopes,
-            oidcLabel: a.portalOidcLabel,
-            publicUrl: a.portalPublicUrl,
           },
           childOpts,
         )
@@ -548,7 +540,7 @@ export function createPortalParts(
             kmsKeyArn: key.keyArn,
             subnetIds: network.privateSubnetIds,
             securityGroupId: network.workloadSecurityGroupId,
-            rotationDays: a.portalDatabasePasswordRotationDays,
+            ...fieldsOf(a, ROTATION_FIELDS),
             after: [migrations],
             logRetentionDays: a.logRetentionDays,
           },
