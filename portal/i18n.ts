@@ -166,6 +166,8 @@ const it = {
   ownSecondFactorOff:
     'Il tuo ruolo non richiede un secondo fattore, ma puoi attivarlo: dopo la password ti sarà chiesto un codice dell’app di autenticazione.',
   ownSecondFactorEnrol: 'Attiva il secondo fattore',
+  ownSecondFactorLocked:
+    'Il secondo fattore non si può attivare ora: l’account è bloccato per troppi tentativi errati. Riprova più tardi.',
   passwordWrong: 'La password attuale non è corretta.',
   passwordMismatch: 'Le due password non coincidono.',
   passwordTooShort: 'La password deve avere almeno {n} caratteri.',
@@ -356,6 +358,8 @@ const en: Record<MessageKey, string> = {
   ownSecondFactorOff:
     'Your role does not require a second factor, but you can turn it on: after the password you will be asked for a code from your authenticator app.',
   ownSecondFactorEnrol: 'Turn on the second factor',
+  ownSecondFactorLocked:
+    'The second factor cannot be turned on now: the account is locked after too many wrong attempts. Try again later.',
   passwordWrong: 'The current password is wrong.',
   passwordMismatch: 'The two passwords differ.',
   passwordTooShort: 'The password must have at least {n} characters.',

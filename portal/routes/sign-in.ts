@@ -18,7 +18,7 @@
 // only. The lock-out counts local credentials only: a provider sign-in is not refused for it.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { newSessionToken, sessionCookieName, tokenHash } from '../common.ts';
+import { HttpError, newSessionToken, sessionCookieName, tokenHash } from '../common.ts';
 import { alert, h, hiddenCsrf, layout, type Html, type PageContext } from '../html.ts';
 import type { MessageKey } from '../i18n.ts';
 import {
@@ -36,7 +36,7 @@ import {
   signOut,
   type SignInStep,
 } from '../queries/sign-in.ts';
-import { beginOwnEnrolment } from '../queries/account.ts';
+import { beginOwnEnrolment, ENROLMENT_LOCKED_OUT } from '../queries/account.ts';
 import {
   OIDC_CALLBACK_PATH,
   OIDC_FLOW_MINUTES,
@@ -286,7 +286,14 @@ ${codeForm(req, ctx, '/login/enrol', 'enrolConfirm')}`,
   app.post('/password/secondo-fattore', { preHandler: app.csrfProtection }, async (req, reply) => {
     const token = newSessionToken();
     const begun = await portal.asUser(req, reply, async (client) => {
-      await beginOwnEnrolment(client, tokenHash(token));
+      try {
+        await beginOwnEnrolment(client, tokenHash(token));
+      } catch (error) {
+        if ((error as { code?: unknown }).code === ENROLMENT_LOCKED_OUT) {
+          throw new HttpError(409, 'ownSecondFactorLocked');
+        }
+        throw error;
+      }
       return true;
     });
     if (begun !== true) return begun;

@@ -595,6 +595,33 @@ describe('second factor (TOTP) for password sign-in', () => {
 });
 
 describe('a second factor of one’s own accord', () => {
+  it('is refused with its page while the account is locked out (wrong passwords typed elsewhere)', async () => {
+    const staff = f.users.staff;
+    const c = new PortalClient(f.url);
+    try {
+      expect((await c.login(staff.username, PASSWORD)).status).toBe(303);
+      await f.db.pool.query(
+        "update qdp.users set locked_until = now() + interval '10 minutes' where id = $1",
+        [staff.id],
+      );
+      const refused = await c.post('/password/secondo-fattore', {}, '/password');
+      expect(refused.status).toBe(409);
+      expect(await refused.text()).toContain(
+        'Il secondo fattore non si può attivare ora: l’account è bloccato per troppi tentativi errati. Riprova più tardi.',
+      );
+      expect(
+        (
+          await f.db.pool.query(
+            'select count(*)::int as n from qdp.portal_sign_in_steps where user_id = $1',
+            [staff.id],
+          )
+        ).rows,
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      await f.db.pool.query('update qdp.users set locked_until = null where id = $1', [staff.id]);
+    }
+  });
+
   it('a local account whose role needs none turns it on from its password page', async () => {
     const staff = f.users.staff;
     const c = new PortalClient(f.url);

@@ -2,8 +2,8 @@
 -- its own accord: an enrolment step for the session's user under p_step_hash, finished as at
 -- sign-in (qdp.portal_second_factor_enrol, qdp.portal_second_factor_sign_in: a right code
 -- confirms the secret, stores the recovery codes and opens a session). Refused without a live
--- session, for an account without a password, and over a confirmed authenticator (an
--- administrator's reset replaces one).
+-- session, for an account without a password, over a confirmed authenticator (an
+-- administrator's reset replaces one), and while the account is locked out.
 create or replace function qdp.portal_own_second_factor_begin(p_step_hash bytea) returns void
 language plpgsql volatile security definer
 set search_path = pg_catalog, qdp
@@ -19,6 +19,11 @@ begin
   elsif has_factor then
     raise exception 'enrol a second factor: this account has one already (an administrator resets it)'
       using errcode = '42501';
+  elsif not qdp.user_may_sign_in(qdp.current_user_id()) then
+    -- Locked out (wrong passwords typed elsewhere) while this session lives: the enrolment step
+    -- could never finish. Its own session may know why (55000: the portal's page says it).
+    raise exception 'enrol a second factor: this account is locked out for now'
+      using errcode = '55000';
   end if;
   perform qdp.portal_sign_in_step_begin(qdp.current_user_id(), p_step_hash, 'enrol');
 end
