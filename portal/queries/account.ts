@@ -35,10 +35,10 @@ export async function ownSecondFactor(client: pg.ClientBase): Promise<boolean | 
   return rows[0]?.f ?? null;
 }
 
-/** Begins an enrolment step for the session's own user under `stepHash` (refused otherwise). */
 /** The database's refusal of an enrolment while the account is locked out (SQLSTATE 55000). */
 export const ENROLMENT_LOCKED_OUT = '55000';
 
+/** Begins an enrolment step for the session's own user under `stepHash` (refused otherwise). */
 export async function beginOwnEnrolment(client: pg.ClientBase, stepHash: Buffer): Promise<void> {
   await client.query('select qdp.portal_own_second_factor_begin($1)', [stepHash]);
 }

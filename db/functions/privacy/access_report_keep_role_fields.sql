@@ -3,15 +3,22 @@
 -- columns of qdp.quarantines its database role may select (column privileges, as the patient page
 -- and the record of processing read them), without the import's own bookkeeping columns. A row is
 -- added only when a role's fields differ from its latest row; a role's first row counts from
--- '-infinity'. Two changes in one transaction share now(): the later one wins.
+-- '-infinity'.
 create or replace function qdp.access_report_keep_role_fields() returns void
 language plpgsql volatile security definer
 set search_path = pg_catalog, qdp
 as $$
 begin
+  -- Fired by every GRANT in the database, also while a migration recreates the table: nothing to
+  -- record then (the migrate run records at its end).
+  if to_regclass('qdp.quarantines') is null then
+    return;
+  end if;
   insert into qdp.role_fields (role, valid_from, fields)
   select now_fields.role,
-         case when latest.fields is null then '-infinity'::timestamptz else now() end,
+         -- The change's own time, not its transaction's start: a REVOKE late in a long migrate run
+         -- does not date back over accesses made while it ran.
+         case when latest.fields is null then '-infinity'::timestamptz else clock_timestamp() end,
          now_fields.fields
   from (
     select r.name as role,

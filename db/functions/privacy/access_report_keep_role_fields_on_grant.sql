@@ -7,6 +7,11 @@ set search_path = pg_catalog, qdp
 as $$
 begin
   perform qdp.access_report_keep_role_fields();
+exception when others then
+  -- A GRANT of anyone (an extension, the provider's own administration) must never fail for
+  -- this record: the migrate run records the fields again at its end.
+  raise warning 'qdp_keep_role_fields: the roles'' fields were not recorded after this %: % (%)',
+    tg_tag, sqlerrm, sqlstate;
 end
 $$;
 
