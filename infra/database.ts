@@ -4,6 +4,7 @@
 // on (the migration and notify Lambdas use it), PostgreSQL logs exported to CloudWatch.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { DATABASE_LOG_SETTINGS } from '../contracts/database-log.ts';
 import { awsContext, serviceTrust } from './context.ts';
 import { DEFAULTS, MAX_DATABASE_INSTANCES } from './defaults.ts';
 import { physicalName } from './naming.ts';
@@ -197,7 +198,12 @@ export class Database extends pulumi.ComponentResource {
       {
         family: engineVersion.apply(parameterGroupFamily),
         description: 'TLS required for every connection',
-        parameters: [{ name: 'rds.force_ssl', value: '1' }],
+        parameters: [
+          { name: 'rds.force_ssl', value: '1' },
+          // The log exported to CloudWatch holds no personal data (contracts/database-log.ts). The
+          // description stays as it was: changing it would replace the group.
+          ...Object.entries(DATABASE_LOG_SETTINGS).map(([name, value]) => ({ name, value })),
+        ],
       },
       { parent: this },
     );

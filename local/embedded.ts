@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { DATABASE_LOG_SETTINGS } from '../contracts/database-log.ts';
 import {
   EmbeddedPostgresError,
   locateBinaries,
@@ -159,6 +160,10 @@ async function startServer(
       'listen_addresses=127.0.0.1',
       '-c',
       'max_connections=200',
+      ...Object.entries(DATABASE_LOG_SETTINGS).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
     ],
     runAs,
     dataDir,

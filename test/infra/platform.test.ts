@@ -1151,7 +1151,12 @@ describe('security-relevant inputs', () => {
     ).toEqual({
       family: 'aurora-postgresql16',
       description: 'TLS required for every connection',
-      parameters: [{ name: 'rds.force_ssl', value: '1' }],
+      parameters: [
+        { name: 'rds.force_ssl', value: '1' },
+        // No statement text and no DETAIL in the log exported to CloudWatch.
+        { name: 'log_min_error_statement', value: 'panic' },
+        { name: 'log_error_verbosity', value: 'terse' },
+      ],
     });
     // The writer and a reader in another zone, both with enhanced monitoring and Performance
     // Insights on the platform key.
