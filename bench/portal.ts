@@ -197,6 +197,9 @@ function percentile(sorted: number[], p: number): number {
  * COMMIT), each client in a session of its own, so that the page's database cost is seen apart
  * from the portal's.
  */
+/** The first failure of each kind of direct measurement in this run, printed after the tables. */
+const firstErrors: Partial<Record<'query' | 'audited' | 'page', string>> = {};
+
 async function directQuery(
   url: string,
   login: { role: string; password: string },
@@ -257,6 +260,8 @@ async function directQuery(
   // The page's exchange: a pool of as many connections, one live session per client.
   const pagePool =
     mode === 'page' ? new pg.Pool({ connectionString: dbUrl.toString(), max: connections }) : null;
+  // An idle connection ended by the server's stop at the end of the run is not the run's error.
+  pagePool?.on('error', () => undefined);
   const pageSessions: Buffer[] = [];
   if (pagePool) {
     for (let i = 0; i < connections; i++) {
@@ -285,9 +290,16 @@ async function directQuery(
       while (Date.now() < end) {
         const start = process.hrtime.bigint();
         try {
-          if ((await runOnce(c, i)) !== PAGE_SIZE + 1) errors += 1;
-        } catch {
+          const rows = await runOnce(c, i);
+          if (rows !== PAGE_SIZE + 1) {
+            errors += 1;
+            firstErrors[mode] ??= `${rows} rows instead of ${PAGE_SIZE + 1}`;
+          }
+        } catch (error) {
           errors += 1;
+          // Synthetic data only: the message says what failed (a SQLSTATE and its text).
+          const { code, message } = error as { code?: string; message?: string };
+          firstErrors[mode] ??= `${code ?? 'error'}: ${message ?? String(error)}`;
         }
         latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
       }
@@ -540,6 +552,9 @@ try {
         '| list as | connections | page: portal | page: database | page: autocannon | page: total | query: database | query: clients | query: total | page/query CPU |\n|---|---|---|---|---|---|---|---|---|---|\n' +
         cpuRows.join('\n'),
     );
+  }
+  for (const [mode, message] of Object.entries(firstErrors)) {
+    console.log(`\nfirst error of the ${mode} measurements: ${message}`);
   }
   console.log(
     measuredTarget
