@@ -819,7 +819,8 @@ describe('nothing learned from a failed code (§3)', () => {
       expect(answers).toEqual([`401 Codice di verifica: ${CODE_FAILED}`]);
       expect(spread(times)).toBeLessThan(hashTime);
     }
-    // Nothing was accepted or used, and only the open user's failures were counted.
+    // Nothing was accepted or used, and the locked and disabled users' failures were not counted
+    // (the open user's, counted, are reset after each round: resetOpen).
     const { rows } = await f.db.pool.query(
       `select u.username, u.failed_logins, u.locked_until is not null as locked,
               (select count(*)::int from qdp.user_recovery_codes r
