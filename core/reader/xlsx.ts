@@ -145,25 +145,57 @@ export function cellText(value: ExcelJS.CellValue | undefined, kind: Kind): stri
   return '';
 }
 
+/**
+ * How many times the first sheet is looked for when exceljs's streaming reader loses the race of
+ * exceljs issue #3064: it sometimes reaches the first worksheet before it has read
+ * `xl/workbook.xml` and throws `Cannot read properties of undefined (reading 'sheets')`, more often
+ * on a loaded machine (seen about once in 300 reads of a valid file under load). No row has been
+ * read then, so the file is simply opened again.
+ */
+export const XLSX_OPEN_ATTEMPTS = 3;
+
+/** exceljs's failure in that race (a TypeError from its `_parseWorksheet`), and only that one. */
+export function isWorkbookRace(error: unknown): boolean {
+  return (
+    error instanceof TypeError &&
+    error.message === "Cannot read properties of undefined (reading 'sheets')"
+  );
+}
+
+/**
+ * The first sheet of a workbook `open` starts reading (undefined: the workbook has none), opening
+ * it again while exceljs loses its race (XLSX_OPEN_ATTEMPTS); any other failure, or the race every
+ * time, is the file's rejection.
+ */
+export async function openFirstSheet(
+  open: () => AsyncIterator<unknown>,
+  attempts = XLSX_OPEN_ATTEMPTS,
+): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    const sheets = open();
+    try {
+      const sheet = await sheets.next();
+      return sheet.done ? undefined : sheet.value;
+    } catch (error) {
+      await sheets.return?.(undefined).catch(() => undefined);
+      if (!isWorkbookRace(error) || attempt >= attempts) throw unreadable(error);
+    }
+  }
+}
+
 export async function openXlsx(
   filePath: string,
   inspected: InspectedFile,
   limits: FileLimits,
 ): Promise<DailyFile> {
   await checkXlsxZip(filePath, inspected.sizeBytes, limits);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(filePath, {
-    sharedStrings: 'cache',
-    styles: 'cache', // date cells are recognised by their number format
-    hyperlinks: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  const sheets = workbook[Symbol.asyncIterator]();
+  let workbook: ExcelJS.stream.xlsx.WorkbookReader | undefined;
+  let sheets: AsyncIterator<unknown> | undefined;
   let rowIterator: AsyncIterator<ExcelJS.Row> | undefined;
   const close = async () => {
     await rowIterator?.return?.(undefined).catch(() => undefined);
-    await sheets.return?.(undefined).catch(() => undefined);
-    (workbook as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+    await sheets?.return?.(undefined).catch(() => undefined);
+    (workbook as unknown as { stream?: { destroy(): void } } | undefined)?.stream?.destroy();
   };
   const nextRow = async (): Promise<ExcelJS.Row | null> => {
     try {
@@ -175,13 +207,21 @@ export async function openXlsx(
     }
   };
   try {
-    try {
-      const sheet = await sheets.next();
-      if (!sheet.done) {
-        rowIterator = (sheet.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
-      }
-    } catch (error) {
-      throw unreadable(error);
+    const first = await openFirstSheet(() => {
+      // A new attempt: the reader that lost the race lets go of the file first.
+      (workbook as unknown as { stream?: { destroy(): void } } | undefined)?.stream?.destroy();
+      workbook = new ExcelJS.stream.xlsx.WorkbookReader(filePath, {
+        sharedStrings: 'cache',
+        styles: 'cache', // date cells are recognised by their number format
+        hyperlinks: 'ignore',
+        worksheets: 'emit',
+        entries: 'ignore',
+      });
+      sheets = workbook[Symbol.asyncIterator]();
+      return sheets;
+    });
+    if (first !== undefined) {
+      rowIterator = (first as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
     }
     let headerRow: ExcelJS.Row | null;
     do headerRow = await nextRow();

@@ -10,7 +10,12 @@ import {
   openDailyFile,
   type Row,
 } from '../../core/reader/index.ts';
-import { cellText, plainNumber } from '../../core/reader/xlsx.ts';
+import {
+  cellText,
+  openFirstSheet,
+  plainNumber,
+  XLSX_OPEN_ATTEMPTS,
+} from '../../core/reader/xlsx.ts';
 import { DEFAULT_LIMITS } from '../../contracts/daily-file.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'qdp-reader-xlsx-'));
@@ -212,6 +217,40 @@ describe('reading an .xlsx', () => {
     expect(cellText(true, 'text')).toBe('TRUE');
     expect(cellText({ error: '#N/A' } as ExcelJS.CellErrorValue, 'text')).toBe('#N/A');
     expect(cellText({ text: 'LINK', hyperlink: 'http://example.org' }, 'text')).toBe('LINK');
+  });
+
+  it('opens the file again while exceljs loses its race (issue #3064), and only then', async () => {
+    const race = () => new TypeError("Cannot read properties of undefined (reading 'sheets')");
+    /** An opener whose first `failures` attempts fail with `failure`, then find `sheet`. */
+    const opener = (failures: number, failure: () => Error) => {
+      let calls = 0;
+      const open = () => {
+        calls += 1;
+        const fails = calls <= failures;
+        return {
+          next: async () => {
+            if (fails) throw failure();
+            return { done: false, value: 'sheet' };
+          },
+        } as AsyncIterator<unknown>;
+      };
+      return { open, calls: () => calls };
+    };
+    const twice = opener(XLSX_OPEN_ATTEMPTS - 1, race);
+    expect(await openFirstSheet(twice.open)).toBe('sheet');
+    expect(twice.calls()).toBe(XLSX_OPEN_ATTEMPTS);
+    const always = opener(Infinity, race);
+    await expect(openFirstSheet(always.open)).rejects.toThrow(
+      new FileRejectedError(
+        "not a readable xlsx file: Cannot read properties of undefined (reading 'sheets')",
+      ),
+    );
+    expect(always.calls()).toBe(XLSX_OPEN_ATTEMPTS);
+    const other = opener(1, () => new TypeError('something else'));
+    await expect(openFirstSheet(other.open)).rejects.toThrow(
+      'not a readable xlsx file: something else',
+    );
+    expect(other.calls()).toBe(1);
   });
 
   it('refuses a sheet without required columns, and an empty sheet', async () => {
