@@ -279,6 +279,7 @@ $$;
 CREATE FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'qdp'
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 declare
   shown text[];

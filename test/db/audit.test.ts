@@ -221,6 +221,30 @@ describe('forged entries are refused and write nothing (0070)', () => {
   });
 });
 
+describe('the check locks only the partition it reads (0070)', () => {
+  it('whatever plan the session would choose: a generic plan would lock every import', async () => {
+    // With every import's partition locked by each check, fifty pages at once exhausted the
+    // lock table ("out of shared memory", measured by the portal benchmark at full size).
+    const locked = await withUserSession(login.pool, t.users.munA, async (c) => {
+      await c.query('set local plan_cache_mode = force_generic_plan');
+      for (let i = 0; i < 3; i++) {
+        await c.query("select qdp.audit('patient.view', $1, $2)", [person(1), t.latestImport]);
+        await c.query("select qdp.audit('list.view', null, $1, $2)", [
+          t.latestImport,
+          JSON.stringify({ rows: 1, shown: [person(1)] }),
+        ]);
+      }
+      const { rows } = await c.query<{ name: string }>(
+        `select c.relname as name from pg_locks l join pg_class c on c.oid = l.relation
+         where l.pid = pg_backend_pid() and c.relkind = 'r' and c.relname ~ '^quarantines_[0-9]+$'
+         order by 1`,
+      );
+      return rows.map((r) => r.name);
+    });
+    expect(locked).toEqual([`quarantines_${t.latestImport}`]);
+  });
+});
+
 describe('append-only audit_log', () => {
   it('refuses UPDATE, DELETE and TRUNCATE even to the owner', async () => {
     await expect(db.pool.query("update qdp.audit_log set action = 'forged'")).rejects.toThrow(

@@ -15,11 +15,15 @@
 --   rejects.export, user.create, user.disable, user.enable, user.unlock, user.password,
 --   user.second-factor, user.identity-register, user.identity-remove
 --                                        administrators; nobody named
--- PL/pgSQL: the look-ups take import_id as a parameter, planned for its value (one partition).
+-- PL/pgSQL: the look-ups take import_id as a parameter, always planned for its value, so only
+-- that import's partition is locked: a cached generic plan (PL/pgSQL's choice after five calls,
+-- or the session's plan_cache_mode) would lock every import's partition and its indexes on each
+-- check, and fifty pages at once ran out of lock table ("out of shared memory", bench/README.md).
 create or replace function qdp.audit_entry_permitted(action text, fiscal_code text,
   import_id bigint, detail jsonb) returns boolean
 language plpgsql stable
 set search_path = pg_catalog, qdp
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   shown text[];
