@@ -12,7 +12,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { functionBundle } from './artifacts.ts';
 import { awsContext } from './context.ts';
-import { platformFunction } from './lambda.ts';
+import { deadLetterQueue, platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
 import { isWholeInRange, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
@@ -45,8 +45,6 @@ export function ephemeralStorageFor(maxFileBytes: number): number {
 }
 /** Lambda retries a failed asynchronous invocation this many times. */
 export const ON_UPLOAD_RETRY_ATTEMPTS = 2;
-/** Days the dead-letter queue keeps an event (SQS's maximum). */
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /** @internal The trigger's physical names. */
 export function importTriggerNames(name: string): { functionName: string; queueName: string } {
@@ -109,16 +107,7 @@ export class ImportTrigger extends pulumi.ComponentResource {
     const { accountId } = awsContext(this);
     const names = importTriggerNames(name);
 
-    const queue = new aws.sqs.Queue(
-      `${name}-on-upload-dlq`,
-      {
-        name: names.queueName,
-        kmsMasterKeyId: args.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-      },
-      { parent: this },
-    );
+    const queue = deadLetterQueue(`${name}-on-upload-dlq`, names.queueName, args.kmsKeyArn, this);
     const { fn } = platformFunction(
       `${name}-on-upload`,
       {

@@ -32,6 +32,31 @@ export const VPC_NETWORK_INTERFACE_STATEMENT: Statement = {
   Resource: '*',
 };
 
+/** Days a dead-letter queue keeps an event (SQS's maximum). */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * The dead-letter queue of a function invoked asynchronously (its failed events, kept
+ * DEAD_LETTER_RETENTION_SECONDS, on the platform key), a child of `parent` named `<resourceName>`.
+ */
+export function deadLetterQueue(
+  resourceName: string,
+  queueName: string,
+  kmsKeyArn: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): aws.sqs.Queue {
+  return new aws.sqs.Queue(
+    resourceName,
+    {
+      name: queueName,
+      kmsMasterKeyId: kmsKeyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    },
+    { parent },
+  );
+}
+
 export interface PlatformFunctionArgs {
   /** The function's physical name (`<name>-<function>`). */
   functionName: string;

@@ -15,8 +15,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { functionBundle } from './artifacts.ts';
 import { awsContext, policyDocument, serviceTrust } from './context.ts';
-import { DEAD_LETTER_RETENTION_SECONDS } from './import-trigger.ts';
-import { platformFunction } from './lambda.ts';
+import { deadLetterQueue, platformFunction } from './lambda.ts';
 import { DEFAULTS } from './defaults.ts';
 import { physicalName } from './naming.ts';
 import { known, ownNames, type FieldNames, refuseInvalid } from './validation.ts';
@@ -256,15 +255,11 @@ export function createNotifyFunction(
   const functionName = physicalName('lambda', name, 'notify');
   // EventBridge and Scheduler invoke notify asynchronously: events it could not handle after
   // Lambda's retries are kept here (and alarmed by Monitoring).
-  const notifyQueue = new aws.sqs.Queue(
+  const notifyQueue = deadLetterQueue(
     `${name}-notify-dlq`,
-    {
-      name: physicalName('queue', name, 'notify-dlq'),
-      kmsMasterKeyId: args.kmsKeyArn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-    },
-    { parent },
+    physicalName('queue', name, 'notify-dlq'),
+    args.kmsKeyArn,
+    parent,
   );
   const { fn } = platformFunction(
     `${name}-notify`,
