@@ -1217,12 +1217,9 @@ begin
   elsif has_factor then
     raise exception 'enrol a second factor: this account has one already (an administrator resets it)'
       using errcode = '42501';
-  elsif not qdp.user_may_sign_in(qdp.current_user_id()) then
-    -- Locked out (wrong passwords typed elsewhere) while this session lives: the enrolment step
-    -- could never finish. Its own session may know why (55000: the portal's page says it).
-    raise exception 'enrol a second factor: this account is locked out for now'
-      using errcode = '55000';
   end if;
+  -- Refused with 55000 while the account is locked out (wrong passwords typed elsewhere): the
+  -- step could never finish, and its own session may know why (the portal's page says it).
   perform qdp.portal_sign_in_step_begin(qdp.current_user_id(), p_step_hash, 'enrol');
 end
 $$;
@@ -1662,7 +1659,9 @@ CREATE FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash byt
     AS $$
 begin
   if not qdp.user_may_sign_in(p_user_id) then
-    raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
+    -- 55000: the portal's page for an enrolment begun in a live session whose account is locked
+    -- out meanwhile (portal/queries/account.ts ENROLMENT_LOCKED_OUT).
+    raise exception 'user % is disabled or locked out', p_user_id using errcode = '55000';
   end if;
   delete from qdp.portal_sign_in_steps
   where user_id = p_user_id

@@ -19,12 +19,9 @@ begin
   elsif has_factor then
     raise exception 'enrol a second factor: this account has one already (an administrator resets it)'
       using errcode = '42501';
-  elsif not qdp.user_may_sign_in(qdp.current_user_id()) then
-    -- Locked out (wrong passwords typed elsewhere) while this session lives: the enrolment step
-    -- could never finish. Its own session may know why (55000: the portal's page says it).
-    raise exception 'enrol a second factor: this account is locked out for now'
-      using errcode = '55000';
   end if;
+  -- Refused with 55000 while the account is locked out (wrong passwords typed elsewhere): the
+  -- step could never finish, and its own session may know why (the portal's page says it).
   perform qdp.portal_sign_in_step_begin(qdp.current_user_id(), p_step_hash, 'enrol');
 end
 $$;

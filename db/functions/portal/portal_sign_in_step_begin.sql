@@ -7,7 +7,9 @@ set search_path = pg_catalog, qdp
 as $$
 begin
   if not qdp.user_may_sign_in(p_user_id) then
-    raise exception 'user % is disabled or locked out', p_user_id using errcode = '42501';
+    -- 55000: the portal's page for an enrolment begun in a live session whose account is locked
+    -- out meanwhile (portal/queries/account.ts ENROLMENT_LOCKED_OUT).
+    raise exception 'user % is disabled or locked out', p_user_id using errcode = '55000';
   end if;
   delete from qdp.portal_sign_in_steps
   where user_id = p_user_id
