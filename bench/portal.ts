@@ -17,9 +17,10 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashPassword } from '../core/passwords.ts';
-import { auditedListQuery, buildListQuery, listFiltersSchema } from '../portal/queries/list.ts';
+import { listFiltersSchema, listReadRequest } from '../portal/queries/list.ts';
+import { readQuarantinesStatement } from '../portal/queries/read-quarantines.ts';
 import { migrate } from '../db/migrate.ts';
-import { inlineParams, oneTripSession } from '../db/session.ts';
+import { oneTripSession } from '../db/session.ts';
 import { databaseUrl, freshDatabase, ROOT, startServer } from './support.ts';
 
 const LATEST_ROWS = Number(process.env.BENCH_PORTAL_ROWS ?? 1_000_000);
@@ -220,13 +221,15 @@ async function directQuery(
   const owner = new pg.Client({ connectionString: url });
   await owner.connect();
   for (let i = 0; i < connections; i++) {
-    const c = new pg.Client({ connectionString: dbUrl.toString() });
+    // The bare query reads as the role's reader (0072), which only the owner may switch to; the
+    // audited statement calls the reader's function as the portal does, as the login role.
+    const c = new pg.Client({ connectionString: audited ? dbUrl.toString() : url });
     await c.connect();
     // A live session of the user, as the log-in opens one: the policies see a user only through
     // the session's token hash (db/functions/access/session_binding.sql).
     const hash = randomBytes(32);
     await owner.query("select qdp.portal_login_succeeded($1, $2, 'bench')", [userId, hash]);
-    await c.query(`set role ${role}`);
+    await c.query(`set role ${audited ? role : `${role}_reader`}`);
     await c.query("select set_config('qdp.session_token_hash', $1, false)", [hash.toString('hex')]);
     if (!query) {
       const readable = new Set(
@@ -237,23 +240,26 @@ async function directQuery(
           )
         ).rows.map((r) => r.attname),
       );
-      const built = buildListQuery(filters, {
-        readable,
-        importId: latestImportId,
-        referenceDay: null,
-        limit: PAGE_SIZE + 1,
-        offset: 0,
-      });
       const { page, ...rest } = filters;
-      query = audited
-        ? auditedListQuery(built, {
-            action: 'list.view',
-            importId: latestImportId,
-            shownLimit: PAGE_SIZE,
-            detail: { filters: rest, page },
-            clientAddress: 'bench',
-          })
-        : built;
+      const { request } = listReadRequest(
+        filters,
+        { readable, importId: latestImportId, referenceDay: null, limit: PAGE_SIZE + 1, offset: 0 },
+        {
+          action: 'list.view',
+          shownLimit: PAGE_SIZE,
+          detail: { filters: rest, page },
+          clientAddress: 'bench',
+        },
+      );
+      // The bare query is the statement the reader's function runs for the same request.
+      const text = audited
+        ? readQuarantinesStatement(role, request)
+        : (
+            await c.query<{ sql: string }>('select qdp.read_quarantines_sql($1) as sql', [
+              JSON.stringify(request),
+            ])
+          ).rows[0]!.sql;
+      query = { text, values: [] };
     }
     clients.push(c);
   }
@@ -271,7 +277,7 @@ async function directQuery(
     }
   }
   await owner.end();
-  const pageStatement = pagePool ? inlineParams(query!.text, query!.values) : '';
+  const pageStatement = pagePool ? query!.text : '';
   const runOnce = async (c: pg.Client, i: number): Promise<number | null> => {
     if (!pagePool) return (await c.query(query!.text, query!.values)).rowCount;
     const { results } = await oneTripSession(

@@ -280,12 +280,16 @@ CREATE FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'qdp'
     SET plan_cache_mode TO 'force_custom_plan'
-    AS $$
+    AS $_$
 declare
   shown text[];
   readable integer;
 begin
   if action in ('patient.view', 'list.view', 'list.search', 'list.export') then
+    if current_user::text !~ '^qdp_[a-z]+_reader$' then
+      raise exception 'qdp.audit: % is recorded by the read itself (qdp.read_quarantines_as_%), not by hand',
+        action, regexp_replace(current_user, '^qdp_', '') using errcode = '42501';
+    end if;
     if coalesce(detail ? 'shown', false) <> (action <> 'patient.view')
        or (fiscal_code is null) <> (action <> 'patient.view') then
       raise exception 'qdp.audit: % names its person in %', action,
@@ -345,7 +349,7 @@ begin
   raise exception 'qdp.audit: % is not an action a portal session records', coalesce(action, 'null')
     using errcode = '42501';
 end
-$$;
+$_$;
 
 
 --
@@ -1289,7 +1293,7 @@ $$;
 CREATE FUNCTION qdp.portal_patient_timeline(p_fiscal_code text) RETURNS TABLE(import_id bigint, reference_day date, published_at timestamp with time zone, start_date date, end_date date, change text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
-    AS $$
+    AS $_$
 declare
   caller text := current_setting('role');
   latest bigint := qdp.latest_import_id();
@@ -1309,6 +1313,16 @@ begin
   if not coalesce(row_seen, false) then
     return;
   end if;
+  if not exists (
+    select from qdp.audit_log a
+    where a.id = (select case when v ~ '^[0-9]{1,18}$' then v::bigint end
+                  from (select current_setting('qdp.audit_last_id', true) as v) last)
+      and a.xmin = pg_current_xact_id()::xid
+      and a.action = 'patient.view' and a.fiscal_code = p_fiscal_code
+      and a.user_id = qdp.current_user_id()) then
+    raise exception 'qdp.portal_patient_timeline: read with the view it belongs to (qdp.read_quarantines_as_<role>, patient.view of this person, first in the same transaction)'
+      using errcode = '42501';
+  end if;
   return query
     select q.import_id, a.reference_day, i.published_at, q.start_date, q.end_date, q.change
     from qdp.quarantines q
@@ -1317,7 +1331,7 @@ begin
     where q.fiscal_code = p_fiscal_code
     order by q.import_id;
 end
-$$;
+$_$;
 
 
 --
@@ -1926,6 +1940,276 @@ $$;
 CREATE FUNCTION qdp.quoted_if_safe(prefix text, value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN (value ~ '^[0-9 ./-]{1,20}$'::text) THEN (((prefix || ': "'::text) || value) || '"'::text) ELSE prefix END;
+
+
+--
+-- Name: quarantines; Type: TABLE; Schema: qdp; Owner: -
+--
+
+CREATE TABLE qdp.quarantines (
+    import_id bigint NOT NULL,
+    line_no integer NOT NULL,
+    fiscal_code text NOT NULL,
+    surname text NOT NULL,
+    name text NOT NULL,
+    sex text NOT NULL,
+    birth_date date NOT NULL,
+    residence_istat text NOT NULL,
+    residence_name text,
+    address text,
+    phone text,
+    gp_code text,
+    gp_name text,
+    reason text NOT NULL,
+    start_date date NOT NULL,
+    end_date date NOT NULL,
+    change text NOT NULL,
+    CONSTRAINT quarantines_change_check CHECK ((change = ANY (ARRAY['new'::text, 'extended'::text, 'shortened'::text, 'unchanged'::text]))),
+    CONSTRAINT quarantines_reason_check CHECK ((reason = ANY (ARRAY['POSITIVO'::text, 'CONTATTO'::text])))
+)
+PARTITION BY LIST (import_id);
+
+ALTER TABLE ONLY qdp.quarantines FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: read_quarantines(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines(request jsonb) RETURNS SETOF qdp.quarantines
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $_$
+declare
+  action text := request ->> 'action';
+  statement text := qdp.read_quarantines_sql(request);
+  import_id bigint := (request ->> 'import_id')::bigint;
+  client_address text := request ->> 'client_address';
+  shown_limit integer;
+  shown text[] := '{}';
+  person qdp.quarantines;
+  nobody qdp.quarantines;
+begin
+  if qdp.current_user_id() is null then
+    raise exception 'qdp.read_quarantines: no valid session user (no live portal session of this role)'
+      using errcode = '42501';
+  end if;
+  if action = 'patient.view' then
+    for person in execute statement loop
+      perform qdp.audit(action, person.fiscal_code, import_id, null, client_address);
+      return next person;
+    end loop;
+    return;
+  end if;
+  if coalesce(request ->> 'shown_limit', '') !~ '^[0-9]{1,9}$' then
+    raise exception 'qdp.read_quarantines: % needs shown_limit, how many of the rows read are shown', action
+      using errcode = '22023';
+  end if;
+  shown_limit := (request ->> 'shown_limit')::integer;
+  for person in execute statement loop
+    if cardinality(shown) < shown_limit then
+      shown := shown || person.fiscal_code;
+      return next person;
+    else
+      return next nobody;
+    end if;
+  end loop;
+  if cardinality(shown) > 0 then
+    perform qdp.audit(action, null, import_id,
+      coalesce(request -> 'detail', '{}'::jsonb)
+        || jsonb_build_object('rows', cardinality(shown), 'shown', to_jsonb(shown)),
+      client_address);
+  end if;
+end
+$_$;
+
+
+--
+-- Name: read_quarantines_as_admin(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines_as_admin(request jsonb) RETURNS SETOF qdp.quarantines
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select * from qdp.read_quarantines(request) $$;
+
+
+--
+-- Name: read_quarantines_as_gp(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines_as_gp(request jsonb) RETURNS SETOF qdp.quarantines
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select * from qdp.read_quarantines(request) $$;
+
+
+--
+-- Name: read_quarantines_as_municipality(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines_as_municipality(request jsonb) RETURNS SETOF qdp.quarantines
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select * from qdp.read_quarantines(request) $$;
+
+
+--
+-- Name: read_quarantines_as_prefecture(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines_as_prefecture(request jsonb) RETURNS SETOF qdp.quarantines
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select * from qdp.read_quarantines(request) $$;
+
+
+--
+-- Name: read_quarantines_as_staff(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines_as_staff(request jsonb) RETURNS SETOF qdp.quarantines
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $$ select * from qdp.read_quarantines(request) $$;
+
+
+--
+-- Name: read_quarantines_sql(jsonb); Type: FUNCTION; Schema: qdp; Owner: -
+--
+
+CREATE FUNCTION qdp.read_quarantines_sql(request jsonb) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'qdp'
+    AS $_$
+declare
+  action text := request ->> 'action';
+  wanted text[];
+  unknown text;
+  select_list text;
+  filters jsonb := coalesce(request -> 'filters', '{}'::jsonb);
+  conditions text[];
+  pattern text;
+  sort_columns text[];
+  direction text := coalesce(request ->> 'dir', 'asc');
+  row_limit integer;
+  row_offset bigint;
+begin
+  if action is null or action not in ('patient.view', 'list.view', 'list.search', 'list.export') then
+    raise exception 'qdp.read_quarantines: action must be patient.view, list.view, list.search or list.export, not %',
+      coalesce(action, 'null') using errcode = '22023';
+  end if;
+  if jsonb_typeof(request -> 'columns') is distinct from 'array' then
+    raise exception 'qdp.read_quarantines: columns must be an array of column names' using errcode = '22023';
+  end if;
+  wanted := array(select jsonb_array_elements_text(request -> 'columns'));
+  select c into unknown from unnest(wanted) c
+  where c not in (select a.attname from pg_attribute a
+                  where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0
+                    and not a.attisdropped)
+  limit 1;
+  if found then
+    raise exception 'qdp.read_quarantines: columns: % is not a column of qdp.quarantines', unknown
+      using errcode = '22023';
+  end if;
+  select string_agg(case when a.attname = any (wanted) or a.attname = 'fiscal_code'
+                      then format('q.%I', a.attname)
+                      else format('null::%s', format_type(a.atttypid, a.atttypmod)) end,
+                    ', ' order by a.attnum)
+    into select_list
+  from pg_attribute a
+  where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0 and not a.attisdropped;
+
+  if jsonb_typeof(request -> 'import_id') = 'null' or not request ? 'import_id' then
+    conditions := array['false'];
+  elsif jsonb_typeof(request -> 'import_id') = 'number' and (request ->> 'import_id') ~ '^[0-9]{1,18}$' then
+    conditions := array[format('q.import_id = %s', request ->> 'import_id')];
+  else
+    raise exception 'qdp.read_quarantines: import_id must be an import''s id or null' using errcode = '22023';
+  end if;
+
+  if action = 'patient.view' then
+    if jsonb_typeof(request -> 'fiscal_code') is distinct from 'string' then
+      raise exception 'qdp.read_quarantines: patient.view needs fiscal_code, a string' using errcode = '22023';
+    end if;
+    return format('select %s from qdp.quarantines q where q.fiscal_code = %L and %s',
+                  select_list, request ->> 'fiscal_code', array_to_string(conditions, ' and '));
+  end if;
+
+  if jsonb_typeof(filters) <> 'object' then
+    raise exception 'qdp.read_quarantines: filters must be an object' using errcode = '22023';
+  end if;
+  if coalesce(filters ->> 'q', '') <> '' then
+    -- A prefix matched literally: LIKE's wildcards and escape character escaped.
+    pattern := format('%L', regexp_replace(filters ->> 'q', '([\\%_])', '\\\1', 'g') || '%');
+    conditions := conditions || format(
+      '(q.fiscal_code like %1$s or q.surname like %1$s or q.name like %1$s or (q.surname || '' '' || q.name) like %1$s)',
+      pattern);
+  end if;
+  if coalesce(filters ->> 'municipality', '') <> '' then
+    if (filters ->> 'municipality') !~ '^[0-9]{6}$' then
+      raise exception 'qdp.read_quarantines: filters.municipality must be a 6-digit ISTAT code' using errcode = '22023';
+    end if;
+    conditions := conditions || format('q.residence_istat = %L', filters ->> 'municipality');
+  end if;
+  if coalesce(filters ->> 'reason', '') <> '' then
+    if (filters ->> 'reason') not in ('POSITIVO', 'CONTATTO') then
+      raise exception 'qdp.read_quarantines: filters.reason must be POSITIVO or CONTATTO' using errcode = '22023';
+    end if;
+    conditions := conditions || format('q.reason = %L', filters ->> 'reason');
+  end if;
+  if coalesce(filters ->> 'status', '') = 'ending' then
+    if request ? 'reference_day' and jsonb_typeof(request -> 'reference_day') <> 'null'
+       and coalesce(request ->> 'reference_day', '') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+      raise exception 'qdp.read_quarantines: reference_day must be a date yyyy-mm-dd or null' using errcode = '22023';
+    end if;
+    conditions := conditions || format('q.end_date = %L::date', request ->> 'reference_day');
+  elsif coalesce(filters ->> 'status', '') <> '' then
+    if (filters ->> 'status') not in ('new', 'extended', 'shortened') then
+      raise exception 'qdp.read_quarantines: filters.status must be new, extended, shortened or ending' using errcode = '22023';
+    end if;
+    conditions := conditions || format('q.change = %L', filters ->> 'status');
+  end if;
+  if coalesce(filters ->> 'from', '') <> '' then
+    if (filters ->> 'from') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+      raise exception 'qdp.read_quarantines: filters.from must be a date yyyy-mm-dd' using errcode = '22023';
+    end if;
+    conditions := conditions || format('q.start_date >= %L::date', filters ->> 'from');
+  end if;
+  if coalesce(filters ->> 'to', '') <> '' then
+    if (filters ->> 'to') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+      raise exception 'qdp.read_quarantines: filters.to must be a date yyyy-mm-dd' using errcode = '22023';
+    end if;
+    conditions := conditions || format('q.end_date <= %L::date', filters ->> 'to');
+  end if;
+
+  -- Each sort ends with the fiscal code: a total order, and the list's indexes end with it (0025).
+  sort_columns := case coalesce(request ->> 'sort', 'fiscal_code')
+    when 'fiscal_code' then array['fiscal_code']
+    when 'surname' then array['surname', 'name', 'fiscal_code']
+    when 'start_date' then array['start_date', 'fiscal_code']
+    when 'end_date' then array['end_date', 'fiscal_code']
+    when 'municipality' then array['residence_name', 'fiscal_code']
+  end;
+  if sort_columns is null then
+    raise exception 'qdp.read_quarantines: sort must be fiscal_code, surname, start_date, end_date or municipality'
+      using errcode = '22023';
+  end if;
+  if direction not in ('asc', 'desc') then
+    raise exception 'qdp.read_quarantines: dir must be asc or desc' using errcode = '22023';
+  end if;
+  if coalesce(request ->> 'limit', '') !~ '^[0-9]{1,9}$' or coalesce(request ->> 'offset', '') !~ '^[0-9]{1,10}$' then
+    raise exception 'qdp.read_quarantines: limit and offset must be whole numbers' using errcode = '22023';
+  end if;
+  row_limit := (request ->> 'limit')::integer;
+  row_offset := (request ->> 'offset')::bigint;
+  return format('select %s from qdp.quarantines q where %s order by %s limit %s offset %s',
+                select_list, array_to_string(conditions, ' and '),
+                (select string_agg(format('q.%I %s', c, direction), ', ' order by n)
+                 from unnest(sort_columns) with ordinality s(c, n)),
+                row_limit, row_offset);
+end
+$_$;
 
 
 --
@@ -2601,7 +2885,7 @@ begin
     and s.created_at >= now() - make_interval(hours => (
           select value::integer from qdp.settings where key = 'session_max_hours'))
     and not u.disabled
-    and r.db_role = current_setting('role');
+    and current_setting('role') in (r.db_role, r.db_role || '_reader');
 end
 $_$;
 
@@ -3207,36 +3491,6 @@ ALTER TABLE qdp.publications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: quarantines; Type: TABLE; Schema: qdp; Owner: -
---
-
-CREATE TABLE qdp.quarantines (
-    import_id bigint NOT NULL,
-    line_no integer NOT NULL,
-    fiscal_code text NOT NULL,
-    surname text NOT NULL,
-    name text NOT NULL,
-    sex text NOT NULL,
-    birth_date date NOT NULL,
-    residence_istat text NOT NULL,
-    residence_name text,
-    address text,
-    phone text,
-    gp_code text,
-    gp_name text,
-    reason text NOT NULL,
-    start_date date NOT NULL,
-    end_date date NOT NULL,
-    change text NOT NULL,
-    CONSTRAINT quarantines_change_check CHECK ((change = ANY (ARRAY['new'::text, 'extended'::text, 'shortened'::text, 'unchanged'::text]))),
-    CONSTRAINT quarantines_reason_check CHECK ((reason = ANY (ARRAY['POSITIVO'::text, 'CONTATTO'::text])))
-)
-PARTITION BY LIST (import_id);
-
-ALTER TABLE ONLY qdp.quarantines FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -4413,35 +4667,35 @@ ALTER TABLE qdp.quarantines ENABLE ROW LEVEL SECURITY;
 -- Name: quarantines quarantines_admin; Type: POLICY; Schema: qdp; Owner: -
 --
 
-CREATE POLICY quarantines_admin ON qdp.quarantines FOR SELECT TO qdp_admin USING (qdp.current_row_access());
+CREATE POLICY quarantines_admin ON qdp.quarantines FOR SELECT TO qdp_admin USING (((CURRENT_USER = 'qdp_admin_reader'::name) AND qdp.current_row_access()));
 
 
 --
 -- Name: quarantines quarantines_gp; Type: POLICY; Schema: qdp; Owner: -
 --
 
-CREATE POLICY quarantines_gp ON qdp.quarantines FOR SELECT TO qdp_gp USING (((import_id = qdp.latest_import_id()) AND (gp_code = qdp.current_gp_code())));
+CREATE POLICY quarantines_gp ON qdp.quarantines FOR SELECT TO qdp_gp USING (((CURRENT_USER = 'qdp_gp_reader'::name) AND (import_id = qdp.latest_import_id()) AND (gp_code = qdp.current_gp_code())));
 
 
 --
 -- Name: quarantines quarantines_municipality; Type: POLICY; Schema: qdp; Owner: -
 --
 
-CREATE POLICY quarantines_municipality ON qdp.quarantines FOR SELECT TO qdp_municipality USING (((import_id = qdp.latest_import_id()) AND (residence_istat = qdp.current_istat_code())));
+CREATE POLICY quarantines_municipality ON qdp.quarantines FOR SELECT TO qdp_municipality USING (((CURRENT_USER = 'qdp_municipality_reader'::name) AND (import_id = qdp.latest_import_id()) AND (residence_istat = qdp.current_istat_code())));
 
 
 --
 -- Name: quarantines quarantines_prefecture; Type: POLICY; Schema: qdp; Owner: -
 --
 
-CREATE POLICY quarantines_prefecture ON qdp.quarantines FOR SELECT TO qdp_prefecture USING (((import_id = qdp.latest_import_id()) AND qdp.current_row_access()));
+CREATE POLICY quarantines_prefecture ON qdp.quarantines FOR SELECT TO qdp_prefecture USING (((CURRENT_USER = 'qdp_prefecture_reader'::name) AND (import_id = qdp.latest_import_id()) AND qdp.current_row_access()));
 
 
 --
 -- Name: quarantines quarantines_staff; Type: POLICY; Schema: qdp; Owner: -
 --
 
-CREATE POLICY quarantines_staff ON qdp.quarantines FOR SELECT TO qdp_staff USING (((import_id = qdp.latest_import_id()) AND qdp.current_row_access()));
+CREATE POLICY quarantines_staff ON qdp.quarantines FOR SELECT TO qdp_staff USING (((CURRENT_USER = 'qdp_staff_reader'::name) AND (import_id = qdp.latest_import_id()) AND qdp.current_row_access()));
 
 
 --
@@ -5194,6 +5448,190 @@ GRANT ALL ON FUNCTION qdp.privacy_record() TO qdp_gp;
 
 
 --
+-- Name: TABLE quarantines; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT ON TABLE qdp.quarantines TO qdp_admin;
+GRANT SELECT ON TABLE qdp.quarantines TO qdp_staff;
+GRANT SELECT ON TABLE qdp.quarantines TO qdp_gp;
+
+
+--
+-- Name: COLUMN quarantines.import_id; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(import_id) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(import_id) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.line_no; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(line_no) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(line_no) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.fiscal_code; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(fiscal_code) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(fiscal_code) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.surname; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(surname) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(surname) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.name; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(name) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(name) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.sex; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(sex) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(sex) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.birth_date; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(birth_date) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(birth_date) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.residence_istat; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(residence_istat) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(residence_istat) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.residence_name; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(residence_name) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(residence_name) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.address; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(address) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(address) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.phone; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(phone) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.start_date; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(start_date) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(start_date) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.end_date; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(end_date) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(end_date) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: COLUMN quarantines.change; Type: ACL; Schema: qdp; Owner: -
+--
+
+GRANT SELECT(change) ON TABLE qdp.quarantines TO qdp_prefecture;
+GRANT SELECT(change) ON TABLE qdp.quarantines TO qdp_municipality;
+
+
+--
+-- Name: FUNCTION read_quarantines(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines(request jsonb) TO qdp_admin_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines(request jsonb) TO qdp_staff_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines(request jsonb) TO qdp_prefecture_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines(request jsonb) TO qdp_municipality_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines(request jsonb) TO qdp_gp_reader;
+
+
+--
+-- Name: FUNCTION read_quarantines_as_admin(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines_as_admin(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines_as_admin(request jsonb) TO qdp_admin;
+
+
+--
+-- Name: FUNCTION read_quarantines_as_gp(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines_as_gp(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines_as_gp(request jsonb) TO qdp_gp;
+
+
+--
+-- Name: FUNCTION read_quarantines_as_municipality(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines_as_municipality(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines_as_municipality(request jsonb) TO qdp_municipality;
+
+
+--
+-- Name: FUNCTION read_quarantines_as_prefecture(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines_as_prefecture(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines_as_prefecture(request jsonb) TO qdp_prefecture;
+
+
+--
+-- Name: FUNCTION read_quarantines_as_staff(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines_as_staff(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines_as_staff(request jsonb) TO qdp_staff;
+
+
+--
+-- Name: FUNCTION read_quarantines_sql(request jsonb); Type: ACL; Schema: qdp; Owner: -
+--
+
+REVOKE ALL ON FUNCTION qdp.read_quarantines_sql(request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION qdp.read_quarantines_sql(request jsonb) TO qdp_admin_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines_sql(request jsonb) TO qdp_staff_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines_sql(request jsonb) TO qdp_prefecture_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines_sql(request jsonb) TO qdp_municipality_reader;
+GRANT ALL ON FUNCTION qdp.read_quarantines_sql(request jsonb) TO qdp_gp_reader;
+
+
+--
 -- Name: FUNCTION recovery_codes_store(p_user_id bigint, p_selectors text[], p_code_hashes text[]); Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -5574,126 +6012,6 @@ GRANT SELECT ON TABLE qdp.patients TO qdp_admin;
 --
 
 GRANT SELECT ON TABLE qdp.publications TO qdp_admin;
-
-
---
--- Name: TABLE quarantines; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT ON TABLE qdp.quarantines TO qdp_admin;
-GRANT SELECT ON TABLE qdp.quarantines TO qdp_staff;
-GRANT SELECT ON TABLE qdp.quarantines TO qdp_gp;
-
-
---
--- Name: COLUMN quarantines.import_id; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(import_id) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(import_id) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.line_no; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(line_no) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(line_no) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.fiscal_code; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(fiscal_code) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(fiscal_code) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.surname; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(surname) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(surname) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.name; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(name) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(name) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.sex; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(sex) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(sex) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.birth_date; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(birth_date) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(birth_date) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.residence_istat; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(residence_istat) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(residence_istat) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.residence_name; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(residence_name) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(residence_name) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.address; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(address) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(address) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.phone; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(phone) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.start_date; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(start_date) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(start_date) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.end_date; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(end_date) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(end_date) ON TABLE qdp.quarantines TO qdp_municipality;
-
-
---
--- Name: COLUMN quarantines.change; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT(change) ON TABLE qdp.quarantines TO qdp_prefecture;
-GRANT SELECT(change) ON TABLE qdp.quarantines TO qdp_municipality;
 
 
 --

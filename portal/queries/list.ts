@@ -1,11 +1,13 @@
-// The quarantine list's SQL, built from validated filters: every value is a bind parameter, every
-// identifier comes from the whitelists below. Rows are whatever the database lets the session's
-// role see (row-level security); the columns are those it may read (column privileges). The
-// benchmark runs the same query directly through pg as its baseline. Also the list's other reads:
-// the filter's municipalities and an earlier import's reference day.
+// The quarantine list's read, from validated filters: a request to `qdp.read_quarantines_as_<role>`
+// (read-quarantines.ts), which builds the statement in the database (every identifier from its
+// lists, every value quoted), reads as the session's role (row-level security for the rows, column
+// privileges for the fields) and writes the audit entry of the people shown in the same call. The
+// benchmark runs the statement the database builds for the same request as its baseline. Also the
+// list's other reads: the filter's municipalities and an earlier import's reference day.
 import type pg from 'pg';
 import { z } from 'zod';
 import { inlineParams } from '../../db/session.ts';
+import type { ReadRequest } from './read-quarantines.ts';
 import { PATIENT_FIELDS, type PatientField } from './patient.ts';
 import type { SessionViewer } from './session.ts';
 
@@ -17,15 +19,10 @@ export const LIST_COLUMNS: readonly ListColumn[] = PATIENT_FIELDS.filter(
   (f): f is ListColumn => !(NOT_LISTED as readonly string[]).includes(f),
 );
 
-const SORTS = {
-  fiscal_code: 'q.fiscal_code',
-  surname: 'q.surname, q.name, q.fiscal_code',
-  start_date: 'q.start_date, q.fiscal_code',
-  end_date: 'q.end_date, q.fiscal_code',
-  municipality: 'q.residence_name, q.fiscal_code',
-} as const;
-export type SortKey = keyof typeof SORTS;
-export const SORT_KEYS = Object.keys(SORTS) as SortKey[];
+/** The list's sorts (qdp.read_quarantines_sql orders by them, each ending with the fiscal code). */
+const SORTS = ['fiscal_code', 'surname', 'start_date', 'end_date', 'municipality'] as const;
+export type SortKey = (typeof SORTS)[number];
+export const SORT_KEYS: readonly SortKey[] = SORTS;
 
 /** The column a sort needs: a role that may not read it cannot sort by it. */
 const SORT_COLUMN: Record<SortKey, ListColumn> = {
@@ -59,7 +56,7 @@ export const listFiltersSchema = z.object({
   status: z.union([empty, z.enum(STATUSES)]).optional(),
   from: z.union([empty, isoDate]).optional(),
   to: z.union([empty, isoDate]).optional(),
-  sort: z.enum(SORT_KEYS as [SortKey, ...SortKey[]]).default('fiscal_code'),
+  sort: z.enum(SORTS).default('fiscal_code'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   /** An earlier import (administrators only: the database shows others the latest only). */
@@ -68,11 +65,6 @@ export const listFiltersSchema = z.object({
 export type ListFilters = z.output<typeof listFiltersSchema>;
 
 export class ListQueryError extends Error {}
-
-/** Escapes LIKE wildcards so a search term matches literally (as a prefix). */
-function likePrefix(term: string): string {
-  return `${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 export interface ListQueryOptions {
   /** Columns the role may read (a subset of LIST_COLUMNS is shown). */
@@ -96,57 +88,10 @@ export function shownColumns(readable: ReadonlySet<string>): ListColumn[] {
   return LIST_COLUMNS.filter((c) => readable.has(c));
 }
 
-export function buildListQuery(
-  filters: ListFilters,
-  options: ListQueryOptions,
-): { text: string; values: unknown[]; columns: ListColumn[] } {
-  const columns = shownColumns(options.readable);
-  const values: unknown[] = [];
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  const where: string[] = [
-    options.importId === null ? 'false' : `q.import_id = ${param(options.importId)}`,
-  ];
-  if (filters.q) {
-    const p = param(likePrefix(filters.q));
-    where.push(
-      `(q.fiscal_code like ${p} or q.surname like ${p} or q.name like ${p} or (q.surname || ' ' || q.name) like ${p})`,
-    );
-  }
-  if (filters.municipality) where.push(`q.residence_istat = ${param(filters.municipality)}`);
-  if (filters.reason) {
-    if (!options.readable.has('reason'))
-      throw new ListQueryError('reason: this role may not filter by reason');
-    where.push(`q.reason = ${param(filters.reason)}`);
-  }
-  if (filters.status === 'ending') {
-    where.push(`q.end_date = ${param(options.referenceDay)}::date`);
-  } else if (filters.status) {
-    where.push(`q.change = ${param(filters.status)}`);
-  }
-  if (filters.from) where.push(`q.start_date >= ${param(filters.from)}::date`);
-  if (filters.to) where.push(`q.end_date <= ${param(filters.to)}::date`);
-  if (!options.readable.has(SORT_COLUMN[filters.sort])) {
-    throw new ListQueryError('sort: this role may not sort by that column');
-  }
-  const direction = filters.dir === 'desc' ? 'desc' : 'asc';
-  const order = SORTS[filters.sort]
-    .split(', ')
-    .map((c) => `${c} ${direction}`)
-    .join(', ');
-  const text =
-    `select ${columns.map((c) => `q.${c}`).join(', ')} from qdp.quarantines q where ${where.join(' and ')}` +
-    ` order by ${order} limit ${param(options.limit)} offset ${param(options.offset)}`;
-  return { text, values, columns };
-}
-
-/** What a list statement records of the people it showed (issue 14: "who saw my record"). */
+/** What a list read records of the people it showed (issue 14: "who saw my record"). */
 export interface ListAudit {
   /** `list.view` (a page), `list.search` (a page of a search), `list.export` (the CSV). */
   action: 'list.view' | 'list.search' | 'list.export';
-  importId: number | null;
   /** How many of the rows read are shown (a page reads one more, to know there is a next). */
   shownLimit: number;
   /** Recorded with the shown fiscal codes (filters, page). */
@@ -155,38 +100,38 @@ export interface ListAudit {
 }
 
 /**
- * The list's statement with its audit entry written by the same statement: the rows are read
- * once (a materialised CTE), and one `qdp.audit` entry holds the fiscal codes of the rows shown
- * as `detail.shown` (in the page's order) and `detail.rows` (how many), found by a GIN index
- * (migration 0065) when a person asks who saw them. The entry is an InitPlan evaluated with the
- * first row: no row shown, no entry. Every role reads `fiscal_code`; a role that could not would
- * fail here rather than show people unrecorded.
+ * The list's read request and the columns it shows. A filter or sort on a column the role may not
+ * read is refused here with its reason (the database would refuse the column too).
  */
-export function auditedListQuery(
-  built: { text: string; values: unknown[] },
+export function listReadRequest(
+  filters: ListFilters,
+  options: ListQueryOptions,
   audit: ListAudit,
-): { text: string; values: unknown[] } {
-  const values = [...built.values];
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
+): { request: ReadRequest; columns: ListColumn[] } {
+  const columns = shownColumns(options.readable);
+  if (filters.reason && !options.readable.has('reason'))
+    throw new ListQueryError('reason: this role may not filter by reason');
+  if (!options.readable.has(SORT_COLUMN[filters.sort])) {
+    throw new ListQueryError('sort: this role may not sort by that column');
+  }
+  const { q, municipality, reason, status, from, to } = filters;
+  return {
+    columns,
+    request: {
+      action: audit.action,
+      import_id: options.importId,
+      columns,
+      filters: { q, municipality, reason, status, from, to },
+      sort: filters.sort,
+      dir: filters.dir,
+      limit: options.limit,
+      offset: options.offset,
+      shown_limit: audit.shownLimit,
+      reference_day: options.referenceDay,
+      detail: audit.detail,
+      client_address: audit.clientAddress,
+    },
   };
-  const text =
-    `with page as materialized (${built.text}), ` +
-    `shown as (select fiscal_code from page limit ${param(audit.shownLimit)}) ` +
-    `select page.*, (select qdp.audit(${param(audit.action)}, null, ${param(audit.importId)}, ` +
-    `${param(JSON.stringify(audit.detail))}::jsonb || jsonb_build_object(` +
-    `'rows', (select count(*) from shown), 'shown', (select jsonb_agg(fiscal_code) from shown)), ` +
-    `${param(audit.clientAddress)})) as audit_id from page`;
-  return { text, values };
-}
-
-/** The rows of a built list query (a page, or an export). */
-export async function listRows(
-  client: pg.ClientBase,
-  built: { text: string; values: unknown[] },
-): Promise<Record<string, unknown>[]> {
-  return (await client.query(built.text, built.values)).rows;
 }
 
 /** The reference day of an import (qdp_analytics), for an administrator's earlier import. */
@@ -229,20 +174,17 @@ export function rememberMunicipalityOptions(
 
 /**
  * The municipalities the viewer's list can be filtered by (those of its scope with people), as a
- * statement with its values inlined. The GP reads no aggregates by municipality: its options come
- * from its own (few) rows. The import is a literal id so that the partitioned table is pruned
- * while planning.
+ * statement with its values inlined, from the aggregates each role sees its own scope of (a GP:
+ * its patients' municipalities), so the options read no quarantine (only the audited read may).
  */
 export function municipalityOptionsStatement(viewer: SessionViewer): string {
-  const sql =
-    viewer.role === 'gp'
-      ? `select distinct q.residence_istat as code, coalesce(m.name, q.residence_name, q.residence_istat) as name
-         from qdp.quarantines q left join qdp.municipalities m on m.istat_code = q.residence_istat
-         where q.import_id = $1 order by 2`
-      : `select distinct b.residence_istat as code, coalesce(m.name, b.residence_istat) as name
-         from qdp_analytics.by_municipality b left join qdp.municipalities m on m.istat_code = b.residence_istat
-         where b.import_id = $1 and b.people > 0 order by 2`;
-  return inlineParams(sql, [viewer.latestImport?.id ?? null]);
+  const table = viewer.role === 'gp' ? 'by_gp_municipality' : 'by_municipality';
+  return inlineParams(
+    `select distinct b.residence_istat as code, coalesce(m.name, b.residence_istat) as name
+     from qdp_analytics.${table} b left join qdp.municipalities m on m.istat_code = b.residence_istat
+     where b.import_id = $1 and b.people > 0 order by 2`,
+    [viewer.latestImport?.id ?? null],
+  );
 }
 
 /** The viewer's filter options, read in the transaction when not known yet. */

@@ -1,6 +1,8 @@
 // The patient page's reads: the person's row in the latest import (the fields the role may read)
-// and their timeline across published imports (qdp.portal_patient_timeline, 0014).
+// and their timeline across published imports (qdp.portal_patient_timeline, 0014), both in the
+// page's one transaction after the view's audit entry.
 import { inlineParams } from '../../db/session.ts';
+import { readQuarantinesStatement } from './read-quarantines.ts';
 
 /** The patient page's fields, in display order; each role shows those it may read. */
 export const PATIENT_FIELDS = [
@@ -23,23 +25,25 @@ export const PATIENT_FIELDS = [
 export type PatientField = (typeof PATIENT_FIELDS)[number];
 
 /**
- * The person's row in `importId` with `fields` (names from PATIENT_FIELDS only), and with it the
- * audit row of the view (`audit_id`), written by the same statement only when the role's scope
- * holds the person: no row, no audit. A literal import id: the partitioned table is pruned while
- * planning.
+ * The person's row in `importId` with `fields` (names from PATIENT_FIELDS only), read by
+ * `qdp.read_quarantines_as_<role>`, which writes the view's audit entry in the same call only when
+ * the role's scope holds the person: no row, no entry. A literal import id: the partitioned table
+ * is pruned while planning.
  */
 export function patientViewStatement(
+  dbRole: string,
   fields: readonly PatientField[],
   fiscalCode: string,
   importId: number | null,
   clientAddress: string,
 ): string {
-  return inlineParams(
-    `select p.*, qdp.audit('patient.view', p.fiscal_code, $2, null, $3) as audit_id
-     from (select ${fields.map((f) => `q.${f}`).join(', ')} from qdp.quarantines q
-           where q.fiscal_code = $1 and q.import_id = $2) p`,
-    [fiscalCode, importId, clientAddress],
-  );
+  return readQuarantinesStatement(dbRole, {
+    action: 'patient.view',
+    import_id: importId,
+    columns: fields,
+    fiscal_code: fiscalCode,
+    client_address: clientAddress,
+  });
 }
 
 export interface TimelineRow {
@@ -51,7 +55,10 @@ export interface TimelineRow {
   change: string;
 }
 
-/** The person's timeline across published imports (qdp.portal_patient_timeline, 0014). */
+/**
+ * The person's timeline across published imports (qdp.portal_patient_timeline, 0014): after the
+ * view's statement, in the same transaction (the function answers only after the view's entry).
+ */
 export function patientTimelineStatement(fiscalCode: string): string {
   return inlineParams(
     'select import_id, reference_day, published_at, start_date, end_date, change from qdp.portal_patient_timeline($1)',

@@ -6,7 +6,6 @@
 // links and pages keep working.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { inlineParams } from '../../db/session.ts';
 import { csvLine, SPREADSHEET_CSV } from '../../core/csv-export.ts';
 import {
   HttpError,
@@ -20,24 +19,22 @@ import { alert, cut, h, hiddenCsrf, layout, scrollBox, type Html } from '../html
 import type { MessageKey } from '../i18n.ts';
 import { CHANGE_LABEL, FIELD_LABEL, LIST_CELL_MAX_CHARS, quarantineCell } from '../labels.ts';
 import { readableColumns } from '../queries/columns.ts';
+import { readQuarantinesStatement } from '../queries/read-quarantines.ts';
 import {
-  buildListQuery,
   cachedMunicipalityOptions,
   importReferenceDay,
   ListQueryError,
   listFiltersSchema,
-  listRows,
+  listReadRequest,
   municipalityOptions,
   municipalityOptionsStatement,
   rememberMunicipalityOptions,
   type ListColumn,
   type MunicipalityOption,
   REASONS,
-  shownColumns,
   SORT_KEYS,
   STATUSES,
   type ListFilters,
-  auditedListQuery,
   type ListAudit,
 } from '../queries/list.ts';
 import type { SessionViewer } from '../queries/session.ts';
@@ -152,20 +149,25 @@ interface ListPage {
   chosen: ChosenImport;
 }
 
-/** The list's query for the chosen import; a filter the role may not use is a 400. */
-function listQuery(
+/**
+ * The list's read for the chosen import, as the session's role (its audit entry written by the
+ * read); a filter the role may not use is a 400.
+ */
+function listRead(
+  dbRole: string,
   filters: ListFilters,
   readable: ReadonlySet<string>,
   chosen: ChosenImport,
   window: { limit: number; offset: number },
-): ReturnType<typeof buildListQuery> {
+  audit: ListAudit,
+): { text: string; columns: ListColumn[] } {
   try {
-    return buildListQuery(filters, {
-      readable,
-      importId: chosen.importId,
-      referenceDay: chosen.referenceDay,
-      ...window,
-    });
+    const { request, columns } = listReadRequest(
+      filters,
+      { readable, importId: chosen.importId, referenceDay: chosen.referenceDay, ...window },
+      audit,
+    );
+    return { text: readQuarantinesStatement(dbRole, request), columns };
   } catch (error) {
     if (error instanceof ListQueryError) throw new HttpError(400, 'invalidInput', error.message);
     throw error;
@@ -176,16 +178,10 @@ function listQuery(
  * The audit of a page of the list: `list.search` when a search term narrowed it, else `list.view`,
  * with the filters (the page apart) and the page number.
  */
-function pageAudit(
-  filters: ListFilters,
-  chosen: ChosenImport,
-  shownLimit: number,
-  clientAddress: string,
-): ListAudit {
+function pageAudit(filters: ListFilters, shownLimit: number, clientAddress: string): ListAudit {
   const { page, ...rest } = filters;
   return {
     action: filters.q ? 'list.search' : 'list.view',
-    importId: chosen.importId,
     shownLimit,
     detail: { filters: rest, page },
     clientAddress,
@@ -203,6 +199,23 @@ const list: FastifyPluginAsync = async (app) => {
     const { page: _page, ...filters } = parseFilters(req.body);
     return reply.redirect(`/quarantene?${queryString({ ...filters, page: 1 }, {}, seal)}`, 303);
   });
+
+  /** A page's read: the page's rows and one more (is there a next page?), audited as a page. */
+  const pageRead = (
+    req: FastifyRequest,
+    dbRole: string,
+    filters: ListFilters,
+    readable: ReadonlySet<string>,
+    chosen: ChosenImport,
+  ) =>
+    listRead(
+      dbRole,
+      filters,
+      readable,
+      chosen,
+      { limit: config.pageSize + 1, offset: (filters.page - 1) * config.pageSize },
+      pageAudit(filters, config.pageSize, portal.clientAddress(req)),
+    );
 
   /** The list page from its rows (the page's, plus one that says there is a next page). */
   const renderList = (
@@ -273,17 +286,10 @@ ${pager}`;
           const filters = urlFilters(req.query, seal());
           const readable = await readableColumns(portal.pool, guess.dbRole, 'qdp.quarantines');
           const chosen = await chosenImport(undefined, guess, filters);
-          const built = listQuery(filters, readable, chosen, {
-            limit: config.pageSize + 1,
-            offset: (filters.page - 1) * config.pageSize,
-          });
-          page = { filters, seal: seal(), readable, columns: built.columns, chosen };
+          const read = pageRead(req, guess.dbRole, filters, readable, chosen);
+          page = { filters, seal: seal(), readable, columns: read.columns, chosen };
           options = cachedMunicipalityOptions(guess);
-          const audited = auditedListQuery(
-            built,
-            pageAudit(filters, chosen, config.pageSize, portal.clientAddress(req)),
-          );
-          const statements = [inlineParams(audited.text, audited.values)];
+          const statements = [read.text];
           if (!options) statements.push(municipalityOptionsStatement(guess));
           return statements;
         },
@@ -305,23 +311,14 @@ ${pager}`;
       const filters = urlFilters(req.query, seal());
       const readable = await readableColumns(client, viewer.dbRole, 'qdp.quarantines');
       const chosen = await chosenImport(client, viewer, filters);
-      const built = listQuery(filters, readable, chosen, {
-        limit: config.pageSize + 1,
-        offset: (filters.page - 1) * config.pageSize,
-      });
-      const rows = await listRows(
-        client,
-        auditedListQuery(
-          built,
-          pageAudit(filters, chosen, config.pageSize, portal.clientAddress(req)),
-        ),
-      );
+      const read = pageRead(req, viewer.dbRole, filters, readable, chosen);
+      const rows = (await client.query(read.text)).rows;
       const municipalities = await municipalityOptions(client, viewer);
       return renderList(req, reply, viewer, {
         filters,
         seal: seal(),
         readable,
-        columns: built.columns,
+        columns: read.columns,
         rows,
         municipalities,
         chosen,
@@ -335,24 +332,24 @@ ${pager}`;
       if (!EXPORT_ROLES.has(viewer.role)) throw new HttpError(403, 'forbidden');
       const readable = await readableColumns(client, viewer.dbRole, 'qdp.quarantines');
       const chosen = await chosenImport(client, viewer, filters);
-      const built = listQuery(filters, readable, chosen, {
-        limit: config.exportMaxRows + 1,
-        offset: 0,
-      });
       const { page: _page, ...auditFilters } = filters;
       const exportedImport = chosen.importId;
-      // The export's audit entry (with every fiscal code exported) is written by the statement
-      // that reads the rows; a refused export rolls it back with the transaction.
-      const rows = await listRows(
-        client,
-        auditedListQuery(built, {
+      // The export's audit entry (with every fiscal code exported) is written by the read; a
+      // refused export rolls it back with the transaction.
+      const read = listRead(
+        viewer.dbRole,
+        filters,
+        readable,
+        chosen,
+        { limit: config.exportMaxRows + 1, offset: 0 },
+        {
           action: 'list.export',
-          importId: exportedImport,
           shownLimit: config.exportMaxRows,
           detail: { filters: auditFilters },
           clientAddress: portal.clientAddress(req),
-        }),
+        },
       );
+      const rows = (await client.query(read.text)).rows;
       if (rows.length > config.exportMaxRows) {
         throw new HttpError(
           400,
@@ -360,7 +357,7 @@ ${pager}`;
           `more than ${config.exportMaxRows} rows (QDP_PORTAL_EXPORT_MAX_ROWS): narrow the filters`,
         );
       }
-      const columns = shownColumns(readable);
+      const { columns } = read;
       const lines = [csvLine(columns, SPREADSHEET_CSV)];
       for (const r of rows)
         lines.push(

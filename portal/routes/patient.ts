@@ -34,7 +34,13 @@ const patient: FastifyPluginAsync = async (app) => {
         fields = PATIENT_FIELDS.filter((f) => readable.has(f));
         const importId = guess.latestImport?.id ?? null;
         return [
-          patientViewStatement(fields, fiscalCode, importId, portal.clientAddress(req)),
+          patientViewStatement(
+            guess.dbRole,
+            fields,
+            fiscalCode,
+            importId,
+            portal.clientAddress(req),
+          ),
           patientTimelineStatement(fiscalCode),
         ];
       },

@@ -100,7 +100,7 @@ describe('qdp privacy record', () => {
       md.stdout.indexOf('### staff'),
     );
     expect(prefecture).toContain(
-      '| qdp.quarantines | import_id, line_no, **fiscal_code**, **surname**, **name**, **sex**, **birth_date**, **residence_istat**, **residence_name**, **address**, **start_date**, **end_date**, **change** | quarantines_prefecture: ((import_id = latest_import_id()) AND current_row_access()) |\n',
+      "| qdp.quarantines | import_id, line_no, **fiscal_code**, **surname**, **name**, **sex**, **birth_date**, **residence_istat**, **residence_name**, **address**, **start_date**, **end_date**, **change** | quarantines_prefecture: ((CURRENT_USER = 'qdp_prefecture_reader'::name) AND (import_id = latest_import_id()) AND current_row_access()) |\n",
     );
   });
 

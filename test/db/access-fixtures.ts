@@ -3,7 +3,12 @@
 // municipalities, three GPs, users of every role) seeded directly as the superuser.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { withUserSession } from '../../db/session.ts';
 import { hashPassword } from '../../core/passwords.ts';
+import {
+  readQuarantinesStatement,
+  type ReadRequest,
+} from '../../portal/queries/read-quarantines.ts';
 import { adminUrl, type TestDatabase } from '../support/database.ts';
 
 export interface PortalLogin {
@@ -33,6 +38,53 @@ export async function asRole<T>(
     await client.query('rollback');
     client.release();
   }
+}
+
+/**
+ * `fn` in a session of user `userId` switched to the role's reader (0072), as
+ * qdp.read_quarantines_as_<role> runs: only the owner may switch to a reader, so through the
+ * superuser's pool; the role switched back before the session's check and COMMIT.
+ */
+export async function asReader<T>(
+  db: TestDatabase,
+  userId: number,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return withUserSession(db.pool, userId, async (client, opened) => {
+    await client.query(`set local role ${opened.role}_reader`);
+    const result = await fn(client);
+    await client.query(`set local role ${opened.role}`);
+    return result;
+  });
+}
+
+/** A list read of `importId` by fiscal code: up to 100 rows, each shown (and audited). */
+export function listRequest(importId: number, columns: readonly string[]): ReadRequest {
+  return {
+    action: 'list.view',
+    import_id: importId,
+    columns,
+    filters: {},
+    sort: 'fiscal_code',
+    dir: 'asc',
+    limit: 100,
+    offset: 0,
+    shown_limit: 100,
+    reference_day: null,
+    detail: {},
+    client_address: '192.0.2.9',
+  };
+}
+
+/** The rows `request` reads in a session of user `userId`, through the portal's login role. */
+export async function readAs(
+  login: PortalLogin,
+  userId: number,
+  request: ReadRequest,
+): Promise<Record<string, unknown>[]> {
+  return withUserSession(login.pool, userId, async (client, opened) => {
+    return (await client.query(readQuarantinesStatement(opened.role, request))).rows;
+  });
 }
 
 /** The one function that opens a session for a user id, without any proof (owner only, 0052). */

@@ -1,7 +1,9 @@
 // The access policy of DESIGN §6, probed as the portal sees it: a NOINHERIT login role (a member
 // of qdp_portal, never a superuser: superusers bypass row-level security) switching to one portal
 // role per transaction. For every role, what a user's session can read is enumerated and compared
-// with the table of DESIGN §6.
+// with the table of DESIGN §6. Quarantines are read only by the role's reader (0072, through
+// qdp.read_quarantines_as_<role>, which audits): the row policies are probed as the reader, and
+// the role itself is shown to read none.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUserSession } from '../../db/session.ts';
@@ -14,6 +16,9 @@ import {
   type Territory,
   type UserKey,
   asRole,
+  asReader,
+  readAs,
+  listRequest,
 } from './access-fixtures.ts';
 
 const ALL_COLUMNS = [
@@ -238,9 +243,48 @@ describe('access policy (DESIGN §6), as each portal role', () => {
   ];
 
   for (const [user, expected] of expectations) {
-    it(`a ${user} session reads exactly what the policy grants`, async () => {
-      const seen = await withUserSession(login.pool, t.users[user], probe);
+    it(`a ${user} session reads exactly what the policy grants (as its reader)`, async () => {
+      const seen = await asReader(db, t.users[user], probe);
       expect(seen).toEqual(expected());
+    });
+
+    it(`a ${user} session's role itself reads no quarantine, with the same privileges otherwise`, async () => {
+      const seen = await withUserSession(login.pool, t.users[user], probe);
+      const policy = expected();
+      expect(seen).toEqual({ ...policy, rows: [], tables: { ...policy.tables, quarantines: 0 } });
+    });
+
+    it(`a ${user} session reads the latest import's rows of the policy through its function, and audits them`, async () => {
+      const policy = expected();
+      const latest = (policy.rows as string[]).filter((r) => r.startsWith(`${t.latestImport}:`));
+      const before = Number(
+        (await db.pool.query("select count(*) as n from qdp.audit_log where action = 'list.view'"))
+          .rows[0].n,
+      );
+      const rows = await readAs(
+        login,
+        t.users[user],
+        listRequest(
+          t.latestImport,
+          policy.columns.filter((c) => c !== 'import_id' && c !== 'line_no'),
+        ),
+      );
+      expect(rows.map((r) => `${t.latestImport}:${String(r.fiscal_code)}`)).toEqual(latest);
+      const { rows: entries } = await db.pool.query(
+        "select detail from qdp.audit_log where action = 'list.view' and id > (select coalesce(max(id), 0) - 1 from qdp.audit_log)",
+      );
+      expect(entries).toEqual([
+        { detail: { rows: latest.length, shown: latest.map((r) => r.split(':')[1]) } },
+      ]);
+      expect(
+        Number(
+          (
+            await db.pool.query(
+              "select count(*) as n from qdp.audit_log where action = 'list.view'",
+            )
+          ).rows[0].n,
+        ),
+      ).toBe(before + 1);
     });
   }
 
@@ -276,27 +320,27 @@ describe('attempts to see more', () => {
   it('an earlier or a held import is invisible to every role but admin', async () => {
     for (const user of ['staff', 'prefecture', 'munA', 'munB', 'gp1', 'gp2'] as const) {
       for (const importId of [t.olderImport, t.heldImport]) {
-        const rows = await withUserSession(login.pool, t.users[user], (c) =>
+        const rows = await asReader(db, t.users[user], (c) =>
           quarantineRows(c, 'import_id = $1', [importId]),
         );
         expect(rows, `${user} reading import ${importId}`).toEqual([]);
       }
     }
-    const admin = await withUserSession(login.pool, t.users.admin, (c) =>
+    const admin = await asReader(db, t.users.admin, (c) =>
       quarantineRows(c, 'import_id = $1', [t.olderImport]),
     );
     expect(admin).toEqual(rowsOf([t.olderImport, [1, 2, 3, 4]]));
   });
 
   it("a municipality cannot read another municipality's residents", async () => {
-    const rows = await withUserSession(login.pool, t.users.munA, (c) =>
+    const rows = await asReader(db, t.users.munA, (c) =>
       quarantineRows(c, 'residence_istat = any($1)', [[t.munB, t.outside]]),
     );
     expect(rows).toEqual([]);
   });
 
   it("a GP cannot read another GP's patients nor people without a GP", async () => {
-    const rows = await withUserSession(login.pool, t.users.gp1, (c) =>
+    const rows = await asReader(db, t.users.gp1, (c) =>
       quarantineRows(c, "gp_code is distinct from 'G1'"),
     );
     expect(rows).toEqual([]);
@@ -477,7 +521,7 @@ describe('attempts to see more', () => {
     ]);
     try {
       for (const user of ['munA', 'staff', 'gp1', 'admin'] as const) {
-        const seen = await withUserSession(login.pool, t.users[user], async (c) => ({
+        const seen = await asReader(db, t.users[user], async (c) => ({
           rows: await quarantineRows(c),
           imports: Number((await c.query('select count(*) as n from qdp.imports')).rows[0].n),
           userId: (await c.query('select qdp.current_user_id() as id')).rows[0].id,
@@ -490,9 +534,7 @@ describe('attempts to see more', () => {
         c.query('select count(*) as n from qdp.patients'),
       );
       expect(patients.rows).toEqual([{ n: '0' }]);
-      const prefecture = await withUserSession(login.pool, t.users.prefecture, (c) =>
-        quarantineRows(c),
-      );
+      const prefecture = await asReader(db, t.users.prefecture, (c) => quarantineRows(c));
       expect(prefecture).toEqual(rowsOf([t.latestImport, [1, 2, 3, 5, 6, 7]]));
     } finally {
       await db.pool.query('update qdp.roles set aggregates_only = false');
@@ -504,7 +546,7 @@ describe('attempts to see more', () => {
       c.query("update qdp.roles set aggregates_only = true where name = 'municipality'"),
     );
     try {
-      const rows = await withUserSession(login.pool, t.users.munB, (c) => quarantineRows(c));
+      const rows = await asReader(db, t.users.munB, (c) => quarantineRows(c));
       expect(rows).toEqual([]);
     } finally {
       await db.pool.query('update qdp.roles set aggregates_only = false');
@@ -625,7 +667,7 @@ describe('policy shape', () => {
     );
     await db.pool.query(`analyze qdp.quarantines_${t.latestImport}`);
     try {
-      const { plan, timings } = await withUserSession(login.pool, t.users.gp1, async (c) => {
+      const { plan, timings } = await asReader(db, t.users.gp1, async (c) => {
         const page = 'select * from qdp.quarantines order by surname, name limit 50';
         const explained = await c.query(
           `explain (analyze, costs off, timing off, summary off) ${page}`,

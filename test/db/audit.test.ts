@@ -1,7 +1,8 @@
 // The audit log: written only through qdp.audit() by a valid session user, for actions its role
-// performs and people it can read (0070: no forged entry), never changed, deleted only by the
-// retention purge (qdp.purging = on), and read by administrators, who can answer "who looked at
-// this person's record".
+// performs and people it can read (0070: no forged entry), a view only by the read itself (0072:
+// qdp.read_quarantines_as_<role>), never changed, deleted only by the retention purge
+// (qdp.purging = on), and read by administrators, who can answer "who looked at this person's
+// record".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUserSession } from '../../db/session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -14,6 +15,8 @@ import {
   type Territory,
   type UserKey,
   asRole,
+  asReader,
+  readAs,
 } from './access-fixtures.ts';
 
 let db: TestDatabase;
@@ -36,19 +39,22 @@ afterAll(async () => {
 
 describe('qdp.audit', () => {
   it('records who (from the session), as which role, did what to whom and from where', async () => {
-    const id = await withUserSession(login.pool, t.users.munA, async (c) => {
-      const { rows } = await c.query(
-        "select qdp.audit('patient.view', $1, $2, '{\"page\": \"detail\"}', '10.0.0.7') as id",
-        [person(1), t.latestImport],
-      );
-      return rows[0].id as string;
+    const before = await entries();
+    const rows = await readAs(login, t.users.munA, {
+      action: 'patient.view',
+      import_id: t.latestImport,
+      columns: ['fiscal_code'],
+      fiscal_code: person(1),
+      client_address: '10.0.0.7',
     });
-    const { rows } = await db.pool.query(
+    expect(rows).toEqual([{ fiscal_code: person(1) }]);
+    expect(await entries()).toBe(before + 1);
+    const { rows: logged } = await db.pool.query(
       `select user_id, username, role, action, fiscal_code, import_id, client_address, detail,
-         at > now() - interval '1 minute' as recent from qdp.audit_log where id = $1`,
-      [id],
+         at > now() - interval '1 minute' as recent from qdp.audit_log
+       where id = (select max(id) from qdp.audit_log)`,
     );
-    expect(rows).toEqual([
+    expect(logged).toEqual([
       {
         user_id: String(t.users.munA),
         username: 'test.munA',
@@ -57,7 +63,7 @@ describe('qdp.audit', () => {
         fiscal_code: person(1),
         import_id: String(t.latestImport),
         client_address: '10.0.0.7',
-        detail: { page: 'detail' },
+        detail: null,
         recent: true,
       },
     ]);
@@ -104,18 +110,27 @@ describe('qdp.audit', () => {
   });
 });
 
+const READ_ACTIONS = ['patient.view', 'list.view', 'list.search', 'list.export'];
+
 describe('forged entries are refused and write nothing (0070)', () => {
-  /** qdp.audit as `user` with these arguments: the entry's id, or the refusal's message. */
+  /**
+   * qdp.audit as `user` with these arguments: the entry's id, or the refusal's message. A view is
+   * written as the role's reader, as qdp.read_quarantines writes it (the role itself may not,
+   * below): the check still stands between what the reader writes and the log.
+   */
   const attempt = async (user: UserKey, args: unknown[]) => {
     const before = await entries();
+    const write = async (c: { query: typeof db.pool.query }) => {
+      const { rows } = await c.query('select qdp.audit($1, $2, $3, $4, $5) as id', [
+        ...args,
+        ...Array(5 - args.length).fill(null),
+      ]);
+      return String(rows[0].id);
+    };
     try {
-      const id = await withUserSession(login.pool, t.users[user], async (c) => {
-        const { rows } = await c.query('select qdp.audit($1, $2, $3, $4, $5) as id', [
-          ...args,
-          ...Array(5 - args.length).fill(null),
-        ]);
-        return String(rows[0].id);
-      });
+      const id = READ_ACTIONS.includes(String(args[0]))
+        ? await asReader(db, t.users[user], write)
+        : await withUserSession(login.pool, t.users[user], write);
       expect(await entries()).toBe(before + 1);
       return { id };
     } catch (error) {
@@ -189,6 +204,27 @@ describe('forged entries are refused and write nothing (0070)', () => {
     expect(await attempt('admin', ['patient.view', person(4), t.olderImport])).toHaveProperty('id');
   });
 
+  it('a view recorded by hand, without the read: refused to every role, in scope or not (0072)', async () => {
+    const before = await entries();
+    for (const [user, role] of [['admin', 'admin'], ...NON_ADMIN_USERS] as const) {
+      for (const action of READ_ACTIONS) {
+        const args =
+          action === 'patient.view'
+            ? [action, person(1), t.latestImport, null]
+            : [action, null, t.latestImport, shown([person(1)])];
+        await expect(
+          withUserSession(login.pool, t.users[user], (c) =>
+            c.query('select qdp.audit($1, $2, $3, $4)', args),
+          ),
+          `${action} ${user}`,
+        ).rejects.toThrow(
+          `qdp.audit: ${action} is recorded by the read itself (qdp.read_quarantines_as_${role}), not by hand`,
+        );
+      }
+    }
+    expect(await entries()).toBe(before);
+  });
+
   it('an action the role cannot perform, or no portal session records', async () => {
     for (const action of [
       'rejects.export',
@@ -225,7 +261,7 @@ describe('the check locks only the partition it reads (0070)', () => {
   it('whatever plan the session would choose: a generic plan would lock every import', async () => {
     // With every import's partition locked by each check, fifty pages at once exhausted the
     // lock table ("out of shared memory", measured by the portal benchmark at full size).
-    const locked = await withUserSession(login.pool, t.users.munA, async (c) => {
+    const locked = await asReader(db, t.users.munA, async (c) => {
       await c.query('set local plan_cache_mode = force_generic_plan');
       for (let i = 0; i < 3; i++) {
         await c.query("select qdp.audit('patient.view', $1, $2)", [person(1), t.latestImport]);
@@ -299,9 +335,23 @@ describe('append-only audit_log', () => {
         ),
       ).rejects.toThrow('qdp.audit: forged is not an action a portal session records');
     }
-    // Straight into the table, the same check as through qdp.audit: a GP's person of another GP.
+    // Straight into the table, the same check as through qdp.audit: a view by hand, of the GP's
+    // own patient or of another GP's.
+    for (const n of [1, 6]) {
+      await expect(
+        withUserSession(login.pool, t.users.gp1, (c) =>
+          c.query(
+            "insert into qdp.audit_log (action, fiscal_code, import_id) values ('patient.view', $1, $2)",
+            [person(n), t.latestImport],
+          ),
+        ),
+      ).rejects.toThrow(
+        'qdp.audit: patient.view is recorded by the read itself (qdp.read_quarantines_as_gp), not by hand',
+      );
+    }
+    // And as the reader, a person the session cannot read.
     await expect(
-      withUserSession(login.pool, t.users.gp1, (c) =>
+      asReader(db, t.users.gp1, (c) =>
         c.query(
           "insert into qdp.audit_log (action, fiscal_code, import_id) values ('patient.view', $1, $2)",
           [person(6), t.latestImport],
@@ -317,14 +367,19 @@ describe('append-only audit_log', () => {
 describe('qdp.patient_access_log', () => {
   it('tells an administrator who looked at a person, in order', async () => {
     const fiscalCode = person(6);
+    const view = (code: string) => ({
+      action: 'patient.view' as const,
+      import_id: t.latestImport,
+      columns: ['fiscal_code'],
+      fiscal_code: code,
+      client_address: '10.0.0.1',
+    });
     for (const user of ['gp2', 'munA', 'staff'] as const) {
-      await withUserSession(login.pool, t.users[user], (c) =>
-        c.query("select qdp.audit('patient.view', $1, $2)", [fiscalCode, t.latestImport]),
-      );
+      expect(await readAs(login, t.users[user], view(fiscalCode))).toHaveLength(1);
     }
-    await withUserSession(login.pool, t.users.gp1, (c) =>
-      c.query("select qdp.audit('patient.view', $1, $2)", [person(1), t.latestImport]),
-    );
+    expect(await readAs(login, t.users.gp1, view(person(1)))).toHaveLength(1);
+    // A view of someone out of scope reads nothing and records nothing.
+    expect(await readAs(login, t.users.gp1, view(fiscalCode))).toEqual([]);
     const log = await withUserSession(login.pool, t.users.admin, async (c) => {
       const { rows } = await c.query(
         'select user_id, username, role, action, import_id from qdp.patient_access_log($1)',
@@ -374,5 +429,109 @@ describe('qdp.patient_access_log', () => {
     await expect(
       withUserSession(login.pool, t.users.staff, (c) => c.query('select id from qdp.audit_log')),
     ).rejects.toThrow('permission denied for table audit_log');
+  });
+});
+
+describe('qdp.read_quarantines: the read writes the entry of what it returned (0072)', () => {
+  const listViews = async () =>
+    Number(
+      (await db.pool.query("select count(*) as n from qdp.audit_log where action = 'list.view'"))
+        .rows[0].n,
+    );
+  const page = (limit: number, shownLimit: number) => ({
+    action: 'list.view' as const,
+    import_id: t.latestImport,
+    columns: ['fiscal_code', 'surname'],
+    filters: {},
+    sort: 'fiscal_code',
+    dir: 'asc' as const,
+    limit,
+    offset: 0,
+    shown_limit: shownLimit,
+    reference_day: null,
+    detail: { page: 1 },
+    client_address: '10.0.0.4',
+  });
+
+  it('a row read past shown_limit comes back empty and unrecorded: it only says there is more', async () => {
+    // Municipality A's people in the latest import: persons 1 and 6.
+    const before = await listViews();
+    expect(await readAs(login, t.users.munA, page(2, 1))).toEqual([
+      { fiscal_code: person(1), surname: expect.any(String) as string },
+      { fiscal_code: null, surname: null },
+    ]);
+    expect(await listViews()).toBe(before + 1);
+    const { rows } = await db.pool.query(
+      "select detail from qdp.audit_log where action = 'list.view' order by id desc limit 1",
+    );
+    expect(rows).toEqual([{ detail: { page: 1, rows: 1, shown: [person(1)] } }]);
+    // Nothing shown: nobody named, no entry, no person returned.
+    expect(await readAs(login, t.users.munA, page(2, 0))).toEqual([
+      { fiscal_code: null, surname: null },
+      { fiscal_code: null, surname: null },
+    ]);
+    expect(await listViews()).toBe(before + 1);
+  });
+
+  it('a person out of scope is neither returned nor recorded', async () => {
+    const before = await entries();
+    const view = {
+      action: 'patient.view' as const,
+      import_id: t.latestImport,
+      columns: ['fiscal_code'],
+      fiscal_code: person(6),
+      client_address: '10.0.0.4',
+    };
+    expect(await readAs(login, t.users.gp1, view)).toEqual([]);
+    expect(await readAs(login, t.users.munA, { ...view, import_id: t.olderImport })).toEqual([]);
+    expect(await entries()).toBe(before);
+  });
+
+  it('refuses a bad request naming what is wrong, before reading or writing anything', async () => {
+    const before = await entries();
+    for (const [change, message] of [
+      [{ sort: 'phone; drop table x' }, 'sort must be fiscal_code, surname'],
+      [{ dir: 'sideways' }, 'dir must be asc or desc'],
+      [{ columns: ['fiscal_code', 'password_hash'] }, 'columns: password_hash is not a column'],
+      [{ filters: { municipality: "1' or true" } }, 'filters.municipality must be a 6-digit'],
+      [{ limit: -1 }, 'limit and offset must be whole numbers'],
+      [{ action: 'list.steal' }, 'action must be patient.view, list.view'],
+    ] as const) {
+      await expect(
+        withUserSession(login.pool, t.users.staff, (c) =>
+          c.query('select count(*) from qdp.read_quarantines_as_staff($1::jsonb)', [
+            JSON.stringify({ ...page(10, 10), ...change }),
+          ]),
+        ),
+        JSON.stringify(change),
+      ).rejects.toThrow(`qdp.read_quarantines: ${message}`);
+    }
+    // A column the role may not read: the column privilege refuses it.
+    await expect(
+      readAs(login, t.users.prefecture, { ...page(10, 10), columns: ['fiscal_code', 'reason'] }),
+    ).rejects.toThrow('permission denied for table quarantines');
+    expect(await entries()).toBe(before);
+  });
+
+  it("the patient's timeline answers only after the view of that person in the same transaction", async () => {
+    const timeline = `select count(*)::int as n from qdp.portal_patient_timeline('${person(1)}')`;
+    await expect(
+      withUserSession(login.pool, t.users.staff, (c) => c.query(timeline)),
+    ).rejects.toThrow('qdp.portal_patient_timeline: read with the view it belongs to');
+    const counted = await withUserSession(login.pool, t.users.staff, async (c, opened) => {
+      await c.query(`select * from qdp.read_quarantines_as_staff($1::jsonb)`, [
+        JSON.stringify({
+          action: 'patient.view',
+          import_id: t.latestImport,
+          columns: ['fiscal_code'],
+          fiscal_code: person(1),
+          client_address: '10.0.0.4',
+        }),
+      ]);
+      expect(opened.role).toBe('qdp_staff');
+      return (await c.query<{ n: number }>(timeline)).rows[0]!.n;
+    });
+    // Person 1 is in the older import and the latest (both published).
+    expect(counted).toBe(2);
   });
 });

@@ -160,7 +160,9 @@ describe('record of processing', () => {
       {
         name: 'quarantines_gp',
         command: 'SELECT',
-        using: '((import_id = latest_import_id()) AND (gp_code = current_gp_code()))',
+        // Read only by the GP's reader (0072), through the function that audits each read.
+        using:
+          "((CURRENT_USER = 'qdp_gp_reader'::name) AND (import_id = latest_import_id()) AND (gp_code = current_gp_code()))",
       },
     ]);
     expect(gpQuarantines.columns.find((c) => c.column === 'reason')).toEqual({

@@ -9,7 +9,7 @@ import { importDailyFile } from '../../core/importer.ts';
 import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { readMigrations } from '../../db/migrate.ts';
 import { withUserSession } from '../../db/session.ts';
-import { createPortalLogin, type PortalLogin } from '../db/access-fixtures.ts';
+import { asReader, createPortalLogin, type PortalLogin } from '../db/access-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 let db: TestDatabase;
@@ -189,7 +189,8 @@ describe('the publication hook', () => {
       [imports[2]],
     );
     const shown = (code: unknown) => JSON.stringify({ rows: 1, shown: [code] });
-    await withUserSession(login.pool, id, async (c) => {
+    // Written as the administrator's reader, as qdp.read_quarantines writes them (0072).
+    await asReader(db, id, async (c) => {
       for (const p of [x, y]) {
         await c.query("select qdp.audit('patient.view', $1, $2, null, '127.0.0.1')", [
           p!.fiscal_code,

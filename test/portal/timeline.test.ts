@@ -1,8 +1,10 @@
 // qdp.portal_patient_timeline (0014) answers exactly when the row policy shows the person in the
-// latest import, for every user of every role, and then lists every published import that names
-// the person; the held import never appears.
+// latest import, for every user of every role, after the view of that person in the same
+// transaction (0072), and then lists every published import that names the person; the held
+// import never appears.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUserSession } from '../../db/session.ts';
+import { readQuarantinesStatement } from '../../portal/queries/read-quarantines.ts';
 import {
   createPortalLogin,
   person,
@@ -44,10 +46,16 @@ describe('qdp.portal_patient_timeline', () => {
         const { visible, timeline } = await withUserSession(
           login.pool,
           t.users[user],
-          async (c) => {
+          async (c, opened) => {
+            // The view first, as the patient page reads it (0072: the timeline answers after it).
             const seen = await c.query(
-              'select 1 from qdp.quarantines where fiscal_code = $1 and import_id = qdp.latest_import_id()',
-              [person(n)],
+              readQuarantinesStatement(opened.role, {
+                action: 'patient.view',
+                import_id: t.latestImport,
+                columns: ['fiscal_code'],
+                fiscal_code: person(n),
+                client_address: '10.0.0.5',
+              }),
             );
             const rows = await c.query(
               'select import_id::int from qdp.portal_patient_timeline($1)',

@@ -7,10 +7,14 @@
 --
 -- The actions a portal role writes itself (the others are written by SECURITY DEFINER functions
 -- as the owner, after their own checks):
---   patient.view                         any role; fiscal_code: a person of import_id it reads
---   list.view, list.search, list.export  any role; detail->'shown': the fiscal codes shown, each
---                                        a person of import_id it reads, once, and
---                                        detail->'rows' their number; no fiscal_code
+--   patient.view                         any role's reader, in qdp.read_quarantines (0072);
+--                                        fiscal_code: a person of import_id it reads
+--   list.view, list.search, list.export  any role's reader, in qdp.read_quarantines;
+--                                        detail->'shown': the fiscal codes shown, each a person
+--                                        of import_id it reads, once, and detail->'rows' their
+--                                        number; no fiscal_code
+--   (A role switched to directly reads no quarantine, so it can record no view: the entry of a
+--   view is written by the call that read.)
 --   password.change                      any role; nobody named
 --   rejects.export, user.create, user.disable, user.enable, user.unlock, user.password,
 --   user.second-factor, user.identity-register, user.identity-remove
@@ -30,6 +34,10 @@ declare
   readable integer;
 begin
   if action in ('patient.view', 'list.view', 'list.search', 'list.export') then
+    if current_user::text !~ '^qdp_[a-z]+_reader$' then
+      raise exception 'qdp.audit: % is recorded by the read itself (qdp.read_quarantines_as_%), not by hand',
+        action, regexp_replace(current_user, '^qdp_', '') using errcode = '42501';
+    end if;
     if coalesce(detail ? 'shown', false) <> (action <> 'patient.view')
        or (fiscal_code is null) <> (action <> 'patient.view') then
       raise exception 'qdp.audit: % names its person in %', action,

@@ -2,8 +2,9 @@
 -- the transaction-local setting qdp.session_token_hash (hex, db/session.ts). It counts only while
 -- the session is live (not ended, within session_idle_minutes of its last request and
 -- session_max_hours of its log-in, as qdp.portal_session_user checks it), its user is not
--- disabled and belongs to the role the transaction switched to. Inside a SECURITY DEFINER
--- function current_user is the function's owner, so the caller's role is read from the `role`
+-- disabled and belongs to the role the transaction switched to (or to that role's reader, 0072,
+-- which only the owner can switch to: its tests and the benchmark read as a reader directly).
+-- Inside a SECURITY DEFINER function current_user is the function's owner, so the caller's role is read from the `role`
 -- setting that SET [LOCAL] ROLE sets; a session that did not switch role ('none') has no user.
 -- A connection that merely sets a user id, or a hash of no live session, has no user: every
 -- policy, the audit and the portal's functions see nobody. Garbage in the setting means no user,
@@ -39,7 +40,7 @@ begin
     and s.created_at >= now() - make_interval(hours => (
           select value::integer from qdp.settings where key = 'session_max_hours'))
     and not u.disabled
-    and r.db_role = current_setting('role');
+    and current_setting('role') in (r.db_role, r.db_role || '_reader');
 end
 $$;
 

@@ -3,7 +3,10 @@
 -- from this SECURITY DEFINER function, which answers only when the caller may see the person in
 -- the latest import: the same predicates as the row policies (scope columns compared with
 -- qdp.current_*()), evaluated on that row. test/portal/timeline.test.ts checks, for every role,
--- that the timeline is given exactly when the policy shows the person.
+-- that the timeline is given exactly when the policy shows the person. It answers only after the
+-- same transaction recorded the view of that person (the last audit entry, written by
+-- qdp.read_quarantines in this transaction: its xmin is this transaction's id), so the history is
+-- never read without its entry (0072).
 create or replace function qdp.portal_patient_timeline(p_fiscal_code text)
 returns table (import_id bigint, reference_day date, published_at timestamptz, start_date date,
   end_date date, change text)
@@ -28,6 +31,16 @@ begin
   where q.fiscal_code = p_fiscal_code and q.import_id = latest;
   if not coalesce(row_seen, false) then
     return;
+  end if;
+  if not exists (
+    select from qdp.audit_log a
+    where a.id = (select case when v ~ '^[0-9]{1,18}$' then v::bigint end
+                  from (select current_setting('qdp.audit_last_id', true) as v) last)
+      and a.xmin = pg_current_xact_id()::xid
+      and a.action = 'patient.view' and a.fiscal_code = p_fiscal_code
+      and a.user_id = qdp.current_user_id()) then
+    raise exception 'qdp.portal_patient_timeline: read with the view it belongs to (qdp.read_quarantines_as_<role>, patient.view of this person, first in the same transaction)'
+      using errcode = '42501';
   end if;
   return query
     select q.import_id, a.reference_day, i.published_at, q.start_date, q.end_date, q.change

@@ -1,0 +1,64 @@
+-- The one way a portal session reads quarantines (0072): runs the request's statement
+-- (qdp.read_quarantines_sql, which says what a request holds), returns its rows and writes the
+-- audit entry of exactly the people it returned, in the same call:
+--   patient.view   the person, one entry naming them (fiscal_code) if the session sees them;
+--   list.*         the first request.shown_limit rows in order, one entry with detail.shown,
+--                  their fiscal codes, detail.rows their number, and the request's detail
+--                  (filters, page); no row shown, no entry. A row read past shown_limit (a page
+--                  reads one more than it shows, to know there is a next page; an export one more
+--                  than it may hold) comes back with every column NULL: it says there is more and
+--                  shows nobody, so no person leaves the database without an entry.
+-- It runs as the caller, and only the readers may call it: qdp_<role>_reader, through
+-- qdp.read_quarantines_as_<role> (SECURITY DEFINER), the only role whose reads of qdp.quarantines
+-- the row policies answer. So the rows are the session's role's (its column privileges and row
+-- policies), the entry is checked as every entry is (audit_entry_permitted.sql), and a refused
+-- entry undoes the read with its transaction. Without a live session it raises before reading.
+create or replace function qdp.read_quarantines(request jsonb) returns setof qdp.quarantines
+language plpgsql volatile
+set search_path = pg_catalog, qdp
+as $$
+declare
+  action text := request ->> 'action';
+  statement text := qdp.read_quarantines_sql(request);
+  import_id bigint := (request ->> 'import_id')::bigint;
+  client_address text := request ->> 'client_address';
+  shown_limit integer;
+  shown text[] := '{}';
+  person qdp.quarantines;
+  nobody qdp.quarantines;
+begin
+  if qdp.current_user_id() is null then
+    raise exception 'qdp.read_quarantines: no valid session user (no live portal session of this role)'
+      using errcode = '42501';
+  end if;
+  if action = 'patient.view' then
+    for person in execute statement loop
+      perform qdp.audit(action, person.fiscal_code, import_id, null, client_address);
+      return next person;
+    end loop;
+    return;
+  end if;
+  if coalesce(request ->> 'shown_limit', '') !~ '^[0-9]{1,9}$' then
+    raise exception 'qdp.read_quarantines: % needs shown_limit, how many of the rows read are shown', action
+      using errcode = '22023';
+  end if;
+  shown_limit := (request ->> 'shown_limit')::integer;
+  for person in execute statement loop
+    if cardinality(shown) < shown_limit then
+      shown := shown || person.fiscal_code;
+      return next person;
+    else
+      return next nobody;
+    end if;
+  end loop;
+  if cardinality(shown) > 0 then
+    perform qdp.audit(action, null, import_id,
+      coalesce(request -> 'detail', '{}'::jsonb)
+        || jsonb_build_object('rows', cardinality(shown), 'shown', to_jsonb(shown)),
+      client_address);
+  end if;
+end
+$$;
+
+revoke all on function qdp.read_quarantines(jsonb) from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;
+grant execute on function qdp.read_quarantines(jsonb) to qdp_admin_reader, qdp_staff_reader, qdp_prefecture_reader, qdp_municipality_reader, qdp_gp_reader;
