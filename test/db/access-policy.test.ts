@@ -639,6 +639,45 @@ describe('policy shape', () => {
     ]);
   });
 
+  it("each role's read function is its reader's, executable by the role alone; readers log in nowhere and create nothing", async () => {
+    const { rows } = await db.pool.query(
+      `select p.proname as name, p.proowner::regrole::text as owner, p.prosecdef as definer,
+              array(select r.rolname::text from pg_roles r
+                    where r.rolname ~ '^qdp_' and has_function_privilege(r.oid, p.oid, 'execute')
+                    order by 1) as executed_by
+       from pg_proc p where p.pronamespace = 'qdp'::regnamespace
+         and p.proname like 'read\\_quarantines\\_as\\_%' order by 1`,
+    );
+    const roles = ['admin', 'gp', 'municipality', 'prefecture', 'staff'];
+    expect(rows).toEqual(
+      roles.map((r) => ({
+        name: `read_quarantines_as_${r}`,
+        owner: `qdp_${r}_reader`,
+        definer: true,
+        // The reader owns it (and may run it); the role calls it; nobody else.
+        executed_by: [`qdp_${r}`, `qdp_${r}_reader`].sort(),
+      })),
+    );
+    const readers = await db.pool.query(
+      `select r.rolname::text as name, r.rolcanlogin as login,
+              has_schema_privilege(r.oid, 'qdp', 'create') as creates,
+              array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid
+                    where m.member = r.oid) as member_of,
+              array(select u.rolname::text from pg_auth_members m join pg_roles u on u.oid = m.member
+                    where m.roleid = r.oid and u.rolname ~ '^qdp_') as members
+       from pg_roles r where r.rolname ~ '^qdp_[a-z]+_reader$' order by 1`,
+    );
+    expect(readers.rows).toEqual(
+      roles.map((r) => ({
+        name: `qdp_${r}_reader`,
+        login: false,
+        creates: false,
+        member_of: [`qdp_${r}`],
+        members: [],
+      })),
+    );
+  });
+
   it('every role records its purpose and legal basis', async () => {
     const { rows } = await db.pool.query(
       'select name, db_role, aggregates_only, legal_basis from qdp.roles order by name',
