@@ -1293,11 +1293,13 @@ $$;
 CREATE FUNCTION qdp.portal_patient_timeline(p_fiscal_code text) RETURNS TABLE(import_id bigint, reference_day date, published_at timestamp with time zone, start_date date, end_date date, change text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'qdp'
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $_$
 declare
   caller text := current_setting('role');
   latest bigint := qdp.latest_import_id();
   row_seen boolean;
+  first_import bigint;
 begin
   select case caller
       when 'qdp_admin' then qdp.current_row_access()
@@ -1323,12 +1325,16 @@ begin
     raise exception 'qdp.portal_patient_timeline: read with the view it belongs to (qdp.read_quarantines_as_<role>, patient.view of this person, first in the same transaction)'
       using errcode = '42501';
   end if;
+  -- A person in the latest import has a patients row (written at its publication); without one
+  -- (data loaded by hand) every import is read.
+  select coalesce(min(p.first_import_id), 0) into first_import
+  from qdp.patients p where p.fiscal_code = p_fiscal_code;
   return query
     select q.import_id, a.reference_day, i.published_at, q.start_date, q.end_date, q.change
     from qdp.quarantines q
     join qdp.imports i on i.id = q.import_id and i.status = 'published'
     left join qdp_analytics.imports a on a.import_id = q.import_id
-    where q.fiscal_code = p_fiscal_code
+    where q.fiscal_code = p_fiscal_code and q.import_id >= first_import
     order by q.import_id;
 end
 $_$;
@@ -2996,6 +3002,8 @@ begin
           is distinct from
           (q.surname, q.name, q.sex, q.birth_date, q.residence_istat, q.residence_name, q.address,
            q.phone, q.gp_code)
+       -- A held import published after a newer one: the person's first import moves back to it.
+       or o.first_import_id > %1$s
     -- In key order, the primary key's B-tree is filled page by page (measured: a third faster
     -- for a million new patients than in file order).
     order by q.fiscal_code
@@ -3003,7 +3011,8 @@ begin
       surname = excluded.surname, name = excluded.name, sex = excluded.sex,
       birth_date = excluded.birth_date, residence_istat = excluded.residence_istat,
       residence_name = excluded.residence_name, address = excluded.address,
-      phone = excluded.phone, gp_code = excluded.gp_code, last_import_id = excluded.last_import_id
+      phone = excluded.phone, gp_code = excluded.gp_code, last_import_id = excluded.last_import_id,
+      first_import_id = least(p.first_import_id, excluded.first_import_id)
   $sql$, p_import_id);
 end
 $_$;

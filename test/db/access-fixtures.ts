@@ -222,6 +222,7 @@ export async function seedTerritory(pool: pg.Pool): Promise<Territory> {
     }
     const byImport = { older: olderImport, latest: latestImport, held: heldImport };
     const lastSeen = new Map<number, [number, Place, string | null]>();
+    const firstSeen = new Map<number, number>();
     for (const [key, importId] of Object.entries(byImport) as [keyof typeof byImport, number][]) {
       await client.query(
         `create table qdp.quarantines_${importId} partition of qdp.quarantines for values in (${importId})`,
@@ -237,15 +238,18 @@ export async function seedTerritory(pool: pg.Pool): Promise<Territory> {
              'CONTATTO', '2020-11-01', '2020-11-10', 'new')`,
           [importId, line, person(n), `SINTETICO${n}`, places[place], gp],
         );
-        if (key !== 'held') lastSeen.set(n, [importId, place, gp]);
+        if (key !== 'held') {
+          lastSeen.set(n, [importId, place, gp]);
+          if (!firstSeen.has(n)) firstSeen.set(n, importId);
+        }
       }
     }
     for (const [n, [importId, place, gp]] of lastSeen) {
       await client.query(
         `insert into qdp.patients (fiscal_code, surname, name, sex, birth_date, residence_istat, address, phone,
            gp_code, first_import_id, last_import_id)
-         values ($1, $2, 'PERSONA', 'F', '1980-01-01', $3, 'VIA FINTA 1', '0450000000', $4, $5, $5)`,
-        [person(n), `SINTETICO${n}`, places[place], gp, importId],
+         values ($1, $2, 'PERSONA', 'F', '1980-01-01', $3, 'VIA FINTA 1', '0450000000', $4, $6, $5)`,
+        [person(n), `SINTETICO${n}`, places[place], gp, importId, firstSeen.get(n)],
       );
     }
     await client.query(
