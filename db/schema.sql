@@ -2092,6 +2092,7 @@ declare
   action text := request ->> 'action';
   wanted text[];
   unknown text;
+  known text[];
   select_list text;
   filters jsonb := coalesce(request -> 'filters', '{}'::jsonb);
   conditions text[];
@@ -2109,22 +2110,21 @@ begin
     raise exception 'qdp.read_quarantines: columns must be an array of column names' using errcode = '22023';
   end if;
   wanted := array(select jsonb_array_elements_text(request -> 'columns'));
-  select c into unknown from unnest(wanted) c
-  where c not in (select a.attname from pg_attribute a
-                  where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0
-                    and not a.attisdropped)
-  limit 1;
+  -- One pass over the table's columns: the select list (the others NULL, in the table's order, so
+  -- the rows are qdp.quarantines rows) and the names a request may ask for.
+  select string_agg(case when a.attname = any (wanted) or a.attname = 'fiscal_code'
+                      then format('q.%I', a.attname)
+                      else format('null::%s', format_type(a.atttypid, a.atttypmod)) end,
+                    ', ' order by a.attnum),
+         array_agg(a.attname::text)
+    into select_list, known
+  from pg_attribute a
+  where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0 and not a.attisdropped;
+  select c into unknown from unnest(wanted) c where c <> all (known) limit 1;
   if found then
     raise exception 'qdp.read_quarantines: columns: % is not a column of qdp.quarantines', unknown
       using errcode = '22023';
   end if;
-  select string_agg(case when a.attname = any (wanted) or a.attname = 'fiscal_code'
-                      then format('q.%I', a.attname)
-                      else format('null::%s', format_type(a.atttypid, a.atttypmod)) end,
-                    ', ' order by a.attnum)
-    into select_list
-  from pg_attribute a
-  where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0 and not a.attisdropped;
 
   if jsonb_typeof(request -> 'import_id') = 'null' or not request ? 'import_id' then
     conditions := array['false'];
