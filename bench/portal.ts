@@ -240,14 +240,12 @@ async function directQuery(
           )
         ).rows.map((r) => r.attname),
       );
-      const { page, ...rest } = filters;
       const { request } = listReadRequest(
         filters,
         { readable, importId: latestImportId, referenceDay: null, limit: PAGE_SIZE + 1, offset: 0 },
         {
           action: 'list.view',
           shownLimit: PAGE_SIZE,
-          detail: { filters: rest, page },
           clientAddress: 'bench',
         },
       );

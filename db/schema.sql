@@ -65,7 +65,7 @@ COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 CREATE FUNCTION qdp.access_report(fiscal_code text, client_address text DEFAULT NULL::text) RETURNS TABLE(at timestamp with time zone, audit_id bigint, user_id bigint, username text, display_name text, role text, istat_code text, municipality text, gp_code text, gp_name text, action text, import_id bigint, fields text[], purpose text, legal_basis text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 #variable_conflict use_column
 -- (variables are named so that no column of the query shadows them)
@@ -114,7 +114,7 @@ $$;
 
 CREATE FUNCTION qdp.access_report_keep_role_fields() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   -- Fired by every GRANT in the database, also while a migration recreates the table: nothing to
@@ -153,7 +153,7 @@ $$;
 
 CREATE FUNCTION qdp.access_report_keep_role_fields_on_grant() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   perform qdp.access_report_keep_role_fields();
@@ -172,7 +172,7 @@ $$;
 
 CREATE FUNCTION qdp.access_report_keep_role_purpose() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if tg_op = 'UPDATE' and old.purpose = new.purpose and old.legal_basis = new.legal_basis then
@@ -193,7 +193,7 @@ $$;
 
 CREATE FUNCTION qdp.argon2_proof_valid(p_proof bytea, p_verifier bytea) RETURNS boolean
     LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select coalesce(length(p_proof) = 32 and sha256(p_proof) = p_verifier, false) $$;
 
 
@@ -203,7 +203,7 @@ CREATE FUNCTION qdp.argon2_proof_valid(p_proof bytea, p_verifier bytea) RETURNS 
 
 CREATE FUNCTION qdp.argon2_split(phc text, OUT params text, OUT verifier bytea) RETURNS record
     LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
   select m[1], sha256(decode(m[2] || '=', 'base64'))
   from (select regexp_match(phc,
@@ -217,7 +217,7 @@ $_$;
 
 CREATE FUNCTION qdp.argon2_stand_in(p_params text, p_name text) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
   select coalesce(regexp_replace(p_params, '\$[^$]*$', ''), '$argon2id$v=19$m=19456,t=2,p=1')
     || '$' || rtrim(encode(substr(qdp_crypto.hmac(convert_to(coalesce(p_name, ''), 'UTF8'),
@@ -232,7 +232,7 @@ $_$;
 
 CREATE FUNCTION qdp.attach_quarantines_partition(p_import_id bigint) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     SET maintenance_work_mem TO '256MB'
     AS $_$
 begin
@@ -254,7 +254,7 @@ $_$;
 
 CREATE FUNCTION qdp.audit(action text, fiscal_code text DEFAULT NULL::text, import_id bigint DEFAULT NULL::bigint, detail jsonb DEFAULT NULL::jsonb, client_address text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if qdp.current_user_id() is null then
@@ -278,7 +278,7 @@ $$;
 
 CREATE FUNCTION qdp.audit_entry_permitted(action text, fiscal_code text, import_id bigint, detail jsonb) RETURNS boolean
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     AS $_$
 declare
@@ -358,7 +358,7 @@ $_$;
 
 CREATE FUNCTION qdp.audit_log_append_only() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if tg_op = 'UPDATE' then
@@ -383,7 +383,7 @@ $$;
 
 CREATE FUNCTION qdp.audit_log_session_user() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if new.user_id is null then
@@ -402,7 +402,7 @@ $$;
 
 CREATE FUNCTION qdp.base64url_decode(t text) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select decode(rpad(translate(t, '-_', '+/'), ((length(t) + 3) / 4) * 4, '='), 'base64') $$;
 
 
@@ -412,7 +412,7 @@ CREATE FUNCTION qdp.base64url_decode(t text) RETURNS bytea
 
 CREATE FUNCTION qdp.bytes_numeric(b bytea) RETURNS numeric
     LANGUAGE plpgsql IMMUTABLE STRICT
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   v numeric := 0;
@@ -432,7 +432,7 @@ $$;
 
 CREATE FUNCTION qdp.claim_notification(p_import_id bigint) RETURNS boolean
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   with claimed as (
     update qdp.imports set notified_at = now()
@@ -449,7 +449,7 @@ $$;
 
 CREATE FUNCTION qdp.current_gp_code() RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select b.gp_code from qdp.session_binding() b where not b.aggregates_only);
@@ -463,7 +463,7 @@ $$;
 
 CREATE FUNCTION qdp.current_istat_code() RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select b.istat_code from qdp.session_binding() b where not b.aggregates_only);
@@ -477,7 +477,7 @@ $$;
 
 CREATE FUNCTION qdp.current_row_access() RETURNS boolean
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select coalesce((select not b.aggregates_only from qdp.session_binding() b), false));
@@ -491,7 +491,7 @@ $$;
 
 CREATE FUNCTION qdp.current_user_id() RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select b.user_id from qdp.session_binding() b);
@@ -505,7 +505,7 @@ $$;
 
 CREATE FUNCTION qdp.discard_import(p_import_id bigint, by_user text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   current_status text := qdp.lock_import(p_import_id);
@@ -527,7 +527,7 @@ $$;
 
 CREATE FUNCTION qdp.end_unfinished_import(p_import_id bigint, new_status text, reason text, verb text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   current_status text := qdp.lock_import(p_import_id);
@@ -549,7 +549,7 @@ $$;
 
 CREATE FUNCTION qdp.fail_import(p_import_id bigint, reason text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   perform qdp.end_unfinished_import(p_import_id, 'failed', fail_import.reason, 'failed');
@@ -563,7 +563,7 @@ $$;
 
 CREATE FUNCTION qdp.fail_stale_imports() RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   minutes integer := qdp.setting('stale_import_minutes')::integer;
@@ -669,7 +669,7 @@ CREATE FUNCTION qdp.fiscal_code_is_valid(code text) RETURNS boolean
 
 CREATE FUNCTION qdp.id_token_verified(p_token text, OUT issuer text, OUT claims jsonb, OUT refusal text) RETURNS record
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   parts text[] := string_to_array(p_token, '.');
@@ -746,7 +746,7 @@ $$;
 
 CREATE FUNCTION qdp.identity_provider_set(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_by text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if jsonb_typeof(p_jwks -> 'keys') is distinct from 'array' or not exists (
@@ -772,7 +772,7 @@ $$;
 
 CREATE FUNCTION qdp.import_is_held(p_import_id bigint) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select exists (
     select from pg_locks l
@@ -789,7 +789,7 @@ $$;
 
 CREATE FUNCTION qdp.import_summary(p_import_id bigint) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
 declare
   imp qdp.imports;
@@ -878,7 +878,7 @@ $_$;
 
 CREATE FUNCTION qdp.latest_import_id() RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select import_id from qdp.publications order by id desc limit 1);
@@ -892,7 +892,7 @@ $$;
 
 CREATE FUNCTION qdp.lock_import(p_import_id bigint) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   found_status text;
@@ -912,7 +912,7 @@ $$;
 
 CREATE FUNCTION qdp.mark_loaded(p_import_id bigint) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   current_status text := qdp.lock_import(p_import_id);
@@ -958,7 +958,7 @@ CREATE FUNCTION qdp.parse_date(value text) RETURNS date
 
 CREATE FUNCTION qdp.patient_access_log(fiscal_code text) RETURNS TABLE(at timestamp with time zone, user_id bigint, username text, role text, action text, import_id bigint, client_address text, detail jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if current_setting('role') <> 'qdp_admin' or qdp.current_user_id() is null then
@@ -980,7 +980,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_admin_username(p_action text) RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   who record;
@@ -1006,7 +1006,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_end_user_sessions(p_user_id bigint) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   perform qdp.portal_admin_username(format('end the sessions of user %s', p_user_id));
@@ -1021,7 +1021,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_identity_provider_refresh(p_issuer text, p_client_id text, p_claim text, p_jwks jsonb, p_client text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   admin_name text := qdp.portal_admin_username(format('refresh the keys of identity provider %s', p_issuer));
@@ -1041,7 +1041,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_import_action(p_action text, p_import_id bigint, p_client text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   admin_name text;
@@ -1070,7 +1070,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_login_attempt(p_client text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   per_minute integer := qdp.setting('login_attempts_per_minute')::integer;
@@ -1105,7 +1105,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_login_failed(p_user_id bigint) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   failures integer;
@@ -1131,7 +1131,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_login_succeeded(p_user_id bigint, p_token_hash bytea, p_client text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   update qdp.users set failed_logins = 0, locked_until = null
@@ -1151,7 +1151,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_open_session(p_token_hash bytea, OUT user_id bigint, OUT db_role text, OUT username text, OUT display_name text, OUT role text, OUT istat_code text, OUT gp_code text, OUT aggregates_only boolean, OUT purpose text, OUT legal_basis text, OUT latest_import_id bigint, OUT latest_source_name text, OUT latest_published_at timestamp with time zone, OUT latest_reference_day text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   session_user_id bigint := qdp.portal_session_user(p_token_hash);
@@ -1183,7 +1183,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_own_password_params() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select password_hash from qdp.users where id = qdp.current_user_id() $$;
 
 
@@ -1193,7 +1193,7 @@ CREATE FUNCTION qdp.portal_own_password_params() RETURNS text
 
 CREATE FUNCTION qdp.portal_own_second_factor() RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select exists (select 1 from qdp.user_second_factors f
                  where f.user_id = u.id and f.confirmed_at is not null)
@@ -1208,7 +1208,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_own_second_factor_begin(p_step_hash bytea) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   has_factor boolean := qdp.portal_own_second_factor();
@@ -1235,7 +1235,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_password_params(p_username text) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select coalesce(
     (select u.password_hash from qdp.users u
@@ -1252,7 +1252,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_password_sign_in(p_username text, p_proof bytea, p_token_hash bytea, p_client text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   who record;
@@ -1292,7 +1292,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_patient_timeline(p_fiscal_code text) RETURNS TABLE(import_id bigint, reference_day date, published_at timestamp with time zone, start_date date, end_date date, change text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     AS $_$
 declare
@@ -1346,7 +1346,7 @@ $_$;
 
 CREATE FUNCTION qdp.portal_provider_refused(p_reason text, p_client text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   perform qdp.portal_sign_in_record(null, 'login.refused',
@@ -1361,7 +1361,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_provider_sign_in(p_id_token text, p_session_hash bytea, p_client text, OUT user_id bigint, OUT refusal text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   token record;
@@ -1421,7 +1421,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_recovery_code_params(p_token_hash bytea, p_selector text) RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select coalesce(
@@ -1441,7 +1441,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_recovery_code_sign_in(p_token_hash bytea, p_selector text, p_proof bytea, p_session_hash bytea, p_client text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   who bigint := (qdp.sign_in_step_of(p_token_hash, 'code')).user_id;
@@ -1470,7 +1470,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   who bigint := (qdp.sign_in_step_of(p_token_hash, 'enrol')).user_id;
@@ -1489,7 +1489,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_second_factor_pending(p_token_hash bytea, p_key text) RETURNS bytea
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return (select qdp.second_factor_secret(s.user_id, p_key)
@@ -1505,7 +1505,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_second_factor_sign_in(p_token_hash bytea, p_code text, p_key text, p_session_hash bytea, p_client text, p_selectors text[] DEFAULT NULL::text[], p_code_hashes text[] DEFAULT NULL::text[]) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   -- Recovery codes are given at enrolment only, and enrolment gives them.
@@ -1537,7 +1537,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_session_end(p_token_hash bytea) RETURNS void
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ delete from qdp.portal_sessions where token_hash = p_token_hash $$;
 
 
@@ -1547,7 +1547,7 @@ CREATE FUNCTION qdp.portal_session_end(p_token_hash bytea) RETURNS void
 
 CREATE FUNCTION qdp.portal_session_user(p_token_hash bytea) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   s qdp.portal_sessions;
@@ -1578,7 +1578,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_set_own_password(p_current_proof bytea, p_password_hash text, p_keep_token_hash bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   me bigint := qdp.current_user_id();
@@ -1606,7 +1606,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_setting(setting_key text) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select value from qdp.settings
   where key = setting_key
@@ -1621,7 +1621,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   refused text := (select case when u.disabled then 'disabled user'
@@ -1647,7 +1647,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_sign_in_record(p_user_id bigint, p_action text, p_detail jsonb, p_client text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   insert into qdp.audit_log (user_id, username, role, action, client_address, detail)
   select p_user_id, u.username, u.role, p_action, p_client, p_detail
@@ -1661,7 +1661,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_sign_in_step(p_token_hash bytea) RETURNS TABLE(user_id bigint, username text, next text)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select s.user_id, u.username, s.next
   from qdp.sign_in_step_of(p_token_hash, null) s
@@ -1675,7 +1675,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if not qdp.user_may_sign_in(p_user_id) then
@@ -1697,7 +1697,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   who bigint;
@@ -1718,7 +1718,7 @@ $$;
 
 CREATE FUNCTION qdp.portal_sign_out(p_token_hash bytea) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ delete from qdp.portal_sessions where token_hash = p_token_hash returning method $$;
 
 
@@ -1728,7 +1728,7 @@ CREATE FUNCTION qdp.portal_sign_out(p_token_hash bytea) RETURNS text
 
 CREATE FUNCTION qdp.privacy_record() RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if current_setting('role') <> 'none' then
@@ -1828,7 +1828,7 @@ $$;
 
 CREATE FUNCTION qdp.publish_import(p_import_id bigint, by_user text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     SET work_mem TO '256MB'
     AS $_$
 declare
@@ -1873,7 +1873,7 @@ $_$;
 
 CREATE FUNCTION qdp.purge(retention_days integer DEFAULT NULL::integer) RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   selected record;
@@ -1984,7 +1984,7 @@ ALTER TABLE ONLY qdp.quarantines FORCE ROW LEVEL SECURITY;
 
 CREATE FUNCTION qdp.read_quarantines(request jsonb) RETURNS SETOF qdp.quarantines
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
 declare
   action text := request ->> 'action';
@@ -2007,11 +2007,15 @@ begin
     end loop;
     return;
   end if;
-  if coalesce(request ->> 'shown_limit', '') !~ '^[0-9]{1,9}$' then
-    raise exception 'qdp.read_quarantines: % needs shown_limit, how many of the rows read are shown', action
+  if coalesce(request ->> 'shown_limit', '') !~ '^[0-9]{1,9}$' or (request ->> 'shown_limit')::integer < 1 then
+    raise exception 'qdp.read_quarantines: % needs shown_limit, how many of the rows read are shown (at least 1)', action
       using errcode = '22023';
   end if;
   shown_limit := (request ->> 'shown_limit')::integer;
+  if (request ->> 'limit')::bigint > shown_limit + 1 then
+    raise exception 'qdp.read_quarantines: limit may be at most shown_limit + 1 (one row past the shown ones says there is more)'
+      using errcode = '22023';
+  end if;
   for person in execute statement loop
     if cardinality(shown) < shown_limit then
       shown := shown || person.fiscal_code;
@@ -2022,7 +2026,13 @@ begin
   end loop;
   if cardinality(shown) > 0 then
     perform qdp.audit(action, null, import_id,
-      coalesce(request -> 'detail', '{}'::jsonb)
+      jsonb_build_object('filters',
+          coalesce((select jsonb_object_agg(f.key, f.value) from jsonb_each(request -> 'filters') f
+                    where jsonb_typeof(f.value) = 'string' and f.value <> '""'::jsonb), '{}'::jsonb)
+          || jsonb_build_object('sort', coalesce(request ->> 'sort', 'fiscal_code'),
+                                'dir', coalesce(request ->> 'dir', 'asc')))
+        || case when action = 'list.export' then '{}'::jsonb
+                else jsonb_build_object('page', (request ->> 'offset')::bigint / shown_limit + 1) end
         || jsonb_build_object('rows', cardinality(shown), 'shown', to_jsonb(shown)),
       client_address);
   end if;
@@ -2036,7 +2046,7 @@ $_$;
 
 CREATE FUNCTION qdp.read_quarantines_as_admin(request jsonb) RETURNS SETOF qdp.quarantines
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select * from qdp.read_quarantines(request) $$;
 
 
@@ -2046,7 +2056,7 @@ CREATE FUNCTION qdp.read_quarantines_as_admin(request jsonb) RETURNS SETOF qdp.q
 
 CREATE FUNCTION qdp.read_quarantines_as_gp(request jsonb) RETURNS SETOF qdp.quarantines
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select * from qdp.read_quarantines(request) $$;
 
 
@@ -2056,7 +2066,7 @@ CREATE FUNCTION qdp.read_quarantines_as_gp(request jsonb) RETURNS SETOF qdp.quar
 
 CREATE FUNCTION qdp.read_quarantines_as_municipality(request jsonb) RETURNS SETOF qdp.quarantines
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select * from qdp.read_quarantines(request) $$;
 
 
@@ -2066,7 +2076,7 @@ CREATE FUNCTION qdp.read_quarantines_as_municipality(request jsonb) RETURNS SETO
 
 CREATE FUNCTION qdp.read_quarantines_as_prefecture(request jsonb) RETURNS SETOF qdp.quarantines
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select * from qdp.read_quarantines(request) $$;
 
 
@@ -2076,7 +2086,7 @@ CREATE FUNCTION qdp.read_quarantines_as_prefecture(request jsonb) RETURNS SETOF 
 
 CREATE FUNCTION qdp.read_quarantines_as_staff(request jsonb) RETURNS SETOF qdp.quarantines
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select * from qdp.read_quarantines(request) $$;
 
 
@@ -2086,7 +2096,7 @@ CREATE FUNCTION qdp.read_quarantines_as_staff(request jsonb) RETURNS SETOF qdp.q
 
 CREATE FUNCTION qdp.read_quarantines_sql(request jsonb) RETURNS text
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
 declare
   action text := request ->> 'action';
@@ -2118,7 +2128,7 @@ begin
                     ', ' order by a.attnum),
          array_agg(a.attname::text)
     into select_list, known
-  from pg_attribute a
+  from pg_catalog.pg_attribute a
   where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0 and not a.attisdropped;
   select c into unknown from unnest(wanted) c where c <> all (known) limit 1;
   if found then
@@ -2224,7 +2234,7 @@ $_$;
 
 CREATE FUNCTION qdp.reconcile_import(p_import_id bigint) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     SET work_mem TO '256MB'
     SET maintenance_work_mem TO '256MB'
     AS $_$
@@ -2450,7 +2460,7 @@ $_$;
 
 CREATE FUNCTION qdp.record_workflow_run(p_import_id bigint, run_id text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   current_status text := qdp.lock_import(p_import_id);
@@ -2470,7 +2480,7 @@ $$;
 
 CREATE FUNCTION qdp.recovery_codes_store(p_user_id bigint, p_selectors text[], p_code_hashes text[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if p_selectors is null or p_code_hashes is null
@@ -2492,7 +2502,7 @@ $$;
 
 CREATE FUNCTION qdp.register_held_import(source_name text, sha256 text, size_bytes bigint) RETURNS TABLE(import_id bigint, status text, duplicate_of bigint)
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   registered record;
@@ -2514,7 +2524,7 @@ $$;
 
 CREATE FUNCTION qdp.register_import(source_name text, sha256 text, size_bytes bigint) RETURNS TABLE(import_id bigint, status text, duplicate_of bigint)
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   running bigint;
@@ -2562,7 +2572,7 @@ $$;
 
 CREATE FUNCTION qdp.register_upload(source_name text, sha256 text, size_bytes bigint) RETURNS TABLE(import_id bigint, status text, duplicate_of bigint)
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   return query select r.import_id, r.status, r.duplicate_of
@@ -2578,7 +2588,7 @@ $$;
 
 CREATE FUNCTION qdp.reject_import(p_import_id bigint, reason text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   perform qdp.end_unfinished_import(p_import_id, 'rejected', reject_import.reason, 'rejected');
@@ -2594,7 +2604,7 @@ $$;
 
 CREATE FUNCTION qdp.release_import(p_import_id bigint) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select null::void from (select pg_advisory_unlock(727005, p_import_id::integer)) released
 $$;
@@ -2606,7 +2616,7 @@ $$;
 
 CREATE FUNCTION qdp.release_notification(p_import_id bigint) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   update qdp.imports set notified_at = null where id = p_import_id
 $$;
@@ -2618,7 +2628,7 @@ $$;
 
 CREATE FUNCTION qdp.retention_preview(retention_days integer DEFAULT NULL::integer) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   selected record;
@@ -2657,7 +2667,7 @@ $$;
 
 CREATE FUNCTION qdp.retention_selection(retention_days integer DEFAULT NULL::integer) RETURNS TABLE(days integer, cutoff timestamp with time zone, audit_retention_months integer, audit_cutoff timestamp with time zone, purged bigint[], kept_latest bigint, kept_held bigint[], kept_in_flight bigint[])
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   latest bigint := qdp.latest_import_id();
@@ -2688,7 +2698,7 @@ $$;
 
 CREATE FUNCTION qdp.retention_settings() RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if current_setting('role') <> 'none' then
@@ -2714,7 +2724,7 @@ $$;
 
 CREATE FUNCTION qdp.retention_unreferenced_patients(purged bigint[]) RETURNS SETOF text
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select p.fiscal_code from qdp.patients p
   where not exists (
@@ -2729,7 +2739,7 @@ $$;
 
 CREATE FUNCTION qdp.rollback_to(p_import_id bigint, by_user text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   current_status text;
@@ -2755,7 +2765,7 @@ $$;
 
 CREATE FUNCTION qdp.rs256_valid(p_input bytea, p_signature bytea, p_n bytea, p_e bytea) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   n numeric := qdp.bytes_numeric(p_n);
@@ -2793,7 +2803,7 @@ $$;
 
 CREATE FUNCTION qdp.second_factor_accept_code(p_user_id bigint, p_code text, p_key text) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   after bigint;
@@ -2821,7 +2831,7 @@ $$;
 
 CREATE FUNCTION qdp.second_factor_enrol_for(p_user_id bigint, p_secret bytea, p_key text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 begin
   if p_secret is null or length(p_secret) <> 20 then
@@ -2845,7 +2855,7 @@ $$;
 
 CREATE FUNCTION qdp.second_factor_secret(p_user_id bigint, p_key text) RETURNS bytea
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   sealed bytea;
@@ -2870,7 +2880,7 @@ $$;
 
 CREATE FUNCTION qdp.session_binding(OUT user_id bigint, OUT username text, OUT role text, OUT istat_code text, OUT gp_code text, OUT aggregates_only boolean) RETURNS record
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
 declare
   token_hex text := current_setting('qdp.session_token_hash', true);
@@ -2902,7 +2912,7 @@ $_$;
 
 CREATE FUNCTION qdp.session_role(session_user_id bigint) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select r.db_role from qdp.users u join qdp.roles r on r.name = u.role
   where u.id = session_user_id and not u.disabled
@@ -2915,7 +2925,7 @@ $$;
 
 CREATE FUNCTION qdp.setting(setting_key text) RETURNS text
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
 declare
   found_value text;
@@ -2935,7 +2945,7 @@ $$;
 
 CREATE FUNCTION qdp.sign_in_step_of(p_token_hash bytea, p_next text, OUT user_id bigint, OUT next text) RETURNS record
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select s.user_id, s.next
   from qdp.portal_sign_in_steps s
@@ -2951,7 +2961,7 @@ $$;
 
 CREATE FUNCTION qdp.totp_step(p_secret bytea, p_code text, p_after bigint) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
 declare
   now_step bigint := floor(extract(epoch from now()) / 30)::bigint;
@@ -2984,7 +2994,7 @@ $_$;
 
 CREATE FUNCTION qdp.upsert_patients(p_import_id bigint) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     SET enable_hashjoin TO 'off'
     SET enable_mergejoin TO 'off'
     AS $_$
@@ -3024,7 +3034,7 @@ $_$;
 
 CREATE FUNCTION qdp.user_may_sign_in(p_user_id bigint) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$
   select exists (select 1 from qdp.users u
                  where u.id = p_user_id and not u.disabled and coalesce(u.locked_until <= now(), true))
@@ -3037,7 +3047,7 @@ $$;
 
 CREATE FUNCTION qdp.users_password_verifier() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $_$
 declare
   split record;
@@ -3070,7 +3080,7 @@ $_$;
 
 CREATE FUNCTION qdp_analytics.aggregate_import(p_import_id bigint, p_previous_id bigint) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics'
+    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics', 'pg_temp'
     SET work_mem TO '256MB'
     AS $$
 declare
@@ -3115,7 +3125,7 @@ $$;
 
 CREATE FUNCTION qdp_analytics.fill_per_key(p_table text, p_keys text[], p_import_id bigint, p_previous_id bigint) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics'
+    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics', 'pg_temp'
     AS $_$
 declare
   keys text := (select string_agg(quote_ident(k), ', ') from unnest(p_keys) k);
@@ -3148,7 +3158,7 @@ $_$;
 
 CREATE FUNCTION qdp_analytics.group_quarantines(p_import_id bigint, p_reference_day date) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics'
+    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics', 'pg_temp'
     SET work_mem TO '256MB'
     AS $_$
 begin
@@ -3173,7 +3183,7 @@ $_$;
 
 CREATE FUNCTION qdp_analytics.on_audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics'
+    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics', 'pg_temp'
     AS $$
 begin
   insert into qdp_analytics.accesses as a (day, role, action, count)
@@ -3190,7 +3200,7 @@ $$;
 
 CREATE FUNCTION qdp_analytics.on_publication() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics'
+    SET search_path TO 'pg_catalog', 'qdp', 'qdp_analytics', 'pg_temp'
     AS $$
 declare
   previous_id bigint;
@@ -3230,7 +3240,7 @@ $$;
 
 CREATE FUNCTION qdp_analytics.scope_gp_code() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select gp_code from qdp.session_binding() $$;
 
 
@@ -3240,7 +3250,7 @@ CREATE FUNCTION qdp_analytics.scope_gp_code() RETURNS text
 
 CREATE FUNCTION qdp_analytics.scope_istat_code() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'qdp'
+    SET search_path TO 'pg_catalog', 'qdp', 'pg_temp'
     AS $$ select istat_code from qdp.session_binding() $$;
 
 

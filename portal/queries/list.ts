@@ -94,8 +94,6 @@ export interface ListAudit {
   action: 'list.view' | 'list.search' | 'list.export';
   /** How many of the rows read are shown (a page reads one more, to know there is a next). */
   shownLimit: number;
-  /** Recorded with the shown fiscal codes (filters, page). */
-  detail: Record<string, unknown>;
   clientAddress: string;
 }
 
@@ -128,7 +126,6 @@ export function listReadRequest(
       offset: options.offset,
       shown_limit: audit.shownLimit,
       reference_day: options.referenceDay,
-      detail: audit.detail,
       client_address: audit.clientAddress,
     },
   };

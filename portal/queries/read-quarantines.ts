@@ -27,8 +27,6 @@ export type ReadRequest =
       /** How many of the rows read are shown (and named by the audit entry). */
       shown_limit: number;
       reference_day: string | null;
-      /** Recorded with the entry (the filters, the page). */
-      detail: Record<string, unknown>;
       client_address: string;
     };
 

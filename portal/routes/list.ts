@@ -175,17 +175,11 @@ function listRead(
 }
 
 /**
- * The audit of a page of the list: `list.search` when a search term narrowed it, else `list.view`,
- * with the filters (the page apart) and the page number.
+ * The audit of a page of the list: `list.search` when a search term narrowed it, else `list.view`
+ * (the database records the filters and the page from the request itself).
  */
 function pageAudit(filters: ListFilters, shownLimit: number, clientAddress: string): ListAudit {
-  const { page, ...rest } = filters;
-  return {
-    action: filters.q ? 'list.search' : 'list.view',
-    shownLimit,
-    detail: { filters: rest, page },
-    clientAddress,
-  };
+  return { action: filters.q ? 'list.search' : 'list.view', shownLimit, clientAddress };
 }
 
 const list: FastifyPluginAsync = async (app) => {
@@ -332,7 +326,6 @@ ${pager}`;
       if (!EXPORT_ROLES.has(viewer.role)) throw new HttpError(403, 'forbidden');
       const readable = await readableColumns(client, viewer.dbRole, 'qdp.quarantines');
       const chosen = await chosenImport(client, viewer, filters);
-      const { page: _page, ...auditFilters } = filters;
       const exportedImport = chosen.importId;
       // The export's audit entry (with every fiscal code exported) is written by the read; a
       // refused export rolls it back with the transaction.
@@ -345,7 +338,6 @@ ${pager}`;
         {
           action: 'list.export',
           shownLimit: config.exportMaxRows,
-          detail: { filters: auditFilters },
           clientAddress: portal.clientAddress(req),
         },
       );

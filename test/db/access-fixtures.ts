@@ -71,7 +71,6 @@ export function listRequest(importId: number, columns: readonly string[]): ReadR
     offset: 0,
     shown_limit: 100,
     reference_day: null,
-    detail: {},
     client_address: '192.0.2.9',
   };
 }

@@ -274,7 +274,14 @@ describe('access policy (DESIGN §6), as each portal role', () => {
         "select detail from qdp.audit_log where action = 'list.view' and id > (select coalesce(max(id), 0) - 1 from qdp.audit_log)",
       );
       expect(entries).toEqual([
-        { detail: { rows: latest.length, shown: latest.map((r) => r.split(':')[1]) } },
+        {
+          detail: {
+            filters: { sort: 'fiscal_code', dir: 'asc' },
+            page: 1,
+            rows: latest.length,
+            shown: latest.map((r) => r.split(':')[1]),
+          },
+        },
       ]);
       expect(
         Number(

@@ -120,7 +120,6 @@ const report = (code: string, user: UserKey = 'admin') =>
  */
 async function listPage(user: UserKey, q: string | undefined, shown: number) {
   const filters = listFiltersSchema.parse(q === undefined ? {} : { q });
-  const { page, ...rest } = filters;
   const { request } = listReadRequest(
     filters,
     {
@@ -133,7 +132,6 @@ async function listPage(user: UserKey, q: string | undefined, shown: number) {
     {
       action: q ? 'list.search' : 'list.view',
       shownLimit: shown,
-      detail: { filters: rest, page },
       clientAddress: '10.0.0.2',
     },
   );

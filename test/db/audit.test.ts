@@ -449,14 +449,15 @@ describe('qdp.read_quarantines: the read writes the entry of what it returned (0
     offset: 0,
     shown_limit: shownLimit,
     reference_day: null,
-    detail: { page: 1 },
     client_address: '10.0.0.4',
   });
 
   it('a row read past shown_limit comes back empty and unrecorded: it only says there is more', async () => {
     // Municipality A's people in the latest import: persons 1 and 6.
     const before = await listViews();
-    expect(await readAs(login, t.users.munA, page(2, 1))).toEqual([
+    // A caller's own description of the read is not what the entry records: the request is.
+    const described = { ...page(2, 1), detail: { page: 99, filters: { q: 'SOMEONE ELSE' } } };
+    expect(await readAs(login, t.users.munA, described)).toEqual([
       { fiscal_code: person(1), surname: expect.any(String) as string },
       { fiscal_code: null, surname: null },
     ]);
@@ -464,13 +465,29 @@ describe('qdp.read_quarantines: the read writes the entry of what it returned (0
     const { rows } = await db.pool.query(
       "select detail from qdp.audit_log where action = 'list.view' order by id desc limit 1",
     );
-    expect(rows).toEqual([{ detail: { page: 1, rows: 1, shown: [person(1)] } }]);
-    // Nothing shown: nobody named, no entry, no person returned.
-    expect(await readAs(login, t.users.munA, page(2, 0))).toEqual([
-      { fiscal_code: null, surname: null },
-      { fiscal_code: null, surname: null },
+    expect(rows).toEqual([
+      {
+        detail: {
+          filters: { sort: 'fiscal_code', dir: 'asc' },
+          page: 1,
+          rows: 1,
+          shown: [person(1)],
+        },
+      },
     ]);
-    expect(await listViews()).toBe(before + 1);
+  });
+
+  it('reads nothing it would not show but one row that says there is more', async () => {
+    const before = await entries();
+    for (const [limit, shown, message] of [
+      [2, 0, 'list.view needs shown_limit, how many of the rows read are shown (at least 1)'],
+      [5, 1, 'limit may be at most shown_limit + 1'],
+    ] as const) {
+      await expect(readAs(login, t.users.munA, page(limit, shown))).rejects.toThrow(
+        `qdp.read_quarantines: ${message}`,
+      );
+    }
+    expect(await entries()).toBe(before);
   });
 
   it('a person out of scope is neither returned nor recorded', async () => {

@@ -209,6 +209,43 @@ function argumentSets(types: string[]): string[][] {
   return [0, 1].map((i) => types.map((type) => `${sets[type]?.[i as 0 | 1] ?? 'null'}::${type}`));
 }
 
+describe("the session's temporary objects", () => {
+  it('are never found by the database functions in place of the catalog or of a type', async () => {
+    // A portal role may create temporary objects (PUBLIC's TEMP on the database). Searched
+    // first, as an unlisted pg_temp is, a temporary view named pg_attribute or a domain named
+    // text would run the caller's code as a function's owner: a reader's (reading its scope
+    // with no entry) or the migrating role's. Every function lists pg_temp last.
+    const gp = await liveSession(t.users.gp1);
+    const client = await login.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('set local role qdp_gp');
+      await client.query("select set_config('qdp.session_token_hash', $1, true)", [
+        gp.toString('hex'),
+      ]);
+      await client.query(
+        "create function pg_temp.hijacked() returns boolean language plpgsql as $$ begin raise exception 'hijacked as %', current_user; end $$",
+      );
+      await client.query(
+        'create view pg_temp.pg_attribute as select a.attrelid, a.attname, a.attnum, a.attisdropped, a.atttypid, a.atttypmod from pg_catalog.pg_attribute a where pg_temp.hijacked()',
+      );
+      await client.query(
+        'create domain pg_temp.text as pg_catalog.text check (pg_temp.hijacked())',
+      );
+      const read = await client.query<{ n: number }>(
+        `${readThroughFunction('qdp_gp', t.latestImport).replace('count(*) as n', 'count(*)::int as n')}`,
+      );
+      expect(read.rows).toEqual([{ n: 2 }]);
+      // (No cast to text here: in this session's own statements text is the temporary domain.)
+      const user = await client.query<{ id: string }>('select qdp.current_user_id() as id');
+      expect(user.rows).toEqual([{ id: String(t.users.gp1) }]);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+});
+
 describe('every function the login role may execute, without a live session', () => {
   let personal: string[];
 

@@ -5,7 +5,7 @@
 -- still needs the password to make the proof.
 create or replace function qdp.argon2_split(phc text, out params text, out verifier bytea)
 language sql immutable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select m[1], sha256(decode(m[2] || '=', 'base64'))
   from (select regexp_match(phc,

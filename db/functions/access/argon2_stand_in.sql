@@ -4,7 +4,7 @@
 -- name exists and the proof the portal then computes costs the same hash.
 create or replace function qdp.argon2_stand_in(p_params text, p_name text) returns text
 language sql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select coalesce(regexp_replace(p_params, '\$[^$]*$', ''), '$argon2id$v=19$m=19456,t=2,p=1')
     || '$' || rtrim(encode(substr(qdp_crypto.hmac(convert_to(coalesce(p_name, ''), 'UTF8'),

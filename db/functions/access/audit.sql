@@ -7,7 +7,7 @@
 create or replace function qdp.audit(action text, fiscal_code text default null, import_id bigint default null,
   detail jsonb default null, client_address text default null) returns bigint
 language plpgsql volatile
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if qdp.current_user_id() is null then

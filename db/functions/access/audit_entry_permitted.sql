@@ -26,7 +26,7 @@
 create or replace function qdp.audit_entry_permitted(action text, fiscal_code text,
   import_id bigint, detail jsonb) returns boolean
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 set plan_cache_mode = force_custom_plan
 as $$
 declare

@@ -3,7 +3,7 @@
 -- while younger than audit_retention_months (at least 24 months, DESIGN §6).
 create or replace function qdp.audit_log_append_only() returns trigger
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if tg_op = 'UPDATE' then

@@ -7,7 +7,7 @@
 -- (a portal role may not read the log back: no RETURNING).
 create or replace function qdp.audit_log_session_user() returns trigger
 language plpgsql security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if new.user_id is null then

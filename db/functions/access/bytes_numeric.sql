@@ -1,7 +1,7 @@
 -- An unsigned big-endian integer (RSA's octet strings, RFC 8017 OS2IP) as an exact numeric.
 create or replace function qdp.bytes_numeric(b bytea) returns numeric
 language plpgsql immutable strict
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   v numeric := 0;

@@ -1,7 +1,7 @@
 -- The GP code a GP user's rows are limited to (NULL: no rows).
 create or replace function qdp.current_gp_code() returns text
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return (select b.gp_code from qdp.session_binding() b where not b.aggregates_only);

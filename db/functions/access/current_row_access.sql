@@ -1,7 +1,7 @@
 -- True when the session has a valid user whose role may see patient rows (not aggregates only).
 create or replace function qdp.current_row_access() returns boolean
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return (select coalesce((select not b.aggregates_only from qdp.session_binding() b), false));

@@ -1,6 +1,6 @@
 create or replace function qdp.current_user_id() returns bigint
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return (select b.user_id from qdp.session_binding() b);

@@ -6,7 +6,7 @@
 create or replace function qdp.id_token_verified(p_token text, out issuer text, out claims jsonb,
   out refusal text)
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   parts text[] := string_to_array(p_token, '.');

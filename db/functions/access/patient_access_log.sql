@@ -3,7 +3,7 @@ create or replace function qdp.patient_access_log(fiscal_code text)
 returns table (at timestamptz, user_id bigint, username text, role text, action text,
   import_id bigint, client_address text, detail jsonb)
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if current_setting('role') <> 'qdp_admin' or qdp.current_user_id() is null then

@@ -2,7 +2,7 @@
 -- one role whose reads the admin's row policies answer. The function's owner is what it is for.
 create or replace function qdp.read_quarantines_as_admin(request jsonb) returns setof qdp.quarantines
 language sql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$ select * from qdp.read_quarantines(request) $$;
 
 do $$

@@ -19,7 +19,7 @@
 -- A request that breaks these rules raises 22023 naming the key, and nothing is read.
 create or replace function qdp.read_quarantines_sql(request jsonb) returns text
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   action text := request ->> 'action';
@@ -51,7 +51,7 @@ begin
                     ', ' order by a.attnum),
          array_agg(a.attname::text)
     into select_list, known
-  from pg_attribute a
+  from pg_catalog.pg_attribute a
   where a.attrelid = 'qdp.quarantines'::regclass and a.attnum > 0 and not a.attisdropped;
   select c into unknown from unnest(wanted) c where c <> all (known) limit 1;
   if found then

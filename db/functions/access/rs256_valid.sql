@@ -5,7 +5,7 @@
 create or replace function qdp.rs256_valid(p_input bytea, p_signature bytea, p_n bytea, p_e bytea)
 returns boolean
 language plpgsql immutable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   n numeric := qdp.bytes_numeric(p_n);

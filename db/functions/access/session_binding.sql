@@ -19,7 +19,7 @@ create or replace function qdp.session_binding(
   out user_id bigint, out username text, out role text, out istat_code text, out gp_code text,
   out aggregates_only boolean)
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   token_hex text := current_setting('qdp.session_token_hash', true);

@@ -1,7 +1,7 @@
 -- The database role the portal switches to for a user; NULL for an unknown or disabled user.
 create or replace function qdp.session_role(session_user_id bigint) returns text
 language sql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select r.db_role from qdp.users u join qdp.roles r on r.name = u.role
   where u.id = session_user_id and not u.disabled

@@ -8,7 +8,7 @@
 create or replace function qdp.sign_in_step_of(p_token_hash bytea, p_next text,
   out user_id bigint, out next text)
 language sql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select s.user_id, s.next
   from qdp.portal_sign_in_steps s

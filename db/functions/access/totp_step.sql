@@ -4,7 +4,7 @@
 -- test/db/sign-in.test.ts checks that the codes an authenticator library makes are accepted here.
 create or replace function qdp.totp_step(p_secret bytea, p_code text, p_after bigint) returns bigint
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   now_step bigint := floor(extract(epoch from now()) / 30)::bigint;

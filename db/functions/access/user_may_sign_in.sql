@@ -4,7 +4,7 @@
 -- tell (issue 13 §3).
 create or replace function qdp.user_may_sign_in(p_user_id bigint) returns boolean
 language sql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select exists (select 1 from qdp.users u
                  where u.id = p_user_id and not u.disabled and coalesce(u.locked_until <= now(), true))

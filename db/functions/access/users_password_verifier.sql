@@ -7,7 +7,7 @@
 -- parameters, and keeping the old verifier with them would lock the user out without a word.
 create or replace function qdp.users_password_verifier() returns trigger
 language plpgsql security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   split record;

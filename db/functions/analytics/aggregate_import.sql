@@ -3,7 +3,7 @@
 create or replace function qdp_analytics.aggregate_import(p_import_id bigint, p_previous_id bigint)
 returns void
 language plpgsql
-set search_path = pg_catalog, qdp, qdp_analytics
+set search_path = pg_catalog, qdp, qdp_analytics, pg_temp
 set work_mem = '256MB'
 as $$
 declare

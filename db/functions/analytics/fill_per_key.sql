@@ -5,7 +5,7 @@ create or replace function qdp_analytics.fill_per_key(p_table text, p_keys text[
   p_previous_id bigint)
 returns void
 language plpgsql
-set search_path = pg_catalog, qdp, qdp_analytics
+set search_path = pg_catalog, qdp, qdp_analytics, pg_temp
 as $$
 declare
   keys text := (select string_agg(quote_ident(k), ', ') from unnest(p_keys) k);

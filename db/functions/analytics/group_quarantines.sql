@@ -5,7 +5,7 @@
 create or replace function qdp_analytics.group_quarantines(p_import_id bigint, p_reference_day date)
 returns void
 language plpgsql
-set search_path = pg_catalog, qdp, qdp_analytics
+set search_path = pg_catalog, qdp, qdp_analytics, pg_temp
 set work_mem = '256MB'
 as $$
 begin

@@ -1,7 +1,7 @@
 -- Every audit entry counts one access of its day, role and action.
 create or replace function qdp_analytics.on_audit() returns trigger
 language plpgsql security definer
-set search_path = pg_catalog, qdp, qdp_analytics
+set search_path = pg_catalog, qdp, qdp_analytics, pg_temp
 as $$
 begin
   insert into qdp_analytics.accesses as a (day, role, action, count)

@@ -4,7 +4,7 @@
 -- its publication no analytics row); the next import's exits then count from the last aggregated.
 create or replace function qdp_analytics.on_publication() returns trigger
 language plpgsql security definer
-set search_path = pg_catalog, qdp, qdp_analytics
+set search_path = pg_catalog, qdp, qdp_analytics, pg_temp
 as $$
 declare
   previous_id bigint;

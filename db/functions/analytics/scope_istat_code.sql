@@ -3,7 +3,7 @@
 -- small ones suppressed by the portal).
 create or replace function qdp_analytics.scope_istat_code() returns text
 language sql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$ select istat_code from qdp.session_binding() $$;
 
 revoke all on function qdp_analytics.scope_istat_code() from public, qdp_portal, qdp_admin, qdp_staff, qdp_prefecture, qdp_municipality, qdp_gp;

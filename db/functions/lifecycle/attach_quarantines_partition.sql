@@ -3,7 +3,7 @@
 -- adopted (no rebuild); the CHECK constraint spares the attach a scan of the rows.
 create or replace function qdp.attach_quarantines_partition(p_import_id bigint) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 set maintenance_work_mem = '256MB'
 as $$
 begin

@@ -1,7 +1,7 @@
 -- True when this call claimed the notification of the import (nobody had).
 create or replace function qdp.claim_notification(p_import_id bigint) returns boolean
 language sql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   with claimed as (
     update qdp.imports set notified_at = now()

@@ -1,6 +1,6 @@
 create or replace function qdp.discard_import(p_import_id bigint, by_user text default null) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   current_status text := qdp.lock_import(p_import_id);

@@ -3,7 +3,7 @@
 create or replace function qdp.end_unfinished_import(p_import_id bigint, new_status text, reason text, verb text)
 returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   current_status text := qdp.lock_import(p_import_id);

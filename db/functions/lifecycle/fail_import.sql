@@ -1,7 +1,7 @@
 -- Unexpected errors: the import did not complete, so the same file may be imported again.
 create or replace function qdp.fail_import(p_import_id bigint, reason text) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   perform qdp.end_unfinished_import(p_import_id, 'failed', fail_import.reason, 'failed');

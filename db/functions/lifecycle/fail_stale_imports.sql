@@ -3,7 +3,7 @@
 -- failed under its own process's feet while it holds its row lock.
 create or replace function qdp.fail_stale_imports() returns integer
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   minutes integer := qdp.setting('stale_import_minutes')::integer;

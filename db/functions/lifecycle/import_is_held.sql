@@ -3,7 +3,7 @@
 -- session, so a killed importer or a restarted server holds nothing.
 create or replace function qdp.import_is_held(p_import_id bigint) returns boolean
 language sql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select exists (
     select from pg_locks l

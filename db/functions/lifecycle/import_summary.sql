@@ -1,7 +1,7 @@
 -- What the notification says about an import (DESIGN §8).
 create or replace function qdp.import_summary(p_import_id bigint) returns jsonb
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   imp qdp.imports;

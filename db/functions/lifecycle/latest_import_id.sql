@@ -6,7 +6,7 @@
 -- page (its opening, the row policies, the audit's check, the page's check: bench/README.md).
 create or replace function qdp.latest_import_id() returns bigint
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return (select import_id from qdp.publications order by id desc limit 1);

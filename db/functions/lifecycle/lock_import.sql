@@ -1,7 +1,7 @@
 -- Raises unless the import exists; returns its status, locking its row.
 create or replace function qdp.lock_import(p_import_id bigint) returns text
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   found_status text;

@@ -1,7 +1,7 @@
 -- Called in the transaction that COPYs the rows, so that "loaded" always means "all rows are in".
 create or replace function qdp.mark_loaded(p_import_id bigint) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   current_status text := qdp.lock_import(p_import_id);

@@ -3,7 +3,7 @@
 -- one only from inside qdp.reconcile_import (its quarantines exist only in that transaction).
 create or replace function qdp.publish_import(p_import_id bigint, by_user text default null) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 set work_mem = '256MB'
 as $$
 declare

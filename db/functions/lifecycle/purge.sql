@@ -7,7 +7,7 @@
 -- kept although older than the retention, and why.
 create or replace function qdp.purge(retention_days integer default null) returns jsonb
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   selected record;

@@ -2,7 +2,7 @@
 -- Everything happens in the caller's transaction: an error or a kill leaves nothing behind.
 create or replace function qdp.reconcile_import(p_import_id bigint) returns text
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 -- Hashes of a million fiscal codes and the index builds stay in memory.
 set work_mem = '256MB'
 set maintenance_work_mem = '256MB'

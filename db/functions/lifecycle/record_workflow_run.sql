@@ -2,7 +2,7 @@
 -- import of a Glue job run through it).
 create or replace function qdp.record_workflow_run(p_import_id bigint, run_id text) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   current_status text := qdp.lock_import(p_import_id);

@@ -6,7 +6,7 @@
 create or replace function qdp.register_held_import(source_name text, sha256 text, size_bytes bigint)
 returns table (import_id bigint, status text, duplicate_of bigint)
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   registered record;

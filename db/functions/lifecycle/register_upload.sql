@@ -4,7 +4,7 @@
 create or replace function qdp.register_upload(source_name text, sha256 text, size_bytes bigint)
 returns table (import_id bigint, status text, duplicate_of bigint)
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return query select r.import_id, r.status, r.duplicate_of

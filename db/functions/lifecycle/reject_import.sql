@@ -1,7 +1,7 @@
 -- File-level rejection by the reader (unreadable, missing columns, too large...).
 create or replace function qdp.reject_import(p_import_id bigint, reason text) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   perform qdp.end_unfinished_import(p_import_id, 'rejected', reject_import.reason, 'rejected');

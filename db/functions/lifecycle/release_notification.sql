@@ -1,7 +1,7 @@
 -- Gives a claim back (publishing the message failed).
 create or replace function qdp.release_notification(p_import_id bigint) returns void
 language sql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   update qdp.imports set notified_at = null where id = p_import_id
 $$;

@@ -2,7 +2,7 @@
 -- that import show what its file said, while qdp.patients keeps the newest personal data.
 create or replace function qdp.rollback_to(p_import_id bigint, by_user text default null) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   current_status text;

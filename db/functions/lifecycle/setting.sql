@@ -1,7 +1,7 @@
 -- A named limit from qdp.settings; a missing key is a programming error, not a silent default.
 create or replace function qdp.setting(setting_key text) returns text
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   found_value text;

@@ -7,7 +7,7 @@
 -- earliest import that names the person (the patient page's timeline reads from it on).
 create or replace function qdp.upsert_patients(p_import_id bigint) returns void
 language plpgsql
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 set enable_hashjoin = off
 set enable_mergejoin = off
 as $$

@@ -6,7 +6,7 @@ create or replace function qdp.identity_provider_set(p_issuer text, p_client_id 
   p_jwks jsonb, p_by text)
 returns void
 language plpgsql volatile
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if jsonb_typeof(p_jwks -> 'keys') is distinct from 'array' or not exists (

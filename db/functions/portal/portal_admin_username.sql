@@ -3,7 +3,7 @@
 -- only an administrator's session may do this, not a staff session").
 create or replace function qdp.portal_admin_username(p_action text) returns text
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   who record;

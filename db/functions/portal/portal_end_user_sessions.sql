@@ -3,7 +3,7 @@
 -- naming the action.
 create or replace function qdp.portal_end_user_sessions(p_user_id bigint) returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   perform qdp.portal_admin_username(format('end the sessions of user %s', p_user_id));

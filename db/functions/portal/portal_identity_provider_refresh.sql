@@ -6,7 +6,7 @@ create or replace function qdp.portal_identity_provider_refresh(p_issuer text, p
   p_claim text, p_jwks jsonb, p_client text)
 returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   admin_name text := qdp.portal_admin_username(format('refresh the keys of identity provider %s', p_issuer));

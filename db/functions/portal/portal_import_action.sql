@@ -4,7 +4,7 @@
 create or replace function qdp.portal_import_action(p_action text, p_import_id bigint, p_client text)
 returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   admin_name text;

@@ -8,7 +8,7 @@
 -- minute of allowed attempts.
 create or replace function qdp.portal_login_attempt(p_client text) returns boolean
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   per_minute integer := qdp.setting('login_attempts_per_minute')::integer;

@@ -2,7 +2,7 @@
 -- account is now locked.
 create or replace function qdp.portal_login_failed(p_user_id bigint) returns boolean
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   failures integer;

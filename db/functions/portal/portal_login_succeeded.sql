@@ -3,7 +3,7 @@
 create or replace function qdp.portal_login_succeeded(p_user_id bigint, p_token_hash bytea, p_client text)
 returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   update qdp.users set failed_logins = 0, locked_until = null

@@ -16,7 +16,7 @@ create or replace function qdp.portal_open_session(p_token_hash bytea,
   out latest_source_name text, out latest_published_at timestamptz,
   out latest_reference_day text)
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   session_user_id bigint := qdp.portal_session_user(p_token_hash);

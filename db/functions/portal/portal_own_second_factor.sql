@@ -3,7 +3,7 @@
 -- identity provider, whose own factors apply). No live session: NULL.
 create or replace function qdp.portal_own_second_factor() returns boolean
 language sql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select exists (select 1 from qdp.user_second_factors f
                  where f.user_id = u.id and f.confirmed_at is not null)

@@ -6,7 +6,7 @@
 -- administrator's reset replaces one), and while the account is locked out.
 create or replace function qdp.portal_own_second_factor_begin(p_step_hash bytea) returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   has_factor boolean := qdp.portal_own_second_factor();

@@ -5,7 +5,7 @@
 -- cost) tells nobody whether the name exists.
 create or replace function qdp.portal_password_params(p_username text) returns text
 language sql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select coalesce(
     (select u.password_hash from qdp.users u

@@ -11,7 +11,7 @@ create or replace function qdp.portal_password_sign_in(p_username text, p_proof 
   p_token_hash bytea, p_client text)
 returns text
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   who record;

@@ -17,7 +17,7 @@ create or replace function qdp.portal_patient_timeline(p_fiscal_code text)
 returns table (import_id bigint, reference_day date, published_at timestamptz, start_date date,
   end_date date, change text)
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 set plan_cache_mode = force_custom_plan
 as $$
 declare

@@ -2,7 +2,7 @@
 -- refused code, a token that does not pass): audited with the reason only.
 create or replace function qdp.portal_provider_refused(p_reason text, p_client text) returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   perform qdp.portal_sign_in_record(null, 'login.refused',

@@ -9,7 +9,7 @@
 create or replace function qdp.portal_provider_sign_in(p_id_token text, p_session_hash bytea,
   p_client text, out user_id bigint, out refusal text)
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   token record;

@@ -5,7 +5,7 @@
 -- out or disabled meanwhile is live: its code then fails after the same hash).
 create or replace function qdp.portal_recovery_code_params(p_token_hash bytea, p_selector text) returns text
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return (select coalesce(

@@ -9,7 +9,7 @@ create or replace function qdp.portal_recovery_code_sign_in(p_token_hash bytea, 
   p_proof bytea, p_session_hash bytea, p_client text)
 returns boolean
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   who bigint := (qdp.sign_in_step_of(p_token_hash, 'code')).user_id;

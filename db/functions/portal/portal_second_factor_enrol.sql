@@ -4,7 +4,7 @@
 create or replace function qdp.portal_second_factor_enrol(p_token_hash bytea, p_secret bytea, p_key text)
 returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   who bigint := (qdp.sign_in_step_of(p_token_hash, 'enrol')).user_id;

@@ -2,7 +2,7 @@
 -- the step is not an enrolment or nothing is pending. A confirmed secret is never returned.
 create or replace function qdp.portal_second_factor_pending(p_token_hash bytea, p_key text) returns bytea
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   return (select qdp.second_factor_secret(s.user_id, p_key)

@@ -11,7 +11,7 @@ create or replace function qdp.portal_second_factor_sign_in(p_token_hash bytea, 
   p_session_hash bytea, p_client text, p_selectors text[] default null, p_code_hashes text[] default null)
 returns boolean
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   -- Recovery codes are given at enrolment only, and enrolment gives them.

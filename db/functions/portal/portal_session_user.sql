@@ -4,7 +4,7 @@
 -- session's row. The idle limit counts from last_seen_at (here and in qdp.session_binding).
 create or replace function qdp.portal_session_user(p_token_hash bytea) returns bigint
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   s qdp.portal_sessions;

@@ -5,7 +5,7 @@ create or replace function qdp.portal_set_own_password(p_current_proof bytea, p_
   p_keep_token_hash bytea)
 returns boolean
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   me bigint := qdp.current_user_id();

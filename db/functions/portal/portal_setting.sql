@@ -2,7 +2,7 @@
 -- role through this function; the settings table stays the administrators'.
 create or replace function qdp.portal_setting(setting_key text) returns text
 language sql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select value from qdp.settings
   where key = setting_key

@@ -8,7 +8,7 @@
 create or replace function qdp.portal_sign_in_failed(p_user_id bigint, p_method text, p_client text)
 returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   refused text := (select case when u.disabled then 'disabled user'

@@ -4,7 +4,7 @@ create or replace function qdp.portal_sign_in_record(p_user_id bigint, p_action 
   p_client text)
 returns void
 language sql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   insert into qdp.audit_log (user_id, username, role, action, client_address, detail)
   select p_user_id, u.username, u.role, p_action, p_client, p_detail

@@ -5,7 +5,7 @@
 create or replace function qdp.portal_sign_in_step(p_token_hash bytea)
 returns table (user_id bigint, username text, next text)
 language sql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select s.user_id, u.username, s.next
   from qdp.sign_in_step_of(p_token_hash, null) s

@@ -3,7 +3,7 @@
 create or replace function qdp.portal_sign_in_step_begin(p_user_id bigint, p_token_hash bytea, p_next text)
 returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if not qdp.user_may_sign_in(p_user_id) then

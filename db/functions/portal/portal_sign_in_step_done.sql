@@ -3,7 +3,7 @@
 create or replace function qdp.portal_sign_in_step_done(p_token_hash bytea, p_session_hash bytea, p_client text)
 returns bigint
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   who bigint;

@@ -4,7 +4,7 @@ create or replace function qdp.recovery_codes_store(p_user_id bigint, p_selector
   p_code_hashes text[])
 returns void
 language plpgsql volatile
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if p_selectors is null or p_code_hashes is null

@@ -7,7 +7,7 @@
 create or replace function qdp.second_factor_accept_code(p_user_id bigint, p_code text, p_key text)
 returns boolean
 language plpgsql volatile
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   after bigint;

@@ -3,7 +3,7 @@
 create or replace function qdp.second_factor_enrol_for(p_user_id bigint, p_secret bytea, p_key text)
 returns void
 language plpgsql volatile
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if p_secret is null or length(p_secret) <> 20 then

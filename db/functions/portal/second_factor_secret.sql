@@ -4,7 +4,7 @@
 -- does not open it (the portal's cookie secret changed: reset the user's second factor).
 create or replace function qdp.second_factor_secret(p_user_id bigint, p_key text) returns bytea
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   sealed bytea;

@@ -12,7 +12,7 @@ returns table (at timestamptz, audit_id bigint, user_id bigint, username text, d
   role text, istat_code text, municipality text, gp_code text, gp_name text, action text,
   import_id bigint, fields text[], purpose text, legal_basis text)
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 #variable_conflict use_column
 -- (variables are named so that no column of the query shadows them)

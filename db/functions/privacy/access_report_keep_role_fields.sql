@@ -6,7 +6,7 @@
 -- '-infinity'.
 create or replace function qdp.access_report_keep_role_fields() returns void
 language plpgsql volatile security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   -- Fired by every GRANT in the database, also while a migration recreates the table: nothing to

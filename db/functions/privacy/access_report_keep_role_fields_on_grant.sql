@@ -3,7 +3,7 @@
 -- able to write qdp.role_fields.
 create or replace function qdp.access_report_keep_role_fields_on_grant() returns event_trigger
 language plpgsql security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   perform qdp.access_report_keep_role_fields();

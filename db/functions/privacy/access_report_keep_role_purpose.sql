@@ -3,7 +3,7 @@
 -- transaction share now(): the later one wins.
 create or replace function qdp.access_report_keep_role_purpose() returns trigger
 language plpgsql security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if tg_op = 'UPDATE' and old.purpose = new.purpose and old.legal_basis = new.legal_basis then

@@ -8,7 +8,7 @@
 -- who reads what. Administrators' portal sessions and the owner (the command line) may read it.
 create or replace function qdp.privacy_record() returns jsonb
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if current_setting('role') <> 'none' then

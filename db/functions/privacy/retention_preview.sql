@@ -5,7 +5,7 @@
 -- changed. Administrators' portal sessions and the owner (the command line) may call it.
 create or replace function qdp.retention_preview(retention_days integer default null) returns jsonb
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   selected record;

@@ -8,7 +8,7 @@ returns table (
   days integer, cutoff timestamptz, audit_retention_months integer, audit_cutoff timestamptz,
   purged bigint[], kept_latest bigint, kept_held bigint[], kept_in_flight bigint[])
 language plpgsql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 declare
   latest bigint := qdp.latest_import_id();

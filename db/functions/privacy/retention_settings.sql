@@ -4,7 +4,7 @@
 -- Administrators' portal sessions and the owner (the command line) may read it.
 create or replace function qdp.retention_settings() returns jsonb
 language plpgsql stable security definer
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
 begin
   if current_setting('role') <> 'none' then

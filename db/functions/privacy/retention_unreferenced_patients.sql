@@ -3,7 +3,7 @@
 create or replace function qdp.retention_unreferenced_patients(purged bigint[])
 returns setof text
 language sql stable
-set search_path = pg_catalog, qdp
+set search_path = pg_catalog, qdp, pg_temp
 as $$
   select p.fiscal_code from qdp.patients p
   where not exists (
