@@ -390,6 +390,8 @@ begin
     select b.user_id, b.username, b.role into new.user_id, new.username, new.role
     from qdp.session_binding() b;
   end if;
+  -- The writing transaction, never the writer's say (0073: the timeline checks it).
+  new.xact := pg_current_xact_id();
   perform set_config('qdp.audit_last_id', new.id::text, true);
   return new;
 end
@@ -1319,7 +1321,7 @@ begin
     select from qdp.audit_log a
     where a.id = (select case when v ~ '^[0-9]{1,18}$' then v::bigint end
                   from (select current_setting('qdp.audit_last_id', true) as v) last)
-      and a.xmin = pg_current_xact_id()::xid
+      and a.xact = pg_current_xact_id()
       and a.action = 'patient.view' and a.fiscal_code = p_fiscal_code
       and a.user_id = qdp.current_user_id()) then
     raise exception 'qdp.portal_patient_timeline: read with the view it belongs to (qdp.read_quarantines_as_<role>, patient.view of this person, first in the same transaction)'
@@ -3021,7 +3023,16 @@ begin
       surname = excluded.surname, name = excluded.name, sex = excluded.sex,
       birth_date = excluded.birth_date, residence_istat = excluded.residence_istat,
       residence_name = excluded.residence_name, address = excluded.address,
-      phone = excluded.phone, gp_code = excluded.gp_code, last_import_id = excluded.last_import_id,
+      phone = excluded.phone, gp_code = excluded.gp_code,
+      -- The import that last changed the data; when only the first import moved back, unchanged.
+      last_import_id = case
+        when (p.surname, p.name, p.sex, p.birth_date, p.residence_istat, p.residence_name,
+              p.address, p.phone, p.gp_code)
+             is distinct from
+             (excluded.surname, excluded.name, excluded.sex, excluded.birth_date,
+              excluded.residence_istat, excluded.residence_name, excluded.address, excluded.phone,
+              excluded.gp_code)
+        then excluded.last_import_id else p.last_import_id end,
       first_import_id = least(p.first_import_id, excluded.first_import_id)
   $sql$, p_import_id);
 end
@@ -3268,10 +3279,18 @@ CREATE TABLE qdp.audit_log (
     fiscal_code text,
     import_id bigint,
     client_address text,
-    detail jsonb
+    detail jsonb,
+    xact xid8
 );
 
 ALTER TABLE ONLY qdp.audit_log FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: COLUMN audit_log.xact; Type: COMMENT; Schema: qdp; Owner: -
+--
+
+COMMENT ON COLUMN qdp.audit_log.xact IS 'The transaction that wrote the entry (pg_current_xact_id(), set by the trigger audit_log_session_user).';
 
 
 --
@@ -4633,13 +4652,6 @@ CREATE POLICY owner_all ON qdp.users TO postgres USING (true) WITH CHECK (true);
 ALTER TABLE qdp.patients ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: patients patients_admin; Type: POLICY; Schema: qdp; Owner: -
---
-
-CREATE POLICY patients_admin ON qdp.patients FOR SELECT TO qdp_admin USING (qdp.current_row_access());
-
-
---
 -- Name: portal_login_attempts; Type: ROW SECURITY; Schema: qdp; Owner: -
 --
 
@@ -4766,13 +4778,6 @@ ALTER TABLE qdp.sign_in_secret ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE qdp.transit ENABLE ROW LEVEL SECURITY;
-
---
--- Name: transit transit_admin; Type: POLICY; Schema: qdp; Owner: -
---
-
-CREATE POLICY transit_admin ON qdp.transit FOR SELECT TO qdp_admin USING (qdp.current_row_access());
-
 
 --
 -- Name: user_identities; Type: ROW SECURITY; Schema: qdp; Owner: -
@@ -6020,13 +6025,6 @@ GRANT SELECT ON TABLE qdp.municipalities TO qdp_gp;
 
 
 --
--- Name: TABLE patients; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT ON TABLE qdp.patients TO qdp_admin;
-
-
---
 -- Name: TABLE publications; Type: ACL; Schema: qdp; Owner: -
 --
 
@@ -6063,13 +6061,6 @@ GRANT UPDATE(aggregates_only) ON TABLE qdp.roles TO qdp_admin;
 --
 
 GRANT SELECT ON TABLE qdp.settings TO qdp_admin;
-
-
---
--- Name: TABLE transit; Type: ACL; Schema: qdp; Owner: -
---
-
-GRANT SELECT ON TABLE qdp.transit TO qdp_admin;
 
 
 --

@@ -148,10 +148,8 @@ function tablesFor(role: 'admin' | 'other', quarantines: number): Record<string,
           municipalities: municipalityCount,
           imports: 3,
           publications: 2,
-          transit: 1,
           rejects: 1,
           gps: 3,
-          patients: 7,
           quarantines,
           roles: 5,
           users: 8,
@@ -537,10 +535,12 @@ describe('attempts to see more', () => {
         const imports = user === 'admin' ? 3 : 1;
         expect(seen, user).toEqual({ rows: [], imports, userId: String(t.users[user]) });
       }
-      const patients = await withUserSession(login.pool, t.users.admin, (c) =>
-        c.query('select count(*) as n from qdp.patients'),
-      );
-      expect(patients.rows).toEqual([{ n: '0' }]);
+      // The patients' register is read by no portal role (0073), narrowed or not.
+      await expect(
+        withUserSession(login.pool, t.users.admin, (c) =>
+          c.query('select count(*) as n from qdp.patients'),
+        ),
+      ).rejects.toThrow('permission denied for table patients');
       const prefecture = await asReader(db, t.users.prefecture, (c) => quarantineRows(c));
       expect(prefecture).toEqual(rowsOf([t.latestImport, [1, 2, 3, 5, 6, 7]]));
     } finally {
@@ -574,7 +574,6 @@ describe('policy shape', () => {
       'identity_providers.identity_providers_admin:qdp_admin',
       'imports.imports_admin:qdp_admin',
       'imports.imports_latest:qdp_gp,qdp_municipality,qdp_prefecture,qdp_staff',
-      'patients.patients_admin:qdp_admin',
       'publications.publications_admin:qdp_admin',
       'quarantines.quarantines_admin:qdp_admin',
       'quarantines.quarantines_gp:qdp_gp',
@@ -583,7 +582,6 @@ describe('policy shape', () => {
       'quarantines.quarantines_staff:qdp_staff',
       'rejects.rejects_admin:qdp_admin',
       'settings.settings_admin:qdp_admin',
-      'transit.transit_admin:qdp_admin',
       'user_identities.user_identities_admin:qdp_admin',
       'user_recovery_codes.user_recovery_codes_admin:qdp_admin',
       'user_second_factors.user_second_factors_admin:qdp_admin',

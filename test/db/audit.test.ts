@@ -536,6 +536,8 @@ describe('qdp.read_quarantines: the read writes the entry of what it returned (0
       withUserSession(login.pool, t.users.staff, (c) => c.query(timeline)),
     ).rejects.toThrow('qdp.portal_patient_timeline: read with the view it belongs to');
     const counted = await withUserSession(login.pool, t.users.staff, async (c, opened) => {
+      // Inside a savepoint, as a client may: the entry still belongs to this transaction.
+      await c.query('savepoint view');
       await c.query(`select * from qdp.read_quarantines_as_staff($1::jsonb)`, [
         JSON.stringify({
           action: 'patient.view',
@@ -545,6 +547,7 @@ describe('qdp.read_quarantines: the read writes the entry of what it returned (0
           client_address: '10.0.0.4',
         }),
       ]);
+      await c.query('release savepoint view');
       expect(opened.role).toBe('qdp_staff');
       return (await c.query<{ n: number }>(timeline)).rows[0]!.n;
     });

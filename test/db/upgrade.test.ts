@@ -2,14 +2,14 @@
 // numbered migrations alone (as every database was before db/functions), with published imports,
 // then migrated by today's runner. Its data stay as they were, and it behaves as a new database:
 // the next day's file gives the same outcome and the same quarantines on both.
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDailyFile } from '../../core/importer.ts';
 import { syncMunicipalities } from '../../core/municipalities.ts';
-import { writeSyntheticDailyFile } from '../../core/synth/index.ts';
+import { fiscalCode, writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { MIGRATIONS_DIR, migrate, readRepeatables } from '../../db/migrate.ts';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { withDatabase } from '../support/global-setup.ts';
@@ -135,5 +135,107 @@ describe('an existing database upgrades to the repeatable function files in plac
     expect(onExisting.status).toBe('published');
     expect(comparable(onExisting)).toEqual(comparable(onFresh));
     expect(await latestQuarantines(existing)).toEqual(await latestQuarantines(fresh.pool));
+  });
+});
+
+describe("0073: a late publication's people get their first import back", () => {
+  const name = `qdp_upgrade_0073_${process.pid}`;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    pool = new pg.Pool({ connectionString: withDatabase(adminUrl(), name), max: 2 });
+    pool.on('error', () => undefined);
+  });
+
+  afterAll(async () => {
+    await pool.end();
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+
+  it('moves first_import_id back to a held import published after a newer one, and nothing else', async () => {
+    // The database as 0072 left it: the numbered migrations before 0073.
+    const upTo0072 = mkdtempSync(path.join(tmpdir(), 'qdp-0072-'));
+    for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => f < '0073')) {
+      copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(upTo0072, file));
+    }
+    const client = await pool.connect();
+    try {
+      await migrate(client, upTo0072, null);
+      const ids: number[] = [];
+      for (const n of [1, 2]) {
+        const { rows } = await client.query<{ id: string }>(
+          `insert into qdp.imports (source_name, sha256, size_bytes, status, rows_total, rows_accepted, rows_rejected)
+           values ($1, repeat($2, 64), 100, 'published', 2, 2, 0) returning id`,
+          [`day_${n}.csv`, String(n)],
+        );
+        ids.push(Number(rows[0]!.id));
+      }
+      const [older, newer] = ids as [number, number];
+      // The newer import was published first, the older one (held until then) after it.
+      await client.query(
+        `insert into qdp.publications (import_id, action, at) values
+           ($1, 'publish', now() - interval '1 hour'), ($2, 'publish', now())`,
+        [newer, older],
+      );
+      const person = (surname: string, birthDay: number) =>
+        fiscalCode({
+          surname,
+          name: 'Persona',
+          sex: 'F',
+          birthYear: 1980,
+          birthMonth: 2,
+          birthDay,
+          belfiore: 'L781',
+        });
+      const both = person('Sintetica', 3);
+      const newerOnly = person('Fittizia', 4);
+      for (const [importId, people] of [
+        [older, [both]],
+        [newer, [both, newerOnly]],
+      ] as const) {
+        await client.query(
+          `create table qdp.quarantines_${importId} partition of qdp.quarantines for values in (${importId})`,
+        );
+        for (const code of people) {
+          await client.query(
+            `insert into qdp.quarantines (import_id, line_no, fiscal_code, surname, name, sex, birth_date,
+               residence_istat, reason, start_date, end_date, change)
+             values ($1, 2, $2, 'SINTETICO', 'PERSONA', 'F', '1980-01-01', '023091', 'CONTATTO',
+               '2020-11-01', '2020-11-10', 'new')`,
+            [importId, code],
+          );
+        }
+      }
+      // As the upsert before b24503b left them: both first named by the newer import.
+      for (const code of [both, newerOnly]) {
+        await client.query(
+          `insert into qdp.patients (fiscal_code, surname, name, sex, birth_date, residence_istat,
+             first_import_id, last_import_id)
+           values ($1, 'SINTETICO', 'PERSONA', 'F', '1980-01-01', '023091', $2, $2)`,
+          [code, newer],
+        );
+      }
+      const upgrade = await migrate(client);
+      expect(upgrade.applied).toEqual(['0073_audited_reads_review.sql']);
+      const { rows } = await client.query(
+        'select fiscal_code, first_import_id::int as first, last_import_id::int as last from qdp.patients order by fiscal_code',
+      );
+      expect(rows).toEqual(
+        [
+          { fiscal_code: both, first: older, last: newer },
+          { fiscal_code: newerOnly, first: newer, last: newer },
+        ].sort((a, b) => a.fiscal_code.localeCompare(b.fiscal_code)),
+      );
+    } finally {
+      client.release();
+    }
   });
 });

@@ -14,6 +14,8 @@ begin
     select b.user_id, b.username, b.role into new.user_id, new.username, new.role
     from qdp.session_binding() b;
   end if;
+  -- The writing transaction, never the writer's say (0073: the timeline checks it).
+  new.xact := pg_current_xact_id();
   perform set_config('qdp.audit_last_id', new.id::text, true);
   return new;
 end

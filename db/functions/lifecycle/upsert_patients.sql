@@ -34,7 +34,16 @@ begin
       surname = excluded.surname, name = excluded.name, sex = excluded.sex,
       birth_date = excluded.birth_date, residence_istat = excluded.residence_istat,
       residence_name = excluded.residence_name, address = excluded.address,
-      phone = excluded.phone, gp_code = excluded.gp_code, last_import_id = excluded.last_import_id,
+      phone = excluded.phone, gp_code = excluded.gp_code,
+      -- The import that last changed the data; when only the first import moved back, unchanged.
+      last_import_id = case
+        when (p.surname, p.name, p.sex, p.birth_date, p.residence_istat, p.residence_name,
+              p.address, p.phone, p.gp_code)
+             is distinct from
+             (excluded.surname, excluded.name, excluded.sex, excluded.birth_date,
+              excluded.residence_istat, excluded.residence_name, excluded.address, excluded.phone,
+              excluded.gp_code)
+        then excluded.last_import_id else p.last_import_id end,
       first_import_id = least(p.first_import_id, excluded.first_import_id)
   $sql$, p_import_id);
 end

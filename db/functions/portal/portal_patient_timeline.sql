@@ -4,9 +4,9 @@
 -- the latest import: the same predicates as the row policies (scope columns compared with
 -- qdp.current_*()), evaluated on that row. test/portal/timeline.test.ts checks, for every role,
 -- that the timeline is given exactly when the policy shows the person. It answers only after the
--- same transaction recorded the view of that person (the last audit entry, written by
--- qdp.read_quarantines in this transaction: its xmin is this transaction's id), so the history is
--- never read without its entry (0072).
+-- same transaction recorded the view of that person (the transaction's last audit entry, written
+-- by qdp.read_quarantines: its xact is this transaction's full id, 0073, also across savepoints),
+-- so the history is never read without its entry (0072).
 -- Only the imports from the person's first one on are read (qdp.patients.first_import_id, kept by
 -- qdp.upsert_patients), and every look-up is planned for its values (plan_cache_mode =
 -- force_custom_plan): the partitions before it are pruned while planning, neither planned nor
@@ -44,7 +44,7 @@ begin
     select from qdp.audit_log a
     where a.id = (select case when v ~ '^[0-9]{1,18}$' then v::bigint end
                   from (select current_setting('qdp.audit_last_id', true) as v) last)
-      and a.xmin = pg_current_xact_id()::xid
+      and a.xact = pg_current_xact_id()
       and a.action = 'patient.view' and a.fiscal_code = p_fiscal_code
       and a.user_id = qdp.current_user_id()) then
     raise exception 'qdp.portal_patient_timeline: read with the view it belongs to (qdp.read_quarantines_as_<role>, patient.view of this person, first in the same transaction)'
