@@ -11,8 +11,7 @@ import { importDailyFile } from '../../core/importer.ts';
 import { syncMunicipalities } from '../../core/municipalities.ts';
 import { fiscalCode, writeSyntheticDailyFile } from '../../core/synth/index.ts';
 import { MIGRATIONS_DIR, migrate, readRepeatables } from '../../db/migrate.ts';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { withDatabase } from '../support/global-setup.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { importRows, validRow, type TransitRow } from './import-fixtures.ts';
 
 /** Yesterday's imports, made through the SQL calls that existed before the function files. */
@@ -48,8 +47,8 @@ async function latestQuarantines(pool: pg.Pool): Promise<unknown[]> {
 }
 
 describe('an existing database upgrades to the repeatable function files in place', () => {
-  const name = `qdp_upgrade_${process.pid}`;
   let nextDay = '';
+  let existingDb: TestDatabase;
   let existing: pg.Pool;
   let fresh: TestDatabase;
 
@@ -63,23 +62,14 @@ describe('an existing database upgrades to the repeatable function files in plac
       format: 'csv',
       outFile: nextDay,
     });
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    existing = new pg.Pool({ connectionString: withDatabase(adminUrl(), name), max: 3 });
-    existing.on('error', () => undefined);
+    existingDb = await createTestDatabase({ unmigrated: true });
+    existing = existingDb.pool;
     fresh = await createTestDatabase();
   });
 
   afterAll(async () => {
-    await existing.end();
-    await fresh.drop();
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await existingDb?.drop();
+    await fresh?.drop();
   });
 
   it('keeps the data and behaves as a newly migrated database', async () => {
@@ -139,25 +129,14 @@ describe('an existing database upgrades to the repeatable function files in plac
 });
 
 describe("0073: a late publication's people get their first import back", () => {
-  const name = `qdp_upgrade_0073_${process.pid}`;
-  let pool: pg.Pool;
+  let db: TestDatabase;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    pool = new pg.Pool({ connectionString: withDatabase(adminUrl(), name), max: 2 });
-    pool.on('error', () => undefined);
+    db = await createTestDatabase({ unmigrated: true });
   });
 
   afterAll(async () => {
-    await pool.end();
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await db?.drop();
   });
 
   it('moves first_import_id back to a held import published after a newer one, and nothing else', async () => {
@@ -166,7 +145,7 @@ describe("0073: a late publication's people get their first import back", () => 
     for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => f < '0073')) {
       copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(upTo0072, file));
     }
-    const client = await pool.connect();
+    const client = await db.pool.connect();
     try {
       await migrate(client, upTo0072, null);
       const ids: number[] = [];

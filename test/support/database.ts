@@ -16,13 +16,22 @@ export function adminUrl(): string {
   return inject('adminUrl');
 }
 
-/** Creates an empty, migrated database (Verona territory) for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * Creates an empty, migrated database (Verona territory) for one test file; with `unmigrated`, a
+ * database with nothing in it (a test that migrates it itself, as an upgrade does).
+ */
+export async function createTestDatabase(
+  options: { unmigrated?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `qdp_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
-    await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
+    await admin.query(
+      options.unmigrated
+        ? `create database ${name}`
+        : `create database ${name} template ${TEMPLATE_DATABASE}`,
+    );
   } finally {
     await admin.end();
   }
