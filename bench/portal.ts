@@ -19,6 +19,7 @@ import pg from 'pg';
 import { hashPassword } from '../core/passwords.ts';
 import { listFiltersSchema, listReadRequest } from '../portal/queries/list.ts';
 import { readQuarantinesStatement } from '../portal/queries/read-quarantines.ts';
+import { readableColumns } from '../portal/queries/columns.ts';
 import { migrate } from '../db/migrate.ts';
 import { oneTripSession } from '../db/session.ts';
 import { databaseUrl, freshDatabase, ROOT, startServer } from './support.ts';
@@ -232,14 +233,8 @@ async function directQuery(
     await c.query(`set role ${audited ? role : `${role}_reader`}`);
     await c.query("select set_config('qdp.session_token_hash', $1, false)", [hash.toString('hex')]);
     if (!query) {
-      const readable = new Set(
-        (
-          await c.query<{ attname: string }>(
-            `select attname from pg_attribute where attrelid = 'qdp.quarantines'::regclass and attnum > 0
-               and not attisdropped and has_column_privilege('qdp.quarantines'::regclass, attname, 'select')`,
-          )
-        ).rows.map((r) => r.attname),
-      );
+      // What the page shows: the role's readable columns, asked as the portal asks.
+      const readable = await readableColumns(c, role, 'qdp.quarantines');
       const { request } = listReadRequest(
         filters,
         { readable, importId: latestImportId, referenceDay: null, limit: PAGE_SIZE + 1, offset: 0 },
