@@ -59,7 +59,10 @@ export async function asReader<T>(
 }
 
 /** A list read of `importId` by fiscal code: up to 100 rows, each shown (and audited). */
-export function listRequest(importId: number, columns: readonly string[]): ReadRequest {
+export function listRequest(
+  importId: number,
+  columns: readonly string[],
+): Extract<ReadRequest, { shown_limit: number }> {
   return {
     action: 'list.view',
     import_id: importId,

@@ -17,6 +17,7 @@ import {
   asRole,
   asReader,
   readAs,
+  listRequest,
 } from './access-fixtures.ts';
 
 let db: TestDatabase;
@@ -439,17 +440,9 @@ describe('qdp.read_quarantines: the read writes the entry of what it returned (0
         .rows[0].n,
     );
   const page = (limit: number, shownLimit: number) => ({
-    action: 'list.view' as const,
-    import_id: t.latestImport,
-    columns: ['fiscal_code', 'surname'],
-    filters: {},
-    sort: 'fiscal_code',
-    dir: 'asc' as const,
+    ...listRequest(t.latestImport, ['fiscal_code', 'surname']),
     limit,
-    offset: 0,
     shown_limit: shownLimit,
-    reference_day: null,
-    client_address: '10.0.0.4',
   });
 
   it('a row read past shown_limit comes back empty and unrecorded: it only says there is more', async () => {
