@@ -504,6 +504,7 @@ describe('qdp.read_quarantines: the read writes the entry of what it returned (0
       [{ dir: 'sideways' }, 'dir must be asc or desc'],
       [{ columns: ['fiscal_code', 'password_hash'] }, 'columns: password_hash is not a column'],
       [{ filters: { municipality: "1' or true" } }, 'filters.municipality must be a 6-digit'],
+      [{ filters: { to: "2020-01-01'::date or true" } }, 'filters.to must be a date yyyy-mm-dd'],
       [{ limit: -1 }, 'limit and offset must be whole numbers'],
       [{ action: 'list.steal' }, 'action must be patient.view, list.view'],
     ] as const) {

@@ -34,6 +34,7 @@ declare
   direction text := coalesce(request ->> 'dir', 'asc');
   row_limit integer;
   row_offset bigint;
+  bound text;
 begin
   if action is null or action not in ('patient.view', 'list.view', 'list.search', 'list.export') then
     raise exception 'qdp.read_quarantines: action must be patient.view, list.view, list.search or list.export, not %',
@@ -109,18 +110,17 @@ begin
     end if;
     conditions := conditions || format('q.change = %L', filters ->> 'status');
   end if;
-  if coalesce(filters ->> 'from', '') <> '' then
-    if (filters ->> 'from') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
-      raise exception 'qdp.read_quarantines: filters.from must be a date yyyy-mm-dd' using errcode = '22023';
+  -- The dates: from bounds the start, to the end.
+  foreach bound in array array['from', 'to'] loop
+    if coalesce(filters ->> bound, '') <> '' then
+      if (filters ->> bound) !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+        raise exception 'qdp.read_quarantines: filters.% must be a date yyyy-mm-dd', bound using errcode = '22023';
+      end if;
+      conditions := conditions || format(
+        case bound when 'from' then 'q.start_date >= %L::date' else 'q.end_date <= %L::date' end,
+        filters ->> bound);
     end if;
-    conditions := conditions || format('q.start_date >= %L::date', filters ->> 'from');
-  end if;
-  if coalesce(filters ->> 'to', '') <> '' then
-    if (filters ->> 'to') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
-      raise exception 'qdp.read_quarantines: filters.to must be a date yyyy-mm-dd' using errcode = '22023';
-    end if;
-    conditions := conditions || format('q.end_date <= %L::date', filters ->> 'to');
-  end if;
+  end loop;
 
   -- Each sort ends with the fiscal code: a total order, and the list's indexes end with it (0025).
   sort_columns := case coalesce(request ->> 'sort', 'fiscal_code')
